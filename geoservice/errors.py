@@ -1,0 +1,108 @@
+"""Domain errors. Raised anywhere in the package; mapped to HTTP in ``api/errors.py``.
+
+Each error carries a message written for the person who must act on it (a GIS
+technician or the author of a client), and optional structured ``details``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GeoserviceError(Exception):
+    """Base of every error geoservice raises on purpose."""
+
+    code = "GeoserviceError"
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFoundError(GeoserviceError):
+    """Something addressed by id does not exist."""
+
+
+class LayerNotFound(NotFoundError):
+    """No layer (collection) with this id."""
+
+    code = "LayerNotFound"
+
+
+class FeatureNotFound(NotFoundError):
+    """No feature with this id in the layer."""
+
+    code = "FeatureNotFound"
+
+
+class VersionNotFound(NotFoundError):
+    """No such version of a layer."""
+
+    code = "VersionNotFound"
+
+
+class InvalidParameter(GeoserviceError):
+    """A query parameter or request option is malformed or out of range."""
+
+    code = "InvalidParameter"
+
+
+class UnsupportedCRS(InvalidParameter):
+    """A CRS the service does not offer for this operation."""
+
+    code = "UnsupportedCRS"
+
+
+class InvalidFilter(InvalidParameter):
+    """A CQL2 filter that does not parse or refers to unknown properties."""
+
+    code = "InvalidFilter"
+
+
+class CatalogError(GeoserviceError):
+    """A layer or style file is invalid, or refers to something missing."""
+
+    code = "CatalogError"
+
+
+class ConflictError(GeoserviceError):
+    """The request conflicts with the current state (e.g. a layer that exists)."""
+
+    code = "Conflict"
+
+
+class PreconditionFailed(GeoserviceError):
+    """An If-Match ETag does not match: someone else changed the resource."""
+
+    code = "PreconditionFailed"
+
+
+class InvalidUpload(GeoserviceError):
+    """An uploaded file was refused; nothing stored changed."""
+
+    code = "InvalidUpload"
+
+
+class UploadTooLarge(InvalidUpload):
+    """An upload exceeds a configured size, feature or coordinate limit."""
+
+    code = "UploadTooLarge"
+
+
+class Unauthorized(GeoserviceError):
+    """Missing or unknown API key."""
+
+    code = "Unauthorized"
+
+
+class Forbidden(GeoserviceError):
+    """The API key is valid but lacks the role this action needs."""
+
+    code = "Forbidden"
+
+
+class StoreUnavailable(GeoserviceError):
+    """The configured store cannot be reached."""
+
+    code = "StoreUnavailable"
