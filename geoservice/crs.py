@@ -1,0 +1,140 @@
+"""Coordinate reference systems offered by the service (OGC API Features Part 2).
+
+Internally every coordinate is kept in "GIS order" (x = easting/longitude, y =
+northing/latitude), as shapely and GeoPandas expect. Axis order is honoured only
+at the edges: when a client names ``EPSG:4326`` (latitude first by definition) in
+``crs`` or ``bbox-crs``, coordinates are swapped on the way out or in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+
+from geoservice.errors import UnsupportedCRS
+
+CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{code}"
+
+# CGCS2000 (4490) and its 3-degree Gauss-Krueger zones with a "CM" axis (4534-4554),
+# the CRSs Chinese survey data arrive in, plus WGS84 and Web Mercator.
+OFFERED_EPSG = (4326, 3857, 4490, *range(4534, 4555))
+
+
+@dataclass(frozen=True)
+class CrsRef:
+    """A CRS as the API names it, with what is needed to transform into it."""
+
+    uri: str
+    crs: CRS
+    north_first: bool
+
+    @property
+    def epsg(self) -> int | None:
+        """Return the EPSG code, or None for CRS84."""
+        return None if self.uri == CRS84_URI else self.crs.to_epsg()
+
+    @property
+    def srid(self) -> int:
+        """Return the SRID used by the stores (CRS84 is stored as 4326, lon/lat)."""
+        return self.epsg or 4326
+
+
+def offered_crs_uris() -> list[str]:
+    """Return the URIs listed as ``crs`` of every collection."""
+    return [CRS84_URI, *(EPSG_URI.format(code=code) for code in OFFERED_EPSG)]
+
+
+@cache
+def resolve_crs(value: str | None) -> CrsRef:
+    """Parse a CRS given as an OGC URI, ``EPSG:n``, ``OGC:CRS84`` or a bare code.
+
+    Raises
+    ------
+    UnsupportedCRS
+        For anything outside :data:`OFFERED_EPSG` and CRS84.
+    """
+    if value is None or value.strip() in ("", CRS84_URI, "OGC:CRS84", "CRS84"):
+        return CrsRef(CRS84_URI, CRS.from_user_input("OGC:CRS84"), north_first=False)
+    text = value.strip().strip("[]")
+    code = _epsg_code(text)
+    if code not in OFFERED_EPSG:
+        raise UnsupportedCRS(
+            f"CRS {value!r} is not offered; use one of: CRS84, "
+            + ", ".join(f"EPSG:{c}" for c in OFFERED_EPSG)
+        )
+    crs = CRS.from_epsg(code)
+    north = crs.axis_info[0].direction in ("north", "south")
+    return CrsRef(EPSG_URI.format(code=code), crs, north_first=north)
+
+
+def _epsg_code(text: str) -> int | None:
+    lowered = text.lower()
+    for prefix in (
+        "http://www.opengis.net/def/crs/epsg/0/",
+        "https://www.opengis.net/def/crs/epsg/0/",
+        "epsg:",
+        "urn:ogc:def:crs:epsg::",
+    ):
+        if lowered.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    return int(text) if text.isdigit() else None
+
+
+@cache
+def transformer(src: str, dst: str) -> Transformer:
+    """Return a cached always-xy transformer between two CRS strings/URIs."""
+    return Transformer.from_crs(_pyproj(src), _pyproj(dst), always_xy=True)
+
+
+def _pyproj(value: str) -> CRS:
+    if value.startswith("http"):
+        return resolve_crs(value).crs
+    return CRS.from_user_input(value)
+
+
+def reproject_geometries(geoms: np.ndarray, src: str, dst: str) -> np.ndarray:
+    """Transform shapely geometries between CRSs (GIS axis order in and out)."""
+    if same_crs(src, dst):
+        return geoms
+    tr = transformer(src, dst)
+    return shapely.transform(geoms, _xy_func(tr), interleaved=False)
+
+
+def _xy_func(tr: Transformer) -> Callable[[np.ndarray, np.ndarray], tuple]:
+    def func(x: np.ndarray, y: np.ndarray) -> tuple:
+        return tr.transform(x, y)
+
+    return func
+
+
+def swap_axes(geoms: np.ndarray) -> np.ndarray:
+    """Swap x and y of every coordinate (for north-first output CRSs)."""
+    return shapely.transform(geoms, lambda xy: xy[:, ::-1])
+
+
+def reproject_bbox(
+    bbox: tuple[float, float, float, float], src: str, dst: str
+) -> tuple[float, float, float, float]:
+    """Transform a bbox, densifying its edges so curved edges are covered."""
+    if same_crs(src, dst):
+        return bbox
+    return tuple(transformer(src, dst).transform_bounds(*bbox, densify_pts=21))
+
+
+@cache
+def same_crs(a: str, b: str) -> bool:
+    """Tell whether two CRS strings denote the same coordinates in GIS order."""
+    if a == b:
+        return True
+    ca, cb = _pyproj(a), _pyproj(b)
+    geographic_wgs84 = {4326, None}
+    if ca.to_epsg() in geographic_wgs84 and cb.to_epsg() in geographic_wgs84:
+        return ca.is_geographic and cb.is_geographic and ca.datum == cb.datum
+    return ca == cb

@@ -1,0 +1,1 @@
+"""Pure encoders from feature rows to wire formats."""

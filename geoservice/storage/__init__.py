@@ -1,0 +1,22 @@
+"""Feature stores behind one protocol: GeoPackage (default) and PostGIS."""
+
+from __future__ import annotations
+
+from geoservice.settings import Settings
+from geoservice.storage.base import FeatureStore
+
+
+def open_store(settings: Settings) -> FeatureStore:
+    """Open the store the settings select: PostGIS if a database URL is set."""
+    if settings.database_url is not None:
+        from geoservice.storage.postgis import PostGISStore
+
+        return PostGISStore(
+            settings.database_url.get_secret_value(), pool_size=settings.db_pool_size
+        )
+    from geoservice.storage.geopackage import GeoPackageStore
+
+    return GeoPackageStore(settings.store_path)
+
+
+__all__ = ["FeatureStore", "open_store"]

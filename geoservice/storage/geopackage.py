@@ -1,0 +1,554 @@
+"""The embedded store: one GeoPackage file, read and written with SQLite directly.
+
+Why not GDAL for everything: a version must become current in the same SQLite
+transaction that wrote it, and filters must run inside SQLite. So this module
+writes standard GeoPackage tables itself (contents, geometry columns, R-tree
+index with the spec's triggers) and registers the few SQL functions the R-tree
+triggers and CQL2 predicates need on each connection. The file stays a valid
+GeoPackage that QGIS and GDAL open (tests check it with pyogrio).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from geoservice.catalog.models import AttributeType, LayerDef
+from geoservice.crs import reproject_bbox, reproject_geometries, resolve_crs
+from geoservice.encoding.geojson import encode_feature_array
+from geoservice.errors import FeatureNotFound, LayerNotFound
+from geoservice.storage import gpkg_blob
+from geoservice.storage.base import (
+    BBox,
+    FeaturePage,
+    FeatureQuery,
+    FeatureRows,
+    GeoJSONPage,
+    VersionInfo,
+    WriteMode,
+)
+from geoservice.storage.cql import Fragment
+from geoservice.storage.gpkg_sql import (
+    BOOTSTRAP_SQL,
+    SqliteDialect,
+    register_functions,
+    rtree_name,
+    rtree_statements,
+    srs_row,
+)
+from geoservice.storage.querybuild import build_where, order_by
+from geoservice.storage.schema import (
+    GEOMETRY_COLUMN,
+    SQLITE_TYPES,
+    check_columns,
+    column_values,
+    conform_geometries,
+    geometry_type_name,
+    ids_from_index,
+    iso_datetime,
+)
+from geoservice.storage.versions import (
+    VERSION_COLUMNS,
+    next_table_name,
+    version_from_row,
+)
+
+EXPORT_CHUNK = 5_000
+
+
+class GeoPackageStore:
+    """A :class:`~geoservice.storage.base.FeatureStore` on one GeoPackage file."""
+
+    kind = "geopackage"
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = self._conn()
+        conn.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
+        conn.execute("PRAGMA user_version = 10400")
+        conn.executescript(f"BEGIN IMMEDIATE;{BOOTSTRAP_SQL}COMMIT;")
+
+    # -- connections -------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=30
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA case_sensitive_like=ON")
+            register_functions(conn)
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every connection this store opened."""
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    # -- versions ----------------------------------------------------------------
+
+    def layer_ids(self) -> list[str]:
+        """Return the ids of layers that have a current version."""
+        rows = self._conn().execute("SELECT layer FROM gs_layers ORDER BY layer")
+        return [r[0] for r in rows]
+
+    def has_layer(self, layer_id: str) -> bool:
+        """Tell whether a layer has data."""
+        row = self._conn().execute(
+            "SELECT 1 FROM gs_layers WHERE layer = ?", (layer_id,)
+        ).fetchone()
+        return row is not None
+
+    def current_version(self, layer_id: str) -> VersionInfo:
+        """Return the current version of a layer."""
+        row = self._conn().execute(
+            f"SELECT {VERSION_COLUMNS}, 1 FROM gs_versions v JOIN gs_layers l "
+            "ON l.layer = v.layer AND l.current_version = v.version WHERE v.layer = ?",
+            (layer_id,),
+        ).fetchone()
+        if row is None:
+            raise LayerNotFound(f"collection {layer_id!r} has no data in the store")
+        return version_from_row(row)
+
+    def versions(self, layer_id: str) -> list[VersionInfo]:
+        """Return every version of a layer, oldest first."""
+        rows = self._conn().execute(
+            f"SELECT {VERSION_COLUMNS}, v.version = l.current_version FROM gs_versions v "
+            "JOIN gs_layers l ON l.layer = v.layer WHERE v.layer = ? ORDER BY v.version",
+            (layer_id,),
+        ).fetchall()
+        if not rows:
+            raise LayerNotFound(f"collection {layer_id!r} has no data in the store")
+        return [version_from_row(r) for r in rows]
+
+    def _version(self, layer_id: str, version: int | None) -> VersionInfo:
+        if version is None:
+            return self.current_version(layer_id)
+        for info in self.versions(layer_id):
+            if info.version == version:
+                return info
+        from geoservice.errors import VersionNotFound
+
+        raise VersionNotFound(f"collection {layer_id!r} has no version {version}")
+
+    # -- reading -----------------------------------------------------------------
+
+    def query(self, layer: LayerDef, query: FeatureQuery) -> FeaturePage:
+        """Return a page of features matching ``query``."""
+        info = self._version(layer.id, query.version)
+        sql, params = self._select(layer, info, query)
+        rows = self._conn().execute(sql, params).fetchall()
+        feature_rows = self._rows(layer, rows, query.properties, info, query.crs)
+        return FeaturePage(feature_rows, self._count(layer, info, query, len(rows)))
+
+    def query_geojson(self, layer: LayerDef, query: FeatureQuery) -> GeoJSONPage:
+        """Return a page of features encoded as GeoJSON."""
+        page = self.query(layer, query)
+        north_first = resolve_crs(query.crs).north_first
+        return GeoJSONPage(
+            encode_feature_array(page.rows, north_first=north_first),
+            page.number_returned,
+            page.number_matched,
+        )
+
+    def iter_geojson(self, layer: LayerDef, query: FeatureQuery) -> Iterator[bytes]:
+        """Yield the features of a whole result as comma-separated JSON chunks."""
+        info = self._version(layer.id, query.version)
+        sql, params = self._select(layer, info, query)
+        cursor = self._conn().execute(sql, params)
+        north_first = resolve_crs(query.crs).north_first
+        first = True
+        while batch := cursor.fetchmany(EXPORT_CHUNK):
+            rows = self._rows(layer, batch, query.properties, info, query.crs)
+            chunk = encode_feature_array(rows, north_first=north_first)
+            yield chunk if first else b"," + chunk
+            first = False
+
+    def get_feature(
+        self,
+        layer: LayerDef,
+        fid: int,
+        *,
+        crs: str = "OGC:CRS84",
+        version: int | None = None,
+    ) -> FeatureRows:
+        """Return one feature by id."""
+        info = self._version(layer.id, version)
+        cols = self._select_columns(layer, None)
+        row = self._conn().execute(
+            f'SELECT {cols} FROM "{info.table}" WHERE fid = ?', (fid,)
+        ).fetchone()
+        if row is None:
+            raise FeatureNotFound(
+                f"collection {layer.id!r} has no feature {fid}"
+                + (f" in version {version}" if version else "")
+            )
+        return self._rows(layer, [row], None, info, crs)
+
+    def read_frame(
+        self,
+        layer: LayerDef,
+        *,
+        version: int | None = None,
+        bbox: BBox | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> gpd.GeoDataFrame:
+        """Return a whole layer (optionally what a storage-CRS bbox touches)."""
+        query = FeatureQuery(
+            bbox=bbox,
+            bbox_crs=layer.storage_crs,
+            properties=columns,
+            limit=None,
+            crs=layer.storage_crs,
+            count_cap=0,
+            version=version,
+        )
+        return self.query(layer, query).rows.to_frame()
+
+    def bounds(self, layer: LayerDef) -> BBox | None:
+        """Return the CRS84 extent of the current version."""
+        info = self.current_version(layer.id)
+        if info.bbox is None:
+            return None
+        return reproject_bbox(info.bbox, layer.storage_crs, "OGC:CRS84")
+
+    def _select_columns(self, layer: LayerDef, properties: Sequence[str] | None) -> str:
+        names = layer.attribute_names if properties is None else list(properties)
+        return ", ".join(["fid", GEOMETRY_COLUMN, *(f'"{n}"' for n in names)])
+
+    def _select(
+        self, layer: LayerDef, info: VersionInfo, query: FeatureQuery
+    ) -> tuple[str, tuple]:
+        dialect = SqliteDialect(info.table)
+        where = build_where(layer, query, dialect, self._bbox_fragment(layer, info, query))
+        sql = (
+            f"SELECT {self._select_columns(layer, query.properties)} "
+            f'FROM "{info.table}" WHERE {where.sql} {order_by(query, dialect)}'
+        )
+        params = where.params
+        if query.limit is not None or query.offset:
+            sql += " LIMIT ? OFFSET ?"
+            params += (-1 if query.limit is None else query.limit, query.offset)
+        return sql, params
+
+    def _bbox_fragment(
+        self, layer: LayerDef, info: VersionInfo, query: FeatureQuery
+    ) -> Fragment | None:
+        if query.bbox is None:
+            return None
+        minx, miny, maxx, maxy = reproject_bbox(
+            query.bbox, query.bbox_crs, layer.storage_crs
+        )
+        rtree = rtree_name(info.table)
+        envelope = Fragment(
+            f'fid IN (SELECT id FROM "{rtree}" WHERE maxx >= ? AND minx <= ? '
+            "AND maxy >= ? AND miny <= ?)",
+            (minx, maxx, miny, maxy),
+        )
+        if layer.geometry_type.family == "point":
+            return envelope
+        exact = Fragment(
+            f"gs_s_intersects({GEOMETRY_COLUMN}, ?)",
+            (shapely.to_wkb(shapely.box(minx, miny, maxx, maxy)),),
+        )
+        return Fragment(f"({envelope.sql} AND {exact.sql})", envelope.params + exact.params)
+
+    def _count(
+        self, layer: LayerDef, info: VersionInfo, query: FeatureQuery, returned: int
+    ) -> int | None:
+        unfiltered = query.bbox is None and query.cql is None and not query.equals
+        if unfiltered:
+            return info.feature_count
+        if query.limit is not None and returned < query.limit and (returned or not query.offset):
+            return query.offset + returned
+        if not query.count_cap:
+            return None
+        dialect = SqliteDialect(info.table)
+        where = build_where(layer, query, dialect, self._bbox_fragment(layer, info, query))
+        cap = query.count_cap
+        (count,) = self._conn().execute(
+            f'SELECT count(*) FROM (SELECT 1 FROM "{info.table}" WHERE {where.sql} '
+            "LIMIT ?)",
+            (*where.params, cap + 1),
+        ).fetchone()
+        return None if count > cap else count
+
+    def _rows(
+        self,
+        layer: LayerDef,
+        rows: list[tuple],
+        properties: Sequence[str] | None,
+        info: VersionInfo,
+        crs: str,
+    ) -> FeatureRows:
+        names = layer.attribute_names if properties is None else list(properties)
+        columns = list(zip(*rows, strict=True)) if rows else [()] * (2 + len(names))
+        geoms = gpkg_blob.decode(columns[1])
+        geoms = reproject_geometries(geoms, layer.storage_crs, crs)
+        props = {
+            name: _from_sqlite(layer, name, list(values))
+            for name, values in zip(names, columns[2:], strict=True)
+        }
+        return FeatureRows(list(columns[0]), geoms, props, crs)
+
+    # -- writing -----------------------------------------------------------------
+
+    def write(
+        self,
+        layer: LayerDef,
+        frame: gpd.GeoDataFrame,
+        *,
+        mode: WriteMode = "replace",
+        author: str = "system",
+        action: str = "write",
+        message: str = "",
+    ) -> VersionInfo:
+        """Store ``frame`` (in the layer's storage CRS) as a new current version."""
+        check_columns(layer, [c for c in frame.columns if c != frame.geometry.name])
+        with self._transaction() as conn:
+            previous = self._current_table(conn, layer.id)
+            table, version = next_table_name(conn, layer.id, "?")
+            self._create_table(conn, layer, table)
+            if mode == "append" and previous:
+                conn.execute(f'INSERT INTO "{table}" SELECT * FROM "{previous}"')
+            self._insert(conn, layer, table, frame, keep_ids=False)
+            return self._publish(conn, layer, table, version, author, action, message)
+
+    def edit(
+        self,
+        layer: LayerDef,
+        *,
+        upserts: gpd.GeoDataFrame | None = None,
+        deletes: Sequence[int] = (),
+        author: str = "system",
+        message: str = "",
+    ) -> tuple[VersionInfo, list[int]]:
+        """Apply feature edits as a new version (copy on write).
+
+        Rows of ``upserts`` whose index is a feature id replace that feature; rows
+        with a missing (NaN/negative) index are inserted with new ids, returned.
+        """
+        with self._transaction() as conn:
+            current = self._current_table(conn, layer.id)
+            if current is None:
+                raise LayerNotFound(f"collection {layer.id!r} has no data to edit")
+            table, version = next_table_name(conn, layer.id, "?")
+            self._create_table(conn, layer, table)
+            conn.execute(f'INSERT INTO "{table}" SELECT * FROM "{current}"')
+            (next_id,) = conn.execute(f'SELECT coalesce(max(fid), 0) + 1 FROM "{table}"').fetchone()
+            missing = _missing_ids(conn, table, [*deletes, *_existing_ids(upserts)])
+            if missing:
+                raise FeatureNotFound(
+                    f"collection {layer.id!r} has no feature(s) {missing}"
+                )
+            if deletes:
+                conn.executemany(
+                    f'DELETE FROM "{table}" WHERE fid = ?', [(int(d),) for d in deletes]
+                )
+            new_ids: list[int] = []
+            if upserts is not None and len(upserts):
+                new_ids = self._insert(
+                    conn, layer, table, upserts, keep_ids=True, next_id=next_id
+                )
+            info = self._publish(conn, layer, table, version, author, "edit", message)
+        return info, new_ids
+
+    def rollback(
+        self, layer: LayerDef, version: int, *, author: str = "system"
+    ) -> VersionInfo:
+        """Make a new current version that reuses the immutable table of ``version``."""
+        target = self._version(layer.id, version)
+        with self._transaction() as conn:
+            _, new_version = next_table_name(conn, layer.id, "?")
+            return self._record_version(
+                conn,
+                layer.id,
+                new_version,
+                target.table,
+                author,
+                "rollback",
+                f"content of version {version}",
+                target.feature_count,
+                target.bbox,
+            )
+
+    def delete_layer(self, layer_id: str) -> None:
+        """Remove a layer, its versions and their tables."""
+        with self._transaction() as conn:
+            tables = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT table_name FROM gs_versions WHERE layer = ?",
+                    (layer_id,),
+                )
+            ]
+            for table in tables:
+                self._drop_table(conn, table)
+            conn.execute("DELETE FROM gs_versions WHERE layer = ?", (layer_id,))
+            conn.execute("DELETE FROM gs_layers WHERE layer = ?", (layer_id,))
+
+    def _current_table(self, conn: sqlite3.Connection, layer_id: str) -> str | None:
+        row = conn.execute(
+            "SELECT v.table_name FROM gs_layers l JOIN gs_versions v ON "
+            "v.layer = l.layer AND v.version = l.current_version WHERE l.layer = ?",
+            (layer_id,),
+        ).fetchone()
+        return row[0] if row else None
+
+    def _create_table(self, conn: sqlite3.Connection, layer: LayerDef, table: str) -> None:
+        srs_id = resolve_crs(layer.storage_crs).srid
+        conn.execute(
+            "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)",
+            srs_row(srs_id),
+        )
+        columns = ", ".join(
+            f'"{a.name}" {SQLITE_TYPES[a.type]}' for a in layer.attributes
+        )
+        geom_type = geometry_type_name(layer.geometry_type)
+        conn.execute(
+            f'CREATE TABLE "{table}" (fid INTEGER PRIMARY KEY AUTOINCREMENT, '
+            f"{GEOMETRY_COLUMN} {geom_type}{', ' + columns if columns else ''})"
+        )
+        conn.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+            "VALUES (?, 'features', ?, ?)",
+            (table, table, srs_id),
+        )
+        conn.execute(
+            "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)",
+            (table, GEOMETRY_COLUMN, geom_type, srs_id),
+        )
+
+    def _insert(
+        self,
+        conn: sqlite3.Connection,
+        layer: LayerDef,
+        table: str,
+        frame: gpd.GeoDataFrame,
+        *,
+        keep_ids: bool,
+        next_id: int = 1,
+    ) -> list[int]:
+        srs_id = resolve_crs(layer.storage_crs).srid
+        geoms = conform_geometries(frame.geometry.values, layer.geometry_type)
+        blobs = gpkg_blob.encode(geoms, srs_id)
+        values = [_to_sqlite(layer, col) for col in column_values(layer, frame)]
+        names = ", ".join(["fid", GEOMETRY_COLUMN, *(f'"{n}"' for n in layer.attribute_names)])
+        marks = ", ".join("?" * (2 + len(layer.attribute_names)))
+        ids = ids_from_index(frame) if keep_ids else [None] * len(frame)
+        (top,) = conn.execute(f'SELECT coalesce(max(fid), 0) FROM "{table}"').fetchone()
+        top = max(top, next_id - 1)
+        new_ids = list(range(top + 1, top + 1 + sum(i is None for i in ids)))
+        fresh = iter(new_ids)
+        ids = [next(fresh) if i is None else i for i in ids]
+        rows = zip(ids, blobs, *values, strict=True)
+        conn.executemany(f'INSERT OR REPLACE INTO "{table}" ({names}) VALUES ({marks})', rows)
+        return new_ids
+
+    def _publish(self, conn, layer, table, version, author, action, message) -> VersionInfo:
+        for statement in rtree_statements(table, GEOMETRY_COLUMN):
+            conn.execute(statement)
+        # The R-tree rounds bounds outwards to float32; the extent is exact.
+        rows, minx, maxx, miny, maxy = conn.execute(
+            f"SELECT count(*), min(ST_MinX({GEOMETRY_COLUMN})), max(ST_MaxX({GEOMETRY_COLUMN})), "
+            f"min(ST_MinY({GEOMETRY_COLUMN})), max(ST_MaxY({GEOMETRY_COLUMN})) FROM \"{table}\""
+        ).fetchone()
+        bbox = None if minx is None else (minx, miny, maxx, maxy)
+        conn.execute(
+            "UPDATE gpkg_contents SET min_x=?, min_y=?, max_x=?, max_y=?, "
+            "last_change=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name=?",
+            (*(bbox or (None,) * 4), table),
+        )
+        return self._record_version(
+            conn, layer.id, version, table, author, action, message, rows, bbox
+        )
+
+    def _record_version(
+        self, conn, layer_id, version, table, author, action, message, count, bbox
+    ) -> VersionInfo:
+        now = iso_datetime(datetime.now().astimezone())
+        conn.execute(
+            "INSERT INTO gs_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (layer_id, version, table, now, author, action, message, count, *(bbox or (None,) * 4)),
+        )
+        conn.execute(
+            "INSERT INTO gs_layers (layer, current_version) VALUES (?, ?) "
+            "ON CONFLICT(layer) DO UPDATE SET current_version = excluded.current_version",
+            (layer_id, version),
+        )
+        row = conn.execute(
+            f"SELECT {VERSION_COLUMNS}, 1 FROM gs_versions v WHERE layer=? AND version=?",
+            (layer_id, version),
+        ).fetchone()
+        return version_from_row(row)
+
+    def _drop_table(self, conn: sqlite3.Connection, table: str) -> None:
+        conn.execute(f'DROP TABLE IF EXISTS "{rtree_name(table)}"')
+        conn.execute(f'DROP TABLE IF EXISTS "{table}"')
+        for meta in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions"):
+            conn.execute(f"DELETE FROM {meta} WHERE table_name = ?", (table,))
+
+
+def _existing_ids(frame: gpd.GeoDataFrame | None) -> list[int]:
+    return [i for i in ids_from_index(frame) if i is not None]
+
+
+def _missing_ids(conn: sqlite3.Connection, table: str, ids: list[int]) -> list[int]:
+    missing = []
+    for fid in ids:
+        if conn.execute(f'SELECT 1 FROM "{table}" WHERE fid=?', (int(fid),)).fetchone() is None:
+            missing.append(int(fid))
+    return missing
+
+
+def _to_sqlite(layer: LayerDef, values: list[Any]) -> list[Any]:
+    out = []
+    for v in values:
+        if isinstance(v, datetime):
+            out.append(iso_datetime(v))
+        elif isinstance(v, date):
+            out.append(v.isoformat())
+        else:
+            out.append(v)
+    return out
+
+
+def _from_sqlite(layer: LayerDef, name: str, values: list[Any]) -> list[Any]:
+    attr = layer.attribute(name)
+    if attr is not None and attr.type == AttributeType.boolean:
+        return [None if v is None else bool(v) for v in values]
+    return values
+
+
+__all__ = ["GeoPackageStore", "np"]

@@ -1,0 +1,70 @@
+"""WHERE and ORDER BY clauses shared by both stores, from a :class:`FeatureQuery`."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import shapely
+
+from geoservice.catalog.models import LayerDef
+from geoservice.crs import reproject_geometries
+from geoservice.errors import InvalidParameter
+from geoservice.storage.base import FeatureQuery
+from geoservice.storage.cql import Dialect, FilterCompiler, Fragment
+from geoservice.storage.schema import GEOMETRY_COLUMN, ID_COLUMN
+
+
+def queryable_columns(layer: LayerDef) -> dict[str, str]:
+    """Return queryable name → column (attributes, plus ``id`` for the feature id)."""
+    return {**{name: name for name in layer.attribute_names}, "id": ID_COLUMN}
+
+
+def build_where(
+    layer: LayerDef,
+    query: FeatureQuery,
+    dialect: Dialect,
+    bbox_fragment: Fragment | None,
+) -> Fragment:
+    """Return the WHERE fragment (``1=1`` when nothing filters)."""
+    parts: list[Fragment] = []
+    if bbox_fragment is not None:
+        parts.append(bbox_fragment)
+    for name, value in query.equals.items():
+        if name not in layer.attribute_names:
+            raise InvalidParameter(
+                f"unknown property {name!r}; filterable properties are "
+                f"{layer.attribute_names}"
+            )
+        parts.append(
+            Fragment(f"{dialect.ident(name)} = {dialect.placeholder}", (value,))
+        )
+    if query.cql is not None:
+        compiler = FilterCompiler(
+            dialect=dialect,
+            columns=queryable_columns(layer),
+            geometry_column=GEOMETRY_COLUMN,
+            to_storage=partial(_to_storage, src=query.filter_crs, dst=layer.storage_crs),
+        )
+        parts.append(compiler.compile(query.cql))
+    if not parts:
+        return Fragment("1=1")
+    return Fragment(
+        " AND ".join(f"({p.sql})" for p in parts),
+        tuple(x for p in parts for x in p.params),
+    )
+
+
+def _to_storage(geometry: shapely.Geometry, *, src: str, dst: str) -> shapely.Geometry:
+    return reproject_geometries(geometry, src, dst)
+
+
+def order_by(query: FeatureQuery, dialect: Dialect) -> str:
+    """Return the ORDER BY clause; the feature id breaks ties so paging is stable."""
+    terms = [
+        f"{dialect.ident(k.name if k.name != 'id' else ID_COLUMN)} "
+        f"{'ASC' if k.ascending else 'DESC'}"
+        for k in query.sortby
+    ]
+    if not any(k.name in ("id", ID_COLUMN) for k in query.sortby):
+        terms.append(f"{ID_COLUMN} ASC")
+    return "ORDER BY " + ", ".join(terms)

@@ -1,0 +1,145 @@
+"""Mapping between a layer's attribute schema and database columns and values."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date, datetime, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geoservice.catalog.models import AttributeType, GeometryType, LayerDef
+from geoservice.errors import InvalidParameter
+
+GEOMETRY_COLUMN = "geom"
+ID_COLUMN = "fid"
+
+SQLITE_TYPES = {
+    AttributeType.string: "TEXT",
+    AttributeType.integer: "INTEGER",
+    AttributeType.number: "DOUBLE",
+    AttributeType.boolean: "BOOLEAN",
+    AttributeType.date: "DATE",
+    AttributeType.datetime: "DATETIME",
+}
+POSTGRES_TYPES = {
+    AttributeType.string: "text",
+    AttributeType.integer: "bigint",
+    AttributeType.number: "double precision",
+    AttributeType.boolean: "boolean",
+    AttributeType.date: "date",
+    AttributeType.datetime: "timestamptz",
+}
+
+
+def geometry_type_name(geometry_type: GeometryType) -> str:
+    """Return the upper-case OGC geometry type name used in both stores."""
+    return geometry_type.value.upper()
+
+
+def check_columns(layer: LayerDef, columns: Sequence[str]) -> None:
+    """Refuse frame columns the layer does not declare (ingest reports them first)."""
+    unknown = [c for c in columns if c not in layer.attribute_names]
+    if unknown:
+        raise InvalidParameter(
+            f"layer {layer.id!r} has no attribute(s) {unknown}; declared: "
+            f"{layer.attribute_names}"
+        )
+
+
+def column_values(layer: LayerDef, frame: pd.DataFrame) -> list[list[Any]]:
+    """Return one list of database-ready Python values per declared attribute."""
+    out = []
+    for attr in layer.attributes:
+        if attr.name not in frame.columns:
+            out.append([None] * len(frame))
+            continue
+        convert = _CONVERTERS[attr.type]
+        out.append([convert(v) for v in frame[attr.name].tolist()])
+    return out
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    try:
+        return bool(pd.isna(value)) if np.isscalar(value) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def _nullable(func):
+    def convert(value: Any) -> Any:
+        return None if _is_missing(value) else func(value)
+
+    return convert
+
+
+def _to_datetime(value: Any) -> datetime:
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("UTC")
+    return ts.to_pydatetime().astimezone(timezone.utc)
+
+
+def _to_date(value: Any) -> date:
+    return pd.Timestamp(value).date() if not isinstance(value, date) else value
+
+
+_CONVERTERS = {
+    AttributeType.string: _nullable(str),
+    AttributeType.integer: _nullable(lambda v: int(v)),
+    AttributeType.number: _nullable(lambda v: float(v)),
+    AttributeType.boolean: _nullable(lambda v: bool(v)),
+    AttributeType.date: _nullable(_to_date),
+    AttributeType.datetime: _nullable(_to_datetime),
+}
+
+
+def iso_datetime(value: datetime) -> str:
+    """Format a timestamp as GeoPackage wants it: UTC, milliseconds, 'Z'."""
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def conform_geometries(geometries: np.ndarray, geometry_type: GeometryType) -> np.ndarray:
+    """Promote single geometries to the layer's Multi* type (one type per column).
+
+    Shapefiles and GeoJSON routinely mix Polygon and MultiPolygon in one layer;
+    PostGIS typed columns and GeoPackage readers expect one type.
+    """
+    import shapely
+
+    name = geometry_type.value
+    if not name.startswith("Multi"):
+        return geometries
+    single = name.removeprefix("Multi")
+    geometries = np.asarray(geometries, dtype=object)
+    kinds = shapely.get_type_id(geometries)
+    single_id = {"Point": 0, "LineString": 1, "Polygon": 3}[single]
+    to_promote = kinds == single_id
+    if not to_promote.any():
+        return geometries
+    promote = {"Point": shapely.multipoints, "LineString": shapely.multilinestrings,
+               "Polygon": shapely.multipolygons}[single]
+    out = geometries.copy()
+    out[to_promote] = [promote([g]) for g in geometries[to_promote]]
+    return out
+
+
+def ids_from_index(frame: pd.DataFrame | None) -> list[int | None]:
+    """Return the feature id of each row from the index; None marks a new feature."""
+    if frame is None:
+        return []
+    out: list[int | None] = []
+    for value in frame.index:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = -1
+        out.append(number if number > 0 else None)
+    return out
