@@ -23,9 +23,6 @@ def attribute_type(series: pd.Series) -> AttributeType:
     if pd.api.types.is_integer_dtype(series):
         return AttributeType.integer
     if pd.api.types.is_float_dtype(series):
-        non_null = series.dropna()
-        if len(non_null) and non_null.isin([0.0, 1.0]).all() and series.name == "boolean":
-            return AttributeType.boolean
         return AttributeType.number
     if pd.api.types.is_datetime64_any_dtype(series):
         return AttributeType.datetime
@@ -54,10 +51,16 @@ def infer_layer(
     source: SourceDef | None = None,
     style: str = "analysis_result",
     storage_crs: str | None = None,
+    types: dict[str, AttributeType] | None = None,
 ) -> LayerDef:
-    """Return a :class:`LayerDef` whose schema fits ``frame``'s columns."""
+    """Return a :class:`LayerDef` whose schema fits ``frame``'s columns.
+
+    ``types`` overrides what the frame's dtypes suggest, e.g. the field types a
+    file declares (a boolean column with nulls arrives as float64).
+    """
+    types = types or {}
     attrs = [
-        AttributeDef(name=str(col), type=attribute_type(frame[col]))
+        AttributeDef(name=str(col), type=types.get(str(col)) or attribute_type(frame[col]))
         for col in frame.columns
         if col != frame.geometry.name
     ]
@@ -72,3 +75,16 @@ def infer_layer(
         source=source or SourceDef(description="derived"),
         style=style,
     )
+
+
+PYOGRIO_TYPES = {
+    "bool": AttributeType.boolean,
+    "datetime64[D]": AttributeType.date,
+    "datetime64[ms]": AttributeType.datetime,
+}
+
+
+def declared_types(fields, dtypes) -> dict[str, AttributeType]:
+    """Return attribute types a file declares (pyogrio ``read_info`` fields/dtypes)."""
+    return {str(f): PYOGRIO_TYPES[d] for f, d in zip(fields, dtypes, strict=True)
+            if d in PYOGRIO_TYPES}

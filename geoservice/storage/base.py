@@ -16,6 +16,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from geoservice.catalog.models import LayerDef
 
@@ -72,11 +73,12 @@ class FeatureRows:
 
     def to_frame(self) -> gpd.GeoDataFrame:
         """Return the rows as a GeoDataFrame indexed by feature id."""
+        index = pd.Index(np.asarray(self.ids, dtype="int64"), name="fid")
         return gpd.GeoDataFrame(
             self.properties,
-            geometry=gpd.GeoSeries(self.geometries, crs=self.crs),
-            index=np.asarray(self.ids, dtype="int64"),
-        ).rename_axis("fid")
+            geometry=gpd.GeoSeries(self.geometries, crs=self.crs, index=index),
+            index=index,
+        )
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from geoservice.storage.gpkg_sql import (
     rtree_statements,
     srs_row,
 )
-from geoservice.storage.querybuild import build_where, order_by
+from geoservice.storage.querybuild import build_where, order_by, storage_boxes
 from geoservice.storage.schema import (
     GEOMETRY_COLUMN,
     SQLITE_TYPES,
@@ -265,24 +265,20 @@ class GeoPackageStore:
     def _bbox_fragment(
         self, layer: LayerDef, info: VersionInfo, query: FeatureQuery
     ) -> Fragment | None:
-        if query.bbox is None:
+        boxes = storage_boxes(query, layer.storage_crs)
+        if not boxes:
             return None
-        minx, miny, maxx, maxy = reproject_bbox(
-            query.bbox, query.bbox_crs, layer.storage_crs
-        )
         rtree = rtree_name(info.table)
-        envelope = Fragment(
-            f'fid IN (SELECT id FROM "{rtree}" WHERE maxx >= ? AND minx <= ? '
-            "AND maxy >= ? AND miny <= ?)",
-            (minx, maxx, miny, maxy),
+        envelope = " OR ".join(
+            "(maxx >= ? AND minx <= ? AND maxy >= ? AND miny <= ?)" for _ in boxes
         )
+        params = tuple(v for (x0, y0, x1, y1) in boxes for v in (x0, x1, y0, y1))
+        fragment = Fragment(f'fid IN (SELECT id FROM "{rtree}" WHERE {envelope})', params)
         if layer.geometry_type.family == "point":
-            return envelope
-        exact = Fragment(
-            f"gs_s_intersects({GEOMETRY_COLUMN}, ?)",
-            (shapely.to_wkb(shapely.box(minx, miny, maxx, maxy)),),
-        )
-        return Fragment(f"({envelope.sql} AND {exact.sql})", envelope.params + exact.params)
+            return fragment
+        area = shapely.union_all([shapely.box(*b) for b in boxes])
+        exact = Fragment(f"gs_s_intersects({GEOMETRY_COLUMN}, ?)", (shapely.to_wkb(area),))
+        return Fragment(f"({fragment.sql} AND {exact.sql})", fragment.params + exact.params)
 
     def _count(
         self, layer: LayerDef, info: VersionInfo, query: FeatureQuery, returned: int

@@ -17,7 +17,7 @@ import shapely
 from pyproj import CRS
 
 from geoservice.storage import gpkg_blob
-from geoservice.storage.cql import Fragment
+from geoservice.storage.cql import Fragment, binary
 from geoservice.storage.schema import GEOMETRY_COLUMN, iso_datetime
 
 BOOTSTRAP_SQL = """
@@ -142,6 +142,12 @@ def _accenti(value: str | None) -> str | None:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def _power(base: float | None, exponent: float | None) -> float | None:
+    if base is None or exponent is None:
+        return None
+    return float(base) ** float(exponent)
+
+
 PREDICATES = {
     "s_intersects": "intersects",
     "s_disjoint": "disjoint",
@@ -163,6 +169,7 @@ def register_functions(conn: sqlite3.Connection) -> None:
     for op, name in PREDICATES.items():
         conn.create_function(f"gs_{op}", 2, _predicate(name), **det)
     conn.create_function("gs_casei", 1, _casei, **det)
+    conn.create_function("gs_power", 2, _power, **det)
     conn.create_function("gs_accenti", 1, _accenti, **det)
 
 
@@ -198,6 +205,14 @@ class SqliteDialect:
     def accenti(self, expr: Fragment) -> Fragment:
         """Strip accents (Unicode decomposition)."""
         return Fragment("gs_accenti(") + expr + Fragment(")")
+
+    def arithmetic(self, op: str, lhs: Fragment, rhs: Fragment) -> Fragment:
+        """Arithmetic; power is a registered function, div truncates like CQL2's."""
+        if op == "^":
+            return Fragment("gs_power(") + lhs + Fragment(", ") + rhs + Fragment(")")
+        if op == "div":
+            return Fragment("CAST(") + binary(lhs, "/", rhs) + Fragment(" AS INTEGER)")
+        return binary(lhs, op, rhs)
 
     def temporal_literal(self, value: date | datetime) -> str:
         """Format dates and timestamps as the GeoPackage stores them."""

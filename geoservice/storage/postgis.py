@@ -31,8 +31,8 @@ from geoservice.storage.base import (
     VersionInfo,
     WriteMode,
 )
-from geoservice.storage.cql import Fragment
-from geoservice.storage.querybuild import build_where, order_by
+from geoservice.storage.cql import Fragment, binary
+from geoservice.storage.querybuild import build_where, order_by, storage_boxes
 from geoservice.storage.schema import (
     GEOMETRY_COLUMN,
     POSTGRES_TYPES,
@@ -78,6 +78,16 @@ class PostgresDialect:
     def temporal_literal(self, value: date | datetime) -> Any:
         """Dates and timestamps travel as typed parameters."""
         return value
+
+    def arithmetic(self, op: str, lhs: Fragment, rhs: Fragment) -> Fragment:
+        """Arithmetic: power(), truncated division and numeric modulo."""
+        if op == "^":
+            return Fragment("power(") + lhs + Fragment(", ") + rhs + Fragment(")")
+        if op == "div":
+            return Fragment("trunc(") + binary(lhs, "/", rhs) + Fragment(")")
+        if op == "%":  # numeric: CQL2 numbers arrive as floats
+            return Fragment("mod((") + lhs + Fragment(")::numeric, (") + rhs + Fragment(")::numeric)")
+        return binary(lhs, op, rhs)
 
 
 class PostGISStore:
@@ -303,12 +313,13 @@ class PostGISStore:
 
     def _where(self, layer: LayerDef, query: FeatureQuery) -> Fragment:
         srid = resolve_crs(layer.storage_crs).srid
+        boxes = storage_boxes(query, layer.storage_crs)
         bbox = None
-        if query.bbox is not None:
-            minx, miny, maxx, maxy = reproject_bbox(query.bbox, query.bbox_crs, layer.storage_crs)
+        if boxes:
+            test = f"ST_Intersects({GEOMETRY_COLUMN}, ST_MakeEnvelope(%s, %s, %s, %s, {srid}))"
             bbox = Fragment(
-                f"ST_Intersects({GEOMETRY_COLUMN}, ST_MakeEnvelope(%s, %s, %s, %s, {srid}))",
-                (minx, miny, maxx, maxy),
+                "(" + " OR ".join([test] * len(boxes)) + ")",
+                tuple(v for b in boxes for v in b),
             )
         return build_where(layer, query, PostgresDialect(srid), bbox)
 

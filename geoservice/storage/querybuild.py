@@ -7,9 +7,9 @@ from functools import partial
 import shapely
 
 from geoservice.catalog.models import LayerDef
-from geoservice.crs import reproject_geometries
+from geoservice.crs import reproject_bbox, reproject_geometries
 from geoservice.errors import InvalidParameter
-from geoservice.storage.base import FeatureQuery
+from geoservice.storage.base import BBox, FeatureQuery
 from geoservice.storage.cql import Dialect, FilterCompiler, Fragment
 from geoservice.storage.schema import GEOMETRY_COLUMN, ID_COLUMN
 
@@ -68,3 +68,14 @@ def order_by(query: FeatureQuery, dialect: Dialect) -> str:
     if not any(k.name in ("id", ID_COLUMN) for k in query.sortby):
         terms.append(f"{ID_COLUMN} ASC")
     return "ORDER BY " + ", ".join(terms)
+
+
+def storage_boxes(query: FeatureQuery, storage_crs: str) -> list[BBox]:
+    """Return the query bbox in storage CRS, split in two if it crosses the antimeridian."""
+    if query.bbox is None:
+        return []
+    minx, miny, maxx, maxy = query.bbox
+    boxes = [(minx, miny, maxx, maxy)]
+    if minx > maxx:
+        boxes = [(minx, miny, 180.0, maxy), (-180.0, miny, maxx, maxy)]
+    return [reproject_bbox(b, query.bbox_crs, storage_crs) for b in boxes]

@@ -87,7 +87,9 @@ def _to_datetime(value: Any) -> datetime:
 
 
 def _to_date(value: Any) -> date:
-    return pd.Timestamp(value).date() if not isinstance(value, date) else value
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else pd.Timestamp(value).date()
 
 
 _CONVERTERS = {
@@ -106,28 +108,39 @@ def iso_datetime(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
+FAMILY_TYPE_IDS = {"point": {0, 4}, "line": {1, 2, 5}, "polygon": {3, 6}}
+
+
 def conform_geometries(geometries: np.ndarray, geometry_type: GeometryType) -> np.ndarray:
-    """Promote single geometries to the layer's Multi* type (one type per column).
+    """Check geometries against the layer's type; promote singles to its Multi* type.
 
     Shapefiles and GeoJSON routinely mix Polygon and MultiPolygon in one layer;
-    PostGIS typed columns and GeoPackage readers expect one type.
+    PostGIS typed columns and GeoPackage readers expect one type. A geometry of
+    another family (a point in a polygon layer) is refused.
     """
     import shapely
 
+    geometries = np.asarray(geometries, dtype=object)
+    kinds = shapely.get_type_id(geometries)
+    allowed = FAMILY_TYPE_IDS.get(geometry_type.family)
+    if allowed is not None:
+        wrong = np.flatnonzero(~np.isin(kinds, [*allowed, -1]))
+        if len(wrong):
+            first = geometries[wrong[0]].geom_type
+            raise InvalidParameter(
+                f"{len(wrong)} geometries are not {geometry_type.value} (first: row "
+                f"{int(wrong[0])}, a {first})"
+            )
     name = geometry_type.value
     if not name.startswith("Multi"):
         return geometries
-    single = name.removeprefix("Multi")
-    geometries = np.asarray(geometries, dtype=object)
-    kinds = shapely.get_type_id(geometries)
-    single_id = {"Point": 0, "LineString": 1, "Polygon": 3}[single]
+    single_id = {"Point": 0, "LineString": 1, "Polygon": 3}[name.removeprefix("Multi")]
     to_promote = kinds == single_id
     if not to_promote.any():
         return geometries
-    promote = {"Point": shapely.multipoints, "LineString": shapely.multilinestrings,
-               "Polygon": shapely.multipolygons}[single]
+    promote = {0: shapely.multipoints, 1: shapely.multilinestrings, 3: shapely.multipolygons}
     out = geometries.copy()
-    out[to_promote] = [promote([g]) for g in geometries[to_promote]]
+    out[to_promote] = [promote[single_id]([g]) for g in geometries[to_promote]]
     return out
 
 

@@ -1,0 +1,59 @@
+# geoservice: two commands on a fresh machine with Python 3.11+
+#   make serve   create .venv, install, build the sample store if missing, serve on :8000
+#   make test    install what the tests need (Python, Debian, npm), then run them
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= $(or $(GEOSERVICE_PORT),8000)
+STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: serve test test-slow test-all lint bench data system-deps clean help
+
+help:
+	@echo "make serve    - install and serve on http://127.0.0.1:$(PORT)"
+	@echo "make test     - install test dependencies (incl. PostGIS, Chromium) and run the tests"
+	@echo "make test-slow - the slow tests (large grids, kill-mid-upload, big uploads)"
+	@echo "make bench    - benchmarks against peers (see bench/README.md)"
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@ $(STAMP)
+
+data: $(STAMP)
+	$(BIN)/geoservice data build --if-missing
+
+serve: $(STAMP) data
+	GEOSERVICE_PORT=$(PORT) $(BIN)/geoservice serve --port $(PORT)
+
+system-deps:
+	.ci/system-deps
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check geoservice tests bench
+	$(BIN)/geoservice check-layers
+
+test: $(TEST_STAMP) system-deps lint
+	GEOSERVICE_REQUIRE_POSTGIS=1 $(BIN)/pytest -m "not slow"
+
+test-slow: $(TEST_STAMP) system-deps
+	GEOSERVICE_REQUIRE_POSTGIS=1 $(BIN)/pytest -m slow
+
+test-all: test test-slow
+
+bench: $(TEST_STAMP) system-deps
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/features.py
+
+clean:
+	rm -rf $(VENV) data/geoservice.gpkg data/geoservice.gpkg-* .pytest_cache

@@ -1,0 +1,70 @@
+"""Typed dependencies: what routes may reach, resolved from ``app.state``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from geoservice.catalog.models import LayerDef
+from geoservice.catalog.registry import Catalog
+from geoservice.errors import InvalidParameter, LayerNotFound
+from geoservice.settings import Settings
+from geoservice.storage.base import FeatureStore
+
+
+def get_settings(request: Request) -> Settings:
+    """Return the settings the app was built with."""
+    return request.app.state.settings
+
+
+def get_catalog(request: Request) -> Catalog:
+    """Return the current catalogue (swapped, never mutated, on change)."""
+    return request.app.state.catalog
+
+
+def get_store(request: Request) -> FeatureStore:
+    """Return the feature store opened in the lifespan."""
+    return request.app.state.store
+
+
+def get_base_url(request: Request) -> str:
+    """Return the public base URL used in links."""
+    configured = request.app.state.settings.base_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+def get_lang(request: Request) -> str:
+    """Return ``zh`` or ``en`` from ``lang=`` or Accept-Language (Chinese first)."""
+    lang = request.query_params.get("lang")
+    if lang is None:
+        accept = request.headers.get("accept-language", "")
+        lang = "en" if accept.lower().startswith("en") else "zh"
+    if lang not in ("zh", "en"):
+        raise InvalidParameter(f"lang={lang!r}: use zh or en")
+    return lang
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+StoreDep = Annotated[FeatureStore, Depends(get_store)]
+BaseUrlDep = Annotated[str, Depends(get_base_url)]
+LangDep = Annotated[str, Depends(get_lang)]
+
+
+def get_layer(
+    catalog: CatalogDep,
+    store: StoreDep,
+    collectionId: Annotated[str, Path(description="collection (layer) id")],  # noqa: N803
+) -> LayerDef:
+    """Resolve a collection id to a layer that has data, or 404."""
+    layer = catalog.get(collectionId)
+    if not store.has_layer(layer.id):
+        raise LayerNotFound(
+            f"collection {collectionId!r} is declared in layers/ but has no data yet; "
+            "build the sample store (geoservice data build) or upload a file"
+        )
+    return layer
+
+
+LayerDep = Annotated[LayerDef, Depends(get_layer)]

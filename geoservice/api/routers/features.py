@@ -1,0 +1,224 @@
+"""OGC API Features: collections, queryables, items, one item, downloads."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
+
+from geoservice.api.deps import BaseUrlDep, CatalogDep, LangDep, LayerDep, SettingsDep, StoreDep
+from geoservice.api.openapi_params import ITEMS_PARAMETERS_DOC
+from geoservice.api.responses import (
+    GeoJSONResponse,
+    JSONBytesResponse,
+    render_html,
+    wants_html,
+)
+from geoservice.encoding.geojson import encode_feature
+from geoservice.export import export_file
+from geoservice.ogc.collections import collection_document, queryables_document
+from geoservice.ogc.items import items_document, parse_items_request
+from geoservice.ogc.links import GEOJSON, HTML, JSON, link
+from geoservice.crs import resolve_crs
+
+router = APIRouter(tags=["Features"])
+
+
+@router.get("/collections", operation_id="getCollections", summary="Collections")
+def collections(
+    request: Request, catalog: CatalogDep, store: StoreDep, base_url: BaseUrlDep, lang: LangDep
+):
+    """List the layers that hold data."""
+    with_data = set(store.layer_ids())
+    docs = [
+        collection_document(
+            layer,
+            base_url=base_url,
+            bounds=store.bounds(layer),
+            version=None,
+            lang=lang,
+            extra_links=collection_extra_links(request, base_url, layer),
+        )
+        for layer in catalog
+        if layer.id in with_data
+    ]
+    doc = {
+        "collections": docs,
+        "links": [
+            link(f"{base_url}/collections", "self", JSON),
+            link(f"{base_url}/collections?f=html", "alternate", HTML),
+        ],
+    }
+    if wants_html(request):
+        return render_html(request, "collections.html", doc=doc, lang=lang)
+    return JSONBytesResponse(doc)
+
+
+@router.get(
+    "/collections/{collectionId}", operation_id="describeCollection", summary="Collection"
+)
+def collection(
+    request: Request, layer: LayerDep, store: StoreDep, base_url: BaseUrlDep, lang: LangDep
+):
+    """Describe one layer: extent, CRSs, links to its items, queryables and tiles."""
+    doc = collection_document(
+        layer,
+        base_url=base_url,
+        bounds=store.bounds(layer),
+        version=store.current_version(layer.id),
+        lang=lang,
+        extra_links=collection_extra_links(request, base_url, layer),
+    )
+    if wants_html(request):
+        return render_html(request, "collection.html", doc=doc, layer=layer, lang=lang)
+    return JSONBytesResponse(doc)
+
+
+@router.get(
+    "/collections/{collectionId}/queryables",
+    operation_id="getQueryables",
+    summary="Queryables",
+    response_class=JSONBytesResponse,
+)
+def queryables(layer: LayerDep, base_url: BaseUrlDep, lang: LangDep):
+    """Return the properties a filter may use, as JSON Schema."""
+    return JSONBytesResponse(
+        queryables_document(layer, base_url=base_url, lang=lang),
+        media_type="application/schema+json",
+    )
+
+
+@router.get(
+    "/collections/{collectionId}/items",
+    operation_id="getFeatures",
+    summary="Features",
+    openapi_extra={"parameters": ITEMS_PARAMETERS_DOC},
+    responses={200: {"content": {"application/geo+json": {}, "text/html": {}}}},
+)
+def items(
+    request: Request,
+    layer: LayerDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    base_url: BaseUrlDep,
+    lang: LangDep,
+):
+    """Return features, filtered by bbox, properties or CQL2, one page at a time."""
+    params = {k: v for k, v in request.query_params.items() if k != "lang"}
+    parsed = parse_items_request(
+        layer, params, settings.api, accept=request.headers.get("accept", "")
+    )
+    if parsed.format in ("gpkg", "fgb"):
+        return _download_file(store, layer, parsed.query, parsed.format, settings)
+    version = store.current_version(layer.id).version
+    etag = _etag(layer.id, parsed.query.version or version, str(request.url.query))
+    headers = {"ETag": etag, "Content-Crs": f"<{parsed.crs_uri}>"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    page = store.query_geojson(layer, parsed.query)
+    url = f"{base_url}/collections/{layer.id}"
+    if parsed.format == "html":
+        rows = store.query(layer, parsed.query).rows
+        return render_html(request, "items.html", layer=layer, rows=rows, page=page,
+                           lang=lang, collection_url=url)
+    body = items_document(page, parsed, items_url=f"{url}/items", collection_url=url)
+    return GeoJSONResponse(body, headers=headers)
+
+
+@router.get(
+    "/collections/{collectionId}/items/{featureId}",
+    operation_id="getFeature",
+    summary="Feature",
+)
+def item(
+    request: Request,
+    layer: LayerDep,
+    store: StoreDep,
+    base_url: BaseUrlDep,
+    lang: LangDep,
+    featureId: Annotated[int, Path(description="feature id")],  # noqa: N803
+    crs: str | None = None,
+    version: int | None = None,
+):
+    """Return one feature."""
+    crs_ref = resolve_crs(crs)
+    rows = store.get_feature(layer, featureId, crs=crs_ref.uri, version=version)
+    current = store.current_version(layer.id).version
+    etag = _etag(layer.id, version or current, f"{featureId}:{crs_ref.uri}")
+    headers = {"ETag": etag, "Content-Crs": f"<{crs_ref.uri}>"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    if wants_html(request):
+        return render_html(request, "item.html", layer=layer, rows=rows, lang=lang)
+    url = f"{base_url}/collections/{layer.id}"
+    feature = encode_feature(rows, north_first=crs_ref.north_first)
+    links = [
+        link(f"{url}/items/{featureId}", "self", GEOJSON),
+        link(f"{url}/items/{featureId}?f=html", "alternate", HTML),
+        link(url, "collection", JSON),
+    ]
+    import orjson
+
+    body = feature[:-1] + b',"links":' + orjson.dumps(links) + b"}"
+    return GeoJSONResponse(body, headers=headers)
+
+
+@router.get(
+    "/collections/{collectionId}/download",
+    operation_id="downloadCollection",
+    summary="Whole layer download",
+    openapi_extra={"parameters": ITEMS_PARAMETERS_DOC},
+)
+def download(request: Request, layer: LayerDep, store: StoreDep, settings: SettingsDep):
+    """Stream every matching feature as GeoJSON (default), GeoPackage or FlatGeobuf."""
+    params = {k: v for k, v in request.query_params.items() if k not in ("lang",)}
+    fmt = params.pop("f", "geojson")
+    parsed = parse_items_request(layer, params, settings.api)
+    if fmt in ("gpkg", "fgb"):
+        return _download_file(store, layer, parsed.query, fmt, settings)
+    whole = type(parsed.query)(**{**parsed.query.__dict__, "limit": None, "offset": 0})
+    crs_uri = parsed.crs_uri
+
+    def stream():
+        yield b'{"type":"FeatureCollection","features":['
+        yield from store.iter_geojson(layer, whole)
+        yield b"]}"
+
+    return StreamingResponse(
+        stream(),
+        media_type="application/geo+json",
+        headers={
+            "Content-Crs": f"<{crs_uri}>",
+            "Content-Disposition": f'attachment; filename="{layer.id}.geojson"',
+        },
+    )
+
+
+def collection_extra_links(request: Request, base_url: str, layer) -> list[dict]:
+    """Return links other routers (tiles, maps) add to every collection."""
+    builders = request.app.state.collection_link_builders
+    return [item for build in builders for item in build(base_url, layer)]
+
+
+def _download_file(store, layer, query, fmt, settings):
+    path, media = export_file(store, layer, query, fmt, settings.uploads.work_dir)
+    return FileResponse(
+        path,
+        media_type=media,
+        filename=path.name,
+        background=BackgroundTask(_remove_tree, path.parent),
+    )
+
+
+def _remove_tree(folder) -> None:
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _etag(layer_id: str, version: int, key: str) -> str:
+    digest = hashlib.sha1(f"{layer_id}|{version}|{key}".encode()).hexdigest()[:20]
+    return f'W/"{layer_id}-v{version}-{digest}"'

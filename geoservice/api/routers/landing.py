@@ -1,0 +1,59 @@
+"""Landing page, conformance, API definition and health check."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from geoservice.api.deps import BaseUrlDep, LangDep, SettingsDep
+from geoservice.api.responses import JSONBytesResponse, render_html, wants_html
+from geoservice.ogc.links import HTML, JSON, OPENAPI, link
+from geoservice.ogc.openapi import openapi_30
+
+router = APIRouter(tags=["Capabilities"])
+
+
+@router.get("/", operation_id="getLandingPage", summary="Landing page")
+def landing(request: Request, base_url: BaseUrlDep, settings: SettingsDep, lang: LangDep):
+    """Describe the service and link to its parts."""
+    doc = {
+        "title": settings.api.title,
+        "description": "东胜区等服务业规划图层：分析、OGC API 发布、瓦片与地图 / "
+        "Planning layers for service-industry plans: analysis, OGC APIs, tiles and maps",
+        "links": [
+            link(f"{base_url}/", "self", JSON),
+            link(f"{base_url}/?f=html", "alternate", HTML),
+            link(f"{base_url}/api", "service-desc", OPENAPI, "API definition"),
+            link(f"{base_url}/api.html", "service-doc", HTML, "API documentation"),
+            link(f"{base_url}/conformance", "conformance", JSON, "conformance classes"),
+            link(f"{base_url}/collections", "data", JSON, "collections"),
+            *(link(base_url + path, rel, media, title)
+              for path, rel, media, title in request.app.state.landing_links),
+        ],
+    }
+    if wants_html(request):
+        return render_html(request, "landing.html", doc=doc, lang=lang)
+    return JSONBytesResponse(doc)
+
+
+@router.get("/conformance", operation_id="getConformanceDeclaration", summary="Conformance")
+def conformance(request: Request):
+    """List the conformance classes this service implements."""
+    doc = {"conformsTo": request.app.state.conformance}
+    if wants_html(request):
+        return render_html(request, "conformance.html", doc=doc)
+    return JSONBytesResponse(doc)
+
+
+@router.get("/api", operation_id="getAPI", summary="API definition (OpenAPI 3.0)")
+def api_definition(request: Request):
+    """Return the OpenAPI 3.0 definition generated from the code."""
+    return JSONBytesResponse(
+        openapi_30(request.app.openapi()),
+        media_type="application/vnd.oai.openapi+json;version=3.0",
+    )
+
+
+@router.get("/healthz", include_in_schema=False)
+async def health() -> dict:
+    """Answer without touching the thread pool, so a busy server still reports alive."""
+    return {"status": "ok"}

@@ -1,0 +1,73 @@
+"""Serving and checking commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from geoservice.errors import CatalogError
+from geoservice.settings import Settings
+
+console = Console(stderr=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the core commands to ``app``."""
+    app.command("serve")(serve)
+    app.command("check-layers")(check_layers)
+    app.command("export-openapi")(export_openapi)
+
+
+def serve(
+    host: str | None = typer.Option(None, help="Interface (default GEOSERVICE_HOST)."),
+    port: int | None = typer.Option(None, help="Port (default GEOSERVICE_PORT or 8000)."),
+    workers: int = typer.Option(1, help="uvicorn worker processes."),
+    reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+) -> None:
+    """Serve the API (uvicorn)."""
+    import uvicorn
+
+    settings = Settings()
+    uvicorn.run(
+        "geoservice.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        reload=reload,
+        log_level="info",
+    )
+
+
+def check_layers(
+    layers_dir: Path | None = typer.Option(None, help="Folder of layer files."),
+    styles_dir: Path | None = typer.Option(None, help="Folder of style files."),
+) -> None:
+    """Validate every layer and style file; exit 1 listing all problems."""
+    from geoservice.catalog.loader import load_catalog
+
+    settings = Settings()
+    try:
+        catalog = load_catalog(layers_dir or settings.layers_dir, styles_dir or settings.styles_dir)
+    except CatalogError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+    console.print(
+        f"[green]{len(catalog.layers)} layers and {len(catalog.styles)} styles are valid[/green]"
+    )
+
+
+def export_openapi(out: Path | None = typer.Option(None, help="File (default stdout).")) -> None:
+    """Write the OpenAPI 3.0 document (for static checks; the server makes its own)."""
+    from geoservice.app import create_app
+    from geoservice.ogc.openapi import openapi_30
+
+    text = json.dumps(openapi_30(create_app().openapi()), ensure_ascii=False, indent=2)
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text + "\n")

@@ -1,0 +1,30 @@
+"""Whole-layer downloads as GeoPackage or FlatGeobuf files (written with pyogrio)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pyogrio
+
+from geoservice.catalog.models import LayerDef
+from geoservice.storage.base import FeatureQuery, FeatureStore
+
+DRIVERS = {"gpkg": ("GPKG", "application/geopackage+sqlite3"),
+           "fgb": ("FlatGeobuf", "application/flatgeobuf")}
+
+
+def export_file(
+    store: FeatureStore, layer: LayerDef, query: FeatureQuery, fmt: str, workdir: Path | None
+) -> tuple[Path, str]:
+    """Write the features matching ``query`` (no paging) to a file; return path, media type.
+
+    The file is written to a temporary directory; the caller streams then deletes it.
+    """
+    driver, media = DRIVERS[fmt]
+    whole = FeatureQuery(**{**query.__dict__, "limit": None, "offset": 0, "count_cap": 0})
+    frame = store.query(layer, whole).rows.to_frame().reset_index()
+    folder = Path(tempfile.mkdtemp(prefix="gs-export-", dir=workdir))
+    path = folder / f"{layer.id}.{fmt}"
+    pyogrio.write_dataframe(frame, path, driver=driver, layer=layer.id)
+    return path, media

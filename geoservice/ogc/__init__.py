@@ -1,0 +1,1 @@
+"""OGC API documents and request parsing, free of any web framework."""

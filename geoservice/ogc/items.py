@@ -1,0 +1,244 @@
+"""The ``/items`` request: query parameters to a :class:`FeatureQuery`, page to JSON.
+
+Every parameter is checked here and a bad one raises :class:`InvalidParameter`
+naming the parameter and what would be accepted, so a client never sees a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from geoservice.catalog.models import AttributeType, LayerDef
+from geoservice.crs import CRS84_URI, resolve_crs
+from geoservice.errors import InvalidParameter
+from geoservice.ogc.links import GEOJSON, HTML, link, with_query
+from geoservice.settings import ApiSettings
+from geoservice.storage.base import FeatureQuery, GeoJSONPage, SortKey
+from geoservice.storage.cql import parse_filter
+
+ITEMS_PARAMETERS = frozenset(
+    {
+        "f",
+        "bbox",
+        "bbox-crs",
+        "crs",
+        "limit",
+        "offset",
+        "filter",
+        "filter-lang",
+        "filter-crs",
+        "sortby",
+        "properties",
+        "datetime",
+        "version",
+    }
+)
+DOWNLOAD_FORMATS = ("gpkg", "fgb")
+
+
+@dataclass(frozen=True)
+class ItemsRequest:
+    """A parsed items request: the query, the output format and the CRS URI."""
+
+    query: FeatureQuery
+    format: str
+    crs_uri: str
+    params: dict[str, str]
+
+
+def parse_items_request(
+    layer: LayerDef, params: Mapping[str, str], api: ApiSettings, *, accept: str = ""
+) -> ItemsRequest:
+    """Turn query parameters into an :class:`ItemsRequest`."""
+    unknown = [k for k in params if k not in ITEMS_PARAMETERS and k not in layer.attribute_names]
+    if unknown:
+        raise InvalidParameter(
+            f"unknown query parameter(s) {unknown}; accepted: {sorted(ITEMS_PARAMETERS)} "
+            f"and the layer's properties {layer.attribute_names}"
+        )
+    crs = resolve_crs(params.get("crs"))
+    bbox_crs = resolve_crs(params.get("bbox-crs"))
+    query = FeatureQuery(
+        bbox=_bbox(params.get("bbox"), north_first=bbox_crs.north_first),
+        bbox_crs=bbox_crs.uri,
+        cql=_filter(params),
+        filter_crs=resolve_crs(params.get("filter-crs")).uri,
+        equals=_equals(layer, params),
+        properties=_properties(layer, params.get("properties")),
+        sortby=_sortby(layer, params.get("sortby")),
+        limit=min(_int(params, "limit", api.default_limit, minimum=1), api.max_limit),
+        offset=_int(params, "offset", 0, minimum=0),
+        crs=crs.uri,
+        count_cap=api.count_cap,
+        version=_optional_int(params, "version"),
+    )
+    return ItemsRequest(query, output_format(params.get("f"), accept), crs.uri, dict(params))
+
+
+def output_format(f: str | None, accept: str) -> str:
+    """Return ``json``, ``html``, ``gpkg`` or ``fgb`` from ``f`` or the Accept header."""
+    if f:
+        value = f.lower()
+        aliases = {"geojson": "json", "application/geo+json": "json", "flatgeobuf": "fgb",
+                   "geopackage": "gpkg", "text/html": "html"}
+        value = aliases.get(value, value)
+        if value not in ("json", "html", *DOWNLOAD_FORMATS):
+            raise InvalidParameter(
+                f"f={f!r} is not offered; use json (GeoJSON), html, gpkg or fgb"
+            )
+        return value
+    if "text/html" in accept and "json" not in accept:
+        return "html"
+    return "json"
+
+
+def _bbox(text: str | None, *, north_first: bool) -> tuple | None:
+    if text is None:
+        return None
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise InvalidParameter(f"bbox={text!r} is not 4 or 6 comma-separated numbers") from None
+    if len(values) == 6:
+        values = [values[0], values[1], values[3], values[4]]
+    if len(values) != 4:
+        raise InvalidParameter(f"bbox={text!r} needs 4 (or 6 with heights) numbers")
+    if north_first:
+        values = [values[1], values[0], values[3], values[2]]
+    if values[1] > values[3]:
+        raise InvalidParameter(
+            f"bbox={text!r}: the lower bound of the second axis exceeds its upper bound"
+        )
+    # minx > maxx is allowed: a box crossing the antimeridian (OGC API Features §7.15.3).
+    return tuple(values)
+
+
+def _filter(params: Mapping[str, str]) -> dict | None:
+    text = params.get("filter")
+    if text is None:
+        if "filter-lang" in params or "filter-crs" in params:
+            raise InvalidParameter("filter-lang/filter-crs given without a filter")
+        return None
+    return parse_filter(text, params.get("filter-lang"))
+
+
+def _equals(layer: LayerDef, params: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in layer.attribute_names:
+        if name in params and name not in ITEMS_PARAMETERS:
+            out[name] = typed_value(layer, name, params[name])
+    return out
+
+
+def typed_value(layer: LayerDef, name: str, text: str) -> Any:
+    """Convert a query-string value to the attribute's type."""
+    attr = layer.attribute(name)
+    kind = attr.type if attr else AttributeType.string
+    try:
+        if kind == AttributeType.integer:
+            return int(text)
+        if kind == AttributeType.number:
+            return float(text)
+    except ValueError:
+        raise InvalidParameter(f"{name}={text!r} is not a {kind.value}") from None
+    if kind == AttributeType.boolean:
+        if text.lower() not in ("true", "false"):
+            raise InvalidParameter(f"{name}={text!r} is not true or false")
+        return text.lower() == "true"
+    return text
+
+
+def _properties(layer: LayerDef, text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in layer.attribute_names]
+    if unknown:
+        raise InvalidParameter(
+            f"properties: unknown {unknown}; the layer has {layer.attribute_names}"
+        )
+    return names
+
+
+def _sortby(layer: LayerDef, text: str | None) -> list[SortKey]:
+    if not text:
+        return []
+    keys = []
+    for raw in text.split(","):
+        term = raw.strip()
+        ascending = not term.startswith("-")
+        name = term.lstrip("+-").strip()
+        name, _, direction = name.partition(" ")
+        if direction.upper() == "DESC":
+            ascending = False
+        if name not in (*layer.attribute_names, "id"):
+            raise InvalidParameter(
+                f"sortby: unknown property {name!r}; sortable are "
+                f"{[*layer.attribute_names, 'id']}"
+            )
+        keys.append(SortKey(name, ascending))
+    return keys
+
+
+def _int(params: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    text = params.get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise InvalidParameter(f"{name}={text!r} is not an integer") from None
+    if value < minimum:
+        raise InvalidParameter(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def _optional_int(params: Mapping[str, str], name: str) -> int | None:
+    return None if params.get(name) is None else _int(params, name, 0, minimum=1)
+
+
+def items_document(
+    page: GeoJSONPage,
+    request: ItemsRequest,
+    *,
+    items_url: str,
+    collection_url: str,
+) -> bytes:
+    """Return the FeatureCollection JSON of a page, with paging links."""
+    query = request.query
+    params = {k: v for k, v in request.params.items() if k != "f"}
+    links = [
+        link(with_query(items_url, {**params, "f": "json"}), "self", GEOJSON),
+        link(with_query(items_url, {**params, "f": "html"}), "alternate", HTML),
+        link(collection_url, "collection", "application/json"),
+    ]
+    limit = query.limit or 0
+    more = page.number_returned == limit and (
+        page.number_matched is None or query.offset + limit < page.number_matched
+    )
+    if more:
+        nxt = {**params, "offset": query.offset + limit, "limit": limit}
+        links.append(link(with_query(items_url, nxt), "next", GEOJSON, "next page"))
+    if query.offset > 0:
+        prev = {**params, "offset": max(0, query.offset - limit), "limit": limit}
+        links.append(link(with_query(items_url, prev), "prev", GEOJSON, "previous page"))
+    tail: dict[str, Any] = {
+        "numberReturned": page.number_returned,
+        "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "links": links,
+    }
+    if page.number_matched is not None:
+        tail["numberMatched"] = page.number_matched
+    if request.crs_uri != CRS84_URI:
+        tail["crs"] = request.crs_uri
+    return (
+        b'{"type":"FeatureCollection","features":['
+        + page.features
+        + b"],"
+        + orjson.dumps(tail)[1:]
+    )
