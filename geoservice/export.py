@@ -10,12 +10,18 @@ import pyogrio
 from geoservice.catalog.models import LayerDef
 from geoservice.storage.base import FeatureQuery, FeatureStore
 
-DRIVERS = {"gpkg": ("GPKG", "application/geopackage+sqlite3"),
-           "fgb": ("FlatGeobuf", "application/flatgeobuf")}
+DRIVERS = {
+    "gpkg": ("GPKG", "application/geopackage+sqlite3"),
+    "fgb": ("FlatGeobuf", "application/flatgeobuf"),
+}
 
 
 def export_file(
-    store: FeatureStore, layer: LayerDef, query: FeatureQuery, fmt: str, workdir: Path | None
+    store: FeatureStore,
+    layer: LayerDef,
+    query: FeatureQuery,
+    fmt: str,
+    workdir: Path | None,
 ) -> tuple[Path, str]:
     """Write the features matching ``query`` (no paging) to a file; return path, media type.
 

@@ -65,7 +65,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     base_url: str | None = Field(
-        None, description="Public URL prefix for links; derived from the request if unset."
+        None,
+        description="Public URL prefix for links; derived from the request if unset.",
     )
     layers_dir: Path = PROJECT_ROOT / "layers"
     styles_dir: Path = PROJECT_ROOT / "styles"
@@ -74,7 +75,8 @@ class Settings(BaseSettings):
         None, description="Embedded store file; defaults to <data_dir>/geoservice.gpkg."
     )
     database_url: SecretStr | None = Field(
-        None, description="postgresql://... selects the PostGIS store instead of GeoPackage."
+        None,
+        description="postgresql://... selects the PostGIS store instead of GeoPackage.",
     )
     db_pool_size: int = 16
     dask_scheduler: str | None = Field(

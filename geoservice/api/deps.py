@@ -55,7 +55,7 @@ LangDep = Annotated[str, Depends(get_lang)]
 def get_layer(
     catalog: CatalogDep,
     store: StoreDep,
-    collectionId: Annotated[str, Path(description="collection (layer) id")],  # noqa: N803
+    collectionId: Annotated[str, Path(description="collection (layer) id")],
 ) -> LayerDef:
     """Resolve a collection id to a layer that has data, or 404."""
     layer = catalog.get(collectionId)

@@ -8,31 +8,62 @@ from __future__ import annotations
 
 
 def _param(name: str, description: str, schema: dict, **extra) -> dict:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema, **extra}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+        **extra,
+    }
 
 
 ITEMS_PARAMETERS_DOC = [
-    _param("bbox", "minx,miny,maxx,maxy (or 6 numbers with heights), in bbox-crs",
-           {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 6},
-           style="form", explode=False),
+    _param(
+        "bbox",
+        "minx,miny,maxx,maxy (or 6 numbers with heights), in bbox-crs",
+        {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 6},
+        style="form",
+        explode=False,
+    ),
     _param("bbox-crs", "CRS of bbox (default CRS84)", {"type": "string", "format": "uri"}),
-    _param("crs", "CRS of the returned geometries (default CRS84)",
-           {"type": "string", "format": "uri"}),
-    _param("limit", "features per page (default 10, at most 10000)",
-           {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10}),
+    _param(
+        "crs",
+        "CRS of the returned geometries (default CRS84)",
+        {"type": "string", "format": "uri"},
+    ),
+    _param(
+        "limit",
+        "features per page (default 10, at most 10000)",
+        {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10},
+    ),
     _param("offset", "features to skip", {"type": "integer", "minimum": 0, "default": 0}),
     _param("filter", "CQL2 filter", {"type": "string"}),
-    _param("filter-lang", "cql2-text (default) or cql2-json",
-           {"type": "string", "enum": ["cql2-text", "cql2-json"]}),
-    _param("filter-crs", "CRS of geometry literals in the filter",
-           {"type": "string", "format": "uri"}),
-    _param("sortby", "comma-separated properties, '-' prefix for descending",
-           {"type": "string"}),
+    _param(
+        "filter-lang",
+        "cql2-text (default) or cql2-json",
+        {"type": "string", "enum": ["cql2-text", "cql2-json"]},
+    ),
+    _param(
+        "filter-crs",
+        "CRS of geometry literals in the filter",
+        {"type": "string", "format": "uri"},
+    ),
+    _param(
+        "sortby",
+        "comma-separated properties, '-' prefix for descending",
+        {"type": "string"},
+    ),
     _param("properties", "comma-separated properties to return", {"type": "string"}),
-    _param("f", "json (GeoJSON), html, gpkg or fgb",
-           {"type": "string", "enum": ["json", "html", "gpkg", "fgb"]}),
-    _param("version", "a past version of the layer (see /versions)",
-           {"type": "integer", "minimum": 1}),
+    _param(
+        "f",
+        "json (GeoJSON), html, gpkg or fgb",
+        {"type": "string", "enum": ["json", "html", "gpkg", "fgb"]},
+    ),
+    _param(
+        "version",
+        "a past version of the layer (see /versions)",
+        {"type": "integer", "minimum": 1},
+    ),
     _param("lang", "zh or en", {"type": "string", "enum": ["zh", "en"]}),
 ]

@@ -86,5 +86,6 @@ PYOGRIO_TYPES = {
 
 def declared_types(fields, dtypes) -> dict[str, AttributeType]:
     """Return attribute types a file declares (pyogrio ``read_info`` fields/dtypes)."""
-    return {str(f): PYOGRIO_TYPES[d] for f, d in zip(fields, dtypes, strict=True)
-            if d in PYOGRIO_TYPES}
+    return {
+        str(f): PYOGRIO_TYPES[d] for f, d in zip(fields, dtypes, strict=True) if d in PYOGRIO_TYPES
+    }

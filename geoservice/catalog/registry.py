@@ -56,6 +56,4 @@ class Catalog:
     def without(self, layer_id: str) -> Catalog:
         """Return a new catalogue without ``layer_id``."""
         self.get(layer_id)
-        return Catalog(
-            {k: v for k, v in self.layers.items() if k != layer_id}, self.styles
-        )
+        return Catalog({k: v for k, v in self.layers.items() if k != layer_id}, self.styles)

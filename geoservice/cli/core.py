@@ -61,7 +61,9 @@ def check_layers(
     )
 
 
-def export_openapi(out: Path | None = typer.Option(None, help="File (default stdout).")) -> None:
+def export_openapi(
+    out: Path | None = typer.Option(None, help="File (default stdout)."),
+) -> None:
     """Write the OpenAPI 3.0 document (for static checks; the server makes its own)."""
     from geoservice.app import create_app
     from geoservice.ogc.openapi import openapi_30

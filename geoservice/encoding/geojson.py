@@ -32,11 +32,10 @@ def encode_features(rows: FeatureRows, *, north_first: bool = False) -> list[byt
     columns = [rows.properties[n] for n in names]
     out = []
     for i, (fid, geom) in enumerate(zip(rows.ids, geoms, strict=True)):
-        props = orjson.dumps({n: col[i] for n, col in zip(names, columns, strict=True)}, option=_OPTS)
-        out.append(
-            b'{"type":"Feature","id":%d,"geometry":%s,"properties":%s}'
-            % (fid, geom, props)
+        props = orjson.dumps(
+            {n: col[i] for n, col in zip(names, columns, strict=True)}, option=_OPTS
         )
+        out.append(b'{"type":"Feature","id":%d,"geometry":%s,"properties":%s}' % (fid, geom, props))
     return out
 
 

@@ -46,13 +46,30 @@ def collection_document(
             link(f"{url}?f=html", "alternate", HTML),
             link(f"{url}/items", "items", GEOJSON, "features (GeoJSON)"),
             link(f"{url}/items?f=html", "items", HTML, "features (HTML)"),
-            link(f"{url}/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables",
-                 "application/schema+json", "queryables"),
-            link(f"{url}/items?f=gpkg", "enclosure", "application/geopackage+sqlite3",
-                 "whole layer as GeoPackage"),
-            link(f"{url}/items?f=fgb", "enclosure", "application/flatgeobuf",
-                 "whole layer as FlatGeobuf"),
-            link(f"{url}/download?f=geojson", "enclosure", GEOJSON, "whole layer as GeoJSON"),
+            link(
+                f"{url}/queryables",
+                "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                "application/schema+json",
+                "queryables",
+            ),
+            link(
+                f"{url}/items?f=gpkg",
+                "enclosure",
+                "application/geopackage+sqlite3",
+                "whole layer as GeoPackage",
+            ),
+            link(
+                f"{url}/items?f=fgb",
+                "enclosure",
+                "application/flatgeobuf",
+                "whole layer as FlatGeobuf",
+            ),
+            link(
+                f"{url}/download?f=geojson",
+                "enclosure",
+                GEOJSON,
+                "whole layer as GeoJSON",
+            ),
             *(extra_links or []),
         ],
         "geoservice:kind": layer.kind.value,
@@ -115,4 +132,8 @@ def queryables_document(layer: LayerDef, *, base_url: str, lang: str = "zh") -> 
 
 def style_summary(style: StyleDef) -> dict:
     """Return the style facts worth showing next to a collection."""
-    return {"id": style.id, "title": style.title.model_dump(), "geometry": style.geometry}
+    return {
+        "id": style.id,
+        "title": style.title.model_dump(),
+        "geometry": style.geometry,
+    }

@@ -84,13 +84,16 @@ def output_format(f: str | None, accept: str) -> str:
     """Return ``json``, ``html``, ``gpkg`` or ``fgb`` from ``f`` or the Accept header."""
     if f:
         value = f.lower()
-        aliases = {"geojson": "json", "application/geo+json": "json", "flatgeobuf": "fgb",
-                   "geopackage": "gpkg", "text/html": "html"}
+        aliases = {
+            "geojson": "json",
+            "application/geo+json": "json",
+            "flatgeobuf": "fgb",
+            "geopackage": "gpkg",
+            "text/html": "html",
+        }
         value = aliases.get(value, value)
         if value not in ("json", "html", *DOWNLOAD_FORMATS):
-            raise InvalidParameter(
-                f"f={f!r} is not offered; use json (GeoJSON), html, gpkg or fgb"
-            )
+            raise InvalidParameter(f"f={f!r} is not offered; use json (GeoJSON), html, gpkg or fgb")
         return value
     if "text/html" in accept and "json" not in accept:
         return "html"
@@ -178,8 +181,7 @@ def _sortby(layer: LayerDef, text: str | None) -> list[SortKey]:
             ascending = False
         if name not in (*layer.attribute_names, "id"):
             raise InvalidParameter(
-                f"sortby: unknown property {name!r}; sortable are "
-                f"{[*layer.attribute_names, 'id']}"
+                f"sortby: unknown property {name!r}; sortable are {[*layer.attribute_names, 'id']}"
             )
         keys.append(SortKey(name, ascending))
     return keys
@@ -237,8 +239,5 @@ def items_document(
     if request.crs_uri != CRS84_URI:
         tail["crs"] = request.crs_uri
     return (
-        b'{"type":"FeatureCollection","features":['
-        + page.features
-        + b"],"
-        + orjson.dumps(tail)[1:]
+        b'{"type":"FeatureCollection","features":[' + page.features + b"]," + orjson.dumps(tail)[1:]
     )

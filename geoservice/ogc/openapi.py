@@ -26,6 +26,12 @@ def _walk(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     node = {k: _walk(v) for k, v in node.items()}
+    for rewrite in (_nullable_any_of, _type_lists, _examples, _exclusive_bounds, _const):
+        rewrite(node)
+    return node
+
+
+def _nullable_any_of(node: dict) -> None:
     for key in ("anyOf", "oneOf"):
         options = node.get(key)
         if isinstance(options, list) and {"type": "null"} in options:
@@ -36,19 +42,31 @@ def _walk(node: Any) -> Any:
             else:
                 node[key] = rest
             node["nullable"] = True
+
+
+def _type_lists(node: dict) -> None:
     if isinstance(node.get("type"), list):
         types = [t for t in node["type"] if t != "null"]
         if len(types) < len(node["type"]):
             node["nullable"] = True
         node["type"] = types[0] if len(types) == 1 else "string"
-    if "examples" in node and isinstance(node["examples"], list) and "schema" not in node:
+
+
+def _examples(node: dict) -> None:
+    if isinstance(node.get("examples"), list) and "schema" not in node:
         examples = node.pop("examples")
         if examples:
             node["example"] = examples[0]
+
+
+def _exclusive_bounds(node: dict) -> None:
     for bound, flag in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
-        if isinstance(node.get(bound), int | float) and not isinstance(node[bound], bool):
+        value = node.get(bound)
+        if isinstance(value, int | float) and not isinstance(value, bool):
             node[flag] = node.pop(bound)
             node[bound] = True
+
+
+def _const(node: dict) -> None:
     if "const" in node:
         node["enum"] = [node.pop("const")]
-    return node

@@ -193,9 +193,7 @@ class FeatureStore(Protocol):
         """Store ``frame`` as a new current version, atomically."""
         ...
 
-    def rollback(
-        self, layer: LayerDef, version: int, *, author: str = "system"
-    ) -> VersionInfo:
+    def rollback(self, layer: LayerDef, version: int, *, author: str = "system") -> VersionInfo:
         """Make a new current version whose content is that of ``version``."""
         ...
 

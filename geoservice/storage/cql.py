@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 import cql2
@@ -167,9 +167,15 @@ class FilterCompiler:
 
     def _between(self, args: list) -> Fragment:
         value, low, high = (self.scalar(a) for a in args)
-        return Fragment("(") + value + Fragment(" BETWEEN ") + low + Fragment(
-            " AND "
-        ) + high + Fragment(")")
+        return (
+            Fragment("(")
+            + value
+            + Fragment(" BETWEEN ")
+            + low
+            + Fragment(" AND ")
+            + high
+            + Fragment(")")
+        )
 
     def _in(self, args: list) -> Fragment:
         lhs = self.scalar(args[0])
@@ -216,8 +222,7 @@ class FilterCompiler:
             op = {"s_within": "s_contains", "s_contains": "s_within"}.get(op, op)
         if not self._is_geometry_property(lhs):
             raise InvalidFilter(
-                f"{op.upper()} needs the geometry property ({GEOMETRY_NAMES[0]!r}) "
-                "as one argument"
+                f"{op.upper()} needs the geometry property ({GEOMETRY_NAMES[0]!r}) as one argument"
             )
         geometry = self.to_storage(_literal_geometry(rhs))
         return self.dialect.spatial(op, self.geometry_column, geometry)
@@ -257,7 +262,7 @@ class FilterCompiler:
         except ValueError:
             raise InvalidFilter(f"not an ISO 8601 date/timestamp: {text!r}") from None
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return self.dialect.temporal_literal(value)
 
 

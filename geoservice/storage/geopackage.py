@@ -125,29 +125,37 @@ class GeoPackageStore:
 
     def has_layer(self, layer_id: str) -> bool:
         """Tell whether a layer has data."""
-        row = self._conn().execute(
-            "SELECT 1 FROM gs_layers WHERE layer = ?", (layer_id,)
-        ).fetchone()
+        row = (
+            self._conn().execute("SELECT 1 FROM gs_layers WHERE layer = ?", (layer_id,)).fetchone()
+        )
         return row is not None
 
     def current_version(self, layer_id: str) -> VersionInfo:
         """Return the current version of a layer."""
-        row = self._conn().execute(
-            f"SELECT {VERSION_COLUMNS}, 1 FROM gs_versions v JOIN gs_layers l "
-            "ON l.layer = v.layer AND l.current_version = v.version WHERE v.layer = ?",
-            (layer_id,),
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                f"SELECT {VERSION_COLUMNS}, 1 FROM gs_versions v JOIN gs_layers l "
+                "ON l.layer = v.layer AND l.current_version = v.version WHERE v.layer = ?",
+                (layer_id,),
+            )
+            .fetchone()
+        )
         if row is None:
             raise LayerNotFound(f"collection {layer_id!r} has no data in the store")
         return version_from_row(row)
 
     def versions(self, layer_id: str) -> list[VersionInfo]:
         """Return every version of a layer, oldest first."""
-        rows = self._conn().execute(
-            f"SELECT {VERSION_COLUMNS}, v.version = l.current_version FROM gs_versions v "
-            "JOIN gs_layers l ON l.layer = v.layer WHERE v.layer = ? ORDER BY v.version",
-            (layer_id,),
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                f"SELECT {VERSION_COLUMNS}, v.version = l.current_version FROM gs_versions v "
+                "JOIN gs_layers l ON l.layer = v.layer WHERE v.layer = ? ORDER BY v.version",
+                (layer_id,),
+            )
+            .fetchall()
+        )
         if not rows:
             raise LayerNotFound(f"collection {layer_id!r} has no data in the store")
         return [version_from_row(r) for r in rows]
@@ -206,9 +214,11 @@ class GeoPackageStore:
         """Return one feature by id."""
         info = self._version(layer.id, version)
         cols = self._select_columns(layer, None)
-        row = self._conn().execute(
-            f'SELECT {cols} FROM "{info.table}" WHERE fid = ?', (fid,)
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute(f'SELECT {cols} FROM "{info.table}" WHERE fid = ?', (fid,))
+            .fetchone()
+        )
         if row is None:
             raise FeatureNotFound(
                 f"collection {layer.id!r} has no feature {fid}"
@@ -247,9 +257,7 @@ class GeoPackageStore:
         names = layer.attribute_names if properties is None else list(properties)
         return ", ".join(["fid", GEOMETRY_COLUMN, *(f'"{n}"' for n in names)])
 
-    def _select(
-        self, layer: LayerDef, info: VersionInfo, query: FeatureQuery
-    ) -> tuple[str, tuple]:
+    def _select(self, layer: LayerDef, info: VersionInfo, query: FeatureQuery) -> tuple[str, tuple]:
         dialect = SqliteDialect(info.table)
         where = build_where(layer, query, dialect, self._bbox_fragment(layer, info, query))
         sql = (
@@ -293,11 +301,14 @@ class GeoPackageStore:
         dialect = SqliteDialect(info.table)
         where = build_where(layer, query, dialect, self._bbox_fragment(layer, info, query))
         cap = query.count_cap
-        (count,) = self._conn().execute(
-            f'SELECT count(*) FROM (SELECT 1 FROM "{info.table}" WHERE {where.sql} '
-            "LIMIT ?)",
-            (*where.params, cap + 1),
-        ).fetchone()
+        (count,) = (
+            self._conn()
+            .execute(
+                f'SELECT count(*) FROM (SELECT 1 FROM "{info.table}" WHERE {where.sql} LIMIT ?)',
+                (*where.params, cap + 1),
+            )
+            .fetchone()
+        )
         return None if count > cap else count
 
     def _rows(
@@ -365,24 +376,18 @@ class GeoPackageStore:
             (next_id,) = conn.execute(f'SELECT coalesce(max(fid), 0) + 1 FROM "{table}"').fetchone()
             missing = _missing_ids(conn, table, [*deletes, *_existing_ids(upserts)])
             if missing:
-                raise FeatureNotFound(
-                    f"collection {layer.id!r} has no feature(s) {missing}"
-                )
+                raise FeatureNotFound(f"collection {layer.id!r} has no feature(s) {missing}")
             if deletes:
                 conn.executemany(
                     f'DELETE FROM "{table}" WHERE fid = ?', [(int(d),) for d in deletes]
                 )
             new_ids: list[int] = []
             if upserts is not None and len(upserts):
-                new_ids = self._insert(
-                    conn, layer, table, upserts, keep_ids=True, next_id=next_id
-                )
+                new_ids = self._insert(conn, layer, table, upserts, keep_ids=True, next_id=next_id)
             info = self._publish(conn, layer, table, version, author, "edit", message)
         return info, new_ids
 
-    def rollback(
-        self, layer: LayerDef, version: int, *, author: str = "system"
-    ) -> VersionInfo:
+    def rollback(self, layer: LayerDef, version: int, *, author: str = "system") -> VersionInfo:
         """Make a new current version that reuses the immutable table of ``version``."""
         target = self._version(layer.id, version)
         with self._transaction() as conn:
@@ -428,9 +433,7 @@ class GeoPackageStore:
             "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)",
             srs_row(srs_id),
         )
-        columns = ", ".join(
-            f'"{a.name}" {SQLITE_TYPES[a.type]}' for a in layer.attributes
-        )
+        columns = ", ".join(f'"{a.name}" {SQLITE_TYPES[a.type]}' for a in layer.attributes)
         geom_type = geometry_type_name(layer.geometry_type)
         conn.execute(
             f'CREATE TABLE "{table}" (fid INTEGER PRIMARY KEY AUTOINCREMENT, '
@@ -478,7 +481,7 @@ class GeoPackageStore:
         # The R-tree rounds bounds outwards to float32; the extent is exact.
         rows, minx, maxx, miny, maxy = conn.execute(
             f"SELECT count(*), min(ST_MinX({GEOMETRY_COLUMN})), max(ST_MaxX({GEOMETRY_COLUMN})), "
-            f"min(ST_MinY({GEOMETRY_COLUMN})), max(ST_MaxY({GEOMETRY_COLUMN})) FROM \"{table}\""
+            f'min(ST_MinY({GEOMETRY_COLUMN})), max(ST_MaxY({GEOMETRY_COLUMN})) FROM "{table}"'
         ).fetchone()
         bbox = None if minx is None else (minx, miny, maxx, maxy)
         conn.execute(
@@ -496,7 +499,17 @@ class GeoPackageStore:
         now = iso_datetime(datetime.now().astimezone())
         conn.execute(
             "INSERT INTO gs_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (layer_id, version, table, now, author, action, message, count, *(bbox or (None,) * 4)),
+            (
+                layer_id,
+                version,
+                table,
+                now,
+                author,
+                action,
+                message,
+                count,
+                *(bbox or (None,) * 4),
+            ),
         )
         conn.execute(
             "INSERT INTO gs_layers (layer, current_version) VALUES (?, ?) "

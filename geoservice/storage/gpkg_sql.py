@@ -25,8 +25,10 @@ CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
   srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
   organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
 INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES
-  ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system'),
-  ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system');
+  ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined',
+   'undefined cartesian coordinate reference system'),
+  ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined',
+   'undefined geographic coordinate reference system');
 CREATE TABLE IF NOT EXISTS gpkg_contents (
   table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
   description TEXT DEFAULT '',
@@ -78,15 +80,13 @@ def rtree_statements(table: str, column: str) -> list[str]:
         f"INSERT OR IGNORE INTO gpkg_extensions VALUES ('{table}', '{column}', "
         "'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', "
         "'write-only')",
-        trigger.format(name="insert", event="INSERT")
-        + f" WHEN ({filled}) BEGIN {upsert}; END",
+        trigger.format(name="insert", event="INSERT") + f" WHEN ({filled}) BEGIN {upsert}; END",
         trigger.format(name="update1", event=f"UPDATE OF {c}")
         + f" WHEN OLD.fid = NEW.fid AND ({filled}) BEGIN {upsert}; END",
         trigger.format(name="update2", event=f"UPDATE OF {c}")
         + f" WHEN OLD.fid = NEW.fid AND ({emptied}) "
         f"BEGIN DELETE FROM {rtree} WHERE id = OLD.fid; END",
-        trigger.format(name="update3", event="UPDATE")
-        + f" WHEN OLD.fid != NEW.fid AND ({filled}) "
+        trigger.format(name="update3", event="UPDATE") + f" WHEN OLD.fid != NEW.fid AND ({filled}) "
         f"BEGIN DELETE FROM {rtree} WHERE id = OLD.fid; {upsert}; END",
         trigger.format(name="update4", event="UPDATE")
         + f" WHEN OLD.fid != NEW.fid AND ({emptied}) "

@@ -21,7 +21,12 @@ from psycopg_pool import ConnectionPool
 
 from geoservice.catalog.models import LayerDef
 from geoservice.crs import reproject_bbox, resolve_crs, same_crs
-from geoservice.errors import FeatureNotFound, LayerNotFound, StoreUnavailable, VersionNotFound
+from geoservice.errors import (
+    FeatureNotFound,
+    LayerNotFound,
+    StoreUnavailable,
+    VersionNotFound,
+)
 from geoservice.storage.base import (
     BBox,
     FeaturePage,
@@ -42,7 +47,11 @@ from geoservice.storage.schema import (
     geometry_type_name,
     ids_from_index,
 )
-from geoservice.storage.versions import VERSION_COLUMNS, next_table_name, version_from_row
+from geoservice.storage.versions import (
+    VERSION_COLUMNS,
+    next_table_name,
+    version_from_row,
+)
 
 EXPORT_CHUNK = 10_000
 
@@ -86,7 +95,9 @@ class PostgresDialect:
         if op == "div":
             return Fragment("trunc(") + binary(lhs, "/", rhs) + Fragment(")")
         if op == "%":  # numeric: CQL2 numbers arrive as floats
-            return Fragment("mod((") + lhs + Fragment(")::numeric, (") + rhs + Fragment(")::numeric)")
+            return (
+                Fragment("mod((") + lhs + Fragment(")::numeric, (") + rhs + Fragment(")::numeric)")
+            )
         return binary(lhs, op, rhs)
 
 
@@ -102,7 +113,10 @@ class PostGISStore:
                 url,
                 min_size=1,
                 max_size=pool_size,
-                kwargs={"autocommit": True, "options": f"-c search_path={schema},public"},
+                kwargs={
+                    "autocommit": True,
+                    "options": f"-c search_path={schema},public",
+                },
                 open=True,
                 timeout=30,
             )
@@ -219,7 +233,8 @@ class PostGISStore:
             where = self._where(layer, query)
             inner, params = self._paged(self._feature_select(layer, info, query), where, query)
             text, count = conn.execute(
-                f"SELECT coalesce(string_agg(f, ','), ''), count(*) FROM ({inner}) s", params
+                f"SELECT coalesce(string_agg(f, ','), ''), count(*) FROM ({inner}) s",
+                params,
             ).fetchone()
             matched = self._count(conn, info, where, query, count)
         return GeoJSONPage(text.encode(), count, matched)
@@ -302,11 +317,9 @@ class PostGISStore:
         names = self._names(layer, query.properties)
         geom = self._geometry_expr(layer, query.crs, north_first=resolve_crs(query.crs).north_first)
         props = ", ".join(f't."{n}"' for n in names)
-        properties = (
-            f"(SELECT row_to_json(p) FROM (SELECT {props}) p)::text" if names else "'{}'"
-        )
+        properties = f"(SELECT row_to_json(p) FROM (SELECT {props}) p)::text" if names else "'{}'"
         return (
-            "SELECT '{\"type\":\"Feature\",\"id\":' || t.fid || ',\"geometry\":' || "
+            'SELECT \'{"type":"Feature","id":\' || t.fid || \',"geometry":\' || '
             f"coalesce(ST_AsGeoJSON({geom}, 9), 'null') || ',\"properties\":' || "
             f"{properties} || '}}' AS f FROM {self._t(info.table)} t"
         )
@@ -414,9 +427,7 @@ class PostGISStore:
                 raise FeatureNotFound(f"collection {layer.id!r} has no feature(s) {missing}")
             ids_to_clear = [int(d) for d in deletes] + [i for i in given if i is not None]
             if ids_to_clear:
-                conn.execute(
-                    f"DELETE FROM {self._t(table)} WHERE fid = ANY(%s)", (ids_to_clear,)
-                )
+                conn.execute(f"DELETE FROM {self._t(table)} WHERE fid = ANY(%s)", (ids_to_clear,))
             new_ids: list[int] = []
             if upserts is not None and len(upserts):
                 fresh = iter(range(next_id, next_id + given.count(None)))
@@ -434,8 +445,15 @@ class PostGISStore:
             _, new_version = next_table_name(conn, layer.id, "%s")
             self._point_view(conn, layer.id, target.table)
             return self._record(
-                conn, layer.id, new_version, target.table, author, "rollback",
-                f"content of version {version}", target.feature_count, target.bbox,
+                conn,
+                layer.id,
+                new_version,
+                target.table,
+                author,
+                "rollback",
+                f"content of version {version}",
+                target.feature_count,
+                target.bbox,
             )
 
     def delete_layer(self, layer_id: str) -> None:
@@ -490,8 +508,11 @@ class PostGISStore:
     ) -> None:
         srid = resolve_crs(layer.storage_crs).srid
         geoms = conform_geometries(frame.geometry.values, layer.geometry_type)
-        wkb = shapely.to_wkb(shapely.set_srid(np.asarray(geoms, dtype=object), srid),
-                             hex=True, include_srid=True)
+        wkb = shapely.to_wkb(
+            shapely.set_srid(np.asarray(geoms, dtype=object), srid),
+            hex=True,
+            include_srid=True,
+        )
         values = column_values(layer, frame)
         names = ", ".join(["fid", GEOMETRY_COLUMN, *(f'"{n}"' for n in layer.attribute_names)])
         with conn.cursor().copy(f"COPY {self._t(table)} ({names}) FROM STDIN") as copy:
@@ -521,7 +542,16 @@ class PostGISStore:
             f"INSERT INTO {self._t('gs_versions')} (layer, version, table_name, author, "
             "action, message, feature_count, minx, miny, maxx, maxy) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (layer_id, version, table, author, action, message, count, *(bbox or (None,) * 4)),
+            (
+                layer_id,
+                version,
+                table,
+                author,
+                action,
+                message,
+                count,
+                *(bbox or (None,) * 4),
+            ),
         )
         conn.execute(
             f"INSERT INTO {self._t('gs_layers')} VALUES (%s, %s) ON CONFLICT (layer) "

@@ -32,12 +32,9 @@ def build_where(
     for name, value in query.equals.items():
         if name not in layer.attribute_names:
             raise InvalidParameter(
-                f"unknown property {name!r}; filterable properties are "
-                f"{layer.attribute_names}"
+                f"unknown property {name!r}; filterable properties are {layer.attribute_names}"
             )
-        parts.append(
-            Fragment(f"{dialect.ident(name)} = {dialect.placeholder}", (value,))
-        )
+        parts.append(Fragment(f"{dialect.ident(name)} = {dialect.placeholder}", (value,)))
     if query.cql is not None:
         compiler = FilterCompiler(
             dialect=dialect,

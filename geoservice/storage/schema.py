@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -44,8 +44,7 @@ def check_columns(layer: LayerDef, columns: Sequence[str]) -> None:
     unknown = [c for c in columns if c not in layer.attribute_names]
     if unknown:
         raise InvalidParameter(
-            f"layer {layer.id!r} has no attribute(s) {unknown}; declared: "
-            f"{layer.attribute_names}"
+            f"layer {layer.id!r} has no attribute(s) {unknown}; declared: {layer.attribute_names}"
         )
 
 
@@ -83,7 +82,7 @@ def _to_datetime(value: Any) -> datetime:
     ts = pd.Timestamp(value)
     if ts.tzinfo is None:
         ts = ts.tz_localize("UTC")
-    return ts.to_pydatetime().astimezone(timezone.utc)
+    return ts.to_pydatetime().astimezone(UTC)
 
 
 def _to_date(value: Any) -> date:
@@ -104,7 +103,7 @@ _CONVERTERS = {
 
 def iso_datetime(value: datetime) -> str:
     """Format a timestamp as GeoPackage wants it: UTC, milliseconds, 'Z'."""
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
@@ -138,7 +137,11 @@ def conform_geometries(geometries: np.ndarray, geometry_type: GeometryType) -> n
     to_promote = kinds == single_id
     if not to_promote.any():
         return geometries
-    promote = {0: shapely.multipoints, 1: shapely.multilinestrings, 3: shapely.multipolygons}
+    promote = {
+        0: shapely.multipoints,
+        1: shapely.multilinestrings,
+        3: shapely.multipolygons,
+    }
     out = geometries.copy()
     out[to_promote] = [promote[single_id]([g]) for g in geometries[to_promote]]
     return out

@@ -120,7 +120,10 @@ def test_bbox_crs_in_latitude_first_order(client):
     crs84 = client.get(url, params={"bbox": "0,40,10,50"}).json()
     lat_first = client.get(
         url,
-        params={"bbox": "40,0,50,10", "bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/4326"},
+        params={
+            "bbox": "40,0,50,10",
+            "bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/4326",
+        },
     ).json()
     assert crs84["numberMatched"] == lat_first["numberMatched"] == 7
 
@@ -186,6 +189,8 @@ def test_cors_is_open_for_reads(client):
 
 def test_large_responses_are_gzipped(client):
     response = client.get(
-        f"/collections/{COUNTRIES}/items", params={"limit": 50}, headers={"Accept-Encoding": "gzip"}
+        f"/collections/{COUNTRIES}/items",
+        params={"limit": 50},
+        headers={"Accept-Encoding": "gzip"},
     )
     assert response.headers["content-encoding"] == "gzip"

@@ -22,8 +22,15 @@ def grid_layer() -> tuple[LayerDef, gpd.GeoDataFrame]:
     for i in range(3):
         for j in range(3):
             cells.append(box(109 + j, 39 + i, 110 + j, 40 + i))
-            rows.append({"code": f"c{i}{j}", "row": i, "share": (i * 3 + j) / 8,
-                         "protected": (i + j) % 2 == 0, "name_zh": f"格{i}{j}"})
+            rows.append(
+                {
+                    "code": f"c{i}{j}",
+                    "row": i,
+                    "share": (i * 3 + j) / 8,
+                    "protected": (i + j) % 2 == 0,
+                    "name_zh": f"格{i}{j}",
+                }
+            )
     frame = gpd.GeoDataFrame(rows, geometry=cells, crs="EPSG:4326")
     return infer_layer("grid", frame), frame
 

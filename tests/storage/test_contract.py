@@ -8,7 +8,12 @@ import pytest
 import shapely
 from shapely.geometry import Point, box
 
-from geoservice.errors import FeatureNotFound, InvalidFilter, LayerNotFound, VersionNotFound
+from geoservice.errors import (
+    FeatureNotFound,
+    InvalidFilter,
+    LayerNotFound,
+    VersionNotFound,
+)
 from geoservice.storage.base import FeatureQuery, SortKey
 from geoservice.storage.cql import parse_filter
 
@@ -206,10 +211,19 @@ def test_filters_on_attributes_run_in_the_store(store, grid_layer):
     store.write(layer, frame)
 
     def codes(text):
-        return sorted(store.query(layer, FeatureQuery(cql=cql(text), limit=100)).rows.properties["code"])
+        return sorted(
+            store.query(layer, FeatureQuery(cql=cql(text), limit=100)).rows.properties["code"]
+        )
 
     assert codes("row = 2 AND share > 0.8") == ["c21", "c22"]
-    assert codes("code IN ('c00', 'c11') OR protected = false") == ["c00", "c01", "c10", "c11", "c12", "c21"]
+    assert codes("code IN ('c00', 'c11') OR protected = false") == [
+        "c00",
+        "c01",
+        "c10",
+        "c11",
+        "c12",
+        "c21",
+    ]
     assert codes("name_zh LIKE '格1%'") == ["c10", "c11", "c12"]
     assert codes("share BETWEEN 0.2 AND 0.4") == ["c02", "c10"]
     assert codes("S_INTERSECTS(geometry, POINT(111.5 41.5))") == ["c22"]

@@ -24,11 +24,19 @@ def _rows():
                 continue
             marks = []
             if "DOUBTFUL" in row["notes"]:
-                marks.append(pytest.mark.skip(reason="published count disputed upstream "
-                                              "(opengeospatial/ogcapi-features#1011)"))
-            yield pytest.param(row["layer"], row["predicate"], int(row["expected"]),
-                               id=f"{row['conformance_test'].split()[0]}:{row['predicate'][:60]}",
-                               marks=marks)
+                marks.append(
+                    pytest.mark.skip(
+                        reason="published count disputed upstream "
+                        "(opengeospatial/ogcapi-features#1011)"
+                    )
+                )
+            yield pytest.param(
+                row["layer"],
+                row["predicate"],
+                int(row["expected"]),
+                id=f"{row['conformance_test'].split()[0]}:{row['predicate'][:60]}",
+                marks=marks,
+            )
 
 
 ROWS = list(_rows())
@@ -52,7 +60,9 @@ def loaded_stores(tmp_path_factory, request):
     for name in pyogrio.list_layers(CQL2_DATA)[:, 0]:
         frame = gpd.read_file(CQL2_DATA, layer=name)
         info = pyogrio.read_info(CQL2_DATA, layer=name)
-        layers[name] = infer_layer(name, frame, types=declared_types(info["fields"], info["dtypes"]))
+        layers[name] = infer_layer(
+            name, frame, types=declared_types(info["fields"], info["dtypes"])
+        )
         for s in stores.values():
             s.write(layers[name], frame)
     yield stores, layers
@@ -63,7 +73,9 @@ def loaded_stores(tmp_path_factory, request):
 @pytest.mark.postgis
 @pytest.mark.parametrize("kind", ["geopackage", "postgis"])
 @pytest.mark.parametrize(("layer_name", "predicate", "expected"), ROWS)
-def test_predicate_matches_the_published_count(loaded_stores, kind, layer_name, predicate, expected):
+def test_predicate_matches_the_published_count(
+    loaded_stores, kind, layer_name, predicate, expected
+):
     stores, layers = loaded_stores
     query = FeatureQuery(cql=parse_filter(predicate, "cql2-text"), limit=None, count_cap=0)
     page = stores[kind].query(layers[layer_name], query)

@@ -9,7 +9,14 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
-from geoservice.api.deps import BaseUrlDep, CatalogDep, LangDep, LayerDep, SettingsDep, StoreDep
+from geoservice.api.deps import (
+    BaseUrlDep,
+    CatalogDep,
+    LangDep,
+    LayerDep,
+    SettingsDep,
+    StoreDep,
+)
 from geoservice.api.openapi_params import ITEMS_PARAMETERS_DOC
 from geoservice.api.responses import (
     GeoJSONResponse,
@@ -17,19 +24,23 @@ from geoservice.api.responses import (
     render_html,
     wants_html,
 )
+from geoservice.crs import resolve_crs
 from geoservice.encoding.geojson import encode_feature
 from geoservice.export import export_file
 from geoservice.ogc.collections import collection_document, queryables_document
 from geoservice.ogc.items import items_document, parse_items_request
 from geoservice.ogc.links import GEOJSON, HTML, JSON, link
-from geoservice.crs import resolve_crs
 
 router = APIRouter(tags=["Features"])
 
 
 @router.get("/collections", operation_id="getCollections", summary="Collections")
 def collections(
-    request: Request, catalog: CatalogDep, store: StoreDep, base_url: BaseUrlDep, lang: LangDep
+    request: Request,
+    catalog: CatalogDep,
+    store: StoreDep,
+    base_url: BaseUrlDep,
+    lang: LangDep,
 ):
     """List the layers that hold data."""
     with_data = set(store.layer_ids())
@@ -58,10 +69,16 @@ def collections(
 
 
 @router.get(
-    "/collections/{collectionId}", operation_id="describeCollection", summary="Collection"
+    "/collections/{collectionId}",
+    operation_id="describeCollection",
+    summary="Collection",
 )
 def collection(
-    request: Request, layer: LayerDep, store: StoreDep, base_url: BaseUrlDep, lang: LangDep
+    request: Request,
+    layer: LayerDep,
+    store: StoreDep,
+    base_url: BaseUrlDep,
+    lang: LangDep,
 ):
     """Describe one layer: extent, CRSs, links to its items, queryables and tiles."""
     doc = collection_document(
@@ -122,8 +139,15 @@ def items(
     url = f"{base_url}/collections/{layer.id}"
     if parsed.format == "html":
         rows = store.query(layer, parsed.query).rows
-        return render_html(request, "items.html", layer=layer, rows=rows, page=page,
-                           lang=lang, collection_url=url)
+        return render_html(
+            request,
+            "items.html",
+            layer=layer,
+            rows=rows,
+            page=page,
+            lang=lang,
+            collection_url=url,
+        )
     body = items_document(page, parsed, items_url=f"{url}/items", collection_url=url)
     return GeoJSONResponse(body, headers=headers)
 
@@ -139,7 +163,7 @@ def item(
     store: StoreDep,
     base_url: BaseUrlDep,
     lang: LangDep,
-    featureId: Annotated[int, Path(description="feature id")],  # noqa: N803
+    featureId: Annotated[int, Path(description="feature id")],
     crs: str | None = None,
     version: int | None = None,
 ):

@@ -26,8 +26,10 @@ def landing(request: Request, base_url: BaseUrlDep, settings: SettingsDep, lang:
             link(f"{base_url}/api.html", "service-doc", HTML, "API documentation"),
             link(f"{base_url}/conformance", "conformance", JSON, "conformance classes"),
             link(f"{base_url}/collections", "data", JSON, "collections"),
-            *(link(base_url + path, rel, media, title)
-              for path, rel, media, title in request.app.state.landing_links),
+            *(
+                link(base_url + path, rel, media, title)
+                for path, rel, media, title in request.app.state.landing_links
+            ),
         ],
     }
     if wants_html(request):
