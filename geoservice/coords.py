@@ -165,7 +165,11 @@ def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike):
 
 
 def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike):
-    """Convert Baidu BD-09 lon/lat to GCJ-02 (the standard closed-form inverse)."""
+    """Convert Baidu BD-09 lon/lat to GCJ-02 (the standard closed-form inverse).
+
+    Kept as published, so results match every reference table; it is itself
+    approximate, undoing :func:`gcj02_to_bd09` only to about 1e-6° (≈ 0.1 m).
+    """
     lon_a, lat_a = _as_arrays(lon, lat)
     x, y = lon_a - 0.0065, lat_a - 0.006
     z = np.hypot(x, y) - 0.00002 * np.sin(y * X_PI)
