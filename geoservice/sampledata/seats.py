@@ -213,10 +213,16 @@ def _seat_record(gazetteer: pd.DataFrame, row_id: str) -> dict:
     }
 
 
-def _centroid_wgs84(gazetteer: pd.DataFrame, rows: tuple[str, ...]) -> shapely.Point:
-    """Centroid of gazetteer points, taken in the metric CRS; a stand-in if none."""
+def _centroid_wgs84(
+    gazetteer: pd.DataFrame, rows: tuple[str, ...]
+) -> shapely.Point | None:
+    """Centroid of gazetteer points, taken in the metric CRS.
+
+    None when a rule uses no points (the largest-gap seat is computed later,
+    once the other units' points are known).
+    """
     if not rows:
-        return shapely.Point(0.0, 0.0)  # replaced by the largest-gap rule
+        return None
     points = gpd.GeoSeries(
         [gazetteer_point(gazetteer, r) for r in rows], crs=STORAGE_CRS
     )
