@@ -1,0 +1,1 @@
+"""Pure analysis functions on GeoDataFrames (metric CRS in, new frames out)."""

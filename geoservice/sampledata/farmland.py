@@ -1,0 +1,145 @@
+"""The farmland-protection grid layers, after seed 003's scheme.
+
+东政办发〔2023〕61号 (seed 003 l.716–908) sets up three nested levels: the
+district (level 1), the 11 towns/streets listed in its attachment 2 (level 2)
+and villages/communities (level 3, the basic grid). Village boundaries are not
+public, so level 3 is a regular lattice cut by
+:func:`geoservice.analysis.farmland.generate_farmland_grid` inside the
+approximate level-2 polygons.
+
+Two layers: ``farmland_grid_units`` (levels 1 and 2, overlapping by design)
+and ``farmland_grid`` (the level-3 cells, which tile the level-2 units).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geoservice.analysis.farmland import generate_farmland_grid
+from geoservice.sampledata.common import (
+    APPROXIMATE,
+    METRIC_CRS,
+    SEED_003,
+    STORAGE_CRS,
+    SURVEYED,
+    frame_from_records,
+)
+from geoservice.sampledata.units import FARMLAND_UNIT_CODES
+
+UNIT_COLUMNS = (
+    "code",
+    "parent_code",
+    "level",
+    "name_zh",
+    "name_en",
+    "area_m2",
+    "n_cells",
+    "cell_m",
+    "source",
+    "geometry_quality",
+)
+CELL_COLUMNS = (
+    "code",
+    "parent_code",
+    "level",
+    "row",
+    "col",
+    "cell_m",
+    "area_m2",
+    "is_clipped",
+    "name_zh",
+    "name_en",
+    "source",
+    "geometry_quality",
+)
+SCHEME = f"{SEED_003} l.748–756 (三级耕地保护网格体系), 附件2 l.866–884"
+
+
+def build_farmland_layers(
+    district: gpd.GeoDataFrame,
+    streets_towns: gpd.GeoDataFrame,
+    *,
+    cell_m: float = 500.0,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Build ``farmland_grid_units`` and ``farmland_grid`` (both EPSG:4326).
+
+    Parameters
+    ----------
+    district : geopandas.GeoDataFrame
+        The ``district`` layer; its study-area row is level 1.
+    streets_towns : geopandas.GeoDataFrame
+        The ``streets_towns`` layer; units with ``in_farmland_grid`` are level 2.
+    cell_m : float
+        Edge of the level-3 cells in metres (EPSG:4546).
+    """
+    study = district[district["is_study_area"]].iloc[0]
+    level2 = streets_towns[streets_towns["in_farmland_grid"]].to_crs(METRIC_CRS)
+    if set(level2["code"]) != FARMLAND_UNIT_CODES:
+        raise ValueError("streets_towns does not flag the 11 level-2 farmland units")
+    cells = generate_farmland_grid(level2[["code", "geometry"]], cell_m=cell_m)
+    names = level2.set_index("code")[["name_zh", "name_en"]]
+    units = _unit_frame(study, level2, cells, cell_m)
+    return units, _cell_frame(cells, names)
+
+
+def _unit_frame(study, level2, cells, cell_m) -> gpd.GeoDataFrame:
+    counts = cells["parent_code"].value_counts()
+    study_metric = gpd.GeoSeries([study.geometry], crs=STORAGE_CRS).to_crs(METRIC_CRS)
+    records = [
+        {
+            "code": study["code"],
+            "parent_code": None,
+            "level": 1,
+            "name_zh": f"{study['name_zh']}耕地保护一级网格",
+            "name_en": f"{study['name_en']} farmland grid, level 1",
+            "area_m2": round(study_metric.area.iloc[0], 1),
+            "n_cells": len(cells),
+            "cell_m": float(cell_m),
+            "source": f"{SCHEME}; boundary: {study['source']}",
+            "geometry_quality": SURVEYED,
+            "geometry": study_metric.iloc[0],
+        }
+    ]
+    for unit in level2.itertuples(index=False):
+        records.append(
+            {
+                "code": unit.code,
+                "parent_code": unit.district_code,
+                "level": 2,
+                "name_zh": f"{unit.name_zh}耕地保护二级网格",
+                "name_en": f"{unit.name_en} farmland grid, level 2",
+                "area_m2": round(unit.geometry.area, 1),
+                "n_cells": int(counts.get(unit.code, 0)),
+                "cell_m": float(cell_m),
+                "source": f"{SCHEME}; polygon: approximate streets_towns unit",
+                "geometry_quality": APPROXIMATE,
+                "geometry": unit.geometry,
+            }
+        )
+    frame = frame_from_records(records, UNIT_COLUMNS, crs=METRIC_CRS)
+    return frame.to_crs(STORAGE_CRS)
+
+
+def _cell_frame(cells: gpd.GeoDataFrame, names: pd.DataFrame) -> gpd.GeoDataFrame:
+    label = cells["row"].astype(str) + "-" + cells["col"].astype(str)
+    size = f"{cells['cell_m'].iloc[0]:g}" if len(cells) else "?"
+    unit_zh = cells["parent_code"].map(names["name_zh"])
+    unit_en = cells["parent_code"].map(names["name_en"])
+    frame = cells.assign(
+        level=3,
+        area_m2=cells["area_m2"].round(1),
+        name_zh=unit_zh + "耕地保护网格 " + label,
+        name_en=unit_en + " farmland grid cell " + label,
+        source=(
+            f"{SCHEME}; level 3 approximated by a regular {size} m "
+            "lattice (EPSG:4546, anchored at the CRS origin) cut by the level-2 units"
+        ),
+        geometry_quality=APPROXIMATE,
+    )
+    parts, index = shapely.get_parts(frame.geometry.values, return_index=True)
+    frame = frame.set_geometry(
+        shapely.multipolygons(parts, indices=index), crs=METRIC_CRS
+    )
+    return frame[[*CELL_COLUMNS, "geometry"]].to_crs(STORAGE_CRS)

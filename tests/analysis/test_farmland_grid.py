@@ -1,0 +1,160 @@
+"""generate_farmland_grid on tiny units built in code."""
+
+from __future__ import annotations
+
+import time
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from geopandas.testing import assert_geodataframe_equal
+
+from geoservice.analysis.farmland import generate_farmland_grid
+
+CRS = "EPSG:4546"
+
+
+def units_frame(*geometries, codes=None):
+    codes = codes or [f"U{i}" for i in range(len(geometries))]
+    return gpd.GeoDataFrame({"code": codes}, geometry=list(geometries), crs=CRS)
+
+
+def test_cells_of_a_unit_aligned_with_the_lattice_are_whole_squares():
+    grid = generate_farmland_grid(
+        units_frame(shapely.box(0, 0, 1000, 1000)), cell_m=500
+    )
+    assert len(grid) == 4
+    assert grid["area_m2"].tolist() == [250_000.0] * 4
+    assert not grid["is_clipped"].any()
+    assert grid["code"].tolist() == [
+        "U0-000000-000000",
+        "U0-000000-000001",
+        "U0-000001-000000",
+        "U0-000001-000001",
+    ]
+
+
+def test_a_cell_straddling_two_units_is_split_between_them():
+    left, right = shapely.box(0, 0, 250, 500), shapely.box(250, 0, 500, 500)
+    grid = generate_farmland_grid(units_frame(left, right), cell_m=500)
+    assert grid["parent_code"].tolist() == ["U0", "U1"]
+    assert grid["row"].tolist() == [0, 0] and grid["col"].tolist() == [0, 0]
+    assert grid["area_m2"].tolist() == [125_000.0, 125_000.0]
+    assert grid["is_clipped"].all()
+    assert grid["code"].is_unique
+
+
+def test_cells_tile_each_unit_exactly():
+    blob = shapely.Point(1234, 5678).buffer(2000)
+    ring = shapely.Point(1234, 5678).buffer(4000).difference(blob)
+    grid = generate_farmland_grid(units_frame(blob, ring), cell_m=300)
+    for code, unit in zip(["U0", "U1"], [blob, ring], strict=True):
+        cells = grid[grid["parent_code"] == code]
+        assert cells["area_m2"].sum() == pytest.approx(unit.area, rel=1e-9)
+        assert (
+            shapely.union_all(cells.geometry.values).symmetric_difference(unit).area
+            < 1e-3
+        )
+    overlaps = sum(
+        a.intersection(b).area
+        for a, b in zip(grid.geometry[:-1], grid.geometry[1:], strict=True)
+    )
+    assert overlaps < 1e-6
+
+
+def test_codes_name_the_same_ground_square_whatever_else_is_gridded():
+    alone = generate_farmland_grid(
+        units_frame(shapely.box(1000, 1000, 1500, 1500)), cell_m=500
+    )
+    with_neighbour = generate_farmland_grid(
+        units_frame(
+            shapely.box(1000, 1000, 1500, 1500), shapely.box(-9000, -9000, -8000, -8000)
+        ),
+        cell_m=500,
+    )
+    assert alone["code"].tolist() == ["U0-000002-000002"]
+    assert with_neighbour.loc[
+        with_neighbour["parent_code"] == "U0", "code"
+    ].tolist() == ["U0-000002-000002"]
+
+
+def test_touching_corners_and_edges_produce_no_empty_cells():
+    # A unit whose border runs along lattice lines touches neighbouring cells
+    # along edges only; those must not appear as zero-area cells.
+    grid = generate_farmland_grid(
+        units_frame(shapely.box(500, 500, 1500, 1000)), cell_m=500
+    )
+    assert len(grid) == 2
+    assert (grid["area_m2"] > 0).all()
+    assert set(shapely.get_type_id(grid.geometry.values)) <= {3, 6}
+
+
+def test_input_in_lon_lat_is_gridded_in_the_metric_crs():
+    unit = gpd.GeoDataFrame(
+        {"code": ["A"]},
+        geometry=[shapely.box(109.9, 39.8, 109.92, 39.82)],
+        crs="EPSG:4326",
+    )
+    grid = generate_farmland_grid(unit, cell_m=1000)
+    assert grid.crs.to_epsg() == 4546
+    assert grid["area_m2"].sum() == pytest.approx(
+        unit.to_crs(CRS).area.iloc[0], rel=1e-9
+    )
+
+
+def test_custom_code_column_is_used():
+    units = gpd.GeoDataFrame(
+        {"unit_id": ["X"]}, geometry=[shapely.box(0, 0, 500, 500)], crs=CRS
+    )
+    grid = generate_farmland_grid(units, cell_m=500, code_column="unit_id")
+    assert grid["parent_code"].tolist() == ["X"]
+
+
+@pytest.mark.parametrize("cell_m", [0, -5.0])
+def test_non_positive_cell_size_is_rejected(cell_m):
+    with pytest.raises(ValueError, match="positive"):
+        generate_farmland_grid(units_frame(shapely.box(0, 0, 1, 1)), cell_m=cell_m)
+
+
+def test_units_without_crs_are_rejected():
+    units = gpd.GeoDataFrame({"code": ["A"]}, geometry=[shapely.box(0, 0, 1, 1)])
+    with pytest.raises(ValueError, match="CRS"):
+        generate_farmland_grid(units)
+
+
+def test_geographic_grid_crs_is_rejected():
+    with pytest.raises(ValueError, match="projected"):
+        generate_farmland_grid(units_frame(shapely.box(0, 0, 1, 1)), crs="EPSG:4326")
+
+
+def test_duplicated_unit_codes_are_rejected():
+    units = units_frame(
+        shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3), codes=["A", "A"]
+    )
+    with pytest.raises(ValueError, match="unique"):
+        generate_farmland_grid(units)
+
+
+def test_input_frame_is_not_modified():
+    units = units_frame(shapely.box(0, 0, 700, 700))
+    before = units.copy()
+    generate_farmland_grid(units, cell_m=500)
+    assert_geodataframe_equal(units, before)
+
+
+def test_a_hundred_thousand_cells_build_in_a_few_seconds():
+    # 40 irregular units over a 50 km × 50 km area at 150 m: ≈ 111 000 cells.
+    rng = np.random.default_rng(0)
+    seeds = shapely.points(rng.uniform(0, 50_000, (40, 2)))
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(
+            shapely.multipoints(seeds), extend_to=shapely.box(0, 0, 50_000, 50_000)
+        )
+    )
+    units = units_frame(*shapely.intersection(cells, shapely.box(0, 0, 50_000, 50_000)))
+    start = time.perf_counter()
+    grid = generate_farmland_grid(units, cell_m=150)
+    elapsed = time.perf_counter() - start
+    assert len(grid) > 100_000
+    assert elapsed < 8.0
