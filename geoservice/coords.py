@@ -59,29 +59,21 @@ def _offset(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> Coords:
     dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sqrt_abs_x
     dlat += shared
     dlat += (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2 / 3
-    dlat += (
-        (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2 / 3
-    )
+    dlat += (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2 / 3
     dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sqrt_abs_x
     dlon += shared
     dlon += (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2 / 3
-    dlon += (
-        (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2 / 3
-    )
+    dlon += (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2 / 3
     rad_lat = lat / 180.0 * np.pi
     magic = 1.0 - EE_KRASOVSKY * np.sin(rad_lat) ** 2
     sqrt_magic = np.sqrt(magic)
-    dlat = (dlat * 180.0) / (
-        (A_KRASOVSKY * (1.0 - EE_KRASOVSKY)) / (magic * sqrt_magic) * np.pi
-    )
+    dlat = (dlat * 180.0) / ((A_KRASOVSKY * (1.0 - EE_KRASOVSKY)) / (magic * sqrt_magic) * np.pi)
     dlon = (dlon * 180.0) / (A_KRASOVSKY / sqrt_magic * np.cos(rad_lat) * np.pi)
     return dlon, dlat
 
 
 def _as_arrays(lon: ArrayLike, lat: ArrayLike) -> Coords:
-    lon_a, lat_a = np.broadcast_arrays(
-        np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    )
+    lon_a, lat_a = np.broadcast_arrays(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return lon_a.copy(), lat_a.copy()
 
 
@@ -113,9 +105,7 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike):
     return _like_input(lon, (lon_a, lat_a))
 
 
-def gcj02_to_wgs84(
-    lon: ArrayLike, lat: ArrayLike, *, tol: float = 1e-9, max_iter: int = 30
-):
+def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, *, tol: float = 1e-9, max_iter: int = 30):
     """Convert GCJ-02 lon/lat to WGS84 by fixed-point iteration.
 
     Starting from the GCJ-02 point itself, each step moves the estimate by the
@@ -148,10 +138,7 @@ def gcj02_to_wgs84(
         res_lat = np.where(inside, fwd_lat - target_lat, 0.0)
         est_lon -= res_lon
         est_lat -= res_lat
-        if (
-            max(np.abs(res_lon).max(initial=0.0), np.abs(res_lat).max(initial=0.0))
-            < tol
-        ):
+        if max(np.abs(res_lon).max(initial=0.0), np.abs(res_lat).max(initial=0.0)) < tol:
             break
     return _like_input(lon, (est_lon, est_lat))
 
@@ -252,16 +239,10 @@ def convert_frame(frame, *, src: System, dst: System):
         metres), because the formulas only apply to degrees.
     """
     if frame.crs is not None and not frame.crs.is_geographic:
-        raise ValueError(
-            f"convert_frame needs lon/lat degrees, got {frame.crs.to_string()}"
-        )
+        raise ValueError(f"convert_frame needs lon/lat degrees, got {frame.crs.to_string()}")
     geometry = convert_geometry(np.asarray(frame.geometry.values), src=src, dst=dst)
     if isinstance(frame, geopandas.GeoSeries):
-        return geopandas.GeoSeries(
-            geometry, index=frame.index, crs="EPSG:4326", name=frame.name
-        )
+        return geopandas.GeoSeries(geometry, index=frame.index, crs="EPSG:4326", name=frame.name)
     out = frame.copy()
-    out[frame.geometry.name] = geopandas.GeoSeries(
-        geometry, index=frame.index, crs="EPSG:4326"
-    )
+    out[frame.geometry.name] = geopandas.GeoSeries(geometry, index=frame.index, crs="EPSG:4326")
     return out.set_crs("EPSG:4326", allow_override=True)

@@ -30,23 +30,15 @@ WANDERGIS_GCJ02_TO_BD09 = (116.41036949371029, 39.92133699351021)
 WANDERGIS_GCJ02_TO_WGS84_ONE_STEP = (116.39775550083061, 39.91359571849836)
 
 
-@pytest.mark.parametrize(
-    ("wgs_lat", "wgs_lon", "gcj_lat", "gcj_lon"), EVILTRANSFORM_WGS_GCJ
-)
-def test_wgs84_to_gcj02_matches_eviltransform_vectors(
-    wgs_lat, wgs_lon, gcj_lat, gcj_lon
-):
+@pytest.mark.parametrize(("wgs_lat", "wgs_lon", "gcj_lat", "gcj_lon"), EVILTRANSFORM_WGS_GCJ)
+def test_wgs84_to_gcj02_matches_eviltransform_vectors(wgs_lat, wgs_lon, gcj_lat, gcj_lon):
     lon, lat = coords.wgs84_to_gcj02(wgs_lon, wgs_lat)
     assert lon == pytest.approx(gcj_lon, abs=1e-9)
     assert lat == pytest.approx(gcj_lat, abs=1e-9)
 
 
-@pytest.mark.parametrize(
-    ("wgs_lat", "wgs_lon", "gcj_lat", "gcj_lon"), EVILTRANSFORM_WGS_GCJ
-)
-def test_gcj02_to_wgs84_recovers_eviltransform_inputs(
-    wgs_lat, wgs_lon, gcj_lat, gcj_lon
-):
+@pytest.mark.parametrize(("wgs_lat", "wgs_lon", "gcj_lat", "gcj_lon"), EVILTRANSFORM_WGS_GCJ)
+def test_gcj02_to_wgs84_recovers_eviltransform_inputs(wgs_lat, wgs_lon, gcj_lat, gcj_lon):
     # eviltransform's own exact inverse only promises < 0.5 m; ours iterates to
     # the formula's precision, so it must give back their WGS84 input.
     lon, lat = coords.gcj02_to_wgs84(gcj_lon, gcj_lat)
@@ -112,9 +104,7 @@ def test_gcj02_shift_in_dongsheng_is_about_500_m_west():
     # The gazetteer reports a 488–531 m shift, mostly westward, for Dongsheng.
     gcj = gpd.GeoSeries([shapely.Point(109.963333, 39.822593)], crs="EPSG:4326")
     wgs = coords.convert_frame(gcj, src="gcj02", dst="wgs84")
-    metric = gpd.GeoSeries([gcj.iloc[0], wgs.iloc[0]], crs="EPSG:4326").to_crs(
-        "EPSG:4546"
-    )
+    metric = gpd.GeoSeries([gcj.iloc[0], wgs.iloc[0]], crs="EPSG:4326").to_crs("EPSG:4546")
     shift = metric.iloc[0].distance(metric.iloc[1])
     assert 450 < shift < 560
     assert wgs.iloc[0].x < gcj.iloc[0].x
@@ -169,12 +159,8 @@ def _converted_gazetteer_rows():
     ]
 
 
-@pytest.mark.parametrize(
-    ("crs", "src_lon", "src_lat", "lon", "lat"), _converted_gazetteer_rows()
-)
-def test_gazetteer_converted_coordinates_match_this_module(
-    crs, src_lon, src_lat, lon, lat
-):
+@pytest.mark.parametrize(("crs", "src_lon", "src_lat", "lon", "lat"), _converted_gazetteer_rows())
+def test_gazetteer_converted_coordinates_match_this_module(crs, src_lon, src_lat, lon, lat):
     # The shared gazetteer converted its AMap (GCJ-02) and Baidu (BD-09) values
     # independently; rows added here used this module. Both must agree with
     # it to the 6 decimals the file keeps.

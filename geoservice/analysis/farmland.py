@@ -82,14 +82,10 @@ def generate_farmland_grid(
     shapely.prepare(unit_geoms)
     # The tree holds the many boxes and is queried with the few units, so the
     # predicate runs on prepared unit polygons (much faster than the reverse).
-    unit_idx, cell_idx = shapely.STRtree(boxes).query(
-        unit_geoms, predicate="intersects"
-    )
+    unit_idx, cell_idx = shapely.STRtree(boxes).query(unit_geoms, predicate="intersects")
     cells = boxes[cell_idx]
     inside = shapely.contains(unit_geoms[unit_idx], cells)
-    cells[~inside] = _polygonal(
-        shapely.intersection(cells[~inside], unit_geoms[unit_idx[~inside]])
-    )
+    cells[~inside] = _polygonal(shapely.intersection(cells[~inside], unit_geoms[unit_idx[~inside]]))
     area = shapely.area(cells)
     keep = area > 0
     parent = metric[code_column].to_numpy()[unit_idx][keep]
@@ -129,16 +125,10 @@ def _check_units(
 def _lattice(bounds: np.ndarray, cell_m: float) -> tuple[np.ndarray, ...]:
     """Return the boxes covering ``bounds`` with their row and column indices."""
     minx, miny, maxx, maxy = bounds
-    col_range = np.arange(
-        np.floor(minx / cell_m), np.ceil(maxx / cell_m), dtype=np.int64
-    )
-    row_range = np.arange(
-        np.floor(miny / cell_m), np.ceil(maxy / cell_m), dtype=np.int64
-    )
+    col_range = np.arange(np.floor(minx / cell_m), np.ceil(maxx / cell_m), dtype=np.int64)
+    row_range = np.arange(np.floor(miny / cell_m), np.ceil(maxy / cell_m), dtype=np.int64)
     cols, rows = (a.ravel() for a in np.meshgrid(col_range, row_range))
-    boxes = shapely.box(
-        cols * cell_m, rows * cell_m, (cols + 1) * cell_m, (rows + 1) * cell_m
-    )
+    boxes = shapely.box(cols * cell_m, rows * cell_m, (cols + 1) * cell_m, (rows + 1) * cell_m)
     return boxes, rows, cols
 
 

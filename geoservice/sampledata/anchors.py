@@ -102,9 +102,7 @@ class Anchors:
     gazetteer: pd.DataFrame = field(repr=False)
     seats: gpd.GeoDataFrame = field(repr=False)
 
-    def sector_point(
-        self, key: str, distance_m: float = SECTOR_ANCHOR_M
-    ) -> shapely.Point:
+    def sector_point(self, key: str, distance_m: float = SECTOR_ANCHOR_M) -> shapely.Point:
         """Return the point ``distance_m`` from the core on compass bearing ``key``."""
         bearing = math.radians(BEARINGS[key])
         return shapely.Point(
@@ -115,9 +113,7 @@ class Anchors:
     def sector(self, key: str, *, half_width_deg: float = 45.0) -> BaseGeometry:
         """Return the annular wedge around bearing ``key``, clipped to the district."""
         centre = BEARINGS[key]
-        angles = np.radians(
-            np.linspace(centre - half_width_deg, centre + half_width_deg, 46)
-        )
+        angles = np.radians(np.linspace(centre - half_width_deg, centre + half_width_deg, 46))
         outer = np.column_stack(
             [
                 self.core.x + SECTOR_OUTER_M * np.sin(angles),
@@ -152,9 +148,7 @@ def build_anchors(
     gazetteer : pandas.DataFrame
         The package gazetteer.
     """
-    sourced_streets = seats[
-        (seats["unit_type"] == "street") & (seats["seat_method"] == "sourced")
-    ]
+    sourced_streets = seats[(seats["unit_type"] == "street") & (seats["seat_method"] == "sourced")]
     core = shapely.centroid(shapely.union_all(sourced_streets.geometry.values))
     return Anchors(
         core=core,

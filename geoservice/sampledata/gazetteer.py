@@ -21,11 +21,7 @@ NUMERIC_COLUMNS = ("lon", "lat", "source_lon", "source_lat")
 
 @cache
 def _read() -> pd.DataFrame:
-    with (
-        resources.files(__package__)
-        .joinpath("gazetteer.csv")
-        .open(encoding="utf-8") as handle
-    ):
+    with resources.files(__package__).joinpath("gazetteer.csv").open(encoding="utf-8") as handle:
         frame = pd.read_csv(handle, dtype=str, keep_default_na=False)
     for column in NUMERIC_COLUMNS:
         frame[column] = pd.to_numeric(frame[column].replace("", None))

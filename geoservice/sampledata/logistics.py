@@ -147,9 +147,7 @@ LOGISTICS_POINTS: tuple[PlanEntity, ...] = (
         "罕台食品园区（电商产业园、区域性仓储分拣中心）",
         "Hantai food park (e-commerce park, regional warehousing and sorting centre)",
         "centre",
-        _seed(
-            "l.340", "做大电商产业园，依托罕台食品园区等载体，建立…区域性仓储分拣中心"
-        ),
+        _seed("l.340", "做大电商产业园，依托罕台食品园区等载体，建立…区域性仓储分拣中心"),
         Placement("proxy", "U-101", "The park is named after 罕台镇"),
     ),
     PlanEntity(
@@ -255,13 +253,9 @@ def build_logistics_zones(anchors: Anchors) -> gpd.GeoDataFrame:
     ]
     expo = place(
         anchors,
-        Placement(
-            "proxy", "LM-14", "Tongchuan's automotive site is the 铜川汽车博览园"
-        ),
+        Placement("proxy", "LM-14", "Tongchuan's automotive site is the 铜川汽车博览园"),
     )
-    disc = shapely.intersection(
-        expo["geometry"].buffer(ZONE_BUFFER_M), anchors.district
-    )
+    disc = shapely.intersection(expo["geometry"].buffer(ZONE_BUFFER_M), anchors.district)
     records.append(
         {
             "code": "LZ-T",

@@ -40,9 +40,7 @@ def voronoi_cells(points: np.ndarray, region: BaseGeometry) -> np.ndarray:
         Area to cover; the diagram is extended over its envelope first.
     """
     frame = shapely.box(*shapely.buffer(region.envelope, 1000.0).bounds)
-    diagram = shapely.voronoi_polygons(
-        shapely.multipoints(points), extend_to=frame, ordered=True
-    )
+    diagram = shapely.voronoi_polygons(shapely.multipoints(points), extend_to=frame, ordered=True)
     cells = shapely.get_parts(diagram)
     if len(cells) != len(points):
         raise ValueError("generator points must be distinct")
@@ -96,9 +94,7 @@ def partition_region(
     # Every overlay runs on the same 1 cm grid (snap rounding), so pieces cut
     # from the two diagrams share edges exactly and merge without hairline gaps.
     merged = [
-        shapely.union_all(
-            pieces.geometry[pieces["code"] == code].values, grid_size=GRID_M
-        )
+        shapely.union_all(pieces.geometry[pieces["code"] == code].values, grid_size=GRID_M)
         for code in unit_codes
     ]
     return gpd.GeoDataFrame(

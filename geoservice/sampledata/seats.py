@@ -75,16 +75,14 @@ SEAT_RULES: dict[str, SeatRule] = {
     "U-010": SeatRule(
         "rule:community_point",
         ("CM-010200",),
-        "AMap point of its village 格舍壕村 (its only point with a coordinate); "
-        "not the office",
+        "AMap point of its village 格舍壕村 (its only point with a coordinate); not the office",
         "low",
         is_generator=False,
     ),
     "U-011": SeatRule(
         "rule:community_point",
         ("CM-011003",),
-        "AMap point of its community 南湖社区 (its only point with a coordinate); "
-        "not the office",
+        "AMap point of its community 南湖社区 (its only point with a coordinate); not the office",
         "low",
         is_generator=False,
     ),
@@ -154,9 +152,7 @@ def build_seats(gazetteer: pd.DataFrame, region: BaseGeometry) -> gpd.GeoDataFra
     return seats
 
 
-def build_generators(
-    gazetteer: pd.DataFrame, seats: gpd.GeoDataFrame
-) -> gpd.GeoDataFrame:
+def build_generators(gazetteer: pd.DataFrame, seats: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return every point that shapes the unit polygons, with its unit code.
 
     A unit's generators are its sourced seat (or a rule seat marked
@@ -213,9 +209,7 @@ def _seat_record(gazetteer: pd.DataFrame, row_id: str) -> dict:
     }
 
 
-def _centroid_wgs84(
-    gazetteer: pd.DataFrame, rows: tuple[str, ...]
-) -> shapely.Point | None:
+def _centroid_wgs84(gazetteer: pd.DataFrame, rows: tuple[str, ...]) -> shapely.Point | None:
     """Centroid of gazetteer points, taken in the metric CRS.
 
     None when a rule uses no points (the largest-gap seat is computed later,
@@ -223,8 +217,6 @@ def _centroid_wgs84(
     """
     if not rows:
         return None
-    points = gpd.GeoSeries(
-        [gazetteer_point(gazetteer, r) for r in rows], crs=STORAGE_CRS
-    )
+    points = gpd.GeoSeries([gazetteer_point(gazetteer, r) for r in rows], crs=STORAGE_CRS)
     centroid = shapely.centroid(shapely.union_all(points.to_crs(METRIC_CRS).values))
     return gpd.GeoSeries([centroid], crs=METRIC_CRS).to_crs(STORAGE_CRS).iloc[0]

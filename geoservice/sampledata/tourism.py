@@ -133,9 +133,7 @@ CLUSTERS: tuple[Cluster, ...] = (
         "Urban culture, leisure and commerce zone",
         "三口街、花鹿栖、万达广场、雍贵中心、万正广场",
         311,
-        Placement(
-            "rule:urban_core", reason="Its projects are city-centre streets and malls"
-        ),
+        Placement("rule:urban_core", reason="Its projects are city-centre streets and malls"),
     ),
     Cluster(
         "TC-7",
@@ -146,8 +144,7 @@ CLUSTERS: tuple[Cluster, ...] = (
         Placement(
             "proxy",
             "U-011",
-            "赛台基/三台基: 三台基社区 belongs to 纺织街道 in the 2016 NBS list "
-            "(gazetteer LM-17)",
+            "赛台基/三台基: 三台基社区 belongs to 纺织街道 in the 2016 NBS list (gazetteer LM-17)",
         ),
         "G109",
     ),
@@ -157,9 +154,7 @@ CLUSTERS: tuple[Cluster, ...] = (
         "Grassland ecological-culture recreation zone",
         "非洲草原、泊江海子遗鸥自然保护区",
         313,
-        Placement(
-            "proxy", "LM-10", "One of its two projects is the relict-gull reserve"
-        ),
+        Placement("proxy", "LM-10", "One of its two projects is the relict-gull reserve"),
         "G109",
     ),
     Cluster(
@@ -211,9 +206,7 @@ ROUTES: dict[str, tuple[str, str, str, str, tuple[Stop, ...]]] = {
             ),
             Stop("康巴什新区", "Kangbashi New District", Placement("sourced", "LM-13")),
             Stop("蒙古源流", "Mongol Origins culture park", Placement("rule:symbolic")),
-            Stop(
-                "成吉思汗陵", "Mausoleum of Genghis Khan", Placement("sourced", "LM-12")
-            ),
+            Stop("成吉思汗陵", "Mausoleum of Genghis Khan", Placement("sourced", "LM-12")),
         ),
     ),
     "G109": (
@@ -255,9 +248,7 @@ ROUTES: dict[str, tuple[str, str, str, str, tuple[Stop, ...]]] = {
             Stop(
                 "秦直道",
                 "Qin Straight Road",
-                Placement(
-                    "rule:sector", "SW", "Cluster TC-2 (south-west of the old town)"
-                ),
+                Placement("rule:sector", "SW", "Cluster TC-2 (south-west of the old town)"),
             ),
             Stop(
                 "遗鸥国家自然保护区",

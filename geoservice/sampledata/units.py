@@ -120,9 +120,7 @@ def build_streets_towns(
     counts = generators["code"].value_counts()
     seats_wgs84 = seats.to_crs(STORAGE_CRS)
     records = []
-    for seat, seat_wgs84 in zip(
-        seats.itertuples(index=False), seats_wgs84.geometry, strict=True
-    ):
+    for seat, seat_wgs84 in zip(seats.itertuples(index=False), seats_wgs84.geometry, strict=True):
         geometry = polygons.loc[seat.code, "geometry"]
         records.append(
             {

@@ -39,8 +39,7 @@ def build_villages(gazetteer: pd.DataFrame) -> gpd.GeoDataFrame:
             "kind": row["category"].removesuffix(" point"),
             "confidence": row["confidence"],
             "source": (
-                f"gazetteer {row_id}: {row['source']}; {row['how_stated']}; "
-                f"{row['coord_note']}"
+                f"gazetteer {row_id}: {row['source']}; {row['how_stated']}; {row['coord_note']}"
             ),
             "geometry_quality": SURVEYED,
             "geometry": gazetteer_point(gazetteer, row_id),

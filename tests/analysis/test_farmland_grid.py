@@ -21,9 +21,7 @@ def units_frame(*geometries, codes=None):
 
 
 def test_cells_of_a_unit_aligned_with_the_lattice_are_whole_squares():
-    grid = generate_farmland_grid(
-        units_frame(shapely.box(0, 0, 1000, 1000)), cell_m=500
-    )
+    grid = generate_farmland_grid(units_frame(shapely.box(0, 0, 1000, 1000)), cell_m=500)
     assert len(grid) == 4
     assert grid["area_m2"].tolist() == [250_000.0] * 4
     assert not grid["is_clipped"].any()
@@ -52,39 +50,29 @@ def test_cells_tile_each_unit_exactly():
     for code, unit in zip(["U0", "U1"], [blob, ring], strict=True):
         cells = grid[grid["parent_code"] == code]
         assert cells["area_m2"].sum() == pytest.approx(unit.area, rel=1e-9)
-        assert (
-            shapely.union_all(cells.geometry.values).symmetric_difference(unit).area
-            < 1e-3
-        )
+        assert shapely.union_all(cells.geometry.values).symmetric_difference(unit).area < 1e-3
     overlaps = sum(
-        a.intersection(b).area
-        for a, b in zip(grid.geometry[:-1], grid.geometry[1:], strict=True)
+        a.intersection(b).area for a, b in zip(grid.geometry[:-1], grid.geometry[1:], strict=True)
     )
     assert overlaps < 1e-6
 
 
 def test_codes_name_the_same_ground_square_whatever_else_is_gridded():
-    alone = generate_farmland_grid(
-        units_frame(shapely.box(1000, 1000, 1500, 1500)), cell_m=500
-    )
+    alone = generate_farmland_grid(units_frame(shapely.box(1000, 1000, 1500, 1500)), cell_m=500)
     with_neighbour = generate_farmland_grid(
-        units_frame(
-            shapely.box(1000, 1000, 1500, 1500), shapely.box(-9000, -9000, -8000, -8000)
-        ),
+        units_frame(shapely.box(1000, 1000, 1500, 1500), shapely.box(-9000, -9000, -8000, -8000)),
         cell_m=500,
     )
     assert alone["code"].tolist() == ["U0-000002-000002"]
-    assert with_neighbour.loc[
-        with_neighbour["parent_code"] == "U0", "code"
-    ].tolist() == ["U0-000002-000002"]
+    assert with_neighbour.loc[with_neighbour["parent_code"] == "U0", "code"].tolist() == [
+        "U0-000002-000002"
+    ]
 
 
 def test_touching_corners_and_edges_produce_no_empty_cells():
     # A unit whose border runs along lattice lines touches neighbouring cells
     # along edges only; those must not appear as zero-area cells.
-    grid = generate_farmland_grid(
-        units_frame(shapely.box(500, 500, 1500, 1000)), cell_m=500
-    )
+    grid = generate_farmland_grid(units_frame(shapely.box(500, 500, 1500, 1000)), cell_m=500)
     assert len(grid) == 2
     assert (grid["area_m2"] > 0).all()
     assert set(shapely.get_type_id(grid.geometry.values)) <= {3, 6}
@@ -98,15 +86,11 @@ def test_input_in_lon_lat_is_gridded_in_the_metric_crs():
     )
     grid = generate_farmland_grid(unit, cell_m=1000)
     assert grid.crs.to_epsg() == 4546
-    assert grid["area_m2"].sum() == pytest.approx(
-        unit.to_crs(CRS).area.iloc[0], rel=1e-9
-    )
+    assert grid["area_m2"].sum() == pytest.approx(unit.to_crs(CRS).area.iloc[0], rel=1e-9)
 
 
 def test_custom_code_column_is_used():
-    units = gpd.GeoDataFrame(
-        {"unit_id": ["X"]}, geometry=[shapely.box(0, 0, 500, 500)], crs=CRS
-    )
+    units = gpd.GeoDataFrame({"unit_id": ["X"]}, geometry=[shapely.box(0, 0, 500, 500)], crs=CRS)
     grid = generate_farmland_grid(units, cell_m=500, code_column="unit_id")
     assert grid["parent_code"].tolist() == ["X"]
 
@@ -129,9 +113,7 @@ def test_geographic_grid_crs_is_rejected():
 
 
 def test_duplicated_unit_codes_are_rejected():
-    units = units_frame(
-        shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3), codes=["A", "A"]
-    )
+    units = units_frame(shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3), codes=["A", "A"])
     with pytest.raises(ValueError, match="unique"):
         generate_farmland_grid(units)
 

@@ -41,9 +41,7 @@ def test_ordos_units_are_the_nine_of_the_cnmaps_index(layers):
         ).fetchall()
     finally:
         index.close()
-    indexed = {
-        path.rsplit("/", 1)[1].removesuffix(".geojson"): name for path, name in rows
-    }
+    indexed = {path.rsplit("/", 1)[1].removesuffix(".geojson"): name for path, name in rows}
     assert indexed == {adcode: name for adcode, name, _ in ORDOS_UNITS}
     assert sorted(layers["district"]["adcode"]) == sorted(indexed)
 
@@ -53,12 +51,8 @@ def test_sourced_wgs84_points_fall_in_the_converted_boundaries(layers):
     district = layers["district"].set_index("adcode")
     # Ramsar site 1148 (stated in degrees, taken as WGS84) lies in Dongsheng;
     # the Wikipedia point of Genghis Khan Plaza lies in Kangbashi.
-    assert district.loc["150602", "geometry"].contains(
-        gazetteer_point(gazetteer, "LM-10")
-    )
-    assert district.loc["150603", "geometry"].contains(
-        gazetteer_point(gazetteer, "LM-13")
-    )
+    assert district.loc["150602", "geometry"].contains(gazetteer_point(gazetteer, "LM-10"))
+    assert district.loc["150603", "geometry"].contains(gazetteer_point(gazetteer, "LM-13"))
 
 
 def test_conversion_moves_the_boundary_about_500_m_west(layers):

@@ -27,9 +27,7 @@ def test_level_1_is_the_district_and_level_2_the_eleven_listed_units(units, laye
     assert level1["parent_code"].isna().all()
     assert len(level2) == 11
     assert (level2["parent_code"] == "150602000000").all()
-    flagged = layers["streets_towns"].loc[
-        layers["streets_towns"]["in_farmland_grid"], "code"
-    ]
+    flagged = layers["streets_towns"].loc[layers["streets_towns"]["in_farmland_grid"], "code"]
     assert set(level2["code"]) == set(flagged)
 
 
@@ -66,9 +64,7 @@ def test_cells_fill_their_parents_area(units, cells):
     assert by_parent.to_numpy() == pytest.approx(
         level2.loc[by_parent.index, "area_m2"].to_numpy(), rel=1e-6
     )
-    assert (
-        level2["n_cells"] == cells["parent_code"].value_counts()[level2.index]
-    ).all()
+    assert (level2["n_cells"] == cells["parent_code"].value_counts()[level2.index]).all()
 
 
 def test_whole_cells_have_the_nominal_size(cells):
@@ -79,9 +75,7 @@ def test_whole_cells_have_the_nominal_size(cells):
 
 
 def test_cell_size_is_configurable(layers):
-    units, cells = build_farmland_layers(
-        layers["district"], layers["streets_towns"], cell_m=2000.0
-    )
+    units, cells = build_farmland_layers(layers["district"], layers["streets_towns"], cell_m=2000.0)
     assert (cells["cell_m"] == 2000.0).all()
     assert (units["cell_m"] == 2000.0).all()
     assert len(cells) < len(layers["farmland_grid"]) / 10

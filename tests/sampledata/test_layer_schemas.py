@@ -87,9 +87,7 @@ def test_every_plan_feature_cites_a_seed_line(layers):
 
 
 def test_logistics_covers_the_named_zones_parks_hubs_and_stations(layers):
-    names = set(layers["logistics"]["name_zh"]) | set(
-        layers["logistics_zones"]["name_zh"]
-    )
+    names = set(layers["logistics"]["name_zh"]) | set(layers["logistics_zones"]["name_zh"])
     for expected in [
         "城东生活必需品仓储配送功能区",
         "城西农畜产品食品功能区",
@@ -165,9 +163,7 @@ def test_villages_are_sourced_points_inside_their_unit(layers):
 def test_build_is_deterministic(layers):
     again = build_sample_layers()
     for layer_id in LAYER_IDS:
-        assert_geodataframe_equal(
-            again[layer_id], layers[layer_id], check_less_precise=False
-        )
+        assert_geodataframe_equal(again[layer_id], layers[layer_id], check_less_precise=False)
 
 
 def test_frames_are_independent_copies(layers):

@@ -62,9 +62,7 @@ def test_streets_and_towns_are_told_apart_by_the_code(units):
 def test_units_tile_the_district_without_gaps_or_overlaps(units, district_metric):
     polygons = units.to_crs(METRIC).geometry.values
     union = shapely.union_all(polygons)
-    assert (
-        union.symmetric_difference(district_metric).area < 1e-6 * district_metric.area
-    )
+    assert union.symmetric_difference(district_metric).area < 1e-6 * district_metric.area
     # Units are merged on a 1 cm snap-rounding grid, which can leave slivers a
     # few millimetres wide along shared edges: a few m² in 2165 km².
     assert sum(shapely.area(polygons)) - union.area < 10.0
@@ -77,9 +75,7 @@ def test_each_seat_lies_in_its_own_polygon(units):
 
 def test_sourced_seats_are_the_gazetteer_points_and_the_rest_say_which_rule(units):
     gazetteer = load_gazetteer()
-    gazetteer = gazetteer[gazetteer["id"].str.startswith("U-")].set_index(
-        "division_code"
-    )
+    gazetteer = gazetteer[gazetteer["id"].str.startswith("U-")].set_index("division_code")
     for unit in units.itertuples():
         row = gazetteer.loc[unit.code]
         if pd.notna(row["lon"]):
