@@ -8,7 +8,7 @@ from fastapi import Depends, Path, Request
 
 from geoservice.catalog.models import LayerDef
 from geoservice.catalog.registry import Catalog
-from geoservice.errors import InvalidParameter, LayerNotFound
+from geoservice.errors import InvalidParameter
 from geoservice.settings import Settings
 from geoservice.storage.base import FeatureStore
 
@@ -54,17 +54,14 @@ LangDep = Annotated[str, Depends(get_lang)]
 
 def get_layer(
     catalog: CatalogDep,
-    store: StoreDep,
     collectionId: Annotated[str, Path(description="collection (layer) id")],
 ) -> LayerDef:
-    """Resolve a collection id to a layer that has data, or 404."""
-    layer = catalog.get(collectionId)
-    if not store.has_layer(layer.id):
-        raise LayerNotFound(
-            f"collection {collectionId!r} is declared in layers/ but has no data yet; "
-            "build the sample store (geoservice data build) or upload a file"
-        )
-    return layer
+    """Resolve a collection id to its declaration, or 404.
+
+    Whether the layer has data is left to the store call the route makes anyway
+    (it raises LayerNotFound), which saves a round trip per request.
+    """
+    return catalog.get(collectionId)
 
 
 LayerDep = Annotated[LayerDef, Depends(get_layer)]

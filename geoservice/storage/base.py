@@ -101,6 +101,7 @@ class GeoJSONPage:
     features: bytes
     number_returned: int
     number_matched: int | None
+    version: int | None = None
 
 
 @dataclass(frozen=True)

@@ -130,12 +130,14 @@ def items(
     )
     if parsed.format in ("gpkg", "fgb"):
         return _download_file(store, layer, parsed.query, parsed.format, settings)
-    version = store.current_version(layer.id).version
-    etag = _etag(layer.id, parsed.query.version or version, str(request.url.query))
-    headers = {"ETag": etag, "Content-Crs": f"<{parsed.crs_uri}>"}
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=headers)
+    key = str(request.url.query)
+    if "if-none-match" in request.headers:  # only then is a version lookup worth it
+        version = parsed.query.version or store.current_version(layer.id).version
+        etag = _etag(layer.id, version, key)
+        if request.headers["if-none-match"] == etag:
+            return Response(status_code=304, headers={"ETag": etag})
     page = store.query_geojson(layer, parsed.query)
+    headers = {"ETag": _etag(layer.id, page.version, key), "Content-Crs": f"<{parsed.crs_uri}>"}
     url = f"{base_url}/collections/{layer.id}"
     if parsed.format == "html":
         rows = store.query(layer, parsed.query).rows
