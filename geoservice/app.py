@@ -55,7 +55,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.landing_links = []
     app.state.collection_link_builders = []
     add_exception_handlers(app)
-    app.add_middleware(GZipMiddleware, minimum_size=settings.api.gzip_min_bytes)
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=settings.api.gzip_min_bytes,
+        compresslevel=settings.api.gzip_level,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.api.cors_origins,
