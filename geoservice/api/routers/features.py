@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
@@ -186,8 +188,6 @@ def item(
         link(f"{url}/items/{featureId}?f=html", "alternate", HTML),
         link(url, "collection", JSON),
     ]
-    import orjson
-
     body = feature[:-1] + b',"links":' + orjson.dumps(links) + b"}"
     return GeoJSONResponse(body, headers=headers)
 
@@ -240,8 +240,6 @@ def _download_file(store, layer, query, fmt, settings):
 
 
 def _remove_tree(folder) -> None:
-    import shutil
-
     shutil.rmtree(folder, ignore_errors=True)
 
 
