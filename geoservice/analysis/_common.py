@@ -1,0 +1,133 @@
+"""Small checks and helpers shared by the analysis modules (private)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from geoservice.errors import InvalidParameter
+
+Progress = Callable[[float], None] | None
+GeometryKind = Literal["point", "line", "polygon", "empty"]
+
+_KINDS = {
+    "Point": "point",
+    "MultiPoint": "point",
+    "LineString": "line",
+    "MultiLineString": "line",
+    "LinearRing": "line",
+    "Polygon": "polygon",
+    "MultiPolygon": "polygon",
+}
+
+
+def check_frame(gdf: Any, name: str) -> gpd.GeoDataFrame:
+    """Raise unless ``gdf`` is a GeoDataFrame whose geometries are all present."""
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise InvalidParameter(f"{name} must be a GeoDataFrame, not {type(gdf)!r}")
+    missing = gdf.geometry.isna() | gdf.geometry.is_empty
+    if missing.any():
+        raise InvalidParameter(
+            f"{name} has {int(missing.sum())} feature(s) without geometry",
+            details={"ids": [str(i) for i in gdf.index[missing][:20]]},
+        )
+    return gdf
+
+
+def require_columns(gdf: gpd.GeoDataFrame, name: str, *columns: str | None) -> None:
+    """Raise :class:`InvalidParameter` naming the columns missing from ``gdf``."""
+    missing = [c for c in columns if c is not None and c not in gdf.columns]
+    if missing:
+        raise InvalidParameter(
+            f"{name} has no column(s) {missing}",
+            details={"available": [str(c) for c in gdf.columns]},
+        )
+
+
+def numeric_column(gdf: gpd.GeoDataFrame, name: str, column: str) -> np.ndarray:
+    """Return a column as float64, refusing missing or negative values."""
+    require_columns(gdf, name, column)
+    values = np.asarray(gdf[column], dtype="float64")
+    if np.isnan(values).any() or (values < 0).any():
+        raise InvalidParameter(
+            f"{name}.{column} must be non-negative numbers without gaps"
+        )
+    return values
+
+
+def geometry_kind(gdf: gpd.GeoDataFrame, name: str) -> GeometryKind:
+    """Classify a layer as points, lines or polygons; mixed kinds are refused."""
+    if len(gdf) == 0:
+        return "empty"
+    kinds = {_KINDS.get(t, "other") for t in gdf.geom_type.unique()}
+    if len(kinds) != 1 or "other" in kinds:
+        raise InvalidParameter(
+            f"{name} mixes geometry kinds {sorted(kinds)}; split it into one layer "
+            "per kind"
+        )
+    return kinds.pop()  # type: ignore[return-value]
+
+
+def require_kind(
+    gdf: gpd.GeoDataFrame, name: str, allowed: Iterable[GeometryKind]
+) -> GeometryKind:
+    """Classify ``gdf`` and raise unless its kind is in ``allowed`` (or empty)."""
+    kind = geometry_kind(gdf, name)
+    allowed = set(allowed)
+    if kind != "empty" and kind not in allowed:
+        raise InvalidParameter(f"{name} must hold {sorted(allowed)}, not {kind}s")
+    return kind
+
+
+def positive(value: float, name: str, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as float, raising unless it is positive (or zero if allowed)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameter(f"{name} must be a number, not {value!r}") from exc
+    if not np.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
+        raise InvalidParameter(f"{name} must be > 0, not {value!r}")
+    return number
+
+
+def one_of(**options: Any) -> str:
+    """Return the name of the single option that is not None, else raise."""
+    given = [k for k, v in options.items() if v is not None]
+    if len(given) != 1:
+        raise InvalidParameter(
+            f"give exactly one of {sorted(options)}, not {given or 'none'}"
+        )
+    return given[0]
+
+
+def anchor_points(gdf: gpd.GeoDataFrame, how: str = "centroid") -> np.ndarray:
+    """Return one point per feature: itself for points, else centroid or rep. point."""
+    geoms = gdf.geometry.array
+    types = shapely.get_type_id(geoms)
+    if (types == 0).all():
+        return np.asarray(geoms)
+    if how == "centroid":
+        return shapely.centroid(geoms)
+    if how == "representative_point":
+        return shapely.point_on_surface(geoms)
+    raise InvalidParameter(
+        f"demand_point must be 'centroid' or 'representative_point', not {how!r}"
+    )
+
+
+def report(progress: Progress, fraction: float) -> None:
+    """Call the progress callback, if any, with a fraction clipped to [0, 1]."""
+    if progress is not None:
+        progress(min(1.0, max(0.0, float(fraction))))
+
+
+def index_values(gdf: gpd.GeoDataFrame, id_column: str | None = None) -> list[Any]:
+    """Feature ids: ``id_column`` values if given, else the frame's index."""
+    if id_column is None:
+        return gdf.index.tolist()
+    require_columns(gdf, "layer", id_column)
+    return gdf[id_column].tolist()
