@@ -37,7 +37,7 @@ class Pairs:
 
 def anchors(gdf: gpd.GeoDataFrame, demand_point: str = "centroid") -> np.ndarray:
     """Anchor coordinates (n × 2) of a metric layer."""
-    return shapely.get_coordinates(c.anchor_points(gdf, demand_point))
+    return c.anchor_xy(gdf, demand_point)
 
 
 def cost_pairs(

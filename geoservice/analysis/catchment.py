@@ -149,16 +149,16 @@ def _nearest_euclidean(dem_m, fac_m, max_distance_m, demand_point):
         if max_distance_m is None
         else c.positive(max_distance_m, "max_distance_m", allow_zero=True)
     )
-    pts = c.anchor_points(dem_m, demand_point)
+    xy = c.anchor_xy(dem_m, demand_point)
     fac_geoms = np.asarray(fac_m.geometry.array)
     if (shapely.get_type_id(fac_geoms) == 0).all():
         tree = cKDTree(shapely.get_coordinates(fac_geoms))
-        dist, pos = tree.query(shapely.get_coordinates(pts), distance_upper_bound=limit)
+        dist, pos = tree.query(xy, distance_upper_bound=limit)
         pos = np.where(np.isfinite(dist), pos, -1)
         return pos.astype(np.int64), dist
     max_d = None if max_distance_m is None else limit
     (d_i, f_i), dist = shapely.STRtree(fac_geoms).query_nearest(
-        pts, max_distance=max_d, return_distance=True, all_matches=False
+        shapely.points(xy), max_distance=max_d, return_distance=True, all_matches=False
     )
     pos, cost = np.full(n, -1), np.full(n, np.nan)
     pos[d_i], cost[d_i] = f_i, dist

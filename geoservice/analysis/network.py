@@ -314,6 +314,7 @@ def _directed_edges(pieces, ok, road_pos, length, speed, forward, backward):
                     "length_m": length[sel],
                     "speed_kmh": speed[road_pos[sel]],
                     "road_pos": road_pos[sel],
+                    "segment": np.nonzero(sel)[0],
                     "geometry": geom if along else orient(geom, reverse=True),
                 }
             )
@@ -420,7 +421,7 @@ def compute_isochrones(
                 {
                     "minutes": cutoff,
                     "facility": fid,
-                    "reached_length_m": float(shapely.length(lines).sum()),
+                    "reached_length_m": reached_length(network, times, cutoff),
                     "geometry": _band(lines, buffer_m),
                 }
             )
@@ -445,18 +446,42 @@ def compute_isochrones(
 def reached_lines(
     network: RoadNetwork, node_minutes: np.ndarray, cutoff: float
 ) -> np.ndarray:
-    """Parts of edges reachable within ``cutoff`` minutes, given node times."""
+    """Parts of road segments reachable within ``cutoff`` minutes, given node times.
+
+    A two-way segment reached from both ends is returned once, whole, when the two
+    reached parts meet; otherwise each reached part is returned.
+    """
+    length, reach, first, geoms, segment = _reach_per_row(network, node_minutes, cutoff)
+    total = np.bincount(segment, weights=reach, minlength=segment.max(initial=-1) + 1)
+    whole = total[segment] >= length - 1e-9
+    part = ~whole & (reach > 0)
+    return np.concatenate(
+        [geoms[whole & first], substring_from_start(geoms[part], reach[part])]
+    )
+
+
+def reached_length(
+    network: RoadNetwork, node_minutes: np.ndarray, cutoff: float
+) -> float:
+    """Total length (m) of road reachable within ``cutoff`` minutes."""
+    length, reach, first, _, segment = _reach_per_row(network, node_minutes, cutoff)
+    total = np.bincount(segment, weights=reach, minlength=segment.max(initial=-1) + 1)
+    return float(np.minimum(total[segment], length)[first].sum())
+
+
+def _reach_per_row(network, node_minutes, cutoff):
+    """Metres reached along each directed row from its start, clipped to its length."""
     edges = network.edges
     t_u = node_minutes[edges["u"].to_numpy()]
     speed_m_min = edges["speed_kmh"].to_numpy() * 1000.0 / 60.0
-    reach_m = (cutoff - t_u) * speed_m_min
     length = edges["length_m"].to_numpy()
-    geoms = np.asarray(edges.geometry.array)
-    full = reach_m >= length
-    part = (reach_m > 0) & ~full
-    return np.concatenate(
-        [geoms[full], substring_from_start(geoms[part], reach_m[part])]
-    )
+    with np.errstate(invalid="ignore"):
+        reach = np.clip(
+            np.nan_to_num((cutoff - t_u) * speed_m_min, neginf=0.0), 0.0, length
+        )
+    segment = edges["segment"].to_numpy()
+    first = ~pd.Series(segment).duplicated().to_numpy()
+    return length, reach, first, np.asarray(edges.geometry.array), segment
 
 
 def _band(lines: np.ndarray, buffer_m: float) -> shapely.Geometry:
