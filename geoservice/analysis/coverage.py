@@ -46,7 +46,8 @@ class CoverageResult:
         (exact, from the coverage geometry), ``features``, ``covered_features``,
         ``feature_share`` and, with population, ``population``,
         ``covered_population``, ``population_share``. Demand features belong to
-        the unit holding their representative point.
+        the unit holding their representative point (the first
+        unit listed when the point is on a border).
     reach : geopandas.GeoDataFrame
         The reach polygons: one buffer per facility, or one isochrone for all.
     summary : dict
@@ -262,7 +263,10 @@ def _cover_polygons(out, index, chunk_size, progress):
 def _unit_table(out, units_m, unit_key, index, population_col):
     unit_geoms = np.asarray(units_m.geometry.array)
     anchors = c.anchor_points(out, "representative_point")
-    pt, unit_pos = shapely.STRtree(unit_geoms).query(anchors, predicate="within")
+    # "intersects" so a point on a shared border still lands in a unit (the first)
+    pt, unit_pos = shapely.STRtree(unit_geoms).query(anchors, predicate="intersects")
+    order = np.lexsort((unit_pos, pt))
+    pt, unit_pos = pt[order], unit_pos[order]
     first = np.unique(pt, return_index=True)[1]
     unit_of = np.full(len(out), -1)
     unit_of[pt[first]] = unit_pos[first]
