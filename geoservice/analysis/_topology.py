@@ -1,4 +1,4 @@
-"""Vectorised line topology: split lines at shared vertices, cut lines (private)."""
+"""Vectorised line topology: cut lines into segments and substrings (private)."""
 
 from __future__ import annotations
 
@@ -22,11 +22,18 @@ class Pieces:
     node_xy: np.ndarray
 
 
-def split_lines(geoms: np.ndarray, split_crossings: bool = False) -> Pieces:
-    """Split lines at every vertex shared with another line (or itself) and ends.
+def split_lines(
+    geoms: np.ndarray,
+    split_crossings: bool = False,
+    max_segment_m: float | None = None,
+) -> Pieces:
+    """Cut lines into straight segments between consecutive vertices.
 
-    With ``split_crossings`` the lines are first noded where they cross, and each
-    resulting piece is traced back to the line it came from.
+    Every vertex becomes a node, so lines meet wherever they share a vertex (OSM
+    style) and features can snap to any vertex. ``max_segment_m`` first adds
+    vertices so no segment is longer (long hand-drawn roads would otherwise offer
+    only their ends to snap to). With ``split_crossings`` lines are also noded
+    where they cross, and each piece is traced back to the line it came from.
     """
     parts, src = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
     if split_crossings and len(parts):
@@ -34,36 +41,23 @@ def split_lines(geoms: np.ndarray, split_crossings: bool = False) -> Pieces:
         mid = shapely.line_interpolate_point(noded, 0.5, normalized=True)
         nearest = shapely.STRtree(parts).query_nearest(mid, all_matches=False)[1]
         parts, src = noded, src[nearest]
+    if max_segment_m is not None:
+        parts = shapely.segmentize(parts, max_segment_m)
     coords, line = shapely.get_coordinates(parts, return_index=True)
     keys = np.round(coords / NODE_TOLERANCE_M).astype(np.int64)
-    _, key_id = np.unique(keys, axis=0, return_inverse=True)
+    _, first_of_key, key_id = np.unique(
+        keys, axis=0, return_index=True, return_inverse=True
+    )
     key_id = key_id.ravel()
-    first = np.r_[True, line[1:] != line[:-1]]
-    last = np.r_[line[1:] != line[:-1], True]
-    shared = np.bincount(key_id)[key_id] > 1
-    is_node = first | last | shared
-    ends_piece = is_node & ~first
-    piece = np.cumsum(ends_piece) - ends_piece  # exclusive cumsum
-    inner = is_node & ~first & ~last
-    rep = 1 + inner
-    coords_rep = np.repeat(coords, rep, axis=0)
-    piece_rep = np.repeat(piece, rep)
-    dup = np.cumsum(rep) - 1  # position of the last copy of each vertex
-    piece_rep[dup[inner]] += 1
-    pieces = shapely.linestrings(coords_rep, indices=piece_rep)
-    node_keys, node_index = np.unique(key_id[is_node], return_inverse=True)
-    node_of_key = np.full(key_id.max() + 1 if len(key_id) else 0, -1, dtype=np.int64)
-    node_of_key[node_keys] = np.arange(len(node_keys))
-    node_xy = np.zeros((len(node_keys), 2))
-    node_xy[node_index] = coords[is_node]
-    starts = np.nonzero(is_node & ~last)[0]
-    ends = np.nonzero(is_node & ~first)[0]
+    a = np.nonzero(line[1:] == line[:-1])[0]
+    b = a + 1
+    segments = shapely.linestrings(np.stack([coords[a], coords[b]], axis=1))
     return Pieces(
-        geometry=pieces,
-        source=src[line[starts]],
-        u=node_of_key[key_id[starts]],
-        v=node_of_key[key_id[ends]],
-        node_xy=node_xy,
+        geometry=segments,
+        source=src[line[a]],
+        u=key_id[a],
+        v=key_id[b],
+        node_xy=coords[first_of_key],
     )
 
 

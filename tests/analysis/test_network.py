@@ -50,7 +50,7 @@ def test_isochrones_do_not_fill_the_gap_between_two_roads():
 
 def test_lines_sharing_an_inner_vertex_are_connected():
     roads = frame([line((0, 0), (500, 0), (1000, 0)), line((500, 0), (500, 800))])
-    net = build_network(roads)
+    net = build_network(roads, max_segment_m=None)
     assert net.summary["nodes"] == 4
     od = travel_time_matrix(net, point(0, 0), point(500, 800))
     assert od["minutes"].iloc[0] == pytest.approx(1300 / 80)
@@ -58,9 +58,9 @@ def test_lines_sharing_an_inner_vertex_are_connected():
 
 def test_crossing_lines_connect_only_when_asked():
     roads = frame([line((0, 0), (1000, 0)), line((500, -500), (500, 500))])
-    plain = travel_time_matrix(build_network(roads), point(0, 0), point(500, 500))
-    assert plain.empty
-    split = build_network(roads, split_crossings=True)
+    plain = build_network(roads, max_segment_m=None)
+    assert travel_time_matrix(plain, point(0, 0), point(500, 500)).empty
+    split = build_network(roads, split_crossings=True, max_segment_m=None)
     od = travel_time_matrix(split, point(0, 0), point(500, 500))
     assert od["minutes"].iloc[0] == pytest.approx(1000 / 80)
 
@@ -102,6 +102,13 @@ def test_walking_avoids_expressways():
     roads = frame([line((0, 0), (10, 0))], highway=["motorway"])
     with pytest.raises(InvalidParameter):
         build_network(roads, profile="walk")
+
+
+def test_long_roads_are_densified_so_features_snap_nearby():
+    net = build_network(frame([line((0, 0), (1000, 0))]), max_segment_m=100)
+    assert net.summary["nodes"] == 11
+    od = travel_time_matrix(net, point(300, 20), point(700, -20))
+    assert od["minutes"].iloc[0] == pytest.approx(400 / 80)
 
 
 def test_far_facilities_reach_nothing():
