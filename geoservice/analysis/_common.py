@@ -125,6 +125,13 @@ def report(progress: Progress, fraction: float) -> None:
         progress(min(1.0, max(0.0, float(fraction))))
 
 
+def object_array(values: list[Any]) -> np.ndarray:
+    """A 1-d object array of ``values`` (never a 2-d array of tuples)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
 def index_values(gdf: gpd.GeoDataFrame, id_column: str | None = None) -> list[Any]:
     """Feature ids: ``id_column`` values if given, else the frame's index."""
     if id_column is None:
@@ -141,9 +148,13 @@ def anchor_xy(gdf: gpd.GeoDataFrame, how: str = "centroid") -> np.ndarray:
     """
     geoms = np.asarray(gdf.geometry.array)
     types = shapely.get_type_id(geoms)
-    if how == "centroid" and len(geoms) and (types == 3).all():
-        if (shapely.get_num_interior_rings(geoms) == 0).all():
-            return simple_polygon_centroids(geoms)
+    simple = len(geoms) and (types == 3).all()
+    if (
+        how == "centroid"
+        and simple
+        and (shapely.get_num_interior_rings(geoms) == 0).all()
+    ):
+        return simple_polygon_centroids(geoms)
     return shapely.get_coordinates(anchor_points(gdf, how))
 
 

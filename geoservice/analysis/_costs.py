@@ -1,4 +1,4 @@
-"""Travel costs between demand and supply: Euclidean metres or network minutes (private).
+"""Travel costs between demand and supply: metres or network minutes (private).
 
 Costs are measured between anchor points: a point is itself; a polygon or line is
 its centroid (or representative point). Results are positional: ``i`` indexes the
@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
-import shapely
 from scipy.spatial import cKDTree
 
 from geoservice.analysis import _common as c

@@ -91,8 +91,8 @@ def two_step_fca(
     --------
     >>> import geopandas as gpd
     >>> from shapely import Point
-    >>> d = gpd.GeoDataFrame({"pop": [1000, 3000]}, geometry=[Point(0, 0), Point(50, 0)],
-    ...                      crs=4546)
+    >>> d = gpd.GeoDataFrame({"pop": [1000, 3000]},
+    ...                      geometry=[Point(0, 0), Point(50, 0)], crs=4546)
     >>> s = gpd.GeoDataFrame(geometry=[Point(10, 0)], crs=4546)
     >>> r = two_step_fca(d, s, population_col="pop", distance_m=100)
     >>> r.demand["access"].tolist()

@@ -386,7 +386,7 @@ def _huff_demand(dem_m, fac_m, pairs, prob):
     best = best[best["p"] > 0].sort_values(["i", "p"], ascending=[True, False])
     best = best.drop_duplicates("i")
     labels = np.full(len(out), None, dtype=object)
-    fac_labels = np.asarray(fac_m.index.tolist() + [None], dtype=object)[:-1]
+    fac_labels = c.object_array(fac_m.index.tolist())
     labels[best["i"].to_numpy()] = fac_labels[best["j"].to_numpy()]
     out["most_likely_facility"] = labels
     maxp = np.zeros(len(out))

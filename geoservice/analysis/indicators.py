@@ -388,7 +388,7 @@ def _coverage(ind: CoverageShareIndicator, layers, networks, crs) -> IndicatorRe
     value = result.summary.get(key[ind.measure])
     out = result.demand
     short = out["covered_share"] < 1 - 1e-9
-    ids = np.asarray(_ids(ind.demand, demand) + [None], dtype=object)[:-1]
+    ids = c.object_array(_ids(ind.demand, demand))
     if ind.measure == "population":
         gap = out[ind.population_column].astype("float64") - out["covered_population"]
         order = np.argsort(-gap.to_numpy()[short.to_numpy()], kind="stable")

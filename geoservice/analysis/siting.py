@@ -134,7 +134,8 @@ def maximal_covering(
     --------
     >>> import geopandas as gpd
     >>> from shapely import Point
-    >>> d = gpd.GeoDataFrame(geometry=[Point(0, 0), Point(1, 0), Point(50, 0)], crs=4546)
+    >>> d = gpd.GeoDataFrame(geometry=[Point(0, 0), Point(1, 0), Point(50, 0)],
+    ...                      crs=4546)
     >>> cand = gpd.GeoDataFrame(geometry=[Point(0.5, 0), Point(50, 1)], crs=4546)
     >>> r = maximal_covering(d, cand, n_new=1, distance_m=2)
     >>> r.sites["selected"].tolist()
@@ -210,8 +211,8 @@ def p_median(
     --------
     >>> import geopandas as gpd
     >>> from shapely import Point
-    >>> d = gpd.GeoDataFrame({"w": [1, 1, 10]},
-    ...                      geometry=[Point(0, 0), Point(2, 0), Point(10, 0)], crs=4546)
+    >>> d = gpd.GeoDataFrame({"w": [1, 1, 10]}, crs=4546,
+    ...                      geometry=[Point(0, 0), Point(2, 0), Point(10, 0)])
     >>> cand = gpd.GeoDataFrame(geometry=[Point(1, 0), Point(9, 0)], crs=4546)
     >>> p_median(d, cand, n_new=1, weight_col="w").sites["selected"].tolist()
     [False, True]

@@ -34,7 +34,10 @@ def test_polygon_cells_are_measured_from_their_centroids(grid3):
     fac = frame([shapely.Point(X0, Y0), shapely.Point(X0 + 300, Y0 + 300)])
     r = assign_nearest(grid3, fac, population_col="population")
     # cell centres (50+100i, 50+100j): nearer the south-west corner when i + j < 2.5
-    expected = [0 if (c + rw) < 2.5 else 1 for rw, c in zip(grid3["row"], grid3["col"])]
+    expected = [
+        0 if (c + rw) < 2.5 else 1
+        for rw, c in zip(grid3["row"], grid3["col"], strict=True)
+    ]
     assert r.demand["facility"].tolist() == expected
     assert r.facilities["population"].sum() == grid3["population"].sum()
 

@@ -77,7 +77,7 @@ def test_one_way_roads_are_driven_only_along_the_line():
         oneway=["yes", "-1", None],
     )
     net = build_network(roads, profile="drive", oneway_col="oneway")
-    a, b, c = point(0, 0), point(1000, 0), point(1000, 1000)
+    a, b = point(0, 0), point(1000, 0)
     speed = DRIVE_SPEEDS_KMH["residential"] * 1000 / 60
     assert travel_time_matrix(net, a, b)["minutes"].iloc[0] == pytest.approx(
         1000 / speed
