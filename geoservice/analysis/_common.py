@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from geoservice.errors import InvalidParameter
@@ -129,6 +130,25 @@ def object_array(values: list[Any]) -> np.ndarray:
     """A 1-d object array of ``values`` (never a 2-d array of tuples)."""
     out = np.empty(len(values), dtype=object)
     out[:] = values
+    return out
+
+
+def take_labels(index: pd.Index, pos: np.ndarray) -> Any:
+    """Labels of ``index`` at positions ``pos``; missing (None/<NA>) where pos < 0.
+
+    Integer labels stay integers (nullable ``Int64`` when some are missing).
+    """
+    pos = np.asarray(pos, dtype=np.int64)
+    missing = pos < 0
+    if not len(index):
+        return object_array([None] * len(pos))
+    values = index.to_numpy()[np.where(missing, 0, pos)]
+    if not missing.any():
+        return values
+    if pd.api.types.is_integer_dtype(index.dtype):
+        return pd.arrays.IntegerArray(values.astype(np.int64), missing)
+    out = values.astype(object)
+    out[missing] = None
     return out
 
 

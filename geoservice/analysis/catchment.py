@@ -97,10 +97,7 @@ def assign_nearest(
         cost_col = "minutes"
     c.report(progress, 0.8)
     out = dem_m.copy()
-    labels = fac_m.index.tolist()
-    out["facility"] = pd.array(
-        [labels[p] if p >= 0 else None for p in pos.tolist()], dtype="object"
-    )
+    out["facility"] = c.take_labels(fac_m.index, pos)
     out[cost_col] = np.where(pos >= 0, cost, np.nan)
     fac_out = fac_m.copy()
     counts = np.bincount(pos[pos >= 0], minlength=len(fac_m))
