@@ -150,7 +150,8 @@ def _nearest_euclidean(dem_m, fac_m, max_distance_m, demand_point):
     fac_geoms = np.asarray(fac_m.geometry.array)
     if (shapely.get_type_id(fac_geoms) == 0).all():
         tree = cKDTree(shapely.get_coordinates(fac_geoms))
-        dist, pos = tree.query(xy, distance_upper_bound=limit)
+        # workers=-1: SciPy queries in threads on every core
+        dist, pos = tree.query(xy, distance_upper_bound=limit, workers=-1)
         pos = np.where(np.isfinite(dist), pos, -1)
         return pos.astype(np.int64), dist
     max_d = None if max_distance_m is None else limit
