@@ -23,11 +23,11 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[serve]'
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[serve,test]'
 	@touch $@ $(STAMP)
 
 data: $(STAMP)
@@ -52,8 +52,8 @@ test-slow: $(TEST_STAMP) system-deps
 test-all: test test-slow
 
 bench: $(TEST_STAMP) system-deps
-	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/features.py
+	$(BIN)/python bench/analysis.py
 
 clean:
 	rm -rf $(VENV) data/geoservice.gpkg data/geoservice.gpkg-* .pytest_cache

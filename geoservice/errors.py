@@ -106,3 +106,30 @@ class StoreUnavailable(GeoserviceError):
     """The configured store cannot be reached."""
 
     code = "StoreUnavailable"
+
+
+# --- analysis (geoservice.analysis) -----------------------------------------
+
+
+class CRSMismatchError(InvalidParameter):
+    """Two inputs of one operation are in different coordinate reference systems."""
+
+    code = "CRSMismatch"
+
+
+class MissingCRSError(InvalidParameter):
+    """A layer has no coordinate reference system, so it cannot be measured."""
+
+    code = "MissingCRS"
+
+
+class GeographicCRSError(UnsupportedCRS):
+    """Distances or areas were asked for in a geographic (degree-based) CRS."""
+
+    code = "GeographicCRS"
+
+
+class AnalysisError(GeoserviceError):
+    """An analysis could not produce a result (e.g. the solver found no solution)."""
+
+    code = "AnalysisError"
