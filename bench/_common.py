@@ -24,7 +24,9 @@ import numpy as np
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 WORK = BENCH / ".work"
-ADMIN_URL = os.environ.get("GEOSERVICE_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = os.environ.get(
+    "GEOSERVICE_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 BENCH_DB = "gs_bench"
 CONCURRENCY = 16
 
@@ -81,14 +83,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(cmd: Sequence[str], port: int, env: dict | None = None, ready: str = "/") -> Iterator[str]:
+def server(
+    cmd: Sequence[str], port: int, env: dict | None = None, ready: str = "/"
+) -> Iterator[str]:
     """Run a server subprocess until its ``ready`` path answers; yield its base URL.
 
     ``env`` values of None remove that variable from the inherited environment.
     """
     import httpx
 
-    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
+    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115 - kept for the log
     merged = {k: v for k, v in {**os.environ, **(env or {})}.items() if v is not None}
     proc = subprocess.Popen(list(cmd), env=merged, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -134,7 +138,9 @@ end
 """
 
 
-def wrk(base_url: str, paths: Sequence[str], *, seconds: int = 10, connections: int = CONCURRENCY) -> dict:
+def wrk(
+    base_url: str, paths: Sequence[str], *, seconds: int = 10, connections: int = CONCURRENCY
+) -> dict:
     """Load ``base_url`` with ``wrk`` cycling through ``paths``; return req/s and errors."""
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
@@ -144,8 +150,19 @@ def wrk(base_url: str, paths: Sequence[str], *, seconds: int = 10, connections: 
     script = WORK / f"wrk-{os.getpid()}.lua"
     script.write_text(WRK_SCRIPT % path_file)
     result = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), base_url],
-        capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            base_url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return _parse_wrk(result.stdout)
 

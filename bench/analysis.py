@@ -77,14 +77,10 @@ def overlay_coverage(cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame) -> np.ndarr
     buffers = gpd.GeoDataFrame(geometry=fac.buffer(RADIUS_M), crs=fac.crs)
     pieces = gpd.overlay(cells[["cell_id", "geometry"]], buffers, how="intersection")
     covered = pieces.dissolve(by="cell_id").area
-    return (
-        covered.reindex(cells["cell_id"], fill_value=0.0) / cells.area.to_numpy()
-    ).to_numpy()
+    return (covered.reindex(cells["cell_id"], fill_value=0.0) / cells.area.to_numpy()).to_numpy()
 
 
-def sjoin_nearest_centroids(
-    cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame
-) -> np.ndarray:
+def sjoin_nearest_centroids(cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame) -> np.ndarray:
     """geopandas ``sjoin_nearest`` from cell centroids."""
     pts = cells[["cell_id"]].set_geometry(cells.centroid)
     joined = gpd.sjoin_nearest(pts, fac, distance_col="d")
@@ -92,9 +88,7 @@ def sjoin_nearest_centroids(
     return joined["fac_id"].to_numpy()
 
 
-def sjoin_nearest_polygons(
-    cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame
-) -> np.ndarray:
+def sjoin_nearest_polygons(cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame) -> np.ndarray:
     """geopandas ``sjoin_nearest`` from the cell polygons (distance 0 inside)."""
     joined = gpd.sjoin_nearest(cells[["cell_id", "geometry"]], fac, distance_col="d")
     joined = joined[~joined.index.duplicated()]
@@ -148,9 +142,7 @@ def strtree_nearest(cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame) -> np.ndarra
 
 
 def geoservice_coverage(cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame) -> np.ndarray:
-    result = compute_coverage(
-        fac, cells, distance_m=RADIUS_M, population_col="population"
-    )
+    result = compute_coverage(fac, cells, distance_m=RADIUS_M, population_col="population")
     return result.demand["covered_share"].to_numpy()
 
 
@@ -184,9 +176,7 @@ def worker(scale: str, repeat: int, skip_overlay: bool) -> dict:
     if scale == "small":
         s, share_tree = timed(strtree_coverage, cells, fac, repeat=repeat)
         rows.append(("coverage", "(b) shapely STRtree hand-tuned", s))
-        checks["coverage max |geoservice - STRtree|"] = float(
-            np.abs(share_geo - share_tree).max()
-        )
+        checks["coverage max |geoservice - STRtree|"] = float(np.abs(share_geo - share_tree).max())
         if not skip_overlay:
             s, share_ov = timed(overlay_coverage, cells, fac)
             rows.append(("coverage", "(a) geopandas overlay + dissolve", s))
@@ -199,9 +189,7 @@ def worker(scale: str, repeat: int, skip_overlay: bool) -> dict:
         rows.append(("nearest", "(a') geopandas sjoin_nearest (polygons)", s))
         s, near_b = timed(strtree_nearest, cells, fac, repeat=repeat)
         rows.append(("nearest", "(b) shapely STRtree query_nearest (centroids)", s))
-        checks["nearest same facility as sjoin_nearest"] = float(
-            (near_a == near_geo).mean()
-        )
+        checks["nearest same facility as sjoin_nearest"] = float((near_a == near_geo).mean())
         checks["nearest same facility as STRtree"] = float((near_b == near_geo).mean())
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
@@ -220,9 +208,7 @@ def worker(scale: str, repeat: int, skip_overlay: bool) -> dict:
 def report(results: dict[str, dict]) -> None:
     table = []
     for res in results.values():
-        base = {
-            task: s for task, name, s in res["rows"] if name.startswith("geoservice")
-        }
+        base = {task: s for task, name, s in res["rows"] if name.startswith("geoservice")}
         for task, name, s in res["rows"]:
             ratio = s / base[task]
             table.append(
@@ -260,23 +246,12 @@ def _targets(results: dict[str, dict]) -> None:
         speed = t["(b) shapely STRtree hand-tuned"] / geo
         print(f"  coverage vs STRtree: {speed:.2f}× (target ≥ 1×)")
         n = {name: s for task, name, s in small["rows"] if task == "nearest"}
-        speed = (
-            n["(b) shapely STRtree query_nearest (centroids)"]
-            / n["geoservice assign_nearest"]
-        )
+        speed = n["(b) shapely STRtree query_nearest (centroids)"] / n["geoservice assign_nearest"]
         print(f"  nearest vs STRtree: {speed:.2f}× (target ≥ 1×)")
     if small and large:
         for task in ("coverage", "nearest"):
-            s = next(
-                x
-                for k, name, x in small["rows"]
-                if k == task and name.startswith("geo")
-            )
-            lg = next(
-                x
-                for k, name, x in large["rows"]
-                if k == task and name.startswith("geo")
-            )
+            s = next(x for k, name, x in small["rows"] if k == task and name.startswith("geo"))
+            lg = next(x for k, name, x in large["rows"] if k == task and name.startswith("geo"))
             print(f"  {task} 1M×5k / 100k×500 time: {lg / s:.1f}× (target ≤ 12×)")
     if large:
         print(f"  1M×5k peak RSS: {large['peak_rss_gib']:.2f} GiB (target ≤ 8 GiB)")
@@ -284,15 +259,9 @@ def _targets(results: dict[str, dict]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--scales", nargs="+", default=["small", "large"], choices=list(SCALES)
-    )
-    parser.add_argument(
-        "--repeat", type=int, default=3, help="best of N for fast approaches"
-    )
-    parser.add_argument(
-        "--skip-overlay", action="store_true", help="leave out (a) overlay"
-    )
+    parser.add_argument("--scales", nargs="+", default=["small", "large"], choices=list(SCALES))
+    parser.add_argument("--repeat", type=int, default=3, help="best of N for fast approaches")
+    parser.add_argument("--skip-overlay", action="store_true", help="leave out (a) overlay")
     parser.add_argument("--worker", choices=list(SCALES), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:

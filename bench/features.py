@@ -26,7 +26,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import (  # noqa: E402
+from bench._common import (
     ROOT,
     WORK,
     bench_db_url,
@@ -62,7 +62,9 @@ def main() -> None:
     if not args.skip_peers:
         run_pygeoapi(gpkg, table_name, boxes, args.seconds, items, exports)
         run_tipg(pg_url, table_name, boxes, args.seconds, items, exports)
-    items["floor: PostGIS page via psycopg (no HTTP)"] = floor_items(pg_url, table_name, boxes, args.seconds)
+    items["floor: PostGIS page via psycopg (no HTTP)"] = floor_items(
+        pg_url, table_name, boxes, args.seconds
+    )
     exports["floor: PostGIS json_agg"] = timed(lambda: json_agg(pg_url, table_name))
     report(items, exports)
 
@@ -107,7 +109,10 @@ def run_geoservice(gpkg, pg_url, boxes, seconds, items, exports) -> None:
     python = Path(sys.executable)
     paths = [f"/collections/{LAYER}/items?bbox={b}&limit=100" for b in boxes]
     envs = {
-        "geoservice (GeoPackage)": {"GEOSERVICE_GPKG_PATH": str(gpkg), "GEOSERVICE_DATABASE_URL": None},
+        "geoservice (GeoPackage)": {
+            "GEOSERVICE_GPKG_PATH": str(gpkg),
+            "GEOSERVICE_DATABASE_URL": None,
+        },
         "geoservice (PostGIS)": {"GEOSERVICE_DATABASE_URL": pg_url},
     }
     for name, env in envs.items():
@@ -126,9 +131,19 @@ def run_pygeoapi(gpkg, table_name, boxes, seconds, items, exports) -> None:
     env = {"PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}
     import subprocess
 
-    subprocess.run([str(bin_dir / "pygeoapi"), "openapi", "generate", str(config),
-                    "--output-file", str(openapi)], check=True, env={**env, "PATH": str(bin_dir)},
-                   capture_output=True)
+    subprocess.run(
+        [
+            str(bin_dir / "pygeoapi"),
+            "openapi",
+            "generate",
+            str(config),
+            "--output-file",
+            str(openapi),
+        ],
+        check=True,
+        env={**env, "PATH": str(bin_dir)},
+        capture_output=True,
+    )
     paths = [f"/collections/{LAYER}/items?bbox={b}&limit=100&f=json" for b in boxes]
     cmd = uvicorn_cmd(bin_dir / "python", "pygeoapi.starlette_app:APP", port)
     with server(cmd, port, env=env) as url:
@@ -151,8 +166,14 @@ def pygeoapi_config(gpkg: Path, table_name: str, port: int) -> Path:
         },
         "logging": {"level": "ERROR"},
         "metadata": {
-            "identification": {"title": "bench", "description": "bench", "keywords": ["bench"],
-                               "keywords_type": "theme", "terms_of_service": "", "url": ""},
+            "identification": {
+                "title": "bench",
+                "description": "bench",
+                "keywords": ["bench"],
+                "keywords_type": "theme",
+                "terms_of_service": "",
+                "url": "",
+            },
             "license": {"name": "CC-BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
             "provider": {"name": "bench", "url": "https://example.org"},
             "contact": {"name": "bench"},
@@ -163,10 +184,21 @@ def pygeoapi_config(gpkg: Path, table_name: str, port: int) -> Path:
                 "title": LAYER,
                 "description": "farmland grid",
                 "keywords": ["grid"],
-                "extents": {"spatial": {"bbox": [109, 39, 111, 40],
-                                        "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
-                "providers": [{"type": "feature", "name": "SQLiteGPKG", "data": str(gpkg),
-                               "id_field": "fid", "table": table_name}],
+                "extents": {
+                    "spatial": {
+                        "bbox": [109, 39, 111, 40],
+                        "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+                    }
+                },
+                "providers": [
+                    {
+                        "type": "feature",
+                        "name": "SQLiteGPKG",
+                        "data": str(gpkg),
+                        "id_field": "fid",
+                        "table": table_name,
+                    }
+                ],
             }
         },
     }
