@@ -15,7 +15,8 @@ changed; distances and areas are computed in EPSG:4546 unless told otherwise):
   ``candidate_grid``.
 - :mod:`~geoservice.analysis.indicators`: ``load_indicators``,
   ``evaluate_indicators``, ``required_layers``.
-- :mod:`~geoservice.analysis.farmland`: ``generate_farmland_grid``.
+- :mod:`~geoservice.analysis.farmland`: ``generate_farmland_grid``,
+  ``check_grid_nesting``, ``grid_statistics``, ``compare_grids``.
 - :mod:`~geoservice.analysis.scaleout`: ``coverage_share_partitioned``,
   ``assign_nearest_partitioned`` (dask-geopandas on dask.distributed).
 

@@ -14,6 +14,9 @@ MODULES = [
     "siting",
     "indicators",
     "scaleout",
+    "farmland.grid",
+    "farmland.nesting",
+    "farmland.versions",
 ]
 
 
