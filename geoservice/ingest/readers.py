@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ class Dataset:
     dtypes: list[str]
     encoding: TextEncoding | None = None
     csv_geometry: str | None = None  # "lonlat" or "wkt"
+    measured: bool = False  # the layer has M values (GDAL reads them as 2D)
     read_kwargs: dict[str, Any] = field(default_factory=dict)
 
 
@@ -72,7 +74,9 @@ def open_dataset(
     source = Source(path, source.driver, source.label)
     layer = _choose_layer(source, source_layer)
     try:
-        info = pyogrio.read_info(path, layer=layer, force_feature_count=True, **kwargs)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            info = pyogrio.read_info(path, layer=layer, force_feature_count=True, **kwargs)
     except (DataSourceError, DataLayerError) as exc:
         raise InvalidUpload(
             f"{source.label}: GDAL cannot read it as {source.driver}: {exc}"
@@ -88,6 +92,7 @@ def open_dataset(
         encoding=text_encoding,
         csv_geometry=csv_geometry,
         read_kwargs=kwargs,
+        measured=any("Measured (M)" in str(w.message) for w in caught),
     )
 
 
@@ -127,13 +132,15 @@ def iter_frames(dataset: Dataset, batch: int) -> Iterator[gpd.GeoDataFrame]:
 
 def _read(dataset: Dataset, *, skip: int, limit: int) -> gpd.GeoDataFrame:
     try:
-        frame = pyogrio.read_dataframe(
-            dataset.source.path,
-            layer=dataset.layer,
-            skip_features=skip,
-            max_features=limit,
-            **dataset.read_kwargs,
-        )
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Measured")
+            frame = pyogrio.read_dataframe(
+                dataset.source.path,
+                layer=dataset.layer,
+                skip_features=skip,
+                max_features=limit,
+                **dataset.read_kwargs,
+            )
     except Exception as exc:  # GDAL reports damaged files with several error types
         raise InvalidUpload(
             f"{dataset.source.label}: reading features {skip}..{skip + limit - 1} failed: "

@@ -88,6 +88,7 @@ def _ingest(upload, work, store, catalog, limits, options, layer, new_layer, pro
         source, source_layer=options.source_layer, encoding=options.encoding, work=work
     )
     _describe(report, dataset, limits)
+    _measures(report, dataset, options)
     crs = resolve_source_crs(
         dataset.crs,
         options.crs,
@@ -140,6 +141,19 @@ def _describe(report: IngestReport, dataset: Dataset, limits: UploadSettings) ->
         )
     if dataset.feature_count == 0:
         raise InvalidUpload(f"{dataset.source.label}: the layer holds no features")
+
+
+def _measures(report: IngestReport, dataset: Dataset, options: IngestOptions) -> None:
+    if not dataset.measured:
+        return
+    if options.force_2d:
+        report.repaired("geometry-2d", "M (measure) values dropped")
+    else:
+        report.error(
+            "geometry-3d",
+            "the layer has M (measure) values; the layer stores 2D geometries: upload "
+            "again with force_2d=true to drop them",
+        )
 
 
 def _first_geometry(frame):

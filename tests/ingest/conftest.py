@@ -40,7 +40,7 @@ def upload_limits(tmp_path) -> UploadSettings:
     return UploadSettings(
         max_bytes=5 * 1024 * 1024,
         max_features=1_000,
-        max_coordinates=200_000,
+        max_coordinates=100_000,
         max_feature_coordinates=20_000,
         max_unzipped_bytes=20 * 1024 * 1024,
         max_zip_ratio=50,
