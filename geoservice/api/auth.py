@@ -2,8 +2,9 @@
 
 :class:`KeyMiddleware` wraps the whole app, so a route added by any router
 (uploads, edits, processes, ...) is covered without opting in: any request
-whose method is not GET/HEAD/OPTIONS needs a valid key before its body is even
-read, and so does reading when ``api.read_requires_key`` is set. A key that is
+whose method is not GET/HEAD/OPTIONS needs a valid key of an ``editor`` or
+``admin`` before its body is even read (401 without, 403 for a ``reader``
+key), and reading needs a key when ``api.read_requires_key`` is set. A key that is
 sent but unknown or revoked is refused (401) on any method. Which *role* a
 route needs is declared on the route with :data:`EditorDep` or
 :data:`AdminDep` (403 when the key lacks it).
@@ -51,17 +52,23 @@ class KeyMiddleware:
         app_state = scope["app"].state
         key = key_from_headers(scope["headers"])
         principal = app_state.keys.verify(key) if key else None
-        problem = None
-        if key and principal is None:
-            problem = "the API key is unknown or revoked; ask an admin for a valid key"
-        elif principal is None and self._needs_key(scope, app_state.settings):
-            problem = f"this request needs an API key; {HOW}"
-        if problem:
-            response = error_response(401, Unauthorized.code, problem)
-            await response(scope, receive, send)
+        refusal = self._refusal(scope, key, principal, app_state.settings)
+        if refusal is not None:
+            status, code, problem = refusal
+            await error_response(status, code, problem)(scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
+
+    def _refusal(self, scope: Scope, key, principal, settings) -> tuple[int, str, str] | None:
+        if key and principal is None:
+            return 401, Unauthorized.code, "the API key is unknown or revoked; ask an admin"
+        if principal is None and self._needs_key(scope, settings):
+            return 401, Unauthorized.code, f"this request needs an API key; {HOW}"
+        writing = scope["method"] not in SAFE_METHODS
+        if writing and principal is not None and not principal.has_role("editor"):
+            return 403, Forbidden.code, f"the key {principal.name!r} may only read"
+        return None
 
     @staticmethod
     def _needs_key(scope: Scope, settings) -> bool:
