@@ -39,8 +39,11 @@ def _keyed(frame: pd.DataFrame, layer: LayerDef) -> pd.DataFrame:
 
 
 def _changed(before: pd.DataFrame, after: pd.DataFrame, layer: LayerDef) -> list[dict]:
+    # normalize: a shapefile round trip reorders rings and their start vertex
     geom_changed = ~shapely.equals_exact(
-        before.geometry.to_numpy(), after.geometry.to_numpy(), tolerance=0.0
+        shapely.normalize(before.geometry.to_numpy()),
+        shapely.normalize(after.geometry.to_numpy()),
+        tolerance=0.0,
     )
     props = {}
     for name in layer.attribute_names:
