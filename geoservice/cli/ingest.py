@@ -2,7 +2,7 @@
 
 Creates the layer (its file in ``layers/``) when the catalogue has none of that
 id, shows a progress bar while batches are checked and written, and prints the
-validation report as a table. Exit status: 0 stored (or dry run), 1 refused.
+validation report as a table. Exit status: 0 stored (or a clean dry run), 1 refused.
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ def ingest_command(
             print_report(exc.details)
         raise typer.Exit(1) from None
     print_report(outcome.report.as_dict())
+    if not outcome.report.accepted:  # a dry run that found problems
+        raise typer.Exit(1)
 
 
 def _run(
