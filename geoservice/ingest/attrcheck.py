@@ -87,6 +87,16 @@ def check_attributes(
 
 
 def _convert_column(series: pd.Series, attr: AttributeDef, positions, report) -> list[Any]:
+    fast = _fast_column(series, attr)
+    if fast is not None:
+        if attr.required:
+            for i in np.flatnonzero(pd.isna(np.asarray(fast, dtype=object))):
+                report.error(
+                    "attribute-required",
+                    f"has no value for required {attr.name!r}",
+                    int(positions[i]),
+                )
+        return fast
     convert = CONVERTERS[attr.type]
     values = []
     for position, raw in zip(positions, series.tolist(), strict=True):
@@ -115,6 +125,26 @@ def _convert_column(series: pd.Series, attr: AttributeDef, positions, report) ->
             )
         values.append(value)
     return values
+
+
+def _fast_column(series: pd.Series, attr: AttributeDef) -> list[Any] | None:
+    """Return the values without a per-value check when the column's dtype already fits."""
+    if attr.enum is not None:
+        return None
+    kind = series.dtype.kind
+    if attr.type == AttributeType.integer and kind in "iu":
+        return series.tolist()
+    if attr.type == AttributeType.number and kind in "iuf":
+        values = series.to_numpy(dtype=float)
+        if not np.isfinite(values[~np.isnan(values)]).all():
+            return None
+        return [None if np.isnan(v) else v for v in values.tolist()]
+    if attr.type == AttributeType.string and kind == "O":
+        if pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
+            return None
+        blank = series.isna() | (series.str.strip() == "")
+        return series.mask(blank, None).tolist()
+    return None
 
 
 def check_keys(
