@@ -43,7 +43,7 @@ class UploadSettings(BaseModel):
     max_archive_entries: int = 1_000
     max_feature_coordinates: int = 5_000_000
     batch_features: int = Field(
-        50_000, description="Features read, checked and written per step of an upload."
+        20_000, description="Features read, checked and written per step of an upload."
     )
     reference_layer: str | None = Field(
         "district",

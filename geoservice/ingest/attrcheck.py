@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from geoservice.catalog.models import AttributeDef, AttributeType, LayerDef
+from geoservice.ingest.keyindex import KeyIndex
 from geoservice.ingest.report import IngestReport
 
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "是", "真"}
@@ -148,21 +149,17 @@ def _fast_column(series: pd.Series, attr: AttributeDef) -> list[Any] | None:
 
 
 def check_keys(
-    keys: list[Any], positions: np.ndarray, seen: dict[Any, int], report: IngestReport, name: str
+    keys: list[Any], positions: np.ndarray, seen: KeyIndex, report: IngestReport, name: str
 ) -> None:
-    """Record key values already seen (in this file, or in the layer when appending)."""
-    for position, key in zip(positions, keys, strict=True):
-        if key is None:
-            continue
-        first = seen.setdefault(key, int(position))
-        if first != position:
-            where = "the stored layer" if first < 0 else f"feature {first}"
-            report.error(
-                "key-duplicate",
-                f"key {name}={key!r} is already used by {where}; keys must be unique",
-                int(position),
-                key,
-            )
+    """Record key values already used (in this file, or in the layer when appending)."""
+    for row, first in seen.add(keys, positions):
+        where = "the stored layer" if first < 0 else f"feature {first}"
+        report.error(
+            "key-duplicate",
+            f"key {name}={keys[row]!r} is already used by {where}; keys must be unique",
+            int(positions[row]),
+            keys[row],
+        )
 
 
 def _missing(value: Any) -> bool:

@@ -23,6 +23,7 @@ from geoservice.errors import InvalidUpload, UploadTooLarge
 from geoservice.ingest.attrcheck import check_attributes, check_keys, report_schema
 from geoservice.ingest.geomcheck import Batch, GeometryPolicy, check_geometries
 from geoservice.ingest.georef import SourceCRS, to_storage
+from geoservice.ingest.keyindex import KeyIndex
 from geoservice.ingest.offset import OffsetProbe
 from geoservice.ingest.options import IngestOptions
 from geoservice.ingest.report import IngestReport
@@ -53,7 +54,7 @@ class BatchPipeline:
             force_2d=options.force_2d,
             max_feature_coordinates=limits.max_feature_coordinates,
         )
-        self.seen: dict[Any, int] = dict.fromkeys(existing_keys, -1)
+        self.seen = KeyIndex(existing_keys)
         self.mapping: dict[str, str] | None = None
         self.outside = 0
         self.bounds: list[float] | None = None
