@@ -112,7 +112,7 @@ def _run(
     new = None if existing else NewLayerSpec(id=layer_id, kind=kind, key=key, title_zh=title_zh)
     store = open_store(settings)
     try:
-        with _progress() as (progress, task):
+        with _progress() as update:
             outcome = ingest(
                 Upload(file, file.name),
                 store=store,
@@ -121,7 +121,7 @@ def _run(
                 options=options,
                 layer=existing,
                 new_layer=new,
-                progress=lambda done, total: progress.update(task, completed=done, total=total),
+                progress=update,
             )
     finally:
         store.close()
@@ -142,7 +142,8 @@ class _progress:
             transient=False,
         )
         self.bar.__enter__()
-        return self.bar, self.bar.add_task("features checked and written", total=None)
+        task = self.bar.add_task("features checked and written", total=None)
+        return lambda done, total: self.bar.update(task, completed=done, total=total)
 
     def __exit__(self, *exc):
         return self.bar.__exit__(*exc)

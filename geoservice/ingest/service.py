@@ -83,20 +83,7 @@ def _ingest(upload, work, store, catalog, limits, options, layer, new_layer, pro
         dry_run=options.dry_run,
         coordinate_system=options.coordinate_system,
     )
-    source = detect_source(upload.path, upload.name, work, limits, options.source_layer)
-    dataset = open_dataset(
-        source, source_layer=options.source_layer, encoding=options.encoding, work=work
-    )
-    _describe(report, dataset, limits)
-    _measures(report, dataset, options)
-    crs = resolve_source_crs(
-        dataset.crs,
-        options.crs,
-        label=source.label,
-        lonlat_columns=dataset.csv_geometry == "lonlat",
-    )
-    if crs.how == "assumed":
-        report.warn("crs-assumed", "no CRS in the CSV: lon/lat taken as WGS84 (EPSG:4326)")
+    dataset, crs = _open(upload, work, limits, options, report)
     frames = iter_frames(dataset, limits.batch_features)
     first = next(frames)
     if layer is None:
@@ -127,6 +114,25 @@ def _ingest(upload, work, store, catalog, limits, options, layer, new_layer, pro
     )
     report.version = version_dict(info)
     return IngestOutcome(report, layer, info)
+
+
+def _open(upload: Upload, work: Path, limits, options: IngestOptions, report: IngestReport):
+    """Find the dataset in the upload, describe it, and settle its CRS."""
+    source = detect_source(upload.path, upload.name, work, limits, options.source_layer)
+    dataset = open_dataset(
+        source, source_layer=options.source_layer, encoding=options.encoding, work=work
+    )
+    _describe(report, dataset, limits)
+    _measures(report, dataset, options)
+    crs = resolve_source_crs(
+        dataset.crs,
+        options.crs,
+        label=source.label,
+        lonlat_columns=dataset.csv_geometry == "lonlat",
+    )
+    if crs.how == "assumed":
+        report.warn("crs-assumed", "no CRS in the CSV: lon/lat taken as WGS84 (EPSG:4326)")
+    return dataset, crs
 
 
 def _describe(report: IngestReport, dataset: Dataset, limits: UploadSettings) -> None:
