@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geoservice.api.errors import error_response
@@ -83,8 +84,15 @@ def get_principal(request: Request) -> Principal | None:
     return getattr(request.state, "principal", None)
 
 
+# Documents the scheme in OpenAPI; the key itself is checked by KeyMiddleware.
+_bearer = HTTPBearer(auto_error=False, description="API key gsk_...; X-API-Key also works")
+
+
 def _require(role: str):
-    def dependency(request: Request) -> Principal:
+    def dependency(
+        request: Request,
+        _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
+    ) -> Principal:
         principal = get_principal(request)
         if principal is None:
             raise Unauthorized(f"this request needs an API key with the role {role!r}; {HOW}")

@@ -33,6 +33,7 @@ def test_conformance_declares_part_4_old_and_new_uris(client):
     for uri in (
         f"{FEATURES_4}/create-replace-delete",
         f"{FEATURES_4}/update",
+        f"{FEATURES_4}/features",
         f"{COMMON_5}/create-replace-delete",
         f"{COMMON_5}/update",
         f"{COMMON_5}/optimistic-locking-etags",
