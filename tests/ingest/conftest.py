@@ -92,14 +92,14 @@ def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def post_file(client, url: str, path: Path, key: str, name: str | None = None, **fields):
+def post_file(client, url: str, path: Path, api_key: str, name: str | None = None, **fields):
     """POST ``path`` as the multipart field 'file' with form ``fields``."""
     with path.open("rb") as f:
         return client.post(
             url,
             files={"file": (name or path.name, f, "application/octet-stream")},
             data={k: str(v) for k, v in fields.items()},
-            headers=auth(key),
+            headers=auth(api_key),
         )
 
 
