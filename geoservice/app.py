@@ -17,10 +17,12 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.templating import Jinja2Templates
 
 from geoservice import __version__
+from geoservice.api.auth import KeyMiddleware
+from geoservice.api.catalog_state import install_catalog
 from geoservice.api.errors import add_exception_handlers
-from geoservice.api.routers import features, landing
-from geoservice.catalog.loader import load_catalog
-from geoservice.ogc.conformance import FEATURES_CONFORMANCE
+from geoservice.api.routers import features, keys, landing, transactions, uploads, versions
+from geoservice.auth.keys import KeyStore
+from geoservice.ogc.conformance import FEATURES_CONFORMANCE, TRANSACTIONS_CONFORMANCE
 from geoservice.settings import Settings
 from geoservice.storage import open_store
 
@@ -33,12 +35,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.catalog = load_catalog(settings.layers_dir, settings.styles_dir)
+        install_catalog(app, settings)
         app.state.store = open_store(settings)
         try:
             yield
         finally:
             app.state.store.close()
+            app.state.keys.close()
 
     app = FastAPI(
         title=settings.api.title,
@@ -50,11 +53,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.keys = KeyStore(settings.api_keys_path)
     app.state.templates = Jinja2Templates(directory=TEMPLATES)
-    app.state.conformance = list(FEATURES_CONFORMANCE)
+    app.state.conformance = [*FEATURES_CONFORMANCE, *TRANSACTIONS_CONFORMANCE]
     app.state.landing_links = []
     app.state.collection_link_builders = []
     add_exception_handlers(app)
+    app.add_middleware(KeyMiddleware)  # innermost: CORS preflights never need a key
     app.add_middleware(
         GZipMiddleware,
         minimum_size=settings.api.gzip_min_bytes,
@@ -69,4 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(landing.router)
     app.include_router(features.router)
+    app.include_router(transactions.router)
+    app.include_router(uploads.router)
+    app.include_router(versions.router)
+    app.include_router(keys.router)
     return app

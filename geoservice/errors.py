@@ -60,6 +60,12 @@ class InvalidFilter(InvalidParameter):
     code = "InvalidFilter"
 
 
+class UnsupportedMediaType(InvalidParameter):
+    """A request body in a media type the operation does not accept."""
+
+    code = "UnsupportedMediaType"
+
+
 class CatalogError(GeoserviceError):
     """A layer or style file is invalid, or refers to something missing."""
 

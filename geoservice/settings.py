@@ -46,6 +46,16 @@ class UploadSettings(BaseModel):
     max_coordinates: int = 50_000_000
     max_unzipped_bytes: int = 2 * 1024 * 1024 * 1024
     max_zip_ratio: int = 200
+    max_archive_entries: int = 1_000
+    max_feature_coordinates: int = 5_000_000
+    batch_features: int = Field(
+        20_000, description="Features read, checked and written per step of an upload."
+    )
+    reference_layer: str | None = Field(
+        "district",
+        description="Stored WGS84 boundary layer uploads are compared with to spot a "
+        "GCJ-02/BD-09 offset.",
+    )
     work_dir: Path | None = None
 
 
@@ -88,9 +98,17 @@ class Settings(BaseSettings):
     dask_scheduler: str | None = Field(
         None, description="dask.distributed scheduler address; a LocalCluster if unset."
     )
+    keys_path: Path | None = Field(
+        None, description="SQLite file of hashed API keys; defaults to <data_dir>/keys.sqlite."
+    )
     api: ApiSettings = ApiSettings()
     uploads: UploadSettings = UploadSettings()
     tiles: TileSettings = TileSettings()
+
+    @property
+    def api_keys_path(self) -> Path:
+        """Return the SQLite file holding the hashed API keys."""
+        return self.keys_path or self.data_dir / "keys.sqlite"
 
     @property
     def store_path(self) -> Path:

@@ -19,8 +19,11 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_catalog(request: Request) -> Catalog:
-    """Return the current catalogue (swapped, never mutated, on change)."""
-    return request.app.state.catalog
+    """Return the current catalogue (swapped, never mutated; reloaded if another worker
+    changed the layer files)."""
+    from geoservice.api.catalog_state import current_catalog
+
+    return current_catalog(request.app)
 
 
 def get_store(request: Request) -> FeatureStore:

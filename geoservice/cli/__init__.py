@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from geoservice.cli import core, data
+from geoservice.cli import core, data, ingest, keys
 
 app = typer.Typer(
     help="geoservice: planning layers, analyses, OGC APIs, tiles and maps.",
@@ -16,5 +16,7 @@ app = typer.Typer(
 )
 core.register(app)
 app.add_typer(data.app, name="data", help="Build the sample store.")
+ingest.register(app)
+app.add_typer(keys.app, name="keys", help="Create, list and revoke API keys.")
 
 __all__ = ["app"]

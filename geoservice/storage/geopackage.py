@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -64,6 +64,7 @@ from geoservice.storage.schema import (
 )
 from geoservice.storage.versions import (
     VERSION_COLUMNS,
+    check_expected_version,
     next_table_name,
     version_from_row,
 )
@@ -388,14 +389,34 @@ class GeoPackageStore:
         message: str = "",
     ) -> VersionInfo:
         """Store ``frame`` (in the layer's storage CRS) as a new current version."""
-        check_columns(layer, [c for c in frame.columns if c != frame.geometry.name])
+        return self.write_batches(
+            layer, [frame], mode=mode, author=author, action=action, message=message
+        )
+
+    def write_batches(
+        self,
+        layer: LayerDef,
+        batches: Iterable[gpd.GeoDataFrame],
+        *,
+        mode: WriteMode = "replace",
+        author: str = "system",
+        action: str = "write",
+        message: str = "",
+    ) -> VersionInfo:
+        """Store frames, one after the other, as one new version in one transaction.
+
+        An exception raised while ``batches`` is consumed (a refused upload, a
+        killed process) rolls everything back: the previous version stays current.
+        """
         with self._transaction() as conn:
             previous = self._current_table(conn, layer.id)
             table, version = next_table_name(conn, layer.id, "?")
             self._create_table(conn, layer, table)
             if mode == "append" and previous:
                 conn.execute(f'INSERT INTO "{table}" SELECT * FROM "{previous}"')
-            self._insert(conn, layer, table, frame, keep_ids=False)
+            for frame in batches:
+                check_columns(layer, [c for c in frame.columns if c != frame.geometry.name])
+                self._insert(conn, layer, table, frame, keep_ids=False)
             return self._publish(conn, layer, table, version, author, action, message)
 
     def edit(
@@ -406,16 +427,20 @@ class GeoPackageStore:
         deletes: Sequence[int] = (),
         author: str = "system",
         message: str = "",
+        expected_version: int | None = None,
     ) -> tuple[VersionInfo, list[int]]:
         """Apply feature edits as a new version (copy on write).
 
         Rows of ``upserts`` whose index is a feature id replace that feature; rows
         with a missing (NaN/negative) index are inserted with new ids, returned.
+        With ``expected_version``, the edit is refused (PreconditionFailed) if
+        another version became current in the meantime.
         """
         with self._transaction() as conn:
             current = self._current_table(conn, layer.id)
             if current is None:
                 raise LayerNotFound(f"collection {layer.id!r} has no data to edit")
+            check_expected_version(conn, layer.id, expected_version, "?")
             table, version = next_table_name(conn, layer.id, "?")
             self._create_table(conn, layer, table)
             conn.execute(f'INSERT INTO "{table}" SELECT * FROM "{current}"')

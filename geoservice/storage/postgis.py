@@ -8,7 +8,7 @@ pointer in one transaction: a failed or killed write leaves nothing visible.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -55,6 +55,7 @@ from geoservice.storage.schema import (
 )
 from geoservice.storage.versions import (
     VERSION_COLUMNS,
+    check_expected_version,
     next_table_name,
     version_from_row,
 )
@@ -422,7 +423,25 @@ class PostGISStore:
         message: str = "",
     ) -> VersionInfo:
         """Store ``frame`` (in the layer's storage CRS) as a new current version."""
-        check_columns(layer, [c for c in frame.columns if c != frame.geometry.name])
+        return self.write_batches(
+            layer, [frame], mode=mode, author=author, action=action, message=message
+        )
+
+    def write_batches(
+        self,
+        layer: LayerDef,
+        batches: Iterable[gpd.GeoDataFrame],
+        *,
+        mode: WriteMode = "replace",
+        author: str = "system",
+        action: str = "write",
+        message: str = "",
+    ) -> VersionInfo:
+        """COPY frames, one after the other, into one new version in one transaction.
+
+        An exception raised while ``batches`` is consumed (a refused upload, a
+        killed client) rolls everything back: the previous version stays current.
+        """
         with self.pool.connection() as conn, conn.transaction():
             self._lock(conn, layer.id)
             previous = self._current_table(conn, layer.id)
@@ -432,8 +451,11 @@ class PostGISStore:
             if mode == "append" and previous:
                 conn.execute(f"INSERT INTO {self._t(table)} SELECT * FROM {self._t(previous)}")
                 start = self._max_fid(conn, table) + 1
-            ids = list(range(start, start + len(frame)))
-            self._copy(conn, layer, table, frame, ids)
+            for frame in batches:
+                check_columns(layer, [c for c in frame.columns if c != frame.geometry.name])
+                ids = list(range(start, start + len(frame)))
+                self._copy(conn, layer, table, frame, ids)
+                start += len(frame)
             return self._publish(conn, layer, table, version, author, action, message)
 
     def edit(
@@ -444,13 +466,19 @@ class PostGISStore:
         deletes: Sequence[int] = (),
         author: str = "system",
         message: str = "",
+        expected_version: int | None = None,
     ) -> tuple[VersionInfo, list[int]]:
-        """Apply feature edits as a new version (copy on write); return new ids."""
+        """Apply feature edits as a new version (copy on write); return new ids.
+
+        With ``expected_version``, the edit is refused (PreconditionFailed) if
+        another version became current in the meantime.
+        """
         with self.pool.connection() as conn, conn.transaction():
             self._lock(conn, layer.id)
             current = self._current_table(conn, layer.id)
             if current is None:
                 raise LayerNotFound(f"collection {layer.id!r} has no data to edit")
+            check_expected_version(conn, layer.id, expected_version, "%s", self._t("gs_layers"))
             table, version = next_table_name(conn, layer.id, "%s")
             self._create_table(conn, layer, table)
             conn.execute(f"INSERT INTO {self._t(table)} SELECT * FROM {self._t(current)}")

@@ -27,6 +27,7 @@ from geoservice.api.responses import (
     wants_html,
 )
 from geoservice.crs import resolve_crs
+from geoservice.edit.etag import make_etag
 from geoservice.encoding.geojson import encode_feature
 from geoservice.export import export_file
 from geoservice.ogc.collections import collection_document, queryables_document
@@ -174,15 +175,15 @@ def item(
     """Return one feature."""
     crs_ref = resolve_crs(crs)
     rows = store.get_feature(layer, featureId, crs=crs_ref.uri, version=version)
-    current = store.current_version(layer.id).version
-    etag = _etag(layer.id, version or current, f"{featureId}:{crs_ref.uri}")
+    feature = encode_feature(rows, north_first=crs_ref.north_first)
+    # Per-feature tag (geoservice.edit.etag): editing another feature leaves it valid.
+    etag = make_etag(feature, crs_ref.uri)
     headers = {"ETag": etag, "Content-Crs": f"<{crs_ref.uri}>"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     if wants_html(request):
         return render_html(request, "item.html", layer=layer, rows=rows, lang=lang)
     url = f"{base_url}/collections/{layer.id}"
-    feature = encode_feature(rows, north_first=crs_ref.north_first)
     links = [
         link(f"{url}/items/{featureId}", "self", GEOJSON),
         link(f"{url}/items/{featureId}?f=html", "alternate", HTML),
