@@ -135,6 +135,12 @@ class GeographicCRSError(UnsupportedCRS):
     code = "GeographicCRS"
 
 
+class MissingDataError(InvalidParameter):
+    """An input lacks a column an analysis needs, or has gaps in it."""
+
+    code = "MissingData"
+
+
 class AnalysisError(GeoserviceError):
     """An analysis could not produce a result (e.g. the solver found no solution)."""
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoservice.errors import InvalidParameter
+from geoservice.errors import InvalidParameter, MissingDataError
 
 Progress = Callable[[float], None] | None
 GeometryKind = Literal["point", "line", "polygon", "empty"]
@@ -43,7 +43,7 @@ def require_columns(gdf: gpd.GeoDataFrame, name: str, *columns: str | None) -> N
     """Raise :class:`InvalidParameter` naming the columns missing from ``gdf``."""
     missing = [c for c in columns if c is not None and c not in gdf.columns]
     if missing:
-        raise InvalidParameter(
+        raise MissingDataError(
             f"{name} has no column(s) {missing}",
             details={"available": [str(c) for c in gdf.columns]},
         )
@@ -53,7 +53,12 @@ def numeric_column(gdf: gpd.GeoDataFrame, name: str, column: str) -> np.ndarray:
     """Return a column as float64, refusing missing or negative values."""
     require_columns(gdf, name, column)
     values = np.asarray(gdf[column], dtype="float64")
-    if np.isnan(values).any() or (values < 0).any():
+    if np.isnan(values).any():
+        raise MissingDataError(
+            f"{name}.{column} has {int(np.isnan(values).sum())} missing value(s)",
+            details={"column": column},
+        )
+    if (values < 0).any():
         raise InvalidParameter(
             f"{name}.{column} must be non-negative numbers without gaps"
         )

@@ -34,7 +34,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from geoservice.analysis import _common as c
-from geoservice.errors import CatalogError, InvalidParameter, LayerNotFound
+from geoservice.errors import CatalogError, InvalidParameter, LayerNotFound, MissingDataError
 
 Scalar = str | int | float | bool
 
@@ -175,7 +175,9 @@ class IndicatorResult:
 
     ``feature_ids`` are the features responsible for the value: uncovered demand
     for coverage shares (largest uncovered population first), counted features
-    for counts, contributing features for sums and ratios.
+    for counts, contributing features for sums and ratios. ``status`` is
+    ``met``, ``not_met`` or ``not_evaluable`` (a layer, column or value the
+    indicator needs is missing: ``value`` is None and ``missing`` says what).
     """
 
     id: str
@@ -190,6 +192,8 @@ class IndicatorResult:
     feature_ids: list[Any]
     source: dict[str, Any]
     details: dict[str, Any] = field(default_factory=dict)
+    status: str = "not_met"
+    missing: dict[str, Any] = field(default_factory=dict)
 
 
 def load_indicators(path: str | Path) -> IndicatorFile:
@@ -233,6 +237,7 @@ def evaluate_indicators(
     *,
     crs: Any = None,
     progress: c.Progress = None,
+    on_missing: Literal["raise", "report"] = "raise",
 ) -> list[IndicatorResult]:
     """Evaluate indicator targets against layers.
 
@@ -244,6 +249,10 @@ def evaluate_indicators(
     crs : optional
         Metric CRS for distances (default EPSG:4546).
     progress : callable, optional
+    on_missing : {"raise", "report"}, default "raise"
+        With "report", an indicator whose layers, columns or values are missing
+        is returned as ``not_evaluable`` (never given a value) and the others
+        are evaluated.
 
     Returns
     -------
@@ -253,7 +262,7 @@ def evaluate_indicators(
     Raises
     ------
     LayerNotFound
-        If a layer named by an indicator is not in ``layers``.
+        If a layer named by an indicator is not in ``layers`` (``on_missing="raise"``).
 
     Examples
     --------
@@ -274,16 +283,50 @@ def evaluate_indicators(
             raise InvalidParameter(f"invalid indicator definitions: {exc}") from exc
     items = defs.indicators if isinstance(defs, IndicatorFile) else list(defs)
     missing = sorted(required_layers(items) - set(layers))
-    if missing:
+    if missing and on_missing == "raise":
         raise LayerNotFound(
             f"indicators need layer(s) {missing}", details={"missing": missing}
         )
     networks: dict[NetworkRef, Any] = {}
     results = []
     for k, ind in enumerate(items):
-        results.append(_EVALUATORS[ind.type](ind, layers, networks, crs))
+        results.append(_evaluate_one(ind, layers, networks, crs, on_missing))
         c.report(progress, (k + 1) / len(items))
     return results
+
+
+def _evaluate_one(ind, layers, networks, crs, on_missing) -> IndicatorResult:
+    lacking = sorted(required_layers([ind]) - set(layers))
+    if lacking:
+        return _not_evaluable(
+            ind, f"layer(s) {lacking} not available", {"layers": lacking}
+        )
+    try:
+        return _EVALUATORS[ind.type](ind, layers, networks, crs)
+    except MissingDataError as exc:
+        if on_missing == "raise":
+            raise
+        return _not_evaluable(ind, exc.message, {"data": exc.message})
+
+
+def _not_evaluable(ind, reason: str, missing: dict[str, Any]) -> IndicatorResult:
+    """An indicator that cannot be measured: no value is given, and why."""
+    return IndicatorResult(
+        id=ind.id,
+        title=ind.title,
+        type=ind.type,
+        value=None,
+        target=ind.target.value,
+        op=ind.target.op,
+        met=False,
+        comparison=f"not evaluable: {reason}",
+        feature_role="none",
+        feature_ids=[],
+        source=ind.source.model_dump(),
+        details={"assumptions": list(ind.assumptions), "year": ind.year},
+        status="not_evaluable",
+        missing=missing,
+    )
 
 
 def _select(ref: LayerRef, layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
@@ -319,6 +362,7 @@ def _result(ind, value, role, ids, details) -> IndicatorResult:
         feature_ids=ids,
         source=ind.source.model_dump(),
         details={"assumptions": list(ind.assumptions), "year": ind.year, **details},
+        status="met" if met else "not_met",
     )
 
 

@@ -223,3 +223,32 @@ def test_dongsheng_file_evaluates_on_sample_layers():
     assert every.value == pytest.approx(2 / 3) and every.feature_ids == ["丙村"]
     assert four.value == pytest.approx(1 / 3) and four.feature_ids == ["乙村", "丙村"]
     assert every.details["assumptions"]
+
+
+def test_with_report_missing_data_makes_an_indicator_not_evaluable(layers):
+    defs = load_indicators(INDICATOR_DIR / "dongsheng-services-plan.yaml")
+    results = {r.id: r for r in evaluate_indicators(defs, layers, on_missing="report")}
+    circle = results["cultural-10min-circle"]
+    assert circle.status == "not_evaluable" and circle.value is None and not circle.met
+    assert circle.missing["layers"] == ["cultural_venues", "population_cells"]
+    assert "not evaluable" in circle.comparison
+
+
+def test_a_missing_column_is_named_when_reported(layers):
+    defs = {
+        "plan": "t",
+        "indicators": [
+            {
+                "id": "beds",
+                "title": "beds",
+                "type": "attribute_sum",
+                "features": {"layer": "beds", "column": "doctors"},
+                "target": {"op": ">=", "value": 1},
+                "source": source(),
+            }
+        ],
+    }
+    (r,) = evaluate_indicators(defs, layers, on_missing="report")
+    assert r.status == "not_evaluable" and "doctors" in r.missing["data"]
+    with pytest.raises(InvalidParameter, match="doctors"):
+        evaluate_indicators(defs, layers)
