@@ -68,6 +68,22 @@ class TileSettings(BaseModel):
     cache_max_bytes: int = 1024 * 1024 * 1024
 
 
+class ProcessSettings(BaseModel):
+    """OGC API Processes: the job worker pool and its limits."""
+
+    workers: int = Field(1, ge=1, description="Jobs run at once (threads of the app).")
+    sync_wait_s: float = Field(
+        20.0,
+        ge=0,
+        description="A synchronous request waits this long; a longer job answers 201 with "
+        "its status URL and goes on in the background.",
+    )
+    max_inline_features: int = 100_000
+    jobs_path: Path | None = Field(
+        None, description="SQLite file of job records; defaults to <data_dir>/jobs.sqlite."
+    )
+
+
 class Settings(BaseSettings):
     """Root settings tree; sub-sections are set with ``GEOSERVICE_<SECTION>__<KEY>``."""
 
@@ -101,9 +117,21 @@ class Settings(BaseSettings):
     keys_path: Path | None = Field(
         None, description="SQLite file of hashed API keys; defaults to <data_dir>/keys.sqlite."
     )
+    indicators_dir: Path = PROJECT_ROOT / "indicators"
     api: ApiSettings = ApiSettings()
     uploads: UploadSettings = UploadSettings()
     tiles: TileSettings = TileSettings()
+    processes: ProcessSettings = ProcessSettings()
+
+    @property
+    def jobs_db_path(self) -> Path:
+        """Return the SQLite file of process job records."""
+        return self.processes.jobs_path or self.data_dir / "jobs.sqlite"
+
+    @property
+    def raster_dir(self) -> Path:
+        """Return the folder of raster layers (``<id>.tif`` COGs)."""
+        return self.data_dir / "rasters"
 
     @property
     def api_keys_path(self) -> Path:

@@ -8,7 +8,7 @@ collections are announced) and a progress reporter.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -63,6 +63,15 @@ class ProcessContext:
     author: str = "processes"
     reporter: Reporter | None = None
     max_inline_features: int = 100_000
+    indicators_dir: Path = Path("indicators")
+    written: list[dict[str, Any]] = field(default_factory=list)
+    on_write: Callable[[list[dict[str, Any]]], None] | None = None
+
+    def wrote(self, kind: str, item_id: str, version: int | None = None) -> None:
+        """Record a collection or raster the job wrote (so a dismissal can remove it)."""
+        self.written.append({"kind": kind, "id": item_id, "version": version})
+        if self.on_write is not None:
+            self.on_write(self.written)
 
     def report(self, percent: float, message: str) -> None:
         """Report progress (clipped to 0–99; 100 is reported when results are stored)."""

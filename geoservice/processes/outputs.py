@@ -25,7 +25,11 @@ from geoservice.processes.context import ProcessContext
 
 GEOJSON = "application/geo+json"
 COG = "image/tiff; application=geotiff; profile=cloud-optimized"
-STYLE_BY_FAMILY = {"point": "analysis_points", "line": "analysis_lines", "polygon": "analysis_result"}
+STYLE_BY_FAMILY = {
+    "point": "analysis_points",
+    "line": "analysis_lines",
+    "polygon": "analysis_result",
+}
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,8 @@ def layer_ids(outputs: dict[str, Any], base_id: str) -> dict[str, str]:
 def write_outputs(ctx: ProcessContext, outputs: dict[str, Any], base_id: str) -> dict[str, Any]:
     """Store every output; return the results document (hrefs relative to the root)."""
     ids = layer_ids(outputs, base_id)
-    written = [n for n in outputs if n in ids]
     results: dict[str, Any] = {}
-    for k, (name, value) in enumerate(outputs.items()):
+    for name, value in outputs.items():
         if isinstance(value, LayerOutput):
             results[name] = write_layer(ctx, ids[name], value)
         elif isinstance(value, RasterOutput):
@@ -77,8 +80,8 @@ def write_outputs(ctx: ProcessContext, outputs: dict[str, Any], base_id: str) ->
         else:
             results[name] = to_json(value)
         if name in ids:
-            ctx.report(90 + 9 * (written.index(name) + 1) / len(written), f"stored {ids[name]}")
-        del k
+            done = list(ids).index(name) + 1
+            ctx.report(90 + 9 * done / len(ids), f"stored {ids[name]}")
     return results
 
 
@@ -113,6 +116,7 @@ def write_layer(ctx: ProcessContext, layer_id: str, out: LayerOutput) -> dict[st
         action="process",
         message=f"{ctx.process_id} job {ctx.job_id}",
     )
+    ctx.wrote("collection", layer_id, info.version)
     ctx.layers.publish(layer)
     return {
         "href": f"/collections/{layer_id}/items",
@@ -144,7 +148,7 @@ def storable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _column_name(name: Any) -> str:
     text = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in str(name))
-    if not text or not text[0].isalpha() and text[0] != "_":
+    if not text or (not text[0].isalpha() and text[0] != "_"):
         text = f"c_{text}"
     if text.lower() in RESERVED_ATTRIBUTES:
         text = f"source_{text}"
@@ -191,6 +195,7 @@ def write_raster(ctx: ProcessContext, raster_id: str, out: RasterOutput) -> dict
     with rasterio.open(tmp, "w", **profile) as dst:
         dst.write(data)
     tmp.replace(path)
+    ctx.wrote("raster", raster_id)
     style = {"colormap": out.colormap, "rescale": list(out.rescale) if out.rescale else None}
     sidecar = {"title": out.title.model_dump(), "raster": style, "description": out.description}
     path.with_suffix(".json").write_text(json.dumps(sidecar, ensure_ascii=False), "utf-8")

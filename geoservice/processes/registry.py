@@ -48,8 +48,14 @@ class Process:
 @cache
 def processes() -> dict[str, Process]:
     """Return every process by id, in the order they are listed."""
-    from geoservice.processes.library import access, catchment, coverage, farmland, indicators
-    from geoservice.processes.library import siting
+    from geoservice.processes.library import (
+        access,
+        catchment,
+        coverage,
+        farmland,
+        indicators,
+        siting,
+    )
 
     found: dict[str, Process] = {}
     for module in (coverage, catchment, access, siting, farmland, indicators):
@@ -65,5 +71,7 @@ def get_process(process_id: str) -> Process:
     except KeyError:
         raise ProcessNotFound(
             f"process {process_id!r} not found; see /processes for the list",
-            details={"type": "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-process"},
+            details={
+                "type": "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-process"
+            },
         ) from None
