@@ -20,6 +20,7 @@ from geoservice import __version__
 from geoservice.api.auth import KeyMiddleware
 from geoservice.api.catalog_state import install_catalog
 from geoservice.api.errors import add_exception_handlers
+from geoservice.api.processes_setup import close_jobs, open_jobs, setup_processes
 from geoservice.api.routers import features, keys, landing, transactions, uploads, versions
 from geoservice.auth.keys import KeyStore
 from geoservice.ogc.conformance import FEATURES_CONFORMANCE, TRANSACTIONS_CONFORMANCE
@@ -37,9 +38,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_catalog(app, settings)
         app.state.store = open_store(settings)
+        open_jobs(app, settings)
         try:
             yield
         finally:
+            close_jobs(app)
             app.state.store.close()
             app.state.keys.close()
 
@@ -78,4 +81,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(uploads.router)
     app.include_router(versions.router)
     app.include_router(keys.router)
+    setup_processes(app)
     return app
