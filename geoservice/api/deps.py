@@ -1,4 +1,9 @@
-"""Typed dependencies: what routes may reach, resolved from ``app.state``."""
+"""Typed dependencies: what routes may reach, resolved from ``app.state``.
+
+They are ``async def`` on purpose: none of them blocks (a dict lookup, at most a
+``stat`` of the layers folder), and FastAPI would otherwise run each plain ``def``
+dependency through the thread pool, a hop per dependency per request.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +18,12 @@ from geoservice.settings import Settings
 from geoservice.storage.base import FeatureStore
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """Return the settings the app was built with."""
     return request.app.state.settings
 
 
-def get_catalog(request: Request) -> Catalog:
+async def get_catalog(request: Request) -> Catalog:
     """Return the current catalogue (swapped, never mutated; reloaded if another worker
     changed the layer files)."""
     from geoservice.api.catalog_state import current_catalog
@@ -26,18 +31,18 @@ def get_catalog(request: Request) -> Catalog:
     return current_catalog(request.app)
 
 
-def get_store(request: Request) -> FeatureStore:
+async def get_store(request: Request) -> FeatureStore:
     """Return the feature store opened in the lifespan."""
     return request.app.state.store
 
 
-def get_base_url(request: Request) -> str:
+async def get_base_url(request: Request) -> str:
     """Return the public base URL used in links."""
     configured = request.app.state.settings.base_url
     return (configured or str(request.base_url)).rstrip("/")
 
 
-def get_lang(request: Request) -> str:
+async def get_lang(request: Request) -> str:
     """Return ``zh`` or ``en`` from ``lang=`` or Accept-Language (Chinese first)."""
     lang = request.query_params.get("lang")
     if lang is None:
@@ -55,7 +60,7 @@ BaseUrlDep = Annotated[str, Depends(get_base_url)]
 LangDep = Annotated[str, Depends(get_lang)]
 
 
-def get_layer(
+async def get_layer(
     catalog: CatalogDep,
     collectionId: Annotated[str, Path(description="collection (layer) id")],
 ) -> LayerDef:
