@@ -30,12 +30,12 @@ class ResultNotReady(NotFoundError):
     code = "ResultNotReady"
 
 
-def get_manager(request: Request) -> JobManager:
+async def get_manager(request: Request) -> JobManager:
     """Return the job manager opened in the lifespan."""
     return request.app.state.jobs
 
 
-def get_process_dep(
+async def get_process_dep(
     processId: Annotated[str, PathParam(description="process id")],
 ) -> Process:
     """Resolve a process id, or 404."""
