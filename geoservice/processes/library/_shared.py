@@ -47,7 +47,7 @@ def text(en: str, zh: str) -> Text:
 
 def raster_grid(bounds, cell_m: float) -> tuple[np.ndarray, np.ndarray, Any]:
     """Cell-centre coordinates (rows × cols) over ``bounds`` and the affine transform."""
-    from rasterio.transform import from_origin
+    from affine import Affine
 
     xmin, ymin, xmax, ymax = bounds
     cols = max(1, int(np.ceil((xmax - xmin) / cell_m)))
@@ -60,7 +60,7 @@ def raster_grid(bounds, cell_m: float) -> tuple[np.ndarray, np.ndarray, Any]:
     xs = xmin + (np.arange(cols) + 0.5) * cell_m
     ys = ymax - (np.arange(rows) + 0.5) * cell_m
     gx, gy = np.meshgrid(xs, ys)
-    return gx, gy, from_origin(xmin, ymax, cell_m, cell_m)
+    return gx, gy, Affine(cell_m, 0.0, xmin, 0.0, -cell_m, ymax)
 
 
 def reach_text(distance_m: float | None, minutes: float | None, profile: str) -> str:
