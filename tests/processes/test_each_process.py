@@ -9,6 +9,7 @@ from tests.processes.conftest import wait_for
 BUSINESS_CIRCLES = {"collection": "commercial_districts", "filter": "category = 'business_circle'"}
 PLACED_LOGISTICS = {"collection": "logistics", "filter": "placement_method <> 'rule:symbolic'"}
 STUDY_AREA = {"collection": "district", "filter": "is_study_area = true"}
+HANTAI = "parent_code = '150602101000'"
 LEVEL_2 = {"collection": "farmland_grid_units", "filter": "level = 2"}
 
 CASES = {
@@ -25,12 +26,12 @@ CASES = {
                             "raster_cell_m": 2000},
     "siting-mclp": {"demand": {"collection": "villages"}, "boundary": STUDY_AREA,
                     "candidate_spacing_m": 8000, "n_new": 2, "distance_m": 3000},
-    "siting-p-median": {"demand": {"collection": "villages"}, "candidates": {"collection": "villages"},
-                        "n_new": 3},
+    "siting-p-median": {"demand": {"collection": "villages"},
+                        "candidates": {"collection": "villages"}, "n_new": 3},
     "farmland-grid": {"units": LEVEL_2, "cell_m": 5000},
     "farmland-grid-check": {"cells": {"collection": "farmland_grid"}, "parents": LEVEL_2},
     "farmland-grid-compare": {"old": {"collection": "farmland_grid", "version": 1},
-                              "new": {"collection": "farmland_grid", "filter": "parent_code = '150602101000'"}},
+                              "new": {"collection": "farmland_grid", "filter": HANTAI}},
     "indicators": {"file": "dongsheng-services-plan"},
 }  # fmt: skip
 
