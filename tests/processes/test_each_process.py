@@ -83,3 +83,27 @@ def test_compare_finds_the_cells_a_filter_removed(client, editor):
     )
     changes = r.json()["summary"]["changes"]
     assert changes["removed"] > 0 and changes["added"] == 0 and changes["changed"] == 0
+
+
+def test_surfaces_are_cloud_optimized_geotiffs_with_a_style_sidecar(
+    client, editor, sample_settings
+):
+    import json
+
+    import numpy as np
+    import rasterio
+
+    inputs = {**CASES["coverage"], "out_layer": "cells_cover"}
+    r = client.post("/processes/coverage/execution", json={"inputs": inputs}, headers=editor)
+    surface = r.json()["surface"]
+    assert surface["raster"] == "cells_cover_surface" and surface["href"].endswith(
+        "/rasters/cells_cover_surface"
+    )
+    path = sample_settings.raster_dir / "cells_cover_surface.tif"
+    with rasterio.open(path) as src:
+        assert src.crs.to_epsg() == 4546
+        assert src.profile["tiled"] and src.profile["compress"] == "deflate"
+        values = set(np.unique(src.read(1)).tolist())
+    assert values <= {0, 1} and 1 in values
+    sidecar = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert sidecar["raster"]["colormap"] == "greens" and sidecar["title"]["zh"]
