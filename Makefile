@@ -8,8 +8,10 @@ BIN    := $(VENV)/bin
 PORT   ?= $(or $(GEOSERVICE_PORT),8000)
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+VENDOR_DIR := geoservice/static/vendor
+LEAFLET := $(VENDOR_DIR)/leaflet/dist/leaflet.js
 
-.PHONY: serve test test-slow test-all lint bench data system-deps clean help
+.PHONY: serve test test-slow test-all lint bench data web system-deps clean help
 
 help:
 	@echo "make serve    - install and serve on http://127.0.0.1:$(PORT)"
@@ -30,10 +32,18 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[serve,test]'
 	@touch $@ $(STAMP)
 
+# Leaflet and its plugins from npm (pinned in package-lock.json), served by geoservice
+# itself and inlined into standalone map exports; geoservice/maps/vendor.py lists the files.
+$(LEAFLET): package.json package-lock.json geoservice/maps/vendor.py
+	npm ci --no-audit --no-fund --loglevel=error
+	$(PYTHON) geoservice/maps/vendor.py node_modules $(VENDOR_DIR)
+
+web: $(LEAFLET)
+
 data: $(STAMP)
 	$(BIN)/geoservice data build --if-missing
 
-serve: $(STAMP) data
+serve: $(STAMP) data web
 	GEOSERVICE_PORT=$(PORT) $(BIN)/geoservice serve --port $(PORT)
 
 system-deps:
@@ -43,10 +53,10 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check geoservice tests bench
 	$(BIN)/geoservice check-layers
 
-test: $(TEST_STAMP) system-deps lint
+test: $(TEST_STAMP) system-deps web lint
 	GEOSERVICE_REQUIRE_POSTGIS=1 $(BIN)/pytest -m "not slow"
 
-test-slow: $(TEST_STAMP) system-deps
+test-slow: $(TEST_STAMP) system-deps web
 	GEOSERVICE_REQUIRE_POSTGIS=1 $(BIN)/pytest -m slow
 
 test-all: test test-slow
@@ -56,4 +66,4 @@ bench: $(TEST_STAMP) system-deps
 	$(BIN)/python bench/analysis.py
 
 clean:
-	rm -rf $(VENV) data/geoservice.gpkg data/geoservice.gpkg-* .pytest_cache
+	rm -rf $(VENV) data/geoservice.gpkg data/geoservice.gpkg-* .pytest_cache node_modules $(VENDOR_DIR)

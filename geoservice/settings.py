@@ -84,6 +84,32 @@ class ProcessSettings(BaseModel):
     )
 
 
+class MapSettings(BaseModel):
+    """Planners' web maps (Folium): base map and when a layer is too big to embed."""
+
+    basemap: str = Field(
+        "none",
+        description="'none' (works offline), an XYZ URL template "
+        "('https://.../{z}/{x}/{y}.png'), or 'tiles:<collectionId>' for this "
+        "service's own PNG map tiles of a collection.",
+    )
+    basemap_attribution: str = ""
+    large_layer_features: int = Field(
+        5_000,
+        ge=1,
+        description="Layers with more features are not embedded as GeoJSON: the web map "
+        "draws them from PNG tiles and asks the items API on a click; a standalone "
+        "export tiles the embedded features in the browser (VectorGrid).",
+    )
+    cluster_points_at: int = Field(
+        3,
+        ge=2,
+        description="A point layer is drawn as marker clusters when this many of its "
+        "features share one position (rule-placed points) or it has over 200 points.",
+    )
+    max_zoom: int = 18
+
+
 class Settings(BaseSettings):
     """Root settings tree; sub-sections are set with ``GEOSERVICE_<SECTION>__<KEY>``."""
 
@@ -122,6 +148,7 @@ class Settings(BaseSettings):
     uploads: UploadSettings = UploadSettings()
     tiles: TileSettings = TileSettings()
     processes: ProcessSettings = ProcessSettings()
+    maps: MapSettings = MapSettings()
 
     @property
     def jobs_db_path(self) -> Path:
