@@ -145,3 +145,9 @@ class AnalysisError(GeoserviceError):
     """An analysis could not produce a result (e.g. the solver found no solution)."""
 
     code = "AnalysisError"
+
+
+class MapAssetsMissing(GeoserviceError):
+    """Leaflet and its plugins are not vendored (``make web`` has not run)."""
+
+    code = "MapAssetsMissing"

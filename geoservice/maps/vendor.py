@@ -33,7 +33,11 @@ PACKAGES: tuple[Package, ...] = (
     Package("leaflet", ("dist/leaflet.js", "dist/leaflet.css", "dist/images/*.png"), "LICENSE"),
     Package(
         "leaflet.markercluster",
-        ("dist/leaflet.markercluster.js", "dist/MarkerCluster.css", "dist/MarkerCluster.Default.css"),
+        (
+            "dist/leaflet.markercluster.js",
+            "dist/MarkerCluster.css",
+            "dist/MarkerCluster.Default.css",
+        ),
         "MIT-LICENCE.txt",
     ),
     Package(
@@ -53,7 +57,7 @@ PACKAGES: tuple[Package, ...] = (
     ),
     Package(
         "leaflet-search",
-        ("dist/leaflet-search.min.js", "dist/leaflet-search.min.css", "images/*.png", "images/*.gif"),
+        ("dist/leaflet-search.min.js", "dist/leaflet-search.min.css", "images/*.[pg][ni][gf]"),
         "license.txt",
     ),
     Package(

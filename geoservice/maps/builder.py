@@ -1,0 +1,171 @@
+"""Compose a Folium map: layers, grouped layer control, plugins, legend, panels.
+
+No FastAPI and no store here: :mod:`geoservice.maps.service` reads the layers
+and calls :func:`build_map`; :func:`render_html` turns the map into a page
+(vendored JS/CSS linked from the service, or inlined for a standalone file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import shapely
+import shapely.geometry
+from markupsafe import Markup, escape
+
+from geoservice.maps.analysis import analysis_drawing
+from geoservice.maps.assets import Assets, inline_assets, localize, own_script, own_style
+from geoservice.maps.drawing import legend_control_html, legend_html, plan_drawing
+from geoservice.maps.elements import HtmlControl, NameSearch, OutlineMiniMap, Ready
+from geoservice.maps.i18n import group_name, text
+from geoservice.maps.indicators import PlanIndicators, indicators_html
+from geoservice.maps.layers import DrawnLayer, LayerOptions, add_layer, map_tiles_url
+from geoservice.maps.sources import LayerSource, is_analysis, union_bbox
+
+TILES_PREFIX = "tiles:"
+DEFAULT_BOUNDS = (109.14, 39.65, 110.39, 39.98)  # Dongsheng
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """How a map page is made (language, assets, base map, large-layer policy)."""
+
+    lang: str = "zh"
+    assets: Assets = field(default_factory=Assets)
+    service_url: str | None = None
+    basemap: str = "none"
+    basemap_attribution: str = ""
+    large_layer_features: int = 5_000
+    cluster_points_at: int = 3
+    max_zoom: int = 18
+
+    @property
+    def layer_options(self) -> LayerOptions:
+        """Return the part deciding how each layer is drawn."""
+        return LayerOptions(
+            self.assets, self.service_url, self.large_layer_features, self.cluster_points_at
+        )
+
+    def basemap_url(self) -> str | None:
+        """Return the XYZ template of the base map, or None (none, or tiles without a server)."""
+        if self.basemap in ("", "none"):
+            return None
+        if self.basemap.startswith(TILES_PREFIX):
+            if self.service_url is None:
+                return None
+            layer_id = self.basemap.removeprefix(TILES_PREFIX)
+            return map_tiles_url(self.service_url, layer_id)
+        return self.basemap
+
+
+def default_visibility(source: LayerSource) -> bool:
+    """Show planning layers; keep analysis results and tiled layers for the planner to switch on."""
+    return not is_analysis(source) and source.embedded
+
+
+def build_map(
+    sources: Sequence[LayerSource],
+    options: MapOptions,
+    *,
+    title: str,
+    outline: dict | None = None,
+    indicators: Sequence[PlanIndicators] = (),
+    show: Callable[[LayerSource], bool] = default_visibility,
+):
+    """Return a Folium map of ``sources`` (drawn in the order given)."""
+    m = _base_map(sources, options, outline)
+    lang = options.lang
+    drawn: list[tuple[LayerSource, DrawnLayer]] = []
+    legends: list[Markup] = []
+    for source in sources:
+        drawing = analysis_drawing(source, lang) or plan_drawing(source, lang)
+        visible = show(source)
+        name = source.layer.title.get(lang)
+        drawn.append((source, add_layer(m, source, drawing, options.layer_options,
+                                        name=name, show=visible)))  # fmt: skip
+        legends.append(legend_html(name, drawing, open_=visible, lang=lang))
+    _controls(m, drawn, options, title=title, outline=outline)
+    m.add_child(HtmlControl(legend_control_html(legends, lang), position="bottomleft"))
+    if indicators:
+        panel = indicators_html(indicators, lang)
+        m.add_child(HtmlControl(panel, position="bottomright", css_class="gs-box gs-indicators"))
+    m.add_child(Ready())
+    return m
+
+
+def render_html(m, options: MapOptions) -> str:
+    """Return the page of map ``m``; inline every asset when there is no server."""
+    html = m.get_root().render()
+    if options.assets.base_url is None:
+        html = inline_assets(html, options.assets.vendor_dir)
+    return html
+
+
+def _base_map(sources: Sequence[LayerSource], options: MapOptions, outline: dict | None):
+    import folium
+
+    west, south, east, north = _view(sources, outline)
+    m = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=10,
+        tiles=None,
+        control_scale=True,
+        max_zoom=options.max_zoom,
+        font_size="12px",
+    )
+    m.options["maxZoom"] = options.max_zoom  # tiles=None drops it; clusters need it
+    localize(m, options.assets)
+    root = m.get_root()
+    root.header.add_child(folium.Element(own_style() + own_script()), name="gsmaps")
+    root.html.add_child(folium.Element(f"<title>{escape(text('maps', options.lang))}</title>"))
+    url = options.basemap_url()
+    if url is not None:
+        attribution = options.basemap_attribution or " "
+        folium.TileLayer(url, attr=attribution, name="basemap", control=False).add_to(m)
+    m.fit_bounds([[south, west], [north, east]])
+    return m
+
+
+def _view(sources: Sequence[LayerSource], outline: dict | None) -> tuple[float, ...]:
+    """Return the extent to show: the layers', within the study area when they reach past it."""
+    extent = union_bbox(sources) or DEFAULT_BOUNDS
+    if outline is None:
+        return extent
+    study = shapely.bounds(shapely.geometry.shape(outline["geometry"])).tolist()
+    inner = (max(extent[0], study[0]), max(extent[1], study[1]),
+             min(extent[2], study[2]), min(extent[3], study[3]))  # fmt: skip
+    return inner if inner[0] < inner[2] and inner[1] < inner[3] else extent
+
+
+def _controls(m, drawn, options: MapOptions, *, title: str, outline: dict | None) -> None:
+    from folium.plugins import Fullscreen, GroupedLayerControl, MeasureControl
+
+    lang = options.lang
+    m.add_child(HtmlControl(Markup(f'<div class="gs-title">{escape(title)}</div>'),
+                            position="topright"))  # fmt: skip
+    groups: dict[str, list] = {}
+    for source, layer in drawn:
+        groups.setdefault(group_name(source.layer.kind, lang), []).append(layer.element)
+    control = GroupedLayerControl(groups, exclusive_groups=False, collapsed=False)
+    for plugin in (
+        control,
+        Fullscreen(title=text("fullscreen", lang), title_cancel=text("exit_fullscreen", lang)),
+        MeasureControl(position="topleft", primary_length_unit="meters",
+                       secondary_length_unit="kilometers", primary_area_unit="sqmeters",
+                       secondary_area_unit="hectares"),
+        OutlineMiniMap(outline, tiles_url=options.basemap_url(),
+                       style={"color": "#7b3294", "weight": 1, "fillOpacity": 0.1}),
+    ):  # fmt: skip
+        localize(plugin, options.assets)
+        m.add_child(plugin)
+    searchable = [layer.searchable for _, layer in drawn if layer.searchable is not None]
+    if searchable:
+        search = NameSearch(
+            searchable,
+            property="name_en" if lang == "en" else "name_zh",
+            placeholder=text("search", lang),
+            not_found=text("not_found", lang),
+        )
+        localize(search, options.assets)
+        m.add_child(search)

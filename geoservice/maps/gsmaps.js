@@ -1,0 +1,170 @@
+/* geoservice map helpers: popups, tooltips, click queries, sliced layers, search.
+ * Inlined into every map page. Attribute values only ever reach the page as
+ * textContent, so an uploaded attribute cannot inject HTML. */
+(function () {
+  "use strict";
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function fmt(value, spec) {
+    if (value === null || value === undefined || value === "") return null;
+    if (typeof value === "boolean") return value ? spec.yes : spec.no;
+    if (typeof value === "number") {
+      return Number.isInteger(value) ? String(value)
+        : value.toLocaleString("en-US", {maximumFractionDigits: 3, useGrouping: false});
+    }
+    if (typeof value === "object") return JSON.stringify(value);
+    return String(value);
+  }
+
+  function label(props, spec) {
+    return fmt(props[spec.title], spec) || fmt(props[spec.subtitle], spec) || spec.layer;
+  }
+
+  function popup(props, spec) {
+    var div = el("div", "gs-popup");
+    div.appendChild(el("div", "gs-popup-layer", spec.layer));
+    var title = fmt(props[spec.title], spec);
+    var subtitle = fmt(props[spec.subtitle], spec);
+    if (title) div.appendChild(el("div", "gs-popup-title", title));
+    if (subtitle && subtitle !== title) div.appendChild(el("div", "gs-popup-subtitle", subtitle));
+    if (props[spec.quality] === "approximate") {
+      div.appendChild(el("div", "gs-approx", "\u26a0 " + spec.note));
+    }
+    var table = el("table", "gs-popup-table");
+    spec.fields.forEach(function (field) {
+      var value = fmt(props[field[0]], spec);
+      if (value === null) return;
+      var row = el("tr");
+      row.appendChild(el("th", null, field[1]));
+      row.appendChild(el("td", null, value));
+      table.appendChild(row);
+    });
+    if (table.childNodes.length) div.appendChild(table);
+    return div;
+  }
+
+  /* onEachFeature for Folium's GeoJson: a tooltip with the name, a popup with the rest. */
+  function bind(spec) {
+    return function (feature, layer) {
+      var props = feature.properties || {};
+      layer.bindTooltip(function () { return el("span", null, label(props, spec)); },
+        {sticky: true});
+      layer.bindPopup(function () { return popup(props, spec); }, {maxWidth: 360});
+    };
+  }
+
+  /* A layer drawn from the service's tiles: a click asks the items API what is there. */
+  function queryOnClick(map, layer, itemsUrl, spec, geometry) {
+    map.on("click", function (e) {
+      if (!map.hasLayer(layer)) return;
+      var url = itemsUrl + (itemsUrl.indexOf("?") < 0 ? "?" : "&") + "limit=5&f=json&";
+      var lon = e.latlng.lng.toFixed(7), lat = e.latlng.lat.toFixed(7);
+      if (geometry === "polygon") {
+        url += "filter-lang=cql2-text&filter=" +
+          encodeURIComponent("S_INTERSECTS(geometry,POINT(" + lon + " " + lat + "))");
+      } else {
+        var p = map.latLngToContainerPoint(e.latlng);
+        var sw = map.containerPointToLatLng([p.x - 6, p.y + 6]);
+        var ne = map.containerPointToLatLng([p.x + 6, p.y - 6]);
+        url += "bbox=" + [sw.lng, sw.lat, ne.lng, ne.lat].map(function (v) {
+          return v.toFixed(7);
+        }).join(",");
+      }
+      var box = L.popup({maxWidth: 360}).setLatLng(e.latlng)
+        .setContent(el("div", "gs-popup", spec.querying)).openOn(map);
+      fetch(url, {headers: {Accept: "application/geo+json"}})
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error(r.status)); })
+        .then(function (fc) {
+          var features = fc.features || [];
+          if (!features.length) { box.setContent(el("div", "gs-popup", spec.nothing)); return; }
+          var div = popup(features[0].properties || {}, spec);
+          var more = (fc.numberMatched || features.length) - 1;
+          if (more > 0) div.appendChild(el("div", "gs-more", spec.more.replace("{n}", more)));
+          box.setContent(div);
+        })
+        .catch(function (err) { box.setContent(el("div", "gs-popup", String(err))); });
+    });
+  }
+
+  /* Many embedded features (a standalone export): tiled in the browser by VectorGrid. */
+  function sliced(data, styles, spec, options) {
+    var layer = L.vectorGrid.slicer(data, Object.assign({
+      rendererFactory: L.canvas.tile,
+      interactive: true,
+      maxZoom: 22,
+      vectorTileLayerStyles: {
+        sliced: function (props) { return styles[props._s || 0]; }
+      }
+    }, options || {}));
+    layer.on("click", function (e) {
+      L.popup({maxWidth: 360}).setLatLng(e.latlng)
+        .setContent(popup(e.layer.properties || {}, spec)).openOn(layer._map);
+    });
+    return layer;
+  }
+
+  function owners(layer) {
+    var parents = layer._eventParents || {};
+    return Object.keys(parents).map(function (id) { return parents[id]; });
+  }
+
+  function clusterOf(layer) {
+    var found = owners(layer).filter(function (p) { return p._gsCluster; });
+    return found.length ? found[0]._gsCluster : null;
+  }
+
+  /* Records {name: latlng (with .layer)} of every named feature, shown or not.
+   * leaflet-search's own `layer` option would add the layers to the map. */
+  function records(layers, property) {
+    var out = {};
+    layers.forEach(function (group) {
+      group.eachLayer(function (layer) {
+        var name = layer.feature && layer.feature.properties[property];
+        if (!name) return;
+        var at = layer.getLatLng ? layer.getLatLng() : layer.getBounds().getCenter();
+        at.layer = layer;
+        out[name] = at;
+      });
+    });
+    return out;
+  }
+
+  /* One search box over the names of every embedded layer. */
+  function search(map, layers, property, texts) {
+    layers = layers.filter(Boolean);
+    var control = new L.Control.Search({
+      sourceData: function (text, callback) { callback(records(layers, property)); return {}; },
+      formatData: function (data) { return data; },
+      marker: false, initial: false, position: "topleft",
+      textPlaceholder: texts.placeholder, textErr: texts.notFound,
+      moveToLocation: function (latlng, title, m) {
+        var target = latlng.layer;
+        if (target && target.getBounds) m.fitBounds(target.getBounds(), {maxZoom: 14});
+        else m.setView(latlng, Math.max(m.getZoom(), 13));
+      }
+    });
+    control.on("search:locationfound", function (e) {
+      var cluster = clusterOf(e.layer);
+      var owner = cluster || owners(e.layer)[0];
+      if (owner && !map.hasLayer(owner)) map.addLayer(owner);
+      if (cluster && !e.layer._map) {
+        cluster.zoomToShowLayer(e.layer, function () { e.layer.openPopup(); });
+      } else if (e.layer.openPopup) {
+        e.layer.openPopup();
+      }
+    });
+    map.addControl(control);
+    return control;
+  }
+
+  window.gsmaps = {
+    el: el, fmt: fmt, popup: popup, bind: bind, queryOnClick: queryOnClick,
+    sliced: sliced, search: search, clusterOf: clusterOf
+  };
+})();

@@ -1,0 +1,82 @@
+"""What a popup and a tooltip show for a layer: names and the important attributes.
+
+The page builds popups from a *spec* (fields and their labels) and each
+feature's raw properties with ``textContent`` (``gsmaps.js``), so attribute
+values from uploads can never inject HTML. The same spec serves embedded
+features and features fetched from the items API on a click.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from geoservice.catalog.models import LayerDef, StyleDef
+from geoservice.maps.i18n import text
+
+NAME_FIELDS = ("name_zh", "name_en")
+QUALITY = "geometry_quality"
+EXPLAINING = ("placement_method", "placement", "seat_method")
+"""Attributes telling how an approximate position was obtained: always shown."""
+MAX_FIELDS = 10
+
+
+def popup_fields(layer: LayerDef, style: StyleDef | None = None) -> list[str]:
+    """Return the attributes a popup lists, most important first.
+
+    The key, the attribute the style classifies by, the layer's tile attributes
+    (its curated short list) and the placement explanations; names are the
+    popup's title, not rows.
+    """
+    names = set(layer.attribute_names)
+    wanted: list[str | None] = [layer.key]
+    if style is not None and style.classify is not None:
+        wanted.append(style.classify.property)
+    wanted += list(layer.tiles.attributes or layer.attribute_names)
+    wanted += [*EXPLAINING, QUALITY]
+    fields: list[str] = []
+    for name in wanted:
+        if name and name in names and name not in NAME_FIELDS and name not in fields:
+            fields.append(name)
+    return fields[:MAX_FIELDS]
+
+
+def popup_spec(
+    layer: LayerDef, style: StyleDef | None, lang: str, *, extra: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Return the JSON spec ``gsmaps.js`` builds popups and tooltips from.
+
+    ``extra`` adds computed properties (name → label), e.g. an analysis share.
+    """
+    fields = popup_fields(layer, style)
+    labels = [_label(layer, f, lang) for f in fields]
+    for name, label in (extra or {}).items():
+        fields.append(name)
+        labels.append(label)
+    title, subtitle = ("name_en", "name_zh") if lang == "en" else ("name_zh", "name_en")
+    return {
+        "layer": layer.title.get(lang),
+        "title": title,
+        "subtitle": subtitle,
+        "fields": [[f, label] for f, label in zip(fields, labels, strict=True)],
+        "quality": QUALITY,
+        "note": text("approximate", lang),
+        "yes": text("yes", lang),
+        "no": text("no", lang),
+        "querying": text("querying", lang),
+        "nothing": text("nothing_here", lang),
+        "more": text("more", lang, n="{n}"),
+    }
+
+
+def embedded_properties(layer: LayerDef, style: StyleDef | None) -> list[str]:
+    """Return the attributes embedded with each feature (the rest stay on the server)."""
+    keep = [*NAME_FIELDS, *popup_fields(layer, style), QUALITY]
+    names = set(layer.attribute_names)
+    return list(dict.fromkeys(a for a in keep if a in names))
+
+
+def _label(layer: LayerDef, name: str, lang: str) -> str:
+    attribute = layer.attribute(name)
+    if attribute is not None and attribute.title is not None:
+        return attribute.title.get(lang)
+    return name
