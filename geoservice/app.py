@@ -20,6 +20,7 @@ from geoservice import __version__
 from geoservice.api.auth import KeyMiddleware
 from geoservice.api.catalog_state import install_catalog
 from geoservice.api.errors import add_exception_handlers
+from geoservice.api.maps_setup import install_maps
 from geoservice.api.processes_setup import close_jobs, open_jobs, setup_processes
 from geoservice.api.routers import features, keys, landing, transactions, uploads, versions
 from geoservice.auth.keys import KeyStore
@@ -82,4 +83,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(versions.router)
     app.include_router(keys.router)
     setup_processes(app)
+    install_maps(app)
     return app

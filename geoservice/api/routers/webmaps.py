@@ -1,0 +1,77 @@
+"""Planners' web maps (Folium): the list, the one-map (一张图) and one map per collection."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from geoservice.api.deps import BaseUrlDep, CatalogDep, LangDep, LayerDep, SettingsDep, StoreDep
+from geoservice.api.responses import JSONBytesResponse, render_html
+from geoservice.maps import service
+from geoservice.ogc.links import HTML, link
+
+router = APIRouter(tags=["Maps"])
+HTML_ONLY = {200: {"content": {"text/html": {}}}}
+
+
+@router.get("/maps", operation_id="getMaps", summary="Maps")
+def maps_list(
+    request: Request, catalog: CatalogDep, store: StoreDep, lang: LangDep, base_url: BaseUrlDep
+):
+    """List the maps: the one-map and one per collection (HTML, or JSON with ``f=json``)."""
+    entries = service.map_index(catalog, store, lang)
+    for entry in entries:
+        entry["links"] = [link(f"{base_url}/maps/{entry['id']}?lang={lang}", "item", HTML)]
+    if request.query_params.get("f") == "json":
+        return JSONBytesResponse({"maps": entries})
+    return render_html(request, "maps.html", entries=entries, lang=lang, base_url=base_url)
+
+
+@router.get(
+    f"/maps/{service.ONE_MAP}",
+    operation_id="getOneMap",
+    summary="One map of every planning layer",
+    response_class=HTMLResponse,
+    responses=HTML_ONLY,
+)
+async def one_map(
+    request: Request,
+    catalog: CatalogDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    lang: LangDep,
+    base_url: BaseUrlDep,
+) -> HTMLResponse:
+    """Show every planning layer, grouped by kind, with the plan indicators."""
+    manager = getattr(request.app.state, "jobs", None)
+    options = service.map_options(settings.maps, lang=lang, service_url=base_url)
+
+    def build() -> str:
+        indicators = service.indicator_results(
+            settings.indicators_dir, store, catalog, jobs=manager.jobs if manager else None
+        )
+        return service.one_map_html(catalog, store, options, indicators=indicators)
+
+    return HTMLResponse(await run_in_threadpool(build))
+
+
+@router.get(
+    "/maps/{collectionId}",
+    operation_id="getCollectionMap",
+    summary="Map of a collection",
+    response_class=HTMLResponse,
+    responses=HTML_ONLY,
+)
+async def collection_map(
+    layer: LayerDep,
+    catalog: CatalogDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    lang: LangDep,
+    base_url: BaseUrlDep,
+) -> HTMLResponse:
+    """Show one collection with its style, legend and popups."""
+    options = service.map_options(settings.maps, lang=lang, service_url=base_url)
+    html = await run_in_threadpool(service.layer_map_html, catalog, store, layer.id, options)
+    return HTMLResponse(html)
