@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from geoservice.cli import analyse, core, data, ingest, keys
+from geoservice.cli import analyse, core, data, ingest, keys, maps
 
 app = typer.Typer(
     help="geoservice: planning layers, analyses, OGC APIs, tiles and maps.",
@@ -18,6 +18,7 @@ core.register(app)
 app.add_typer(data.app, name="data", help="Build the sample store.")
 app.add_typer(analyse.app, name="analyse", help="Run analyses (the OGC processes).")
 ingest.register(app)
+maps.register(app)
 app.add_typer(keys.app, name="keys", help="Create, list and revoke API keys.")
 
 __all__ = ["app"]
