@@ -92,20 +92,67 @@
     });
   }
 
-  /* Many embedded features (a standalone export): tiled in the browser by VectorGrid. */
+  function ringContains(ring, x, y) {
+    var inside = false;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  }
+
+  function polygons(geometry) {
+    if (geometry.type === "Polygon") return [geometry.coordinates];
+    if (geometry.type === "MultiPolygon") return geometry.coordinates;
+    return [];
+  }
+
+  function contains(geometry, x, y) {
+    return polygons(geometry).some(function (rings) {
+      return ringContains(rings[0], x, y) && !rings.slice(1).some(function (hole) {
+        return ringContains(hole, x, y);
+      });
+    });
+  }
+
+  function bbox(geometry) {
+    var b = [Infinity, Infinity, -Infinity, -Infinity];
+    polygons(geometry).forEach(function (rings) {
+      rings[0].forEach(function (c) {
+        b = [Math.min(b[0], c[0]), Math.min(b[1], c[1]), Math.max(b[2], c[0]), Math.max(b[3], c[1])];
+      });
+    });
+    return b;
+  }
+
+  /* Many embedded features (a standalone export): tiled in the browser by VectorGrid.
+   * A click looks the polygon up in the embedded data (VectorGrid's own canvas
+   * hit detection does not fire with Leaflet 1.9). */
   function sliced(data, styles, spec, options) {
     var layer = L.vectorGrid.slicer(data, Object.assign({
       rendererFactory: L.canvas.tile,
-      interactive: true,
       maxZoom: 22,
       vectorTileLayerStyles: {
         sliced: function (props) { return styles[props._s || 0]; }
       }
     }, options || {}));
-    layer.on("click", function (e) {
-      L.popup({maxWidth: 360}).setLatLng(e.latlng)
-        .setContent(popup(e.layer.properties || {}, spec)).openOn(layer._map);
-    });
+    var boxes = null;
+    layer.on("add", function () { layer._map.on("click", onClick); });
+    layer.on("remove", function (e) { e.target._map && e.target._map.off("click", onClick); });
+    function onClick(e) {
+      var map = layer._map;
+      if (!map) return;
+      var x = e.latlng.lng, y = e.latlng.lat;
+      boxes = boxes || data.features.map(function (f) { return bbox(f.geometry); });
+      var hit = data.features.find(function (f, i) {
+        var b = boxes[i];
+        return x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3] && contains(f.geometry, x, y);
+      });
+      if (hit) {
+        L.popup({maxWidth: 360}).setLatLng(e.latlng)
+          .setContent(popup(hit.properties || {}, spec)).openOn(map);
+      }
+    }
     return layer;
   }
 

@@ -120,7 +120,7 @@ def _geojson(source: LayerSource, drawing: Drawing, *, name: str, show: bool):
     spec = drawing.spec
     marker = None
     if source.style.geometry == "point":
-        marker = folium.CircleMarker(radius=source.style.radius)
+        marker = folium.CircleMarker(radius=source.style.radius, fill=True)
     return folium.GeoJson(
         data,
         name=name,

@@ -49,7 +49,9 @@ def path_options(style: StyleDef, color: str, *, approximate: bool = False) -> d
     if style.geometry == "line":
         options["color"] = color
     else:
-        options.update(color=style.stroke, fillColor=color, fillOpacity=style.fill_opacity)
+        options.update(
+            color=style.stroke, fill=True, fillColor=color, fillOpacity=style.fill_opacity
+        )
     if style.geometry == "point":
         options["radius"] = style.radius
     return options

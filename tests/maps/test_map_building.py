@@ -1,0 +1,151 @@
+"""Map building without a browser: styles, popups, analysis drawings, assets, pages."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point, box
+
+from geoservice.catalog.loader import load_catalog
+from geoservice.maps.assets import INLINE, Assets, inline_assets
+from geoservice.maps.popups import popup_fields, popup_spec
+from geoservice.maps.style import feature_styles, layer_classes, legend_entries, path_options
+from tests.conftest import ROOT
+
+CATALOG = load_catalog(ROOT / "layers", ROOT / "styles")
+
+
+def test_approximate_features_are_dashed_with_the_style_dash():
+    style = CATALOG.styles["street_town_units"]
+    surveyed = path_options(style, "#fdae6b")
+    approximate = path_options(style, "#fdae6b", approximate=True)
+    assert surveyed["dashArray"] is None
+    assert approximate["dashArray"] == style.approximate_dash
+    assert approximate["fillColor"] == "#fdae6b" and approximate["color"] == style.stroke
+
+
+def test_categorical_classes_colour_features_as_the_tiles_do():
+    style = CATALOG.styles["logistics_points"]
+    classes = layer_classes(style, ["hub", "base"])
+    options = feature_styles(style, classes, ["hub", "base", "???"], ["surveyed"] * 3)
+    assert [o["fillColor"] for o in options] == ["#2171b5", "#08306b", "#999999"]
+    assert options[0]["radius"] == style.radius
+
+
+def test_lines_take_the_class_colour_as_stroke_and_unclassified_lines_their_stroke():
+    roads = CATALOG.styles["roads"]
+    [option] = feature_styles(roads, layer_classes(roads, ["国道"]), ["国道"], ["approximate"])
+    assert option["color"] == "#1f78b4" and "fillColor" not in option
+    lines = CATALOG.styles["analysis_lines"]
+    [option] = feature_styles(lines, [], None, [None])
+    assert option["color"] == lines.stroke
+
+
+def test_legend_labels_follow_the_language():
+    style = CATALOG.styles["street_town_units"]
+    classes = layer_classes(style, None)
+    assert [e.label for e in legend_entries(style, classes, "zh")] == ["街道", "镇"]
+    assert legend_entries(style, classes, "en")[1].label == "Town"
+
+
+def test_popups_show_names_as_title_and_explain_placement():
+    layer = CATALOG.get("logistics")
+    fields = popup_fields(layer, CATALOG.style_of(layer))
+    assert "name_zh" not in fields and "name_en" not in fields
+    assert {"code", "category", "placement_method", "placement", "geometry_quality"} <= set(fields)
+    spec = popup_spec(layer, CATALOG.style_of(layer), "zh")
+    assert spec["title"] == "name_zh" and spec["subtitle"] == "name_en"
+    assert ["placement_method", "定位方法"] in spec["fields"]
+    assert "近似" in spec["note"]
+    assert popup_spec(layer, None, "en")["title"] == "name_en"
+
+
+def _source(layer_id: str, frame: gpd.GeoDataFrame):
+    from geoservice.catalog.infer import infer_layer
+    from geoservice.maps.sources import LayerSource
+
+    style_id = "coverage_points" if frame.geom_type.iloc[0] == "Point" else "analysis_result"
+    layer = infer_layer(layer_id, frame, style=style_id)
+    style = CATALOG.styles[style_id]
+    return LayerSource(layer, style, len(frame), 1, tuple(frame.total_bounds), frame)
+
+
+def test_coverage_share_per_unit_becomes_a_classed_choropleth_with_a_colour_bar():
+    from geoservice.maps.analysis import analysis_drawing
+
+    shares = [0.0, 0.05, 0.1, 0.4, 0.45, 0.8, 0.9, 1.0]
+    frame = gpd.GeoDataFrame(
+        {"code": [str(i) for i in range(8)], "area_share": shares},
+        geometry=[box(i, 0, i + 1, 1) for i in range(8)],
+        crs="EPSG:4326",
+    )
+    drawing = analysis_drawing(_source("cover", frame), "zh")
+    assert 2 <= len(drawing.legend) <= 5  # natural-breaks classes
+    fills = [s["fillColor"] for s in drawing.styles]
+    assert fills[0] != fills[-1] and re.fullmatch(r"#[0-9a-f]{6}", fills[0])
+    assert "<svg" in drawing.legend_extra  # branca colour bar
+    assert drawing.extra_properties["_share_pct"][-1] == "100.0%"
+
+
+def test_uncovered_villages_are_highlighted():
+    from geoservice.maps.analysis import UNCOVERED, analysis_drawing
+
+    frame = gpd.GeoDataFrame(
+        {"name_zh": ["甲村", "乙村"], "covered_share": [0.0, 1.0]},
+        geometry=[Point(110, 39.8), Point(110.1, 39.8)],
+        crs="EPSG:4326",
+    )
+    drawing = analysis_drawing(_source("villages_cover", frame), "zh")
+    uncovered, covered = drawing.styles
+    assert uncovered["color"] == UNCOVERED["color"] and uncovered["radius"] > covered["radius"]
+    assert drawing.legend[-1].label == "未覆盖 (1)"
+
+
+def test_an_export_inlines_every_asset_and_keeps_no_placeholder(tmp_path):
+    (tmp_path / "pkg" / "img").mkdir(parents=True)
+    (tmp_path / "pkg" / "a.js").write_text("var a = '</script>';")
+    (tmp_path / "pkg" / "a.css").write_text(".x{background:url(img/i.png)}")
+    (tmp_path / "pkg" / "img" / "i.png").write_bytes(b"\x89PNG")
+    html = (
+        f'<script src="{INLINE}pkg/a.js"></script>'
+        f'<link rel="stylesheet" href="{INLINE}pkg/a.css"/>'
+    )
+    out = inline_assets(html, tmp_path)
+    assert INLINE not in out and "<\\/script" in out
+    assert "url(\"data:image/png;base64," in out
+
+
+def test_served_pages_link_vendored_files_under_static():
+    assets = Assets(base_url="http://host", lang="en")
+    assert assets.url("leaflet-measure", "dist/leaflet-measure.{measure_lang}.js") == (
+        "http://host/static/vendor/leaflet-measure/dist/leaflet-measure.en.js"
+    )
+
+
+@pytest.fixture
+def store_and_catalog(maps_settings):
+    from geoservice.storage import open_store
+
+    store = open_store(maps_settings)
+    yield store, load_catalog(maps_settings.layers_dir, maps_settings.styles_dir)
+    store.close()
+
+
+def test_a_standalone_one_map_embeds_every_layer_and_loads_nothing_from_elsewhere(
+    store_and_catalog,
+):
+    from geoservice.maps import service
+    from geoservice.settings import MapSettings
+
+    store, catalog = store_and_catalog
+    Assets().check()
+    options = service.map_options(MapSettings(large_layer_features=1_000), lang="zh",
+                                  service_url=None)  # fmt: skip
+    html = service.one_map_html(catalog, store, options)
+    assert not re.findall(r"""<(?:script|link)[^>]+(?:src|href)=["']?https?://""", html)
+    assert "gsmaps.sliced(" in html  # the farmland grid, tiled in the browser
+    for layer_id in store.layer_ids():  # the layer control names every layer
+        assert json.dumps(catalog.get(layer_id).title.zh) in html
