@@ -37,6 +37,7 @@ from geoservice.storage.base import (
     WriteMode,
 )
 from geoservice.storage.cql import Fragment, binary
+from geoservice.storage.postgis_mvt import PostGISTiles
 from geoservice.storage.querybuild import build_where, order_by, storage_boxes
 from geoservice.storage.schema import (
     GEOMETRY_COLUMN,
@@ -101,7 +102,7 @@ class PostgresDialect:
         return binary(lhs, op, rhs)
 
 
-class PostGISStore:
+class PostGISStore(PostGISTiles):
     """A :class:`~geoservice.storage.base.FeatureStore` on a PostGIS database."""
 
     kind = "postgis"

@@ -1,0 +1,170 @@
+"""Vector tiles for one or several layers: version, cache, budget, gzip, ETag.
+
+Framework-free: routes turn a :class:`TileResult` into an HTTP response. Each
+layer of a tile is produced by the store when it can (``SupportsMVT``: PostGIS
+``ST_AsMVT``) and by ``tiles/vector.py`` otherwise, then cached gzip-compressed
+under a key holding the layer version, so an upload or edit invalidates it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from geoservice.catalog.models import LayerDef
+from geoservice.errors import TileNotFound
+from geoservice.settings import TileSettings
+from geoservice.storage.base import FeatureStore
+from geoservice.storage.capabilities import EncodedTile, SupportsMVT, TileQuery
+from geoservice.tiles.cache import TileCache
+from geoservice.tiles.tms import TileAddress, tile_bounds, tms_crs
+from geoservice.tiles.vector import tile_from_store
+from geoservice.tiles.versions import VersionCache
+
+MVT_MEDIA = "application/vnd.mapbox-vector-tile"
+
+
+@dataclass(frozen=True)
+class TileResult:
+    """A tile ready to send: ``body`` is gzip-compressed when ``gzipped``."""
+
+    body: bytes
+    media_type: str
+    etag: str
+    gzipped: bool
+    versions: tuple[int, ...]
+
+    @property
+    def empty(self) -> bool:
+        """Tell whether the tile holds no data (sent as 204)."""
+        return not self.body
+
+
+@dataclass(frozen=True)
+class LayerPart:
+    """A layer of a (possibly multi-layer) tile, with its attributes."""
+
+    layer: LayerDef
+    attributes: tuple[str, ...]
+
+
+class VectorTileService:
+    """Produces and caches vector tiles from a store."""
+
+    def __init__(
+        self,
+        store: FeatureStore,
+        settings: TileSettings,
+        cache: TileCache | None,
+        versions: VersionCache,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.cache = cache
+        self.versions = versions
+        self._settings_tag = _digest(
+            settings.extent,
+            settings.buffer,
+            settings.simplify_units,
+            settings.max_features_per_tile,
+            settings.max_tile_bytes,
+        )[:6]
+
+    def tile(
+        self, parts: Sequence[LayerPart], address: TileAddress, *, gzip_ok: bool
+    ) -> TileResult:
+        """Return the tile of ``parts`` at ``address`` (layers outside their zooms skipped)."""
+        keys, versions, bodies = [], [], []
+        for part in parts:
+            version = self.versions.current(part.layer.id)
+            key = self._key(part, address, version)
+            keys.append(key)
+            versions.append(version)
+            if _in_zoom_range(part.layer, address.z):
+                bodies.append(self._cached_layer(part, address, version, key))
+        etag = '"' + _digest(*keys)[:24] + '"'
+        body = _join(bodies, gzip_ok=gzip_ok)
+        return TileResult(body, MVT_MEDIA, etag, gzip_ok and bool(body), tuple(versions))
+
+    def etag_only(self, parts: Sequence[LayerPart], address: TileAddress) -> str:
+        """Return the ETag the tile would have, without producing it."""
+        keys = [self._key(p, address, self.versions.current(p.layer.id)) for p in parts]
+        return '"' + _digest(*keys)[:24] + '"'
+
+    def produce(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
+        """Encode one layer, shrinking the feature budget until the size budget holds."""
+        limit = query.max_features
+        for _ in range(4):
+            tile = self._encode(layer, replace(query, max_features=limit))
+            if len(tile.data) <= self.settings.max_tile_bytes or tile.features <= 1:
+                return tile
+            ratio = self.settings.max_tile_bytes / len(tile.data)
+            limit = max(1, int(tile.features * ratio * 0.9))
+        return tile
+
+    def query_for(self, part: LayerPart, address: TileAddress, version: int) -> TileQuery:
+        """Return the store-level query of one layer of a tile."""
+        s = self.settings
+        return TileQuery(
+            bounds=tile_bounds(address),
+            crs=tms_crs(address.tms),
+            attributes=part.attributes,
+            extent=s.extent,
+            buffer=s.buffer,
+            simplify=s.simplify_units,
+            max_features=s.max_features_per_tile,
+            version=version,
+        )
+
+    def _encode(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
+        if isinstance(self.store, SupportsMVT):
+            return self.store.mvt(layer, query)
+        return tile_from_store(self.store, layer, query)
+
+    def _cached_layer(self, part: LayerPart, address: TileAddress, version: int, key: str):
+        if self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                return hit
+        tile = self.produce(part.layer, self.query_for(part, address, version))
+        packed = gzip.compress(tile.data, compresslevel=6, mtime=0) if tile.data else b""
+        if self.cache is not None:
+            self.cache.put(key, packed)
+        return packed
+
+    def _key(self, part: LayerPart, address: TileAddress, version: int) -> str:
+        params = _digest(self._settings_tag, *part.attributes)[:10]
+        return (
+            f"{part.layer.id}/v{version}/{address.tms}/{address.z}/"
+            f"{address.row}/{address.col}-{params}.mvt.gz"
+        )
+
+
+def check_zoom(layer: LayerDef, address: TileAddress) -> None:
+    """Raise TileNotFound when a single-layer tile is outside the layer's zooms."""
+    if not _in_zoom_range(layer, address.z):
+        raise TileNotFound(
+            f"collection {layer.id!r} has tiles at zoom {layer.tiles.min_zoom}-"
+            f"{layer.tiles.max_zoom} only"
+        )
+
+
+def _in_zoom_range(layer: LayerDef, z: int) -> bool:
+    return layer.tiles.min_zoom <= z <= layer.tiles.max_zoom
+
+
+def _join(bodies: list[bytes], *, gzip_ok: bool) -> bytes:
+    present = [b for b in bodies if b]
+    if not present:
+        return b""
+    if len(present) == 1:
+        return present[0] if gzip_ok else gzip.decompress(present[0])
+    # Protobuf messages concatenate: the layers of a tile are repeated fields.
+    raw = b"".join(gzip.decompress(b) for b in present)
+    return gzip.compress(raw, compresslevel=6, mtime=0) if gzip_ok else raw
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=16).hexdigest()
