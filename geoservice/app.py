@@ -19,10 +19,12 @@ from fastapi.templating import Jinja2Templates
 from geoservice import __version__
 from geoservice.api.errors import add_exception_handlers
 from geoservice.api.routers import features, landing
+from geoservice.api.tiles_setup import install_tiles
 from geoservice.catalog.loader import load_catalog
 from geoservice.ogc.conformance import FEATURES_CONFORMANCE
 from geoservice.settings import Settings
 from geoservice.storage import open_store
+from geoservice.tiles.runtime import build_tile_runtime
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.catalog = load_catalog(settings.layers_dir, settings.styles_dir)
         app.state.store = open_store(settings)
+        app.state.tiles = build_tile_runtime(settings, app.state.store)
         try:
             yield
         finally:
@@ -65,4 +68,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(landing.router)
     app.include_router(features.router)
+    install_tiles(app)
     return app

@@ -43,6 +43,15 @@ class TileResult:
 
 
 @dataclass(frozen=True)
+class TilePlan:
+    """What identifies a tile before it is produced."""
+
+    keys: tuple[str, ...]
+    versions: tuple[int, ...]
+    etag: str
+
+
+@dataclass(frozen=True)
 class LayerPart:
     """A layer of a (possibly multi-layer) tile, with its attributes."""
 
@@ -72,26 +81,29 @@ class VectorTileService:
             settings.max_tile_bytes,
         )[:6]
 
+    def plan(self, parts: Sequence[LayerPart], address: TileAddress) -> TilePlan:
+        """Return cache keys, layer versions and the ETag of a tile, without producing it."""
+        versions = tuple(self.versions.current(p.layer.id) for p in parts)
+        keys = tuple(self._key(p, address, v) for p, v in zip(parts, versions, strict=True))
+        return TilePlan(keys, versions, '"' + _digest(*keys)[:24] + '"')
+
     def tile(
-        self, parts: Sequence[LayerPart], address: TileAddress, *, gzip_ok: bool
+        self,
+        parts: Sequence[LayerPart],
+        address: TileAddress,
+        *,
+        gzip_ok: bool,
+        plan: TilePlan | None = None,
     ) -> TileResult:
         """Return the tile of ``parts`` at ``address`` (layers outside their zooms skipped)."""
-        keys, versions, bodies = [], [], []
-        for part in parts:
-            version = self.versions.current(part.layer.id)
-            key = self._key(part, address, version)
-            keys.append(key)
-            versions.append(version)
-            if _in_zoom_range(part.layer, address.z):
-                bodies.append(self._cached_layer(part, address, version, key))
-        etag = '"' + _digest(*keys)[:24] + '"'
+        plan = plan or self.plan(parts, address)
+        bodies = [
+            self._cached_layer(part, address, version, key)
+            for part, version, key in zip(parts, plan.versions, plan.keys, strict=True)
+            if _in_zoom_range(part.layer, address.z)
+        ]
         body = _join(bodies, gzip_ok=gzip_ok)
-        return TileResult(body, MVT_MEDIA, etag, gzip_ok and bool(body), tuple(versions))
-
-    def etag_only(self, parts: Sequence[LayerPart], address: TileAddress) -> str:
-        """Return the ETag the tile would have, without producing it."""
-        keys = [self._key(p, address, self.versions.current(p.layer.id)) for p in parts]
-        return '"' + _digest(*keys)[:24] + '"'
+        return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
 
     def produce(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
         """Encode one layer, shrinking the feature budget until the size budget holds."""
