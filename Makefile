@@ -8,8 +8,10 @@ BIN    := $(VENV)/bin
 PORT   ?= $(or $(GEOSERVICE_PORT),8000)
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+VENDOR := geoservice/static/vendor/maplibre-gl
+MAPLIBRE := node_modules/maplibre-gl/dist
 
-.PHONY: serve test test-slow test-all lint bench data system-deps clean help
+.PHONY: serve test test-slow test-all lint bench data web system-deps clean help
 
 help:
 	@echo "make serve    - install and serve on http://127.0.0.1:$(PORT)"
@@ -30,10 +32,19 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@ $(STAMP)
 
+# MapLibre GL JS from npm (pinned in package-lock.json), served by geoservice itself.
+$(VENDOR)/maplibre-gl.mjs: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp $(MAPLIBRE)/maplibre-gl.mjs $(MAPLIBRE)/maplibre-gl-worker.mjs \
+	   $(MAPLIBRE)/maplibre-gl-shared.mjs $(MAPLIBRE)/maplibre-gl.css $(VENDOR)/
+
+web: $(VENDOR)/maplibre-gl.mjs
+
 data: $(STAMP)
 	$(BIN)/geoservice data build --if-missing
 
-serve: $(STAMP) data
+serve: $(STAMP) data web
 	GEOSERVICE_PORT=$(PORT) $(BIN)/geoservice serve --port $(PORT)
 
 system-deps:
@@ -43,10 +54,10 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check geoservice tests bench
 	$(BIN)/geoservice check-layers
 
-test: $(TEST_STAMP) system-deps lint
+test: $(TEST_STAMP) system-deps web lint
 	GEOSERVICE_REQUIRE_POSTGIS=1 $(BIN)/pytest -m "not slow"
 
-test-slow: $(TEST_STAMP) system-deps
+test-slow: $(TEST_STAMP) system-deps web
 	GEOSERVICE_REQUIRE_POSTGIS=1 $(BIN)/pytest -m slow
 
 test-all: test test-slow
@@ -56,4 +67,4 @@ bench: $(TEST_STAMP) system-deps
 	$(BIN)/python bench/features.py
 
 clean:
-	rm -rf $(VENV) data/geoservice.gpkg data/geoservice.gpkg-* .pytest_cache
+	rm -rf $(VENV) data/geoservice.gpkg data/geoservice.gpkg-* .pytest_cache node_modules $(VENDOR)

@@ -120,14 +120,25 @@ def glyphs(fontstack: str, fontrange: str) -> Response:
 
 
 @router.get("/map", include_in_schema=False)
-def map_page(request: Request, layers: LayersDep, base_url: BaseUrlDep, lang: LangDep):
-    """Show ``collections=a,b`` on a MapLibre map served from this host."""
+def map_page(
+    request: Request,
+    layers: LayersDep,
+    store: StoreDep,
+    base_url: BaseUrlDep,
+    lang: LangDep,
+    fit: str | None = None,
+):
+    """Show ``collections=a,b`` on a MapLibre map served from this host.
+
+    The view fits the data of every layer, or of the collection named by ``fit``.
+    """
     ids = ",".join(layer.id for layer in layers)
-    style_url = f"{base_url}/style.json?collections={ids}&lang={lang}"
+    focus = [layer for layer in layers if layer.id == fit] or layers
     return render_html(
         request,
         "map.html",
-        style_url=style_url,
+        style_url=f"{base_url}/style.json?collections={ids}&lang={lang}",
+        bounds=list(union_bounds(store, focus)),
         base_url=base_url,
         lang=lang,
         title=" + ".join(layer.title.get(lang) for layer in layers),
