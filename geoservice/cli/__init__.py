@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from geoservice.cli import core, data
+from geoservice.cli import core, data, tiles
 
 app = typer.Typer(
     help="geoservice: planning layers, analyses, OGC APIs, tiles and maps.",
@@ -16,5 +16,6 @@ app = typer.Typer(
 )
 core.register(app)
 app.add_typer(data.app, name="data", help="Build the sample store.")
+app.add_typer(tiles.app, name="tiles", help="Seed the tile cache; export PMTiles/MBTiles.")
 
 __all__ = ["app"]
