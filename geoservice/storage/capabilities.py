@@ -16,6 +16,8 @@ from typing import Protocol, runtime_checkable
 from geoservice.catalog.models import LayerDef
 
 BBox = tuple[float, float, float, float]
+SIMPLIFY_MIN_POINTS = 16
+"""Geometries with at most this many vertices (squares, short lines) are not simplified."""
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ class VectorTileService:
         self.settings = settings
         self.cache = cache
         self.versions = versions
+        self._bytes_per_feature: dict[tuple[str, int | None], float] = {}
         self._settings_tag = _digest(
             settings.extent,
             settings.buffer,
@@ -106,14 +107,24 @@ class VectorTileService:
         return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
 
     def produce(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
-        """Encode one layer, shrinking the feature budget until the size budget holds."""
+        """Encode one layer, shrinking the feature budget until the size budget holds.
+
+        The bytes per feature of the first over-budget tile of a layer version is
+        remembered, so later dense tiles are asked for a fitting number of
+        features at once instead of being encoded twice.
+        """
+        budget = self.settings.max_tile_bytes
+        learned = self._bytes_per_feature.get((layer.id, query.version))
         limit = query.max_features
+        if learned:
+            limit = min(limit, max(1, int(budget / learned * 0.9)))
         for _ in range(4):
             tile = self._encode(layer, replace(query, max_features=limit))
-            if len(tile.data) <= self.settings.max_tile_bytes or tile.features <= 1:
+            if len(tile.data) <= budget or tile.features <= 1:
                 return tile
-            ratio = self.settings.max_tile_bytes / len(tile.data)
-            limit = max(1, int(tile.features * ratio * 0.9))
+            per_feature = len(tile.data) / tile.features
+            self._bytes_per_feature.setdefault((layer.id, query.version), per_feature)
+            limit = max(1, int(min(limit, tile.features) * budget / len(tile.data) * 0.9))
         return tile
 
     def query_for(self, part: LayerPart, address: TileAddress, version: int) -> TileQuery:

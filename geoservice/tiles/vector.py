@@ -24,7 +24,7 @@ import shapely
 from geoservice.catalog.models import LayerDef
 from geoservice.crs import reproject_bbox, reproject_geometries
 from geoservice.storage.base import FeatureQuery, FeatureStore
-from geoservice.storage.capabilities import EncodedTile, TileQuery
+from geoservice.storage.capabilities import SIMPLIFY_MIN_POINTS, EncodedTile, TileQuery
 
 ENCODE_OPTIONS = {"y_coord_down": True, "quantize_bounds": None, "check_winding_order": True}
 
@@ -105,7 +105,11 @@ def encode_mvt(
 
 
 def to_tile_units(geometries: np.ndarray, query: TileQuery) -> np.ndarray:
-    """Transform to tile units, simplify, clip to the buffered tile, snap to integers."""
+    """Transform to tile units, simplify, clip to the buffered tile, snap to integers.
+
+    Only features wider than the buffer are clipped: a narrower one cannot reach
+    past the neighbouring tile's buffer, and renderers clip at the tile edge.
+    """
     x0, _, _, y1 = query.bounds
     unit = query.unit
 
@@ -114,9 +118,12 @@ def to_tile_units(geometries: np.ndarray, query: TileQuery) -> np.ndarray:
 
     tile = shapely.transform(geometries, affine)
     if query.simplify > 0:
-        tile = shapely.simplify(tile, query.simplify, preserve_topology=False)
+        complex_ = shapely.get_num_coordinates(tile) > SIMPLIFY_MIN_POINTS
+        tile[complex_] = shapely.simplify(tile[complex_], query.simplify, preserve_topology=False)
+    bounds = shapely.bounds(tile)
+    wide = np.fmax(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]) > query.buffer
     low, high = -query.buffer, query.extent + query.buffer
-    tile = shapely.clip_by_rect(tile, low, low, high, high)
+    tile[wide] = shapely.clip_by_rect(tile[wide], low, low, high, high)
     return shapely.set_precision(tile, 1.0)
 
 
