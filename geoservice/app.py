@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.tiles.close()
             app.state.store.close()
 
     app = FastAPI(

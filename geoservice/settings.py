@@ -67,8 +67,13 @@ class TileSettings(BaseModel):
     )
     version_ttl_s: float = Field(
         0.0,
-        description="Seconds a layer's current version is trusted before asking the store "
-        "again (0: every request asks).",
+        description="Stores without version notifications (GeoPackage): seconds a layer's "
+        "current version is trusted before asking the store again (0: every request asks).",
+    )
+    version_backstop_s: float = Field(
+        30.0,
+        description="Stores that push version changes (PostGIS): seconds a version is "
+        "trusted without a notification, in case one is lost.",
     )
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from geoservice.catalog.models import LayerDef
 from geoservice.crs import resolve_crs
 from geoservice.storage.capabilities import SIMPLIFY_MIN_POINTS, EncodedTile, TileQuery
+from geoservice.storage.postgis_notify import VersionListener, install_trigger
 from geoservice.storage.schema import GEOMETRY_COLUMN
 
 if TYPE_CHECKING:
@@ -45,6 +46,10 @@ class PostGISTiles:
         """Return one layer of a vector tile, encoded by the database."""
         state = self._tile_state()
         with self.pool.connection() as conn:
+            if conn.pgconn.backend_pid not in state["serial"]:
+                # A parallel worker costs more to start than a tile takes to make.
+                conn.execute("SET max_parallel_workers_per_gather = 0")
+                state["serial"].add(conn.pgconn.backend_pid)
             table = self._tile_table(conn, layer.id, query.version)
             target = resolve_crs(query.crs).srid
             tiles_table = state["ready"].get(table) if target == TILE_SRID else None
@@ -65,6 +70,16 @@ class PostGISTiles:
             data, count = conn.execute(text, params, prepare=True).fetchone()
         return EncodedTile(bytes(data or b""), int(count))
 
+    def watch_versions(self, on_change, on_reset) -> VersionListener:
+        """Call ``on_change(layer, version)`` whenever a layer's current version changes.
+
+        Installs the notifying trigger on ``gs_layers`` and starts a listener
+        thread; see :mod:`geoservice.storage.postgis_notify`.
+        """
+        with self.pool.connection() as conn:
+            install_trigger(conn, self.schema)
+        return VersionListener(self.pool.conninfo, self.schema, on_change, on_reset).start()
+
     def prepare_tiles(self, layer: LayerDef, version: int | None = None) -> str:
         """Build the web-mercator tile table of a version now; return its name."""
         with self.pool.connection() as conn:
@@ -81,7 +96,13 @@ class PostGISTiles:
         if state is None:
             state = self.__dict__.setdefault(
                 "_tiles_state",
-                {"tables": {}, "ready": {}, "building": set(), "lock": threading.Lock()},
+                {
+                    "tables": {},
+                    "ready": {},
+                    "building": set(),
+                    "serial": set(),
+                    "lock": threading.Lock(),
+                },
             )
         return state
 
@@ -207,5 +228,5 @@ def tile_sql(layer: LayerDef, table: str, query: TileQuery, *, prepared: bool) -
         f"{query.extent}, {query.buffer}, sp > %s) AS geom FROM ("
         f"SELECT fid{attrs}, {geom} AS g, {span} AS sp, {points} AS np "
         f"FROM {table} WHERE {GEOMETRY_COLUMN} && {search} ORDER BY {order}fid LIMIT %s"
-        ") c) t WHERE t.geom IS NOT NULL"
+        ") c) t"
     )

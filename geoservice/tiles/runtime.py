@@ -100,6 +100,10 @@ class TileRuntime:
         key = f"rasters/{raster.id}/{raster.version}/{address}.png"
         return PreparedTile(self, key, (), lambda: self.rasters.render(raster, address))
 
+    def close(self) -> None:
+        """Stop background work (version notifications)."""
+        self.vector.versions.close()
+
     def _cached(self, key: str, produce) -> bytes:
         if self.cache is not None:
             hit = self.cache.get(key)
@@ -117,7 +121,7 @@ def build_tile_runtime(settings: Settings, store: FeatureStore) -> TileRuntime:
     cache = None
     if tiles.cache:
         cache = TileCache(settings.tile_cache_dir, tiles.cache_max_bytes, tiles.memory_cache_bytes)
-    versions = VersionCache(store, tiles.version_ttl_s)
+    versions = VersionCache(store, tiles.version_ttl_s, tiles.version_backstop_s)
     return TileRuntime(
         settings=settings,
         vector=VectorTileService(store, tiles, cache, versions),

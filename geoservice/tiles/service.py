@@ -85,6 +85,31 @@ class VectorTileService:
     def plan(self, parts: Sequence[LayerPart], address: TileAddress) -> TilePlan:
         """Return cache keys, layer versions and the ETag of a tile, without producing it."""
         versions = tuple(self.versions.current(p.layer.id) for p in parts)
+        return self._plan(parts, address, versions)
+
+    def quick_plan(self, parts: Sequence[LayerPart], address: TileAddress) -> TilePlan | None:
+        """Return the plan if every layer version is known without I/O, else None."""
+        versions = tuple(self.versions.peek(p.layer.id) for p in parts)
+        if None in versions:
+            return None
+        return self._plan(parts, address, versions)
+
+    def memory_tile(
+        self, parts: Sequence[LayerPart], address: TileAddress, *, gzip_ok: bool, plan: TilePlan
+    ) -> TileResult | None:
+        """Return a single-layer tile from the in-memory cache (no I/O), or None."""
+        if self.cache is None or len(parts) != 1:
+            return None
+        if not _in_zoom_range(parts[0].layer, address.z):
+            body = b""
+        else:
+            hit = self.cache.memory.get(plan.keys[0])
+            if hit is None:
+                return None
+            body = _join([hit], gzip_ok=gzip_ok)
+        return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
+
+    def _plan(self, parts, address: TileAddress, versions: tuple[int, ...]) -> TilePlan:
         keys = tuple(self._key(p, address, v) for p, v in zip(parts, versions, strict=True))
         return TilePlan(keys, versions, '"' + _digest(*keys)[:24] + '"')
 

@@ -10,6 +10,7 @@ import shapely
 
 from geoservice.crs import reproject_bbox
 from geoservice.storage.base import FeatureQuery
+from geoservice.storage.postgis_notify import wait_until
 from geoservice.tiles.tms import TileAddress, tile_bounds
 from tests.tiles.conftest import decode_tile
 
@@ -164,8 +165,11 @@ def test_new_layer_version_invalidates_cached_tiles(client):
     frame = store.read_frame(layer)
     frame["parent_code"] = "changed"
     store.write(layer, frame.reset_index(drop=True), action="upload")  # what an upload does
+    # PostGIS pushes the new version (LISTEN/NOTIFY) within milliseconds.
+    assert wait_until(
+        lambda: client.get(_url("farmland_grid", Z12)).headers["etag"] != before.headers["etag"]
+    )
     after = client.get(_url("farmland_grid", Z12))
-    assert after.headers["etag"] != before.headers["etag"]
     features = decode_tile(after.content, Z12)["farmland_grid"]
     assert {p["parent_code"] for _, p in features.values()} == {"changed"}
     stale = client.get(

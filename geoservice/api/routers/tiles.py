@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from geoservice.api.deps import BaseUrlDep, CatalogDep, LangDep, StoreDep
 from geoservice.api.responses import JSONBytesResponse
@@ -42,9 +43,9 @@ Version = Annotated[str | None, Query(description="Layer version(s) the URL was 
 Format = Annotated[str | None, Query(description="mvt (default) or png")]
 
 
-def catalog_layer(catalog: CatalogDep, collectionId: Annotated[str, Path()]) -> LayerDef:
+async def catalog_layer(request: Request, collectionId: Annotated[str, Path()]) -> LayerDef:
     """Resolve a collection id from the catalogue alone (the version lookup checks data)."""
-    return catalog.get(collectionId)
+    return request.app.state.catalog.get(collectionId)
 
 
 CatalogLayerDep = Annotated[LayerDef, Depends(catalog_layer)]
@@ -123,10 +124,9 @@ def collection_tileset(
     response_class=Response,
     responses=MVT_PNG,
 )
-def collection_tile(
+async def collection_tile(
     request: Request,
     layer: CatalogLayerDep,
-    catalog: CatalogDep,
     tiles: TilesDep,
     address: TileAddressDep,
     f: Format = None,
@@ -136,9 +136,12 @@ def collection_tile(
     """Return a vector tile (MVT) of one collection, or a PNG with ``f=png``."""
     check_zoom(layer, address)
     if wants_png(request, f):
-        return map_tile_response(request, tiles, catalog, layer, address, v)
+        catalog = request.app.state.catalog
+        return await run_in_threadpool(
+            map_tile_response, request, tiles, catalog, layer, address, v
+        )
     part = LayerPart(layer, select_attributes(layer, properties))
-    return _vector_tile(request, tiles, [part], address, v)
+    return await vector_tile_response(request, tiles, [part], address, v)
 
 
 @router.get(
@@ -211,6 +214,20 @@ def dataset_tile(
     """Return one vector tile holding a layer per collection (``collections=a,b``)."""
     parts = [LayerPart(layer, select_attributes(layer, None)) for layer in layers]
     return _vector_tile(request, tiles, parts, address, v)
+
+
+async def vector_tile_response(request: Request, tiles, parts, address, v) -> Response:
+    """Answer from memory when the versions and the tile are known, else in a thread."""
+    plan = tiles.vector.quick_plan(parts, address)
+    if plan is not None:
+        fresh = names_current(v, plan.versions)
+        headers = cache_headers(plan.etag, tiles.settings.tiles, fresh=fresh)
+        if etag_matches(request, plan.etag):
+            return not_modified(headers)
+        result = tiles.vector.memory_tile(parts, address, gzip_ok=accepts_gzip(request), plan=plan)
+        if result is not None:
+            return tile_response(result, headers)
+    return await run_in_threadpool(_vector_tile, request, tiles, parts, address, v)
 
 
 def _vector_tile(request: Request, tiles, parts, address: TileAddress, v: str | None) -> Response:
