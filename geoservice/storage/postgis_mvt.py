@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from geoservice.catalog.models import LayerDef
@@ -51,16 +52,11 @@ class PostGISTiles:
                 conn.execute("SET max_parallel_workers_per_gather = 0")
                 state["serial"].add(conn.pgconn.backend_pid)
             table = self._tile_table(conn, layer.id, query.version)
-            target = resolve_crs(query.crs).srid
+            target = srid_of(query.crs)
             tiles_table = state["ready"].get(table) if target == TILE_SRID else None
             if tiles_table is None and target == TILE_SRID:
                 self._schedule_tile_table(layer, table)
-            text = tile_sql(
-                layer,
-                self._qualified(tiles_table or table),
-                query,
-                prepared=tiles_table is not None,
-            )
+            text = cached_tile_sql(layer, self._qualified(tiles_table or table), query)
             params = (
                 *query.bounds,
                 query.buffer * query.unit,
@@ -195,13 +191,46 @@ def tile_table_sql(layer: LayerDef, table: str, name: str) -> str:
     )
 
 
+@lru_cache(maxsize=64)
+def srid_of(crs: str) -> int:
+    """Return the SRID of a CRS string (cached: pyproj lookups are slow)."""
+    return resolve_crs(crs).srid
+
+
+_SQL_CACHE: dict[tuple, str] = {}
+
+
+def cached_tile_sql(layer: LayerDef, table: str, query: TileQuery) -> str:
+    """Return :func:`tile_sql`, built once per layer, table, zoom and options."""
+    prepared = table.endswith('__t3857"') or '"gs_t3857_' in table
+    key = (
+        layer.id,
+        layer.storage_crs,
+        layer.geometry_type,
+        table,
+        tuple(query.attributes),
+        query.crs,
+        query.extent,
+        query.buffer,
+        query.simplify,
+        query.unit,
+        prepared,
+    )
+    text = _SQL_CACHE.get(key)
+    if text is None:
+        if len(_SQL_CACHE) > 512:
+            _SQL_CACHE.clear()
+        text = _SQL_CACHE[key] = tile_sql(layer, table, query, prepared=prepared)
+    return text
+
+
 def tile_sql(layer: LayerDef, table: str, query: TileQuery, *, prepared: bool) -> str:
     """Return the SQL of one tile layer.
 
     Parameters, in order: the tile bounds, the buffer span (features narrower
     than it are not clipped), the buffered bounds, the feature limit.
     """
-    target = resolve_crs(query.crs).srid
+    target = srid_of(query.crs)
     search = f"ST_MakeEnvelope(%s, %s, %s, %s, {target})"
     if prepared:
         geom, size, span, points = "geom", "gs_size", "gs_span", "gs_points"

@@ -74,6 +74,9 @@ class VectorTileService:
         self.cache = cache
         self.versions = versions
         self._bytes_per_feature: dict[tuple[str, int | None], float] = {}
+        self._in_database = isinstance(store, SupportsMVT)
+        # Compressed once and served many times when cached; cheaply otherwise.
+        self._gzip_level = 6 if cache is not None else 1
         self._settings_tag = _digest(
             settings.extent,
             settings.buffer,
@@ -167,7 +170,7 @@ class VectorTileService:
         )
 
     def _encode(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
-        if isinstance(self.store, SupportsMVT):
+        if self._in_database:
             return self.store.mvt(layer, query)
         return tile_from_store(self.store, layer, query)
 
@@ -177,7 +180,7 @@ class VectorTileService:
             if hit is not None:
                 return hit
         tile = self.produce(part.layer, self.query_for(part, address, version))
-        packed = gzip.compress(tile.data, compresslevel=6, mtime=0) if tile.data else b""
+        packed = gzip.compress(tile.data, self._gzip_level, mtime=0) if tile.data else b""
         if self.cache is not None:
             self.cache.put(key, packed)
         return packed
