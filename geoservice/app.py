@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.landing_links = []
     app.state.collection_link_builders = []
     add_exception_handlers(app)
+    install_tiles(app)  # before the middleware below, which must wrap its fast path
     app.add_middleware(GZipMiddleware, minimum_size=settings.api.gzip_min_bytes)
     app.add_middleware(
         CORSMiddleware,
@@ -69,5 +70,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(landing.router)
     app.include_router(features.router)
-    install_tiles(app)
     return app

@@ -38,10 +38,14 @@ TileAddressDep = Annotated[TileAddress, Depends(tile_address)]
 
 def etag_matches(request: Request, etag: str) -> bool:
     """Tell whether If-None-Match names ``etag`` (weak comparison, ``*`` matches)."""
-    header = request.headers.get("if-none-match")
-    if not header:
+    return etag_listed(request.headers.get("if-none-match"), etag)
+
+
+def etag_listed(if_none_match: str | None, etag: str) -> bool:
+    """Tell whether an If-None-Match value names ``etag``."""
+    if not if_none_match:
         return False
-    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
     return "*" in tags or etag in tags
 
 
@@ -52,11 +56,18 @@ def accepts_gzip(request: Request) -> bool:
 
 def cache_headers(etag: str, settings: TileSettings, *, fresh: bool) -> dict[str, str]:
     """Return ETag and Cache-Control; long-lived when the URL names the current version."""
+    return {
+        "ETag": etag,
+        "Cache-Control": cache_control(settings, fresh=fresh),
+        "Vary": "Accept-Encoding",
+    }
+
+
+def cache_control(settings: TileSettings, *, fresh: bool) -> str:
+    """Return the Cache-Control value of a tile."""
     if fresh:
-        control = f"public, max-age={settings.versioned_max_age_s}, immutable"
-    else:
-        control = f"public, max-age={settings.max_age_s}"
-    return {"ETag": etag, "Cache-Control": control, "Vary": "Accept-Encoding"}
+        return f"public, max-age={settings.versioned_max_age_s}, immutable"
+    return f"public, max-age={settings.max_age_s}"
 
 
 def not_modified(headers: dict[str, str]) -> Response:

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from geoservice.api.routers import maps, rasters, tiles
+from geoservice.api.tile_fastpath import TileFastPath
 from geoservice.ogc.links import HTML, JSON
 from geoservice.ogc.tiles import TILES_CONFORMANCE, TILESETS_VECTOR_REL, tiles_collection_links
 
@@ -16,7 +17,12 @@ TILING_SCHEMES_REL = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
 
 
 def install_tiles(app: FastAPI) -> None:
-    """Add tile routes, their conformance classes and links, and /static."""
+    """Add tile routes, their conformance classes and links, /static and the fast path.
+
+    Call it before the app's other middleware is added, so that the fast path
+    sits innermost and CORS and compression still wrap it.
+    """
+    app.add_middleware(TileFastPath)
     app.include_router(tiles.router)
     app.include_router(maps.router)
     app.include_router(rasters.router)

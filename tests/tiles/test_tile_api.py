@@ -247,3 +247,13 @@ def test_gzip_body_of_multi_layer_tile_is_one_valid_stream(client):
 def test_tile_bounds_are_in_the_tile_matrix_set_crs():
     x0, y0, x1, y1 = tile_bounds(Z12)
     assert 12_200_000 < x0 < x1 < 12_260_000 and y0 < y1
+
+
+def test_fast_path_and_route_answer_alike(client):
+    attrs = "code,parent_code,level,area_m2,is_clipped"  # the layer's tile attributes
+    fast = client.get(_url("farmland_grid", Z12), params={"v": "1"})
+    routed = client.get(_url("farmland_grid", Z12), params={"properties": attrs, "v": "1"})
+    assert fast.status_code == routed.status_code == 200
+    assert fast.content == routed.content
+    assert fast.headers["cache-control"] == routed.headers["cache-control"]
+    assert fast.headers["content-type"] == routed.headers["content-type"]
