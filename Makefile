@@ -11,13 +11,14 @@ TEST_STAMP := $(VENV)/.installed-test
 VENDOR := geoservice/static/vendor/maplibre-gl
 MAPLIBRE := node_modules/maplibre-gl/dist
 
-.PHONY: serve test test-slow test-all lint bench data web system-deps clean help
+.PHONY: serve test test-slow test-all lint bench bench-tiles data web system-deps clean help
 
 help:
 	@echo "make serve    - install and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test     - install test dependencies (incl. PostGIS, Chromium) and run the tests"
 	@echo "make test-slow - the slow tests (large grids, kill-mid-upload, big uploads)"
 	@echo "make bench    - benchmarks against peers (see bench/README.md)"
+	@echo "make bench-tiles - tile benchmark: geoservice vs tipg, TiTiler and the floors (PostGIS, wrk)"
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -65,6 +66,11 @@ test-all: test test-slow
 bench: $(TEST_STAMP) system-deps
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/features.py
+
+# Peers (tipg, TiTiler) go to their own venv under bench/.work; the load tool is wrk.
+bench-tiles: $(TEST_STAMP) system-deps
+	command -v wrk >/dev/null || apt-get install -y -qq wrk
+	$(BIN)/python bench/tiles.py
 
 clean:
 	rm -rf $(VENV) data/geoservice.gpkg data/geoservice.gpkg-* .pytest_cache node_modules $(VENDOR)

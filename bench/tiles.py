@@ -61,11 +61,11 @@ HAS_DATA = (
 )
 
 
-def measure(base: str, paths: list[str], seconds: int, *, warm: bool = False) -> dict:
-    """Fetch each path once (sizes; warms caches), then load with wrk."""
+def measure(base: str, paths: list[str], seconds: int) -> dict:
+    """Fetch each path once (mean size; fills caches), then load with wrk."""
     sizes = []
     with httpx.Client(base_url=base, timeout=120) as client:
-        for path in paths if warm or len(paths) <= 64 else paths[:64]:
+        for path in paths:
             r = client.get(path, headers={"Accept-Encoding": "identity"})
             r.raise_for_status()
             sizes.append(len(r.content))
@@ -96,7 +96,7 @@ def run_geoservice(url: str, grids: dict, seconds: int, *, cache: bool) -> dict:
                     f"/collections/farmland_grid/tiles/WebMercatorQuad/{t.z}/{t.y}/{t.x}"
                     for t in tiles
                 ]
-                out[z] = measure(base, paths, seconds, warm=cache)
+                out[z] = measure(base, paths, seconds)
     return out
 
 
