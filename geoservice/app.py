@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            app.state.tiles.close()
+            await app.state.tiles.aclose()
             app.state.store.close()
 
     app = FastAPI(

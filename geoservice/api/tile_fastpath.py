@@ -49,34 +49,23 @@ class TileFastPath:
         await send({"type": "http.response.body", "body": body})
 
     async def _answer(self, scope: Scope) -> tuple[int, list, bytes] | None:
-        match = TILE_PATH.match(scope["path"])
-        if match is None:
+        found = _plain_tile_request(scope)
+        if found is None:
             return None
-        query = parse_qsl(scope["query_string"].decode("latin-1"))
-        if any(name != "v" for name, _ in query):
-            return None
+        layer, address, version = found
         state = scope["app"].state
-        layer = state.catalog.layers.get(match[1])
-        if layer is None:
-            return None
-        try:
-            address = check_tile(match[2], int(match[3]), int(match[4]), int(match[5]))
-        except GeoserviceError:
-            return None
-        if not layer.tiles.min_zoom <= address.z <= layer.tiles.max_zoom:
-            return None
         part = LayerPart(layer, tuple(layer.tiles.attributes or layer.attribute_names))
         request = Headers(scope=scope)
-        version = dict(query).get("v")
         gzip_ok = "gzip" in request.get("accept-encoding", "")
-        vector = state.tiles.vector
-        settings = state.tiles.settings.tiles
+        vector, settings = state.tiles.vector, state.tiles.settings.tiles
         inm = request.get("if-none-match")
         plan = vector.quick_plan([part], address)
         if plan is not None:
             if etag_listed(inm, plan.etag):
                 return _message(None, plan, version, settings)
             result = vector.memory_tile([part], address, gzip_ok=gzip_ok, plan=plan)
+            if result is None:
+                result = await vector.async_tile([part], address, gzip_ok=gzip_ok, plan=plan)
             if result is not None:
                 return _message(result, plan, version, settings)
         try:
@@ -85,6 +74,26 @@ class TileFastPath:
             )
         except GeoserviceError:
             return None  # let the route answer with the documented error
+
+
+def _plain_tile_request(scope: Scope):
+    """Return (layer, address, v) of a plain tile request the fast path serves, or None."""
+    match = TILE_PATH.match(scope["path"])
+    if match is None:
+        return None
+    query = parse_qsl(scope["query_string"].decode("latin-1"))
+    if any(name != "v" for name, _ in query):
+        return None
+    layer = scope["app"].state.catalog.layers.get(match[1])
+    if layer is None:
+        return None
+    try:
+        address = check_tile(match[2], int(match[3]), int(match[4]), int(match[5]))
+    except GeoserviceError:
+        return None
+    if not layer.tiles.min_zoom <= address.z <= layer.tiles.max_zoom:
+        return None
+    return layer, address, dict(query).get("v")
 
 
 def _respond(vector, part, address, inm, gzip_ok, version, settings):

@@ -52,19 +52,73 @@ class PostGISTiles:
                 conn.execute("SET max_parallel_workers_per_gather = 0")
                 state["serial"].add(conn.pgconn.backend_pid)
             table = self._tile_table(conn, layer.id, query.version)
-            target = srid_of(query.crs)
-            tiles_table = state["ready"].get(table) if target == TILE_SRID else None
-            if tiles_table is None and target == TILE_SRID:
-                self._schedule_tile_table(layer, table)
-            text = cached_tile_sql(layer, self._qualified(tiles_table or table), query)
-            params = (
-                *query.bounds,
-                query.buffer * query.unit,
-                *query.buffered_bounds,
-                query.max_features,
-            )
+            text, params = self._statement(layer, table, query)
             data, count = conn.execute(text, params, prepare=True).fetchone()
         return EncodedTile(bytes(data or b""), int(count))
+
+    async def amvt(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
+        """Return one layer of a vector tile without leaving the event loop.
+
+        ``query.version`` must be set. Uses an asyncio connection pool opened on
+        first use in the running loop (close it with :meth:`aclose_tiles`).
+        """
+        pool = await self._async_pool()
+        async with pool.connection() as conn:
+            key = (layer.id, query.version)
+            table = self._tile_state()["tables"].get(key)
+            if table is None:
+                row = await (
+                    await conn.execute(
+                        f"SELECT table_name FROM {self._qualified('gs_versions')} "
+                        "WHERE layer = %s AND version = %s",
+                        key,
+                    )
+                ).fetchone()
+                if row is None:
+                    return self.mvt(layer, query)  # raises the right not-found error
+                table = self._tile_state()["tables"].setdefault(key, row[0])
+            text, params = self._statement(layer, table, query)
+            cursor = await conn.execute(text, params, prepare=True)
+            data, count = await cursor.fetchone()
+        return EncodedTile(bytes(data or b""), int(count))
+
+    async def aclose_tiles(self) -> None:
+        """Close the asyncio pool of :meth:`amvt`, if it was opened."""
+        pool = self.__dict__.pop("_async_tile_pool", None)
+        if pool is not None:
+            await pool.close()
+
+    async def _async_pool(self):
+        pool = self.__dict__.get("_async_tile_pool")
+        if pool is None:
+            from psycopg_pool import AsyncConnectionPool
+
+            options = f"-c search_path={self.schema},public -c max_parallel_workers_per_gather=0"
+            pool = AsyncConnectionPool(
+                self.pool.conninfo,
+                min_size=1,
+                max_size=self.pool.max_size,
+                kwargs={"autocommit": True, "options": options},
+                open=False,
+            )
+            self.__dict__["_async_tile_pool"] = pool
+            await pool.open()
+        return pool
+
+    def _statement(self, layer: LayerDef, table: str, query: TileQuery) -> tuple[str, tuple]:
+        state = self._tile_state()
+        target = srid_of(query.crs)
+        tiles_table = state["ready"].get(table) if target == TILE_SRID else None
+        if tiles_table is None and target == TILE_SRID:
+            self._schedule_tile_table(layer, table)
+        text = cached_tile_sql(layer, self._qualified(tiles_table or table), query)
+        params = (
+            *query.bounds,
+            query.buffer * query.unit,
+            *query.buffered_bounds,
+            query.max_features,
+        )
+        return text, params
 
     def watch_versions(self, on_change, on_reset) -> VersionListener:
         """Call ``on_change(layer, version)`` whenever a layer's current version changes.

@@ -61,6 +61,7 @@ class DiskCache:
         self.root = Path(root)
         self.max_bytes = max_bytes
         self._size: int | None = None
+        self._busy = False
         self._lock = threading.Lock()
 
     def get(self, key: str) -> bytes | None:
@@ -74,23 +75,38 @@ class DiskCache:
         return data
 
     def put(self, key: str, data: bytes) -> None:
-        """Write ``key`` atomically (temporary file, then rename)."""
+        """Write ``key`` atomically (temporary file, then rename).
+
+        Measuring and evicting walk the whole cache, so they run in a background
+        thread; a put only adds to the running total.
+        """
         path = self.root / key
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         tmp.write_bytes(data)
         tmp.replace(path)
         with self._lock:
-            self._size = self._measure() if self._size is None else self._size + len(data)
-            if self._size > self.max_bytes:
-                self._size = self._evict(int(self.max_bytes * 0.8))
+            if self._size is not None:
+                self._size += len(data)
+            if self._busy or (self._size is not None and self._size <= self.max_bytes):
+                return
+            self._busy = True
+        threading.Thread(target=self._housekeeping, daemon=True, name="tile-cache").start()
 
     def size(self) -> int:
-        """Return the bytes held on disk."""
-        with self._lock:
-            if self._size is None:
-                self._size = self._measure()
-            return self._size
+        """Return the bytes held on disk (measured now)."""
+        return self._measure()
+
+    def _housekeeping(self) -> None:
+        size = None
+        try:
+            size = self._measure()
+            if size > self.max_bytes:
+                size = self._evict(int(self.max_bytes * 0.8))
+        finally:
+            with self._lock:
+                self._size = size
+                self._busy = False
 
     def _files(self) -> list[os.DirEntry]:
         found = []

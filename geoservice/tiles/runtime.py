@@ -100,9 +100,12 @@ class TileRuntime:
         key = f"rasters/{raster.id}/{raster.version}/{address}.png"
         return PreparedTile(self, key, (), lambda: self.rasters.render(raster, address))
 
-    def close(self) -> None:
-        """Stop background work (version notifications)."""
+    async def aclose(self) -> None:
+        """Stop background work (version notifications) and the store's async pool."""
         self.vector.versions.close()
+        closer = getattr(self.vector.store, "aclose_tiles", None)
+        if closer is not None:
+            await closer()
 
     def _cached(self, key: str, produce) -> bytes:
         if self.cache is not None:

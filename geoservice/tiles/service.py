@@ -75,6 +75,7 @@ class VectorTileService:
         self.versions = versions
         self._bytes_per_feature: dict[tuple[str, int | None], float] = {}
         self._in_database = isinstance(store, SupportsMVT)
+        self._async_database = hasattr(store, "amvt")
         # Compressed once and served many times when cached; cheaply otherwise.
         self._gzip_level = 6 if cache is not None else 1
         self._settings_tag = _digest(
@@ -141,19 +142,63 @@ class VectorTileService:
         remembered, so later dense tiles are asked for a fitting number of
         features at once instead of being encoded twice.
         """
-        budget = self.settings.max_tile_bytes
-        learned = self._bytes_per_feature.get((layer.id, query.version))
-        limit = query.max_features
-        if learned:
-            limit = min(limit, max(1, int(budget / learned * 0.9)))
+        limit = self._first_limit(layer, query)
         for _ in range(4):
             tile = self._encode(layer, replace(query, max_features=limit))
-            if len(tile.data) <= budget or tile.features <= 1:
-                return tile
-            per_feature = len(tile.data) / tile.features
-            self._bytes_per_feature.setdefault((layer.id, query.version), per_feature)
-            limit = max(1, int(min(limit, tile.features) * budget / len(tile.data) * 0.9))
+            limit = self._next_limit(layer, query, tile, limit)
+            if limit is None:
+                break
         return tile
+
+    async def aproduce(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
+        """:meth:`produce` in the event loop, for stores with ``amvt``."""
+        limit = self._first_limit(layer, query)
+        for _ in range(4):
+            tile = await self.store.amvt(layer, replace(query, max_features=limit))
+            limit = self._next_limit(layer, query, tile, limit)
+            if limit is None:
+                break
+        return tile
+
+    async def async_tile(
+        self, parts: Sequence[LayerPart], address: TileAddress, *, gzip_ok: bool, plan: TilePlan
+    ) -> TileResult | None:
+        """Return a single-layer tile without a thread hop, or None if the store can't.
+
+        Cache files are small, so they are read and written in the loop; eviction
+        runs in a background thread.
+        """
+        if not self._async_database or len(parts) != 1:
+            return None
+        (part,), (version,), (key,) = parts, plan.versions, plan.keys
+        packed = b""
+        if _in_zoom_range(part.layer, address.z):
+            packed = self.cache.get(key) if self.cache is not None else None
+            if packed is None:
+                tile = await self.aproduce(part.layer, self.query_for(part, address, version))
+                packed = self._pack(tile.data)
+                if self.cache is not None:
+                    self.cache.put(key, packed)
+        body = _join([packed], gzip_ok=gzip_ok)
+        return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
+
+    def _first_limit(self, layer: LayerDef, query: TileQuery) -> int:
+        learned = self._bytes_per_feature.get((layer.id, query.version))
+        if not learned:
+            return query.max_features
+        return min(query.max_features, max(1, int(self.settings.max_tile_bytes / learned * 0.9)))
+
+    def _next_limit(self, layer, query, tile: EncodedTile, limit: int) -> int | None:
+        budget = self.settings.max_tile_bytes
+        if len(tile.data) <= budget or tile.features <= 1:
+            return None
+        self._bytes_per_feature.setdefault(
+            (layer.id, query.version), len(tile.data) / tile.features
+        )
+        return max(1, int(min(limit, tile.features) * budget / len(tile.data) * 0.9))
+
+    def _pack(self, data: bytes) -> bytes:
+        return gzip.compress(data, self._gzip_level, mtime=0) if data else b""
 
     def query_for(self, part: LayerPart, address: TileAddress, version: int) -> TileQuery:
         """Return the store-level query of one layer of a tile."""
@@ -180,7 +225,7 @@ class VectorTileService:
             if hit is not None:
                 return hit
         tile = self.produce(part.layer, self.query_for(part, address, version))
-        packed = gzip.compress(tile.data, self._gzip_level, mtime=0) if tile.data else b""
+        packed = self._pack(tile.data)
         if self.cache is not None:
             self.cache.put(key, packed)
         return packed

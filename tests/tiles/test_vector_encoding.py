@@ -102,9 +102,11 @@ def test_size_budget_shrinks_a_tile_below_the_limit(store, cells):
     layer, frame = cells
     store.write(layer, frame)
     settings = TileSettings(max_tile_bytes=1500)
-    service = VectorTileService(store, settings, None, VersionCache(store))
+    versions = VersionCache(store)
+    service = VectorTileService(store, settings, None, versions)
     full = service._encode(layer, _query())
     small = service.produce(layer, _query())
+    versions.close()
     assert len(full.data) > 1500 >= len(small.data)
     assert 0 < small.features < full.features
 

@@ -224,7 +224,10 @@ async def vector_tile_response(request: Request, tiles, parts, address, v) -> Re
         headers = cache_headers(plan.etag, tiles.settings.tiles, fresh=fresh)
         if etag_matches(request, plan.etag):
             return not_modified(headers)
-        result = tiles.vector.memory_tile(parts, address, gzip_ok=accepts_gzip(request), plan=plan)
+        gzip_ok = accepts_gzip(request)
+        result = tiles.vector.memory_tile(parts, address, gzip_ok=gzip_ok, plan=plan)
+        if result is None:
+            result = await tiles.vector.async_tile(parts, address, gzip_ok=gzip_ok, plan=plan)
         if result is not None:
             return tile_response(result, headers)
     return await run_in_threadpool(_vector_tile, request, tiles, parts, address, v)
