@@ -6,9 +6,11 @@ PostGIS store keeps for the layer) and raw ``ST_AsMVT`` through psycopg (the
 floor); plus a bare FastAPI endpoint returning 20 KB. Raster: one float32 COG,
 PNG tiles from geoservice, TiTiler and rio-tiler called directly (the floor).
 HTTP load: wrk, 16 connections, ``Accept-Encoding: gzip``; one uvicorn worker per
-server. The floors run 16 threads in this process.
+server. The floors run 16 threads in this process. All servers run at once and
+each figure is the median of ``--rounds`` short runs interleaved with the others',
+so load from other work on the machine falls on every contender alike.
 
-    .venv/bin/python bench/tiles.py [--seconds 10] [--part vector|raster|all]
+    .venv/bin/python bench/tiles.py [--seconds 5] [--rounds 3] [--part vector|raster|all]
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -61,61 +65,85 @@ HAS_DATA = (
 )
 
 
-def measure(base: str, paths: list[str], seconds: int) -> dict:
-    """Fetch each path once (mean size; fills caches), then load with wrk."""
+def geoservice_env(url: str, data_dir: str, *, cache: bool) -> dict:
+    """Environment of a geoservice server (GeoPackage unless ``url``)."""
+    env = {"GEOSERVICE_DATA_DIR": data_dir, "GEOSERVICE_TILES__CACHE": str(cache).lower()}
+    if url:
+        env["GEOSERVICE_DATABASE_URL"] = url
+    return env
+
+
+def start_servers(stack: ExitStack, url: str) -> dict[str, str]:
+    """Start every vector server at once (idle ones cost nothing); return base URLs."""
+    bases = {}
+    for name, cache in (("geoservice uncached", False), ("geoservice cached", True)):
+        data_dir = stack.enter_context(tempfile.TemporaryDirectory())
+        port = free_port()
+        cmd = uvicorn(PY, "geoservice.app:create_app", port, factory=True)
+        env = geoservice_env(url, data_dir, cache=cache)
+        bases[name] = stack.enter_context(server(cmd, port, env, "/healthz"))
+    port = free_port()
+    env = {"DATABASE_URL": url, "TIPG_DB_SCHEMAS": '["geoservice"]'}
+    cmd = uvicorn(peer_bin() / "python", "tipg.main:app", port)
+    bases["tipg"] = stack.enter_context(server(cmd, port, env, "/collections"))
+    port = free_port()
+    env = {"PYTHONPATH": str(Path(__file__).parent)}
+    bases["bare"] = stack.enter_context(
+        server(uvicorn(PY, "bare_app:app", port), port, env, "/bare/0")
+    )
+    return bases
+
+
+def tile_paths(name: str, tiles) -> list[str]:
+    """Return the request paths of ``tiles`` for one server."""
+    if name == "tipg":
+        props = ",".join(ATTRIBUTES)
+        return [
+            f"/collections/geoservice.farmland_grid/tiles/WebMercatorQuad/{t.z}/{t.x}/{t.y}"
+            f"?properties={props}"
+            for t in tiles
+        ]
+    if name == "bare":
+        return [f"/bare/{i}" for i in range(64)]
+    return [f"/collections/farmland_grid/tiles/WebMercatorQuad/{t.z}/{t.y}/{t.x}" for t in tiles]
+
+
+def run_vector(url: str, grids: dict, seconds: int, rounds: int) -> dict:
+    """Interleave short runs of every server and the floor; keep the median of each."""
+    runs: dict[str, dict[int, list[float]]] = {}
+    sizes: dict[str, dict[int, float]] = {}
+    with ExitStack() as stack:
+        bases = start_servers(stack, url)
+        floor = stack.enter_context(FloorClient(url))
+        for name, base in bases.items():  # sizes, and the cached server's cache
+            sizes[name] = {z: mean_kb(base, tile_paths(name, t)) for z, t in grids.items()}
+        for z, tiles in grids.items():
+            for r in range(rounds):
+                order = [*bases, "ST_AsMVT floor"]
+                for name in order[r % len(order) :] + order[: r % len(order)]:
+                    if name == "ST_AsMVT floor":
+                        rps = floor.rate(tiles, seconds)
+                    else:
+                        rps = wrk(bases[name], tile_paths(name, tiles), seconds=seconds)["rps"]
+                    runs.setdefault(name, {}).setdefault(z, []).append(rps)
+    return {
+        name: {
+            z: {"rps": statistics.median(v), "runs": v, "kb": sizes.get(name, {}).get(z)}
+            for z, v in by_zoom.items()
+        }
+        for name, by_zoom in runs.items()
+    }
+
+
+def mean_kb(base: str, paths: list[str]) -> float:
+    """Fetch each path once (fills caches); return the mean body size in KB."""
     sizes = []
     with httpx.Client(base_url=base, timeout=120) as client:
         for path in paths:
             r = client.get(path, headers={"Accept-Encoding": "identity"})
             r.raise_for_status()
             sizes.append(len(r.content))
-    result = wrk(base, paths, seconds=seconds)
-    result["kb"] = sum(sizes) / max(1, len(sizes)) / 1024
-    return result
-
-
-def geoservice_env(url: str, data_dir: str, *, cache: bool) -> dict:
-    """Environment of a geoservice server over the benchmark database."""
-    return {
-        "GEOSERVICE_DATABASE_URL": url,
-        "GEOSERVICE_DATA_DIR": data_dir,
-        "GEOSERVICE_TILES__CACHE": "true" if cache else "false",
-        "GEOSERVICE_TILES__VERSION_TTL_S": "1",
-    }
-
-
-def run_geoservice(url: str, grids: dict, seconds: int, *, cache: bool) -> dict:
-    """Load geoservice (uncached or cached) zoom by zoom."""
-    out = {}
-    with tempfile.TemporaryDirectory() as data_dir:
-        port = free_port()
-        cmd = uvicorn(PY, "geoservice.app:create_app", port, factory=True)
-        with server(cmd, port, geoservice_env(url, data_dir, cache=cache), "/healthz") as base:
-            for z, tiles in grids.items():
-                paths = [
-                    f"/collections/farmland_grid/tiles/WebMercatorQuad/{t.z}/{t.y}/{t.x}"
-                    for t in tiles
-                ]
-                out[z] = measure(base, paths, seconds)
-    return out
-
-
-def run_tipg(url: str, grids: dict, seconds: int) -> dict:
-    """Load tipg (defaults, one worker) on the layer's view ``geoservice.farmland_grid``."""
-    port = free_port()
-    env = {"DATABASE_URL": url, "TIPG_DB_SCHEMAS": '["geoservice"]'}
-    cmd = uvicorn(peer_bin() / "python", "tipg.main:app", port)
-    props = ",".join(ATTRIBUTES)
-    out = {}
-    with server(cmd, port, env, "/collections") as base:
-        for z, tiles in grids.items():
-            paths = [
-                f"/collections/geoservice.farmland_grid/tiles/WebMercatorQuad/"
-                f"{t.z}/{t.x}/{t.y}?properties={props}"
-                for t in tiles
-            ]
-            out[z] = measure(base, paths, seconds)
-    return out
+    return sum(sizes) / max(1, len(sizes)) / 1024
 
 
 FLOOR_SQL = (
@@ -127,67 +155,66 @@ FLOOR_SQL = (
 )
 
 
-def run_floor(url: str, grids: dict, seconds: int) -> dict:
+class FloorClient:
     """Raw ST_AsMVT through psycopg: 16 threads, one connection each."""
-    import psycopg
 
-    out = {}
-    conns = [psycopg.connect(url, autocommit=True) for _ in range(16)]
-    try:
-        for z, tiles in grids.items():
+    def __init__(self, url: str) -> None:
+        self.url = url
 
-            def one(i: int, tiles=tiles) -> None:
-                t = tiles[i % len(tiles)]
-                conn = conns[i % 16]
-                conn.execute(FLOOR_SQL, {"z": t.z, "x": t.x, "y": t.y}, prepare=True).fetchone()
+    def __enter__(self) -> FloorClient:
+        import psycopg
 
-            out[z] = {"rps": threaded_rate(one, seconds=seconds)}
-    finally:
-        for conn in conns:
+        self.conns = [psycopg.connect(self.url, autocommit=True) for _ in range(16)]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for conn in self.conns:
             conn.close()
-    return out
+
+    def rate(self, tiles, seconds: int) -> float:
+        """Return tiles/s over ``tiles`` for ``seconds``."""
+
+        def one(i: int) -> None:
+            t = tiles[i % len(tiles)]
+            conn = self.conns[i % 16]
+            conn.execute(FLOOR_SQL, {"z": t.z, "x": t.x, "y": t.y}, prepare=True).fetchone()
+
+        return threaded_rate(one, seconds=seconds)
 
 
-def run_bare(seconds: int) -> float:
-    """A bare FastAPI endpoint returning 20 KB (same uvicorn, same wrk)."""
-    port = free_port()
-    cmd = uvicorn(PY, "bare_app:app", port)
-    env = {"PYTHONPATH": str(Path(__file__).parent)}
-    with server(cmd, port, env, "/bare/0") as base:
-        return wrk(base, [f"/bare/{i}" for i in range(64)], seconds=seconds)["rps"]
-
-
-def run_raster(seconds: int, bbox, grids: dict) -> dict:
-    """geoservice vs TiTiler vs rio-tiler on one COG, uncached PNG tiles."""
+def run_raster(seconds: int, rounds: int, bbox, grids: dict) -> dict:
+    """geoservice vs TiTiler vs rio-tiler on one COG, uncached PNG tiles, interleaved."""
     cog = make_cog(WORK / "bench-cog.tif", bbox)
     tiles = [t for z in (10, 12, 14) for t in grids[z][:24]]
-    with tempfile.TemporaryDirectory() as data_dir:
-        rasters = Path(data_dir) / "rasters"
-        rasters.mkdir()
-        (rasters / "bench.tif").symlink_to(cog)
+    query = f"url={cog}&rescale=0,100&colormap_name=viridis"
+    paths = {
+        "geoservice": [f"/rasters/bench/tiles/WebMercatorQuad/{t.z}/{t.y}/{t.x}" for t in tiles],
+        "titiler": [f"/cog/tiles/WebMercatorQuad/{t.z}/{t.x}/{t.y}.png?{query}" for t in tiles],
+    }
+    runs: dict[str, list[float]] = {"geoservice": [], "titiler": [], "rio-tiler": []}
+    with ExitStack() as stack:
+        data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        (data_dir / "rasters").mkdir()
+        (data_dir / "rasters" / "bench.tif").symlink_to(cog)
         style = {"raster": {"colormap": "viridis", "rescale": [0, 100]}}
-        (rasters / "bench.json").write_text(json.dumps(style))
+        (data_dir / "rasters" / "bench.json").write_text(json.dumps(style))
         port = free_port()
         cmd = uvicorn(PY, "geoservice.app:create_app", port, factory=True)
-        env = geoservice_env("", data_dir, cache=False) | {"GEOSERVICE_DATABASE_URL": ""}
-        env.pop("GEOSERVICE_DATABASE_URL")
-        paths = [f"/rasters/bench/tiles/WebMercatorQuad/{t.z}/{t.y}/{t.x}" for t in tiles]
-        with server(cmd, port, env, "/healthz") as base:
-            ours = measure(base, paths, seconds)
-    port = free_port()
-    cmd = uvicorn(peer_bin() / "python", "titiler.application.main:app", port)
-    query = f"url={cog}&rescale=0,100&colormap_name=viridis"
-    paths = [f"/cog/tiles/WebMercatorQuad/{t.z}/{t.x}/{t.y}.png?{query}" for t in tiles]
-    with server(cmd, port, {}, "/healthz") as base:
-        titiler = measure(base, paths, seconds)
-    return {
-        "geoservice": ours,
-        "titiler": titiler,
-        "rio-tiler": rio_tiler_floor(cog, tiles, seconds),
-    }
+        env = geoservice_env("", str(data_dir), cache=False)
+        bases = {"geoservice": stack.enter_context(server(cmd, port, env, "/healthz"))}
+        port = free_port()
+        cmd = uvicorn(peer_bin() / "python", "titiler.application.main:app", port)
+        bases["titiler"] = stack.enter_context(server(cmd, port, {}, "/healthz"))
+        for name, base in bases.items():
+            mean_kb(base, paths[name])  # both answer every tile before the clock starts
+        for _ in range(rounds):
+            for name, base in bases.items():
+                runs[name].append(wrk(base, paths[name], seconds=seconds)["rps"])
+            runs["rio-tiler"].append(rio_tiler_floor(cog, tiles, seconds))
+    return {name: {"rps": statistics.median(v), "runs": v} for name, v in runs.items()}
 
 
-def rio_tiler_floor(cog: Path, tiles, seconds: int) -> dict:
+def rio_tiler_floor(cog: Path, tiles, seconds: int) -> float:
     """rio-tiler called directly: one open Reader per thread, PNG with the colormap."""
     import threading
 
@@ -209,7 +236,7 @@ def rio_tiler_floor(cog: Path, tiles, seconds: int) -> dict:
         image.rescale(in_range=[(0, 100)])
         image.render(img_format="PNG", colormap=viridis)
 
-    return {"rps": threaded_rate(one, seconds=seconds)}
+    return threaded_rate(one, seconds=seconds)
 
 
 def report(vector: dict, bare: float | None, raster: dict | None) -> None:
@@ -221,7 +248,7 @@ def report(vector: dict, bare: float | None, raster: dict | None) -> None:
         for name, rows in vector.items():
             print(f"{name:<32}" + "".join(f"{rows[z]['rps']:>10.1f}" for z in ZOOMS))
         for name, rows in vector.items():
-            if "kb" in rows[ZOOMS[0]]:
+            if rows[ZOOMS[0]].get("kb") is not None:
                 print(
                     f"{'  mean KB ' + name:<32}" + "".join(f"{rows[z]['kb']:>10.1f}" for z in ZOOMS)
                 )
@@ -253,7 +280,8 @@ def report(vector: dict, bare: float | None, raster: dict | None) -> None:
 def main() -> None:
     """Run the benchmark and print (and save) the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=5, help="length of one run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved runs per figure")
     parser.add_argument("--part", choices=["vector", "raster", "all"], default="all")
     args = parser.parse_args()
     url = bench_db_url()
@@ -263,13 +291,10 @@ def main() -> None:
     print("tiles per zoom: " + ", ".join(f"z{z} {len(t)}" for z, t in grids.items()))
     vector, bare, raster = {}, None, None
     if args.part in ("vector", "all"):
-        vector["geoservice uncached"] = run_geoservice(url, grids, args.seconds, cache=False)
-        vector["geoservice cached"] = run_geoservice(url, grids, args.seconds, cache=True)
-        vector["tipg"] = run_tipg(url, grids, args.seconds)
-        vector["ST_AsMVT floor"] = run_floor(url, grids, args.seconds)
-        bare = run_bare(args.seconds)
+        vector = run_vector(url, grids, args.seconds, args.rounds)
+        bare = statistics.median(r for z in ZOOMS for r in vector.pop("bare")[z]["runs"])
     if args.part in ("raster", "all"):
-        raster = run_raster(args.seconds, bbox, grids)
+        raster = run_raster(args.seconds, args.rounds, bbox, grids)
     report(vector, bare, raster)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
