@@ -292,16 +292,16 @@ def main() -> None:
     vector, bare, raster = {}, None, None
     if args.part in ("vector", "all"):
         vector = run_vector(url, grids, args.seconds, args.rounds)
-        bare = statistics.median(r for z in ZOOMS for r in vector.pop("bare")[z]["runs"])
+        bare_runs = vector.pop("bare")
+        bare = statistics.median([r for z in ZOOMS for r in bare_runs[z]["runs"]])
     if args.part in ("raster", "all"):
         raster = run_raster(args.seconds, args.rounds, bbox, grids)
-    report(vector, bare, raster)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     payload = {"vector": vector, "bare": bare, "raster": raster, "cpus": os.cpu_count()}
     (out / f"tiles-{stamp}.json").write_text(json.dumps(payload, indent=1, default=str))
-
+    report(vector, bare, raster)
 
 if __name__ == "__main__":
     main()
