@@ -257,3 +257,20 @@ def test_fast_path_and_route_answer_alike(client):
     assert fast.content == routed.content
     assert fast.headers["cache-control"] == routed.headers["cache-control"]
     assert fast.headers["content-type"] == routed.headers["content-type"]
+
+
+def test_dataset_tilesets_select_collections(client):
+    listed = client.get("/tiles", params={"collections": "district,farmland_grid"}).json()
+    links = [link for s in listed["tilesets"] for link in s["links"] if link["rel"] == "item"]
+    assert all("collections=district,farmland_grid" in link["href"] for link in links)
+    doc = client.get("/tiles/WebMercatorQuad", params={"collections": "district,farmland_grid"})
+    layers = doc.json()["layers"]
+    assert [layer["id"] for layer in layers] == ["district", "farmland_grid"]
+    assert [layer["minTileMatrix"] for layer in layers] == ["0", "9"]
+    every = client.get("/tiles/WebMercatorQuad").json()["layers"]  # default: all with data
+    assert {layer["id"] for layer in every} == {
+        "district",
+        "farmland_grid",
+        "villages",
+        "tourist_routes",
+    }
