@@ -26,11 +26,11 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[serve]'
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[serve,test]'
 	@touch $@ $(STAMP)
 
 # MapLibre GL JS from npm (pinned in package-lock.json), served by geoservice itself.
@@ -64,8 +64,8 @@ test-slow: $(TEST_STAMP) system-deps web
 test-all: test test-slow
 
 bench: $(TEST_STAMP) system-deps
-	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/features.py
+	$(BIN)/python bench/analysis.py
 
 # Peers (tipg, TiTiler) go to their own venv under bench/.work; the load tool is wrk.
 bench-tiles: $(TEST_STAMP) system-deps

@@ -17,11 +17,14 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.templating import Jinja2Templates
 
 from geoservice import __version__
+from geoservice.api.auth import KeyMiddleware
+from geoservice.api.catalog_state import install_catalog
 from geoservice.api.errors import add_exception_handlers
-from geoservice.api.routers import features, landing
+from geoservice.api.processes_setup import close_jobs, open_jobs, setup_processes
+from geoservice.api.routers import features, keys, landing, transactions, uploads, versions
 from geoservice.api.tiles_setup import install_tiles
-from geoservice.catalog.loader import load_catalog
-from geoservice.ogc.conformance import FEATURES_CONFORMANCE
+from geoservice.auth.keys import KeyStore
+from geoservice.ogc.conformance import FEATURES_CONFORMANCE, TRANSACTIONS_CONFORMANCE
 from geoservice.settings import Settings
 from geoservice.storage import open_store
 from geoservice.tiles.runtime import build_tile_runtime
@@ -35,14 +38,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.catalog = load_catalog(settings.layers_dir, settings.styles_dir)
+        install_catalog(app, settings)
         app.state.store = open_store(settings)
+        open_jobs(app, settings)
         app.state.tiles = build_tile_runtime(settings, app.state.store)
         try:
             yield
         finally:
             await app.state.tiles.aclose()
+            close_jobs(app)
             app.state.store.close()
+            app.state.keys.close()
 
     app = FastAPI(
         title=settings.api.title,
@@ -54,13 +60,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.keys = KeyStore(settings.api_keys_path)
     app.state.templates = Jinja2Templates(directory=TEMPLATES)
-    app.state.conformance = list(FEATURES_CONFORMANCE)
+    app.state.conformance = [*FEATURES_CONFORMANCE, *TRANSACTIONS_CONFORMANCE]
     app.state.landing_links = []
     app.state.collection_link_builders = []
     add_exception_handlers(app)
-    install_tiles(app)  # before the middleware below, which must wrap its fast path
-    app.add_middleware(GZipMiddleware, minimum_size=settings.api.gzip_min_bytes)
+    install_tiles(app)  # innermost: the key check, compression and CORS wrap its fast path
+    app.add_middleware(KeyMiddleware)  # inside CORS: preflights never need a key
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=settings.api.gzip_min_bytes,
+        compresslevel=settings.api.gzip_level,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.api.cors_origins,
@@ -70,4 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(landing.router)
     app.include_router(features.router)
+    app.include_router(transactions.router)
+    app.include_router(uploads.router)
+    app.include_router(versions.router)
+    app.include_router(keys.router)
+    setup_processes(app)
     return app

@@ -66,6 +66,12 @@ class InvalidFilter(InvalidParameter):
     code = "InvalidFilter"
 
 
+class UnsupportedMediaType(InvalidParameter):
+    """A request body in a media type the operation does not accept."""
+
+    code = "UnsupportedMediaType"
+
+
 class CatalogError(GeoserviceError):
     """A layer or style file is invalid, or refers to something missing."""
 
@@ -112,3 +118,36 @@ class StoreUnavailable(GeoserviceError):
     """The configured store cannot be reached."""
 
     code = "StoreUnavailable"
+
+
+# --- analysis (geoservice.analysis) -----------------------------------------
+
+
+class CRSMismatchError(InvalidParameter):
+    """Two inputs of one operation are in different coordinate reference systems."""
+
+    code = "CRSMismatch"
+
+
+class MissingCRSError(InvalidParameter):
+    """A layer has no coordinate reference system, so it cannot be measured."""
+
+    code = "MissingCRS"
+
+
+class GeographicCRSError(UnsupportedCRS):
+    """Distances or areas were asked for in a geographic (degree-based) CRS."""
+
+    code = "GeographicCRS"
+
+
+class MissingDataError(InvalidParameter):
+    """An input lacks a column an analysis needs, or has gaps in it."""
+
+    code = "MissingData"
+
+
+class AnalysisError(GeoserviceError):
+    """An analysis could not produce a result (e.g. the solver found no solution)."""
+
+    code = "AnalysisError"

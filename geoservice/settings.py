@@ -29,6 +29,12 @@ class ApiSettings(BaseModel):
     )
     cors_origins: list[str] = ["*"]
     gzip_min_bytes: int = 1024
+    gzip_level: int = Field(
+        3,
+        ge=1,
+        le=9,
+        description="zlib level; 9 triples the CPU for a few percent on GeoJSON.",
+    )
     read_requires_key: bool = False
 
 
@@ -40,6 +46,16 @@ class UploadSettings(BaseModel):
     max_coordinates: int = 50_000_000
     max_unzipped_bytes: int = 2 * 1024 * 1024 * 1024
     max_zip_ratio: int = 200
+    max_archive_entries: int = 1_000
+    max_feature_coordinates: int = 5_000_000
+    batch_features: int = Field(
+        20_000, description="Features read, checked and written per step of an upload."
+    )
+    reference_layer: str | None = Field(
+        "district",
+        description="Stored WGS84 boundary layer uploads are compared with to spot a "
+        "GCJ-02/BD-09 offset.",
+    )
     work_dir: Path | None = None
 
 
@@ -77,6 +93,22 @@ class TileSettings(BaseModel):
     )
 
 
+class ProcessSettings(BaseModel):
+    """OGC API Processes: the job worker pool and its limits."""
+
+    workers: int = Field(1, ge=1, description="Jobs run at once (threads of the app).")
+    sync_wait_s: float = Field(
+        20.0,
+        ge=0,
+        description="A synchronous request waits this long; a longer job answers 201 with "
+        "its status URL and goes on in the background.",
+    )
+    max_inline_features: int = 100_000
+    jobs_path: Path | None = Field(
+        None, description="SQLite file of job records; defaults to <data_dir>/jobs.sqlite."
+    )
+
+
 class Settings(BaseSettings):
     """Root settings tree; sub-sections are set with ``GEOSERVICE_<SECTION>__<KEY>``."""
 
@@ -107,9 +139,29 @@ class Settings(BaseSettings):
     dask_scheduler: str | None = Field(
         None, description="dask.distributed scheduler address; a LocalCluster if unset."
     )
+    keys_path: Path | None = Field(
+        None, description="SQLite file of hashed API keys; defaults to <data_dir>/keys.sqlite."
+    )
+    indicators_dir: Path = PROJECT_ROOT / "indicators"
     api: ApiSettings = ApiSettings()
     uploads: UploadSettings = UploadSettings()
     tiles: TileSettings = TileSettings()
+    processes: ProcessSettings = ProcessSettings()
+
+    @property
+    def jobs_db_path(self) -> Path:
+        """Return the SQLite file of process job records."""
+        return self.processes.jobs_path or self.data_dir / "jobs.sqlite"
+
+    @property
+    def raster_dir(self) -> Path:
+        """Return the folder of raster layers (``<id>.tif`` COGs)."""
+        return self.data_dir / "rasters"
+
+    @property
+    def api_keys_path(self) -> Path:
+        """Return the SQLite file holding the hashed API keys."""
+        return self.keys_path or self.data_dir / "keys.sqlite"
 
     @property
     def store_path(self) -> Path:
@@ -120,8 +172,3 @@ class Settings(BaseSettings):
     def tile_cache_dir(self) -> Path:
         """Return the folder of the disk tile cache."""
         return self.tiles.cache_dir or self.data_dir / "cache" / "tiles"
-
-    @property
-    def raster_dir(self) -> Path:
-        """Return the folder of raster layers (``<id>.tif`` COGs)."""
-        return self.data_dir / "rasters"

@@ -1,4 +1,9 @@
-"""Typed dependencies: what routes may reach, resolved from ``app.state``."""
+"""Typed dependencies: what routes may reach, resolved from ``app.state``.
+
+They are ``async def`` on purpose: none of them blocks (a dict lookup, at most a
+``stat`` of the layers folder), and FastAPI would otherwise run each plain ``def``
+dependency through the thread pool, a hop per dependency per request.
+"""
 
 from __future__ import annotations
 
@@ -8,33 +13,36 @@ from fastapi import Depends, Path, Request
 
 from geoservice.catalog.models import LayerDef
 from geoservice.catalog.registry import Catalog
-from geoservice.errors import InvalidParameter, LayerNotFound
+from geoservice.errors import InvalidParameter
 from geoservice.settings import Settings
 from geoservice.storage.base import FeatureStore
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """Return the settings the app was built with."""
     return request.app.state.settings
 
 
-def get_catalog(request: Request) -> Catalog:
-    """Return the current catalogue (swapped, never mutated, on change)."""
-    return request.app.state.catalog
+async def get_catalog(request: Request) -> Catalog:
+    """Return the current catalogue (swapped, never mutated; reloaded if another worker
+    changed the layer files)."""
+    from geoservice.api.catalog_state import current_catalog
+
+    return current_catalog(request.app)
 
 
-def get_store(request: Request) -> FeatureStore:
+async def get_store(request: Request) -> FeatureStore:
     """Return the feature store opened in the lifespan."""
     return request.app.state.store
 
 
-def get_base_url(request: Request) -> str:
+async def get_base_url(request: Request) -> str:
     """Return the public base URL used in links."""
     configured = request.app.state.settings.base_url
     return (configured or str(request.base_url)).rstrip("/")
 
 
-def get_lang(request: Request) -> str:
+async def get_lang(request: Request) -> str:
     """Return ``zh`` or ``en`` from ``lang=`` or Accept-Language (Chinese first)."""
     lang = request.query_params.get("lang")
     if lang is None:
@@ -52,19 +60,16 @@ BaseUrlDep = Annotated[str, Depends(get_base_url)]
 LangDep = Annotated[str, Depends(get_lang)]
 
 
-def get_layer(
+async def get_layer(
     catalog: CatalogDep,
-    store: StoreDep,
     collectionId: Annotated[str, Path(description="collection (layer) id")],
 ) -> LayerDef:
-    """Resolve a collection id to a layer that has data, or 404."""
-    layer = catalog.get(collectionId)
-    if not store.has_layer(layer.id):
-        raise LayerNotFound(
-            f"collection {collectionId!r} is declared in layers/ but has no data yet; "
-            "build the sample store (geoservice data build) or upload a file"
-        )
-    return layer
+    """Resolve a collection id to its declaration, or 404.
+
+    Whether the layer has data is left to the store call the route makes anyway
+    (it raises LayerNotFound), which saves a round trip per request.
+    """
+    return catalog.get(collectionId)
 
 
 LayerDep = Annotated[LayerDef, Depends(get_layer)]

@@ -16,6 +16,7 @@ from geoservice import errors as e
 STATUS_CODES: dict[type[e.GeoserviceError], int] = {
     e.NotFoundError: 404,
     e.InvalidParameter: 400,
+    e.UnsupportedMediaType: 415,
     e.InvalidUpload: 422,
     e.UploadTooLarge: 413,
     e.CatalogError: 400,

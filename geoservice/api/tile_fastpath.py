@@ -20,6 +20,7 @@ from anyio import to_thread
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from geoservice.api.catalog_state import current_catalog
 from geoservice.api.tile_http import cache_control, etag_listed
 from geoservice.errors import GeoserviceError
 from geoservice.tiles.service import LayerPart, TileResult
@@ -84,7 +85,7 @@ def _plain_tile_request(scope: Scope):
     query = parse_qsl(scope["query_string"].decode("latin-1"))
     if any(name != "v" for name, _ in query):
         return None
-    layer = scope["app"].state.catalog.layers.get(match[1])
+    layer = current_catalog(scope["app"]).layers.get(match[1])
     if layer is None:
         return None
     try:

@@ -64,6 +64,11 @@ def write_layer_file(layer: LayerDef, layers_dir: Path) -> Path:
     return path
 
 
+def layer_problems(layer: LayerDef, styles: dict[str, StyleDef]) -> list[str]:
+    """Return what is wrong with one layer against the styles (as check-layers would)."""
+    return list(_cross_check(layer, styles, Path()))
+
+
 def _load_folder(folder, pattern, model, parse, problems):
     items = {}
     if not folder.is_dir():

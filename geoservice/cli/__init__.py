@@ -1,4 +1,4 @@
-"""Command line: ``geoservice serve | check-layers | data build | export-openapi | ...``.
+"""Command line: ``geoservice serve | check-layers | data build | analyse | ...``.
 
 Each group of commands lives in its own module and is added to :data:`app` here.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from geoservice.cli import core, data, tiles
+from geoservice.cli import analyse, core, data, ingest, keys, tiles
 
 app = typer.Typer(
     help="geoservice: planning layers, analyses, OGC APIs, tiles and maps.",
@@ -16,6 +16,9 @@ app = typer.Typer(
 )
 core.register(app)
 app.add_typer(data.app, name="data", help="Build the sample store.")
+app.add_typer(analyse.app, name="analyse", help="Run analyses (the OGC processes).")
+ingest.register(app)
+app.add_typer(keys.app, name="keys", help="Create, list and revoke API keys.")
 app.add_typer(tiles.app, name="tiles", help="Seed the tile cache; export PMTiles/MBTiles.")
 
 __all__ = ["app"]

@@ -11,6 +11,7 @@ from geoservice.sampledata.common import METRIC_CRS
 from geoservice.sampledata.farmland import build_farmland_layers
 from geoservice.sampledata.gazetteer import load_gazetteer
 from geoservice.sampledata.logistics import build_logistics, build_logistics_zones
+from geoservice.sampledata.roads import build_roads
 from geoservice.sampledata.tourism import build_tourism_clusters, build_tourist_routes
 from geoservice.sampledata.units import build_streets_towns
 from geoservice.sampledata.villages import build_villages
@@ -23,6 +24,7 @@ LAYER_IDS = (
     "logistics_zones",
     "tourism_clusters",
     "tourist_routes",
+    "roads",
     "commercial_districts",
     "farmland_grid_units",
     "farmland_grid",
@@ -66,6 +68,7 @@ def build_sample_layers(*, farmland_cell_m: float = 500.0) -> dict[str, gpd.GeoD
         "logistics_zones": build_logistics_zones(anchors),
         "tourism_clusters": build_tourism_clusters(anchors),
         "tourist_routes": build_tourist_routes(anchors),
+        "roads": build_roads(anchors),
         "commercial_districts": build_commercial_districts(anchors),
         "farmland_grid_units": farmland_units,
         "farmland_grid": farmland_cells,

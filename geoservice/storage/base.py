@@ -9,7 +9,7 @@ readers only ever see a complete table.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -101,6 +101,7 @@ class GeoJSONPage:
     features: bytes
     number_returned: int
     number_matched: int | None
+    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,36 @@ class FeatureStore(Protocol):
         message: str = "",
     ) -> VersionInfo:
         """Store ``frame`` as a new current version, atomically."""
+        ...
+
+    def write_batches(
+        self,
+        layer: LayerDef,
+        batches: Iterable[gpd.GeoDataFrame],
+        *,
+        mode: WriteMode = "replace",
+        author: str = "system",
+        action: str = "write",
+        message: str = "",
+    ) -> VersionInfo:
+        """Store a stream of frames as one new current version, in one transaction.
+
+        Uploads use it so a large file never sits in memory whole; an exception
+        raised by the iterator rolls the whole version back.
+        """
+        ...
+
+    def edit(
+        self,
+        layer: LayerDef,
+        *,
+        upserts: gpd.GeoDataFrame | None = None,
+        deletes: Sequence[int] = (),
+        author: str = "system",
+        message: str = "",
+        expected_version: int | None = None,
+    ) -> tuple[VersionInfo, list[int]]:
+        """Apply inserts, replacements and deletions as one new version; return new ids."""
         ...
 
     def rollback(self, layer: LayerDef, version: int, *, author: str = "system") -> VersionInfo:

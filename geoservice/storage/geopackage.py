@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -45,7 +45,13 @@ from geoservice.storage.gpkg_sql import (
     rtree_statements,
     srs_row,
 )
-from geoservice.storage.querybuild import build_where, order_by, storage_boxes
+from geoservice.storage.querybuild import (
+    build_where,
+    counted_page_ctes,
+    is_filtered,
+    order_by,
+    storage_boxes,
+)
 from geoservice.storage.schema import (
     GEOMETRY_COLUMN,
     SQLITE_TYPES,
@@ -58,6 +64,7 @@ from geoservice.storage.schema import (
 )
 from geoservice.storage.versions import (
     VERSION_COLUMNS,
+    check_expected_version,
     next_table_name,
     version_from_row,
 )
@@ -142,7 +149,10 @@ class GeoPackageStore:
             .fetchone()
         )
         if row is None:
-            raise LayerNotFound(f"collection {layer_id!r} has no data in the store")
+            raise LayerNotFound(
+                f"collection {layer_id!r} has no data yet: build the sample store "
+                "(geoservice data build) or upload a file"
+            )
         return version_from_row(row)
 
     def versions(self, layer_id: str) -> list[VersionInfo]:
@@ -157,7 +167,10 @@ class GeoPackageStore:
             .fetchall()
         )
         if not rows:
-            raise LayerNotFound(f"collection {layer_id!r} has no data in the store")
+            raise LayerNotFound(
+                f"collection {layer_id!r} has no data yet: build the sample store "
+                "(geoservice data build) or upload a file"
+            )
         return [version_from_row(r) for r in rows]
 
     def _version(self, layer_id: str, version: int | None) -> VersionInfo:
@@ -175,20 +188,51 @@ class GeoPackageStore:
     def query(self, layer: LayerDef, query: FeatureQuery) -> FeaturePage:
         """Return a page of features matching ``query``."""
         info = self._version(layer.id, query.version)
-        sql, params = self._select(layer, info, query)
-        rows = self._conn().execute(sql, params).fetchall()
-        feature_rows = self._rows(layer, rows, query.properties, info, query.crs)
-        return FeaturePage(feature_rows, self._count(layer, info, query, len(rows)))
+        return self._page(layer, info, query)
 
     def query_geojson(self, layer: LayerDef, query: FeatureQuery) -> GeoJSONPage:
         """Return a page of features encoded as GeoJSON."""
-        page = self.query(layer, query)
+        info = self._version(layer.id, query.version)
+        page = self._page(layer, info, query)
         north_first = resolve_crs(query.crs).north_first
         return GeoJSONPage(
             encode_feature_array(page.rows, north_first=north_first),
             page.number_returned,
             page.number_matched,
+            version=info.version,
         )
+
+    def _page(self, layer: LayerDef, info: VersionInfo, query: FeatureQuery) -> FeaturePage:
+        cap = query.count_cap or 0
+        if is_filtered(query) and cap and query.limit is not None:
+            # Count (up to the cap) in the same statement that finds the page.
+            rows = self._conn().execute(*self._counted_select(layer, info, query, cap)).fetchall()
+            total = rows[0][-1]
+            if total <= cap:
+                page_rows = [r[:-1] for r in rows if r[0] is not None]
+                feature_rows = self._rows(layer, page_rows, query.properties, info, query.crs)
+                return FeaturePage(feature_rows, total)
+        sql, params = self._select(layer, info, query)
+        rows = self._conn().execute(sql, params).fetchall()
+        feature_rows = self._rows(layer, rows, query.properties, info, query.crs)
+        return FeaturePage(feature_rows, self._count(layer, info, query, len(rows)))
+
+    def _counted_select(
+        self, layer: LayerDef, info: VersionInfo, query: FeatureQuery, cap: int
+    ) -> tuple[str, tuple]:
+        dialect = SqliteDialect(info.table)
+        where = build_where(layer, query, dialect, self._bbox_fragment(layer, info, query))
+        ctes = counted_page_ctes(f'"{info.table}"', where, query, dialect, cap=cap)
+        columns = ", ".join(
+            f"t.{c.strip()}" for c in self._select_columns(layer, query.properties).split(",")
+        )
+        # The one-row count joined to the page keeps the count when the page is empty.
+        sql = (
+            f"{ctes.sql}SELECT {columns}, n.total FROM (SELECT count(*) AS total FROM matched) n "
+            f'LEFT JOIN page ON 1 = 1 LEFT JOIN "{info.table}" t ON t.fid = page.fid '
+            "ORDER BY page.ord"
+        )
+        return sql, ctes.params
 
     def iter_geojson(self, layer: LayerDef, query: FeatureQuery) -> Iterator[bytes]:
         """Yield the features of a whole result as comma-separated JSON chunks."""
@@ -260,10 +304,8 @@ class GeoPackageStore:
     def _select(self, layer: LayerDef, info: VersionInfo, query: FeatureQuery) -> tuple[str, tuple]:
         dialect = SqliteDialect(info.table)
         where = build_where(layer, query, dialect, self._bbox_fragment(layer, info, query))
-        sql = (
-            f"SELECT {self._select_columns(layer, query.properties)} "
-            f'FROM "{info.table}" WHERE {where.sql} {order_by(query, dialect)}'
-        )
+        columns = self._select_columns(layer, query.properties)
+        sql = f'SELECT {columns} FROM "{info.table}" WHERE {where.sql} {order_by(query, dialect)}'
         params = where.params
         if query.limit is not None or query.offset:
             sql += " LIMIT ? OFFSET ?"
@@ -277,22 +319,27 @@ class GeoPackageStore:
         if not boxes:
             return None
         rtree = rtree_name(info.table)
-        envelope = " OR ".join(
+        overlap = " OR ".join(
             "(maxx >= ? AND minx <= ? AND maxy >= ? AND miny <= ?)" for _ in boxes
         )
         params = tuple(v for (x0, y0, x1, y1) in boxes for v in (x0, x1, y0, y1))
-        fragment = Fragment(f'fid IN (SELECT id FROM "{rtree}" WHERE {envelope})', params)
+        candidates = Fragment(f'fid IN (SELECT id FROM "{rtree}" WHERE {overlap})', params)
         if layer.geometry_type.family == "point":
-            return fragment
+            return candidates
+        # A feature whose envelope lies inside a box intersects it: only features
+        # straddling the box edge need the exact (Python) predicate.
+        inside = " OR ".join("(minx >= ? AND maxx <= ? AND miny >= ? AND maxy <= ?)" for _ in boxes)
+        contained = Fragment(f'fid IN (SELECT id FROM "{rtree}" WHERE {inside})', params)
         area = shapely.union_all([shapely.box(*b) for b in boxes])
         exact = Fragment(f"gs_s_intersects({GEOMETRY_COLUMN}, ?)", (shapely.to_wkb(area),))
-        return Fragment(f"({fragment.sql} AND {exact.sql})", fragment.params + exact.params)
+        return (
+            candidates + Fragment(" AND (") + contained + Fragment(" OR ") + exact + Fragment(")")
+        )
 
     def _count(
         self, layer: LayerDef, info: VersionInfo, query: FeatureQuery, returned: int
     ) -> int | None:
-        unfiltered = query.bbox is None and query.cql is None and not query.equals
-        if unfiltered:
+        if not is_filtered(query):
             return info.feature_count
         if query.limit is not None and returned < query.limit and (returned or not query.offset):
             return query.offset + returned
@@ -342,14 +389,34 @@ class GeoPackageStore:
         message: str = "",
     ) -> VersionInfo:
         """Store ``frame`` (in the layer's storage CRS) as a new current version."""
-        check_columns(layer, [c for c in frame.columns if c != frame.geometry.name])
+        return self.write_batches(
+            layer, [frame], mode=mode, author=author, action=action, message=message
+        )
+
+    def write_batches(
+        self,
+        layer: LayerDef,
+        batches: Iterable[gpd.GeoDataFrame],
+        *,
+        mode: WriteMode = "replace",
+        author: str = "system",
+        action: str = "write",
+        message: str = "",
+    ) -> VersionInfo:
+        """Store frames, one after the other, as one new version in one transaction.
+
+        An exception raised while ``batches`` is consumed (a refused upload, a
+        killed process) rolls everything back: the previous version stays current.
+        """
         with self._transaction() as conn:
             previous = self._current_table(conn, layer.id)
             table, version = next_table_name(conn, layer.id, "?")
             self._create_table(conn, layer, table)
             if mode == "append" and previous:
                 conn.execute(f'INSERT INTO "{table}" SELECT * FROM "{previous}"')
-            self._insert(conn, layer, table, frame, keep_ids=False)
+            for frame in batches:
+                check_columns(layer, [c for c in frame.columns if c != frame.geometry.name])
+                self._insert(conn, layer, table, frame, keep_ids=False)
             return self._publish(conn, layer, table, version, author, action, message)
 
     def edit(
@@ -360,16 +427,20 @@ class GeoPackageStore:
         deletes: Sequence[int] = (),
         author: str = "system",
         message: str = "",
+        expected_version: int | None = None,
     ) -> tuple[VersionInfo, list[int]]:
         """Apply feature edits as a new version (copy on write).
 
         Rows of ``upserts`` whose index is a feature id replace that feature; rows
         with a missing (NaN/negative) index are inserted with new ids, returned.
+        With ``expected_version``, the edit is refused (PreconditionFailed) if
+        another version became current in the meantime.
         """
         with self._transaction() as conn:
             current = self._current_table(conn, layer.id)
             if current is None:
                 raise LayerNotFound(f"collection {layer.id!r} has no data to edit")
+            check_expected_version(conn, layer.id, expected_version, "?")
             table, version = next_table_name(conn, layer.id, "?")
             self._create_table(conn, layer, table)
             conn.execute(f'INSERT INTO "{table}" SELECT * FROM "{current}"')

@@ -8,7 +8,7 @@ pointer in one transaction: a failed or killed write leaves nothing visible.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -38,7 +38,13 @@ from geoservice.storage.base import (
 )
 from geoservice.storage.cql import Fragment, binary
 from geoservice.storage.postgis_mvt import PostGISTiles
-from geoservice.storage.querybuild import build_where, order_by, storage_boxes
+from geoservice.storage.querybuild import (
+    build_where,
+    counted_page_ctes,
+    is_filtered,
+    order_by,
+    storage_boxes,
+)
 from geoservice.storage.schema import (
     GEOMETRY_COLUMN,
     POSTGRES_TYPES,
@@ -50,6 +56,7 @@ from geoservice.storage.schema import (
 )
 from geoservice.storage.versions import (
     VERSION_COLUMNS,
+    check_expected_version,
     next_table_name,
     version_from_row,
 )
@@ -102,6 +109,12 @@ class PostgresDialect:
         return binary(lhs, op, rhs)
 
 
+def _session_options(schema: str) -> str:
+    # Requests are small indexed lookups: starting parallel workers costs far more
+    # (10-20 ms) than the ~1 ms of work they would share.
+    return f"-c search_path={schema},public -c max_parallel_workers_per_gather=0"
+
+
 class PostGISStore(PostGISTiles):
     """A :class:`~geoservice.storage.base.FeatureStore` on a PostGIS database."""
 
@@ -114,10 +127,7 @@ class PostGISStore(PostGISTiles):
                 url,
                 min_size=1,
                 max_size=pool_size,
-                kwargs={
-                    "autocommit": True,
-                    "options": f"-c search_path={schema},public",
-                },
+                kwargs={"autocommit": True, "options": _session_options(schema)},
                 open=True,
                 timeout=30,
             )
@@ -182,7 +192,10 @@ class PostGISStore(PostGISTiles):
             (layer_id,),
         ).fetchone()
         if row is None:
-            raise LayerNotFound(f"collection {layer_id!r} has no data in the store")
+            raise LayerNotFound(
+                f"collection {layer_id!r} has no data yet: build the sample store "
+                "(geoservice data build) or upload a file"
+            )
         return version_from_row(row)
 
     def versions(self, layer_id: str) -> list[VersionInfo]:
@@ -195,7 +208,10 @@ class PostGISStore(PostGISTiles):
                 (layer_id,),
             ).fetchall()
         if not rows:
-            raise LayerNotFound(f"collection {layer_id!r} has no data in the store")
+            raise LayerNotFound(
+                f"collection {layer_id!r} has no data yet: build the sample store "
+                "(geoservice data build) or upload a file"
+            )
         return [version_from_row(r) for r in rows]
 
     def _version(self, conn: psycopg.Connection, layer_id: str, version: int | None) -> VersionInfo:
@@ -228,17 +244,39 @@ class PostGISStore(PostGISTiles):
         return FeaturePage(_rows(rows, names, query.crs), matched)
 
     def query_geojson(self, layer: LayerDef, query: FeatureQuery) -> GeoJSONPage:
-        """Return a page of features encoded as GeoJSON by PostgreSQL."""
+        """Return a page of features encoded as GeoJSON by PostgreSQL.
+
+        Matches are found and counted (up to the cap) in one statement, and JSON is
+        built only for the page's rows.
+        """
         with self.pool.connection() as conn:
             info = self._version(conn, layer.id, query.version)
             where = self._where(layer, query)
+            cap = query.count_cap or 0
+            if is_filtered(query) and cap and query.limit is not None:
+                text, params = self._counted_page_sql(layer, info, query, where, cap)
+                features, returned, total = conn.execute(text, params).fetchone()
+                if total <= cap:
+                    return GeoJSONPage(features.encode(), returned, total, version=info.version)
             inner, params = self._paged(self._feature_select(layer, info, query), where, query)
-            text, count = conn.execute(
-                f"SELECT coalesce(string_agg(f, ','), ''), count(*) FROM ({inner}) s",
-                params,
+            features, returned = conn.execute(
+                f"SELECT coalesce(string_agg(f, ','), ''), count(*) FROM ({inner}) s", params
             ).fetchone()
-            matched = self._count(conn, info, where, query, count)
-        return GeoJSONPage(text.encode(), count, matched)
+            matched = self._count(conn, info, where, query, returned)
+        return GeoJSONPage(features.encode(), returned, matched, version=info.version)
+
+    def _counted_page_sql(
+        self, layer: LayerDef, info: VersionInfo, query: FeatureQuery, where: Fragment, cap: int
+    ) -> tuple[str, tuple]:
+        table = self._t(info.table)
+        ctes = counted_page_ctes(table, where, query, PostgresDialect(0), cap=cap)
+        feature = self._feature_expr(layer, query)
+        return (
+            f"{ctes.sql}SELECT coalesce(string_agg({feature}, ',' ORDER BY page.ord), ''), "
+            f"count(*), (SELECT count(*) FROM matched) FROM page JOIN {table} t "
+            "ON t.fid = page.fid",
+            ctes.params,
+        )
 
     def iter_geojson(self, layer: LayerDef, query: FeatureQuery) -> Iterator[bytes]:
         """Stream a whole result as GeoJSON features through a server-side cursor."""
@@ -314,16 +352,20 @@ class PostGISStore(PostGISTiles):
             expr = f"ST_FlipCoordinates({expr})"
         return expr
 
-    def _feature_select(self, layer: LayerDef, info: VersionInfo, query: FeatureQuery) -> str:
+    def _feature_expr(self, layer: LayerDef, query: FeatureQuery) -> str:
         names = self._names(layer, query.properties)
-        geom = self._geometry_expr(layer, query.crs, north_first=resolve_crs(query.crs).north_first)
+        north_first = resolve_crs(query.crs).north_first
+        geom = self._geometry_expr(layer, query.crs, north_first=north_first)
         props = ", ".join(f't."{n}"' for n in names)
         properties = f"(SELECT row_to_json(p) FROM (SELECT {props}) p)::text" if names else "'{}'"
         return (
-            'SELECT \'{"type":"Feature","id":\' || t.fid || \',"geometry":\' || '
+            '\'{"type":"Feature","id":\' || t.fid || \',"geometry":\' || '
             f"coalesce(ST_AsGeoJSON({geom}, 9), 'null') || ',\"properties\":' || "
-            f"{properties} || '}}' AS f FROM {self._t(info.table)} t"
+            f"{properties} || '}}'"
         )
+
+    def _feature_select(self, layer: LayerDef, info: VersionInfo, query: FeatureQuery) -> str:
+        return f"SELECT {self._feature_expr(layer, query)} AS f FROM {self._t(info.table)} t"
 
     def _where(self, layer: LayerDef, query: FeatureQuery) -> Fragment:
         srid = resolve_crs(layer.storage_crs).srid
@@ -356,7 +398,7 @@ class PostGISStore(PostGISTiles):
         query: FeatureQuery,
         returned: int,
     ) -> int | None:
-        if query.bbox is None and query.cql is None and not query.equals:
+        if not is_filtered(query):
             return info.feature_count
         if query.limit is not None and returned < query.limit and (returned or not query.offset):
             return query.offset + returned
@@ -382,7 +424,25 @@ class PostGISStore(PostGISTiles):
         message: str = "",
     ) -> VersionInfo:
         """Store ``frame`` (in the layer's storage CRS) as a new current version."""
-        check_columns(layer, [c for c in frame.columns if c != frame.geometry.name])
+        return self.write_batches(
+            layer, [frame], mode=mode, author=author, action=action, message=message
+        )
+
+    def write_batches(
+        self,
+        layer: LayerDef,
+        batches: Iterable[gpd.GeoDataFrame],
+        *,
+        mode: WriteMode = "replace",
+        author: str = "system",
+        action: str = "write",
+        message: str = "",
+    ) -> VersionInfo:
+        """COPY frames, one after the other, into one new version in one transaction.
+
+        An exception raised while ``batches`` is consumed (a refused upload, a
+        killed client) rolls everything back: the previous version stays current.
+        """
         with self.pool.connection() as conn, conn.transaction():
             self._lock(conn, layer.id)
             previous = self._current_table(conn, layer.id)
@@ -392,8 +452,11 @@ class PostGISStore(PostGISTiles):
             if mode == "append" and previous:
                 conn.execute(f"INSERT INTO {self._t(table)} SELECT * FROM {self._t(previous)}")
                 start = self._max_fid(conn, table) + 1
-            ids = list(range(start, start + len(frame)))
-            self._copy(conn, layer, table, frame, ids)
+            for frame in batches:
+                check_columns(layer, [c for c in frame.columns if c != frame.geometry.name])
+                ids = list(range(start, start + len(frame)))
+                self._copy(conn, layer, table, frame, ids)
+                start += len(frame)
             return self._publish(conn, layer, table, version, author, action, message)
 
     def edit(
@@ -404,13 +467,19 @@ class PostGISStore(PostGISTiles):
         deletes: Sequence[int] = (),
         author: str = "system",
         message: str = "",
+        expected_version: int | None = None,
     ) -> tuple[VersionInfo, list[int]]:
-        """Apply feature edits as a new version (copy on write); return new ids."""
+        """Apply feature edits as a new version (copy on write); return new ids.
+
+        With ``expected_version``, the edit is refused (PreconditionFailed) if
+        another version became current in the meantime.
+        """
         with self.pool.connection() as conn, conn.transaction():
             self._lock(conn, layer.id)
             current = self._current_table(conn, layer.id)
             if current is None:
                 raise LayerNotFound(f"collection {layer.id!r} has no data to edit")
+            check_expected_version(conn, layer.id, expected_version, "%s", self._t("gs_layers"))
             table, version = next_table_name(conn, layer.id, "%s")
             self._create_table(conn, layer, table)
             conn.execute(f"INSERT INTO {self._t(table)} SELECT * FROM {self._t(current)}")

@@ -45,12 +45,9 @@ class PostGISTiles:
 
     def mvt(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
         """Return one layer of a vector tile, encoded by the database."""
-        state = self._tile_state()
+        # The store's sessions run without parallel workers, which cost more to
+        # start than a tile takes to make (see PostGISStore's session options).
         with self.pool.connection() as conn:
-            if conn.pgconn.backend_pid not in state["serial"]:
-                # A parallel worker costs more to start than a tile takes to make.
-                conn.execute("SET max_parallel_workers_per_gather = 0")
-                state["serial"].add(conn.pgconn.backend_pid)
             table = self._tile_table(conn, layer.id, query.version)
             text, params = self._statement(layer, table, query)
             data, count = conn.execute(text, params, prepare=True).fetchone()
@@ -150,7 +147,6 @@ class PostGISTiles:
                     "tables": {},
                     "ready": {},
                     "building": set(),
-                    "serial": set(),
                     "lock": threading.Lock(),
                 },
             )

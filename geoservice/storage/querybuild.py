@@ -76,3 +76,32 @@ def storage_boxes(query: FeatureQuery, storage_crs: str) -> list[BBox]:
     if minx > maxx:
         boxes = [(minx, miny, 180.0, maxy), (-180.0, miny, maxx, maxy)]
     return [reproject_bbox(b, query.bbox_crs, storage_crs) for b in boxes]
+
+
+def counted_page_ctes(
+    table: str, where: Fragment, query: FeatureQuery, dialect: Dialect, *, cap: int
+) -> Fragment:
+    """Return CTEs ``matched`` (ids of at most ``cap + 1`` matches) and ``page``.
+
+    ``page`` holds (fid, ord) of the requested page, taken from ``matched``, so one
+    statement both finds the page and counts the matches. When more than ``cap``
+    rows match, ``matched`` is a truncated set: the caller must then discard the
+    page and fetch it without counting (``numberMatched`` is omitted).
+    """
+    ph = dialect.placeholder
+    order = order_by(query, dialect)
+    # Ordered by id alone, the page comes from the matched ids; other sort keys
+    # need the table's columns (one primary-key lookup per match).
+    source = "matched" if not query.sortby else f"matched JOIN {table} USING (fid)"
+    sql = (
+        f"WITH matched AS MATERIALIZED (SELECT fid FROM {table} WHERE {where.sql} LIMIT {ph}), "
+        f"page AS (SELECT fid, row_number() OVER ({order}) AS ord FROM {source} "
+        f"{order} LIMIT {ph} OFFSET {ph}) "
+    )
+    limit = -1 if query.limit is None else query.limit
+    return Fragment(sql, (*where.params, cap + 1, limit, query.offset))
+
+
+def is_filtered(query: FeatureQuery) -> bool:
+    """Tell whether anything but paging restricts the features."""
+    return query.bbox is not None or query.cql is not None or bool(query.equals)

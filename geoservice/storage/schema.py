@@ -63,6 +63,8 @@ def column_values(layer: LayerDef, frame: pd.DataFrame) -> list[list[Any]]:
 def _is_missing(value: Any) -> bool:
     if value is None or value is pd.NaT:
         return True
+    if type(value) in (str, int, bool):  # the common cases, without pandas
+        return False
     if isinstance(value, float) and math.isnan(value):
         return True
     try:
@@ -143,7 +145,8 @@ def conform_geometries(geometries: np.ndarray, geometry_type: GeometryType) -> n
         3: shapely.multipolygons,
     }
     out = geometries.copy()
-    out[to_promote] = [promote[single_id]([g]) for g in geometries[to_promote]]
+    singles = geometries[to_promote]
+    out[to_promote] = promote[single_id](singles, indices=np.arange(len(singles)))
     return out
 
 

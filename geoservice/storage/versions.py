@@ -46,3 +46,25 @@ def next_table_name(conn: Any, layer_id: str, placeholder: str) -> tuple[str, in
     )
     (version,) = cursor.fetchone()
     return f"{layer_id}__v{version}", version
+
+
+def check_expected_version(
+    conn: Any,
+    layer_id: str,
+    expected: int | None,
+    placeholder: str,
+    table: str = "gs_layers",
+) -> None:
+    """Refuse an edit based on a version that is no longer current (inside its transaction)."""
+    if expected is None:
+        return
+    (current,) = conn.execute(
+        f"SELECT current_version FROM {table} WHERE layer = {placeholder}", (layer_id,)
+    ).fetchone()
+    if current != expected:
+        from geoservice.errors import PreconditionFailed
+
+        raise PreconditionFailed(
+            f"collection {layer_id!r} is at version {current}, not {expected}: "
+            "it changed while this edit was prepared; fetch it again and retry"
+        )

@@ -274,3 +274,14 @@ def test_dataset_tilesets_select_collections(client):
         "villages",
         "tourist_routes",
     }
+
+
+def test_tiles_need_a_key_when_reads_do(tiles_settings):
+    from fastapi.testclient import TestClient
+
+    from geoservice.app import create_app
+
+    api = tiles_settings.api.model_copy(update={"read_requires_key": True})
+    with TestClient(create_app(tiles_settings.model_copy(update={"api": api}))) as c:
+        assert c.get(_url("farmland_grid", Z12)).status_code == 401  # the fast path too
+        assert c.get(_url("farmland_grid", Z12), params={"f": "png"}).status_code == 401

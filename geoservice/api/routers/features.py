@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
@@ -25,6 +27,7 @@ from geoservice.api.responses import (
     wants_html,
 )
 from geoservice.crs import resolve_crs
+from geoservice.edit.etag import make_etag
 from geoservice.encoding.geojson import encode_feature
 from geoservice.export import export_file
 from geoservice.ogc.collections import collection_document, queryables_document
@@ -130,12 +133,14 @@ def items(
     )
     if parsed.format in ("gpkg", "fgb"):
         return _download_file(store, layer, parsed.query, parsed.format, settings)
-    version = store.current_version(layer.id).version
-    etag = _etag(layer.id, parsed.query.version or version, str(request.url.query))
-    headers = {"ETag": etag, "Content-Crs": f"<{parsed.crs_uri}>"}
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=headers)
+    key = str(request.url.query)
+    if "if-none-match" in request.headers:  # only then is a version lookup worth it
+        version = parsed.query.version or store.current_version(layer.id).version
+        etag = _etag(layer.id, version, key)
+        if request.headers["if-none-match"] == etag:
+            return Response(status_code=304, headers={"ETag": etag})
     page = store.query_geojson(layer, parsed.query)
+    headers = {"ETag": _etag(layer.id, page.version, key), "Content-Crs": f"<{parsed.crs_uri}>"}
     url = f"{base_url}/collections/{layer.id}"
     if parsed.format == "html":
         rows = store.query(layer, parsed.query).rows
@@ -170,22 +175,20 @@ def item(
     """Return one feature."""
     crs_ref = resolve_crs(crs)
     rows = store.get_feature(layer, featureId, crs=crs_ref.uri, version=version)
-    current = store.current_version(layer.id).version
-    etag = _etag(layer.id, version or current, f"{featureId}:{crs_ref.uri}")
+    feature = encode_feature(rows, north_first=crs_ref.north_first)
+    # Per-feature tag (geoservice.edit.etag): editing another feature leaves it valid.
+    etag = make_etag(feature, crs_ref.uri)
     headers = {"ETag": etag, "Content-Crs": f"<{crs_ref.uri}>"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     if wants_html(request):
         return render_html(request, "item.html", layer=layer, rows=rows, lang=lang)
     url = f"{base_url}/collections/{layer.id}"
-    feature = encode_feature(rows, north_first=crs_ref.north_first)
     links = [
         link(f"{url}/items/{featureId}", "self", GEOJSON),
         link(f"{url}/items/{featureId}?f=html", "alternate", HTML),
         link(url, "collection", JSON),
     ]
-    import orjson
-
     body = feature[:-1] + b',"links":' + orjson.dumps(links) + b"}"
     return GeoJSONResponse(body, headers=headers)
 
@@ -238,8 +241,6 @@ def _download_file(store, layer, query, fmt, settings):
 
 
 def _remove_tree(folder) -> None:
-    import shutil
-
     shutil.rmtree(folder, ignore_errors=True)
 
 

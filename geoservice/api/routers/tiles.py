@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from geoservice.api.catalog_state import current_catalog
 from geoservice.api.deps import BaseUrlDep, CatalogDep, LangDep, StoreDep
 from geoservice.api.responses import JSONBytesResponse
 from geoservice.api.tile_http import (
@@ -43,9 +44,9 @@ Version = Annotated[str | None, Query(description="Layer version(s) the URL was 
 Format = Annotated[str | None, Query(description="mvt (default) or png")]
 
 
-async def catalog_layer(request: Request, collectionId: Annotated[str, Path()]) -> LayerDef:
+async def catalog_layer(catalog: CatalogDep, collectionId: Annotated[str, Path()]) -> LayerDef:
     """Resolve a collection id from the catalogue alone (the version lookup checks data)."""
-    return request.app.state.catalog.get(collectionId)
+    return catalog.get(collectionId)
 
 
 CatalogLayerDep = Annotated[LayerDef, Depends(catalog_layer)]
@@ -136,7 +137,7 @@ async def collection_tile(
     """Return a vector tile (MVT) of one collection, or a PNG with ``f=png``."""
     check_zoom(layer, address)
     if wants_png(request, f):
-        catalog = request.app.state.catalog
+        catalog = current_catalog(request.app)
         return await run_in_threadpool(
             map_tile_response, request, tiles, catalog, layer, address, v
         )

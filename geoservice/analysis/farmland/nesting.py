@@ -1,0 +1,139 @@
+"""Check that a grid nests in its parent units (the scheme's rules, as a report)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import geopandas as gpd
+import pandas as pd
+
+from geoservice.analysis import _common as c
+from geoservice.analysis.crs import ensure_same_crs, to_metric
+from geoservice.analysis.farmland import _checks as checks
+from geoservice.errors import InvalidParameter
+
+PROBLEM_COLUMNS = ("problem", "feature_id", "other_id", "parent_code", "area_m2", "message")
+"""Columns of :attr:`NestingReport.problems`."""
+
+
+@dataclass(frozen=True)
+class NestingReport:
+    """What is wrong with how a grid nests in its parent units.
+
+    Attributes
+    ----------
+    problems : pandas.DataFrame
+        One row per problem: ``problem`` (``missing_code``, ``duplicate_code``,
+        ``duplicate_parent_code``, ``unknown_parent``, ``code_not_hierarchical``,
+        ``outside_parent``, ``several_parents``, ``overlap`` or ``gap``),
+        ``feature_id`` (the cell; None for a gap), ``other_id`` (the other cell
+        of an overlap, or the other parent), ``parent_code``, ``area_m2`` (of
+        the offending piece) and a ``message``.
+    gaps : geopandas.GeoDataFrame
+        Parts of parents covered by none of their cells (``parent_code``, ``area_m2``).
+    overlaps : geopandas.GeoDataFrame
+        Areas shared by two cells (``feature_id``, ``other_id``, ``area_m2``).
+    summary : dict
+        ``ok``, numbers of cells and parents, problems by kind, the parameters.
+    """
+
+    problems: pd.DataFrame
+    gaps: gpd.GeoDataFrame
+    overlaps: gpd.GeoDataFrame
+    summary: dict[str, Any]
+
+
+def check_grid_nesting(
+    cells: gpd.GeoDataFrame,
+    parents: gpd.GeoDataFrame,
+    *,
+    code_column: str = "code",
+    parent_column: str = "parent_code",
+    parent_code_column: str = "code",
+    id_column: str | None = None,
+    code_rule: Literal["separator", "prefix", "none"] = "separator",
+    tolerance_m2: float = 1.0,
+    crs: str = "EPSG:4546",
+) -> NestingReport:
+    """Check that a grid nests in its parents: one parent each, no gaps, no overlaps.
+
+    Checks that every cell has a code and codes are unique; that its parent
+    code names a parent; that codes are hierarchical (``separator``: the cell
+    code is ``<parent code>-...``, as :func:`generate_farmland_grid` writes
+    them; ``prefix``: it starts with the parent code stripped of trailing
+    zeros, as division codes do; ``none``: not checked); that each cell lies in
+    its parent and in no other; that no two cells overlap; and that the cells of
+    each parent cover it (a parent without cells is one gap). Pieces smaller
+    than ``tolerance_m2`` are rounding, not problems.
+
+    Parameters
+    ----------
+    cells, parents : geopandas.GeoDataFrame
+        Polygons, in one CRS.
+    code_column, parent_column : str
+        Code and parent-code columns of ``cells``.
+    parent_code_column : str
+        Code column of ``parents``.
+    id_column : str, optional
+        Column of ``cells`` reported as ``feature_id`` (the index if unset).
+    code_rule : {"separator", "prefix", "none"}
+    tolerance_m2 : float, default 1.0
+    crs : str, default "EPSG:4546"
+        Metric CRS in which areas are measured.
+
+    Returns
+    -------
+    NestingReport
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> parent = gpd.GeoDataFrame({"code": ["A"]}, geometry=[shapely.box(0, 0, 1000, 500)],
+    ...                           crs="EPSG:4546")
+    >>> from geoservice.analysis.farmland import generate_farmland_grid
+    >>> cells = generate_farmland_grid(parent, cell_m=500)
+    >>> check_grid_nesting(cells.iloc[:1], parent).summary["problems"]
+    {'gap': 1}
+    """
+    for frame, name in ((cells, "cells"), (parents, "parents")):
+        c.check_frame(frame, name)
+        c.require_kind(frame, name, {"polygon"})
+    c.require_columns(cells, "cells", code_column, parent_column, id_column)
+    c.require_columns(parents, "parents", parent_code_column)
+    if code_rule not in ("separator", "prefix", "none"):
+        raise InvalidParameter(f"code_rule must be separator, prefix or none, not {code_rule!r}")
+    tol = c.positive(tolerance_m2, "tolerance_m2", allow_zero=True)
+    ensure_same_crs(cells=cells, parents=parents)
+    grid = checks.GridFrames.build(
+        to_metric(cells, crs),
+        to_metric(parents, crs),
+        code_column,
+        parent_column,
+        parent_code_column,
+        id_column,
+    )
+    overlaps, gaps = checks.overlaps(grid, tol), checks.gaps(grid, tol)
+    found = [
+        *checks.code_problems(grid, code_rule),
+        *checks.parent_problems(grid, tol),
+        *(
+            checks.problem("overlap", r.feature_id, r.other_id, None, r.area_m2)
+            for r in overlaps.itertuples()
+        ),
+        *(checks.problem("gap", None, None, r.parent_code, r.area_m2) for r in gaps.itertuples()),
+    ]
+    problems = pd.DataFrame(found, columns=list(PROBLEM_COLUMNS))
+    counts = problems["problem"].value_counts(sort=False).to_dict()
+    summary = {
+        "ok": problems.empty,
+        "cells": len(cells),
+        "parents": len(parents),
+        "problems": {str(k): int(v) for k, v in counts.items()},
+        "gap_area_m2": float(gaps["area_m2"].sum()),
+        "overlap_area_m2": float(overlaps["area_m2"].sum()),
+        "code_rule": code_rule,
+        "tolerance_m2": tol,
+        "crs": crs,
+    }
+    return NestingReport(problems=problems, gaps=gaps, overlaps=overlaps, summary=summary)

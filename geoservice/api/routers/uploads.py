@@ -1,0 +1,198 @@
+"""Uploads: replace or append a layer from a file, create a layer from a file, delete one."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from geoservice.api.auth import AdminDep, EditorDep, check_layer_scope
+from geoservice.api.catalog_state import publish_layer, remove_layer
+from geoservice.api.deps import BaseUrlDep, CatalogDep, SettingsDep, StoreDep
+from geoservice.api.multipart import UploadForm, receive_upload
+from geoservice.api.responses import JSONBytesResponse
+from geoservice.errors import ConflictError, InvalidParameter
+from geoservice.ingest import IngestOptions, NewLayerSpec, Upload, ingest
+from geoservice.ingest.options import parse_bool
+from geoservice.ingest.service import IngestOutcome
+from geoservice.ogc.links import JSON, link
+
+router = APIRouter(tags=["Uploads"])
+
+UPLOAD_FORM_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "mode": {"type": "string", "enum": ["replace", "append"]},
+                        "crs": {"type": "string", "example": "EPSG:4546"},
+                        "source_layer": {"type": "string"},
+                        "coordinate_system": {"type": "string", "enum": ["wgs84", "gcj02", "bd09"]},
+                        "encoding": {"type": "string", "example": "GBK"},
+                        "dry_run": {"type": "boolean"},
+                        "repair": {"type": "boolean"},
+                        "force_2d": {"type": "boolean"},
+                        "message": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+}
+NEW_LAYER_FIELDS = ("id", "title_zh", "title_en", "kind", "style", "key", "storage_crs")
+
+
+@router.post(
+    "/collections/{collectionId}/uploads",
+    operation_id="uploadToCollection",
+    summary="Upload a file into a layer",
+    status_code=201,
+    openapi_extra=UPLOAD_FORM_DOC,
+)
+async def upload(
+    request: Request,
+    principal: EditorDep,
+    catalog: CatalogDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    base_url: BaseUrlDep,
+    collectionId: Annotated[str, PathParam(description="collection (layer) id")],
+):
+    """Check a file and store it as a new version of the layer (or only report: dry_run)."""
+    layer = catalog.get(collectionId)
+    check_layer_scope(principal, layer.id)
+    with _work_folder(settings) as work:
+        form = await receive_upload(request, work, settings.uploads.max_bytes)
+        outcome = await run_in_threadpool(
+            ingest,
+            Upload(form.file, form.filename),
+            store=store,
+            catalog=catalog,
+            limits=settings.uploads,
+            options=_options(form, principal.label),
+            layer=layer,
+        )
+    return _response(outcome, base_url)
+
+
+@router.post(
+    "/collections",
+    operation_id="createCollection",
+    summary="Create a layer from a file",
+    status_code=201,
+    openapi_extra=UPLOAD_FORM_DOC,
+)
+async def create_collection(
+    request: Request,
+    principal: AdminDep,
+    catalog: CatalogDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    base_url: BaseUrlDep,
+):
+    """Declare a new layer from an uploaded file (form field ``id``) and store its features."""
+    with _work_folder(settings) as work:
+        form = await receive_upload(request, work, settings.uploads.max_bytes)
+        spec = _new_layer(form)
+        if spec.id in catalog or store.has_layer(spec.id):
+            raise ConflictError(
+                f"collection {spec.id!r} exists; upload to /collections/{spec.id}/uploads"
+            )
+        outcome = await run_in_threadpool(
+            ingest,
+            Upload(form.file, form.filename),
+            store=store,
+            catalog=catalog,
+            limits=settings.uploads,
+            options=_options(form, principal.label),
+            new_layer=spec,
+        )
+    if outcome.version is not None:
+        publish_layer(request.app, outcome.layer)
+    return _response(outcome, base_url, declare=True)
+
+
+@router.delete(
+    "/collections/{collectionId}",
+    operation_id="deleteCollection",
+    summary="Delete a layer",
+    status_code=204,
+)
+def delete_collection(
+    request: Request,
+    principal: AdminDep,
+    catalog: CatalogDep,
+    store: StoreDep,
+    collectionId: Annotated[str, PathParam(description="collection (layer) id")],
+):
+    """Delete a layer: its file in layers/ and every stored version."""
+    layer = catalog.get(collectionId)
+    store.delete_layer(layer.id)
+    remove_layer(request.app, layer.id)
+    return Response(status_code=204)
+
+
+class _work_folder:
+    def __init__(self, settings) -> None:
+        self.root = settings.uploads.work_dir
+
+    def __enter__(self) -> Path:
+        if self.root is not None:
+            self.root.mkdir(parents=True, exist_ok=True)
+        self.path = Path(tempfile.mkdtemp(prefix="gs-upload-", dir=self.root))
+        return self.path
+
+    def __exit__(self, *exc) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _options(form: UploadForm, author: str) -> IngestOptions:
+    f = form.fields
+    return IngestOptions(
+        mode=f.get("mode") or "replace",
+        crs=f.get("crs") or None,
+        source_layer=f.get("source_layer") or None,
+        coordinate_system=(f.get("coordinate_system") or "wgs84").lower(),
+        dry_run=parse_bool(f.get("dry_run"), "dry_run"),
+        repair=parse_bool(f.get("repair"), "repair"),
+        force_2d=parse_bool(f.get("force_2d"), "force_2d"),
+        encoding=f.get("encoding") or None,
+        author=author,
+        message=f.get("message", ""),
+    )
+
+
+def _new_layer(form: UploadForm) -> NewLayerSpec:
+    values = {k: form.fields[k] for k in NEW_LAYER_FIELDS if form.fields.get(k)}
+    if "id" not in values:
+        raise InvalidParameter("give the new layer's id in the form field 'id' (e.g. towns)")
+    return NewLayerSpec(**values)
+
+
+def _response(outcome: IngestOutcome, base_url: str, declare: bool = False) -> JSONBytesResponse:
+    body = outcome.report.as_dict()
+    url = f"{base_url}/collections/{outcome.layer.id}"
+    if declare:
+        body["layer"] = outcome.layer.model_dump(mode="json")
+    if outcome.version is None:
+        return JSONBytesResponse(body, status_code=200)
+    version = outcome.version.version
+    body["links"] = [
+        link(url, "collection", JSON),
+        link(f"{url}/versions/{version}", "version", JSON),
+        link(f"{url}/items?version={version}", "items", "application/geo+json"),
+    ]
+    return JSONBytesResponse(
+        body, status_code=201, headers={"Location": f"{url}/versions/{version}"}
+    )

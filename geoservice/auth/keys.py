@@ -1,0 +1,163 @@
+"""API keys, stored hashed in a small SQLite file.
+
+A key reads ``gsk_<id>_<secret>``: the id finds the row, the secret is checked
+against its SHA-256 in constant time. The secret is 256 random bits, so a fast
+hash is enough (a slow password hash protects guessable passwords, not random
+tokens), and the plain key exists only in the output of ``keys create``.
+
+Roles are ordered: ``reader`` (read when reading needs a key), ``editor``
+(upload and edit, optionally only some layers), ``admin`` (create and delete
+layers, manage keys). Each role may do what the roles below it may.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from geoservice.errors import InvalidParameter, NotFoundError
+
+ROLES = ("reader", "editor", "admin")
+PREFIX = "gsk"
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+    "role TEXT NOT NULL, layers TEXT NOT NULL DEFAULT '[]', secret_sha256 TEXT NOT NULL, "
+    "created_at TEXT NOT NULL, revoked_at TEXT)"
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a valid key belongs to."""
+
+    key_id: str
+    name: str
+    role: str
+    layers: tuple[str, ...] = ()
+    created_at: str = ""
+    revoked: bool = False
+
+    def has_role(self, role: str) -> bool:
+        """Tell whether this key's role includes ``role``."""
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+    def may_edit(self, layer_id: str) -> bool:
+        """Tell whether an editor key covers ``layer_id`` (admins cover every layer)."""
+        return self.role == "admin" or not self.layers or layer_id in self.layers
+
+    @property
+    def label(self) -> str:
+        """Return what version records show as the author."""
+        return self.name
+
+    def as_dict(self) -> dict:
+        """Return the JSON form (never the secret)."""
+        return {
+            "id": self.key_id,
+            "name": self.name,
+            "role": self.role,
+            "layers": list(self.layers),
+            "created_at": self.created_at,
+            "revoked": self.revoked,
+        }
+
+
+class KeyStore:
+    """Create, check, list and revoke API keys in one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(SCHEMA)
+            conn.commit()
+            self._conn = conn
+        return self._conn
+
+    def create(self, role: str, name: str, layers: tuple[str, ...] = ()) -> tuple[Principal, str]:
+        """Create a key; return its principal and the plain key (shown once)."""
+        if role not in ROLES:
+            raise InvalidParameter(f"role {role!r}: use one of {', '.join(ROLES)}")
+        key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._lock, self._db() as db:
+            db.execute(
+                "INSERT INTO api_keys (id, name, role, layers, secret_sha256, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (key_id, name, role, json.dumps(list(layers)), _digest(secret), now),
+            )
+        return Principal(key_id, name, role, tuple(layers), now), f"{PREFIX}_{key_id}_{secret}"
+
+    def verify(self, key: str) -> Principal | None:
+        """Return the principal of a valid, unrevoked key, else None."""
+        parts = key.strip().split("_", 2)
+        if len(parts) != 3 or parts[0] != PREFIX:
+            return None
+        with self._lock:
+            row = (
+                self._db()
+                .execute(
+                    "SELECT id, name, role, layers, created_at, revoked_at, secret_sha256 "
+                    "FROM api_keys WHERE id = ?",
+                    (parts[1],),
+                )
+                .fetchone()
+            )
+        if row is None or row[5] is not None:
+            return None
+        if not hmac.compare_digest(row[6], _digest(parts[2])):
+            return None
+        return _principal(row)
+
+    def list(self) -> list[Principal]:
+        """Return every key, newest first (revoked ones too)."""
+        with self._lock:
+            rows = (
+                self._db()
+                .execute(
+                    "SELECT id, name, role, layers, created_at, revoked_at FROM api_keys "
+                    "ORDER BY created_at DESC, id"
+                )
+                .fetchall()
+            )
+        return [_principal(r) for r in rows]
+
+    def revoke(self, key_id: str) -> None:
+        """Revoke a key at once (every worker reads the same file)."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._lock, self._db() as db:
+            cursor = db.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (now, key_id),
+            )
+        if cursor.rowcount == 0:
+            raise NotFoundError(f"no active API key with id {key_id!r}")
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _principal(row) -> Principal:
+    key_id, name, role, layers, created, revoked = row[:6]
+    return Principal(key_id, name, role, tuple(json.loads(layers)), created, revoked is not None)

@@ -1,0 +1,71 @@
+"""``geoservice keys create|list|revoke``: API keys in ``<data_dir>/keys.sqlite``."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from geoservice.settings import Settings
+
+app = typer.Typer(no_args_is_help=True)
+console = Console(stderr=True)
+
+
+def _store():
+    from geoservice.auth.keys import KeyStore
+
+    return KeyStore(Settings().api_keys_path)
+
+
+@app.command("create")
+def create(
+    role: str = typer.Option("editor", help="reader, editor or admin."),
+    name: str = typer.Option("", help="Whose key; recorded as the author of versions."),
+    layer: list[str] = typer.Option([], help="Editor keys: limit to this layer (repeatable)."),
+) -> None:
+    """Create a key and print it: the key is the last line, shown only this once."""
+    from geoservice.errors import GeoserviceError
+
+    store = _store()
+    try:
+        principal, key = store.create(role, name or f"{role} key", tuple(layer))
+    except GeoserviceError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        store.close()
+    console.print(f"created {principal.role} key {principal.key_id} for {principal.name!r}")
+    print(key)
+
+
+@app.command("list")
+def list_keys() -> None:
+    """List keys (ids, names, roles; never the secrets)."""
+    store = _store()
+    try:
+        keys = store.list()
+    finally:
+        store.close()
+    table = Table("id", "name", "role", "layers", "created", "revoked")
+    for k in keys:
+        table.add_row(
+            k.key_id, k.name, k.role, ", ".join(k.layers) or "all", k.created_at, str(k.revoked)
+        )
+    Console().print(table)
+
+
+@app.command("revoke")
+def revoke(key_id: str = typer.Argument(..., help="Key id (from keys list).")) -> None:
+    """Revoke a key at once."""
+    from geoservice.errors import GeoserviceError
+
+    store = _store()
+    try:
+        store.revoke(key_id)
+    except GeoserviceError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        store.close()
+    console.print(f"revoked {key_id}")

@@ -1,0 +1,227 @@
+"""Attribute checks of one batch: the layer's schema, types, enums, required values, keys.
+
+Columns are matched to the layer's attributes by name, ignoring case, by the
+10-character names shapefiles truncate to, and by the attribute's Chinese or
+English title (so a column "名称" fills the attribute titled 名称). Columns the
+layer does not declare are reported and left out; values that cannot become the
+declared type are errors naming the feature and the value.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geoservice.catalog.models import AttributeDef, AttributeType, LayerDef
+from geoservice.ingest.keyindex import KeyIndex
+from geoservice.ingest.report import IngestReport
+
+TRUE_WORDS = {"true", "t", "yes", "y", "1", "是", "真"}
+FALSE_WORDS = {"false", "f", "no", "n", "0", "否", "假"}
+
+
+def match_columns(layer: LayerDef, columns: list[str]) -> dict[str, str]:
+    """Return {file column: layer attribute} for the columns that match one."""
+    mapping: dict[str, str] = {}
+    for attr in layer.attributes:
+        for col in columns:
+            if col not in mapping and _matches(attr, col):
+                mapping[col] = attr.name
+                break
+    return mapping
+
+
+def _matches(attr: AttributeDef, column: str) -> bool:
+    name, col = attr.name.lower(), column.strip().lower()
+    if col == name or (len(col) == 10 and name.startswith(col)):
+        return True
+    titles = [attr.title.zh, attr.title.en] if attr.title else []
+    return any(t and t.strip().lower() == col for t in titles)
+
+
+def report_schema(layer: LayerDef, columns: list[str], report: IngestReport) -> dict[str, str]:
+    """Record unknown columns and missing required attributes; return the mapping."""
+    mapping = match_columns(layer, columns)
+    unknown = [c for c in columns if c not in mapping]
+    if unknown:
+        report.warn(
+            "attribute-unknown",
+            f"column(s) {unknown} are not attributes of layer {layer.id!r} and are left out; "
+            f"its attributes: {layer.attribute_names}",
+        )
+    renamed = {c: a for c, a in mapping.items() if c != a}
+    if renamed:
+        report.warn("attribute-renamed", f"columns read as attributes: {renamed}")
+    found = set(mapping.values())
+    for attr in layer.attributes:
+        if attr.required and attr.name not in found:
+            report.error(
+                "attribute-required",
+                f"the file has no column for the required attribute {attr.name!r}"
+                f"{_title(attr)}; add it (columns found: {columns})",
+            )
+    return mapping
+
+
+def _title(attr: AttributeDef) -> str:
+    return f" ({attr.title.zh} / {attr.title.en})" if attr.title else ""
+
+
+def check_attributes(
+    frame: pd.DataFrame, layer: LayerDef, mapping: dict[str, str], report: IngestReport
+) -> pd.DataFrame:
+    """Return the batch's attributes under the layer's names, converted to its types."""
+    positions = frame.index.to_numpy()
+    by_attr = {a: c for c, a in mapping.items()}
+    out = {}
+    for attr in layer.attributes:
+        column = by_attr.get(attr.name)
+        if column is None:
+            out[attr.name] = [None] * len(frame)
+            continue
+        out[attr.name] = _convert_column(frame[column], attr, positions, report)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _convert_column(series: pd.Series, attr: AttributeDef, positions, report) -> list[Any]:
+    fast = _fast_column(series, attr)
+    if fast is not None:
+        if attr.required:
+            for i in np.flatnonzero(pd.isna(np.asarray(fast, dtype=object))):
+                report.error(
+                    "attribute-required",
+                    f"has no value for required {attr.name!r}",
+                    int(positions[i]),
+                )
+        return fast
+    convert = CONVERTERS[attr.type]
+    values = []
+    for position, raw in zip(positions, series.tolist(), strict=True):
+        if _missing(raw):
+            if attr.required:
+                report.error(
+                    "attribute-required", f"has no value for required {attr.name!r}", int(position)
+                )
+            values.append(None)
+            continue
+        try:
+            value = convert(raw)
+        except (TypeError, ValueError, OverflowError):
+            report.error(
+                "attribute-type",
+                f"{attr.name!r} must be {attr.type.value}, got {raw!r}",
+                int(position),
+            )
+            values.append(None)
+            continue
+        if attr.enum is not None and value not in attr.enum:
+            report.error(
+                "attribute-enum",
+                f"{attr.name!r} is {value!r}, not one of {attr.enum}",
+                int(position),
+            )
+        values.append(value)
+    return values
+
+
+def _fast_column(series: pd.Series, attr: AttributeDef) -> list[Any] | None:
+    """Return the values without a per-value check when the column's dtype already fits."""
+    if attr.enum is not None:
+        return None
+    kind = series.dtype.kind
+    if attr.type == AttributeType.integer and kind in "iu":
+        return series.tolist()
+    if attr.type == AttributeType.number and kind in "iuf":
+        values = series.to_numpy(dtype=float)
+        if not np.isfinite(values[~np.isnan(values)]).all():
+            return None
+        return [None if np.isnan(v) else v for v in values.tolist()]
+    if attr.type == AttributeType.string and kind == "O":
+        if pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
+            return None
+        blank = series.isna() | (series.str.strip() == "")
+        return series.mask(blank, None).tolist()
+    return None
+
+
+def check_keys(
+    keys: list[Any], positions: np.ndarray, seen: KeyIndex, report: IngestReport, name: str
+) -> None:
+    """Record key values already used (in this file, or in the layer when appending)."""
+    for row, first in seen.add(keys, positions):
+        where = "the stored layer" if first < 0 else f"feature {first}"
+        report.error(
+            "key-duplicate",
+            f"key {name}={keys[row]!r} is already used by {where}; keys must be unique",
+            int(positions[row]),
+            keys[row],
+        )
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _to_string(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _to_integer(value: Any) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    number = float(str(value).strip()) if isinstance(value, str) else float(value)
+    if not number.is_integer():
+        raise ValueError("not an integer")
+    return int(number)
+
+
+def _to_number(value: Any) -> float:
+    number = float(value.strip()) if isinstance(value, str) else float(value)
+    if not math.isfinite(number):
+        raise ValueError("not finite")
+    return number
+
+
+def _to_boolean(value: Any) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    text = str(value).strip().lower()
+    if isinstance(value, (int, float, np.number)):
+        text = str(int(value)) if float(value) in (0.0, 1.0) else text
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError("not a boolean")
+
+
+def _to_date(value: Any) -> date:
+    return pd.Timestamp(value).date()
+
+
+def _to_datetime(value: Any) -> datetime:
+    return pd.Timestamp(value).to_pydatetime()
+
+
+CONVERTERS = {
+    AttributeType.string: _to_string,
+    AttributeType.integer: _to_integer,
+    AttributeType.number: _to_number,
+    AttributeType.boolean: _to_boolean,
+    AttributeType.date: _to_date,
+    AttributeType.datetime: _to_datetime,
+}

@@ -1,0 +1,159 @@
+"""Declare a new layer from an uploaded dataset (``POST /collections``, CLI ingest).
+
+The schema comes from the file's declared field types, not from guessing
+values. Column names that cannot be database columns (Chinese names, spaces)
+get a safe name and keep the original as the attribute's title, so the next
+upload of the same file matches them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import shapely
+from pydantic import ValidationError
+
+from geoservice.catalog.loader import STANDARD_ATTRIBUTES, layer_problems
+from geoservice.catalog.models import (
+    ATTRIBUTE_NAME_PATTERN,
+    RESERVED_ATTRIBUTES,
+    AttributeDef,
+    AttributeType,
+    GeometryType,
+    LayerDef,
+    LayerKind,
+    SourceDef,
+    Text,
+)
+from geoservice.catalog.registry import Catalog
+from geoservice.crs import resolve_crs
+from geoservice.errors import InvalidParameter
+from geoservice.ingest.readers import Dataset
+from geoservice.ingest.report import IngestReport
+
+DTYPES = {
+    "int8": AttributeType.integer,
+    "int16": AttributeType.integer,
+    "int32": AttributeType.integer,
+    "int64": AttributeType.integer,
+    "float32": AttributeType.number,
+    "float64": AttributeType.number,
+    "bool": AttributeType.boolean,
+    "datetime64[D]": AttributeType.date,
+    "datetime64[ms]": AttributeType.datetime,
+}
+MULTI = {
+    "Polygon": "MultiPolygon",
+    "LineString": "MultiLineString",
+    "MultiPolygon": "MultiPolygon",
+    "MultiLineString": "MultiLineString",
+    "Point": "Point",
+    "MultiPoint": "MultiPoint",
+}
+
+
+@dataclass(frozen=True)
+class NewLayerSpec:
+    """What the uploader says about a layer to create."""
+
+    id: str
+    title_zh: str | None = None
+    title_en: str | None = None
+    kind: str = LayerKind.admin_units.value
+    style: str | None = None
+    key: str | None = None
+    storage_crs: str = "EPSG:4326"
+
+
+def layer_from_dataset(
+    dataset: Dataset,
+    spec: NewLayerSpec,
+    first: shapely.Geometry | None,
+    catalog: Catalog,
+    report: IngestReport,
+) -> LayerDef:
+    """Return the declaration of a new layer holding ``dataset``'s features."""
+    attributes = _attributes(dataset)
+    names = [a.name for a in attributes]
+    if spec.kind != LayerKind.analysis_result.value:
+        missing = [n for n in STANDARD_ATTRIBUTES if n not in names]
+        attributes += [AttributeDef(name=n) for n in missing]
+        if missing:
+            report.warn(
+                "attribute-standard",
+                f"planning layers carry {list(STANDARD_ATTRIBUTES)}; {missing} were added "
+                "empty: fill them with a later upload or edits",
+            )
+    geometry = _geometry_type(dataset.geometry_type, first)
+    layer = _declare(spec, attributes, geometry, dataset)
+    problems = layer_problems(layer, catalog.styles)
+    if problems:
+        raise InvalidParameter("; ".join(problems))
+    return layer
+
+
+def _declare(spec: NewLayerSpec, attributes, geometry, dataset: Dataset) -> LayerDef:
+    storage = resolve_crs(spec.storage_crs)
+    key = _key_name(spec.key, attributes)
+    family = GeometryType(geometry).family
+    style = spec.style or ("admin_boundary" if family == "polygon" else "analysis_result")
+    title = Text(zh=spec.title_zh or spec.id, en=spec.title_en or spec.title_zh or spec.id)
+    try:
+        return LayerDef(
+            id=spec.id,
+            title=title,
+            kind=LayerKind(spec.kind),
+            geometry_type=GeometryType(geometry),
+            storage_crs=f"EPSG:{storage.epsg}" if storage.epsg else "EPSG:4326",
+            key=key,
+            attributes=attributes,
+            source=SourceDef(description=f"uploaded file {dataset.source.label}"),
+            style=style,
+        )
+    except (ValidationError, ValueError) as exc:
+        raise InvalidParameter(f"cannot declare layer {spec.id!r}: {exc}") from None
+
+
+def _attributes(dataset: Dataset) -> list[AttributeDef]:
+    out: list[AttributeDef] = []
+    used: set[str] = set()
+    for i, (field, dtype) in enumerate(zip(dataset.fields, dataset.dtypes, strict=True)):
+        name = _safe_name(field, i, used)
+        used.add(name.lower())
+        title = None if name == field else Text(zh=field, en=field)
+        out.append(
+            AttributeDef(name=name, type=DTYPES.get(dtype, AttributeType.string), title=title)
+        )
+    return out
+
+
+def _safe_name(field: str, index: int, used: set[str]) -> str:
+    name = field.strip()
+    if not ATTRIBUTE_NAME_PATTERN.match(name) or name.lower() in RESERVED_ATTRIBUTES:
+        name = f"{name}_1" if ATTRIBUTE_NAME_PATTERN.match(name) else f"attr_{index + 1}"
+    while name.lower() in used:
+        name = f"{name}_{index + 1}"
+    return name
+
+
+def _geometry_type(declared: str, first: shapely.Geometry | None) -> str:
+    base = declared.replace(" ZM", "").replace(" Z", "").replace(" M", "").strip()
+    if base in MULTI:
+        return MULTI[base]
+    if first is not None and first.geom_type in MULTI:
+        return MULTI[first.geom_type]
+    raise InvalidParameter(
+        f"the file declares geometry type {declared!r} and its first feature has none "
+        "usable; upload points, lines or polygons"
+    )
+
+
+def _key_name(key: str | None, attributes: list[AttributeDef]) -> str | None:
+    if key is None:
+        return None
+    for attr in attributes:
+        if key in (attr.name, attr.title.zh if attr.title else None):
+            return attr.name
+    raise InvalidParameter(
+        f"key={key!r} is not a column of the file: {[a.name for a in attributes]}"
+    )

@@ -1,0 +1,68 @@
+"""Options of an upload, as given by a form, the CLI or a test; checked once here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from geoservice.errors import InvalidParameter
+
+COORDINATE_SYSTEMS = ("wgs84", "gcj02", "bd09")
+MODES = ("replace", "append")
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to read and store one upload.
+
+    ``crs`` overrides (or supplies) the file's CRS. ``coordinate_system`` says the
+    lon/lat are GCJ-02 or BD-09 and must be converted to WGS84 first. ``repair``
+    allows ``make_valid`` on invalid geometries; ``force_2d`` drops Z/M values
+    instead of refusing them; ``encoding`` overrides a shapefile's ``.cpg``.
+    """
+
+    mode: Literal["replace", "append"] = "replace"
+    crs: str | None = None
+    source_layer: str | None = None
+    coordinate_system: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
+    dry_run: bool = False
+    repair: bool = False
+    force_2d: bool = False
+    encoding: str | None = None
+    author: str = "system"
+    message: str = ""
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise InvalidParameter(f"mode={self.mode!r}: use replace or append")
+        if self.coordinate_system not in COORDINATE_SYSTEMS:
+            raise InvalidParameter(
+                f"coordinate_system={self.coordinate_system!r}: use one of "
+                f"{', '.join(COORDINATE_SYSTEMS)} (gcj02 for AMap/Tencent, bd09 for Baidu)"
+            )
+        if self.encoding is not None:
+            check_codec(self.encoding)
+
+
+def check_codec(name: str) -> str:
+    """Return the Python codec for an encoding name, or refuse it (400)."""
+    import codecs
+
+    try:
+        return codecs.lookup(name.strip()).name
+    except LookupError:
+        raise InvalidParameter(
+            f"encoding={name!r} is not a known text encoding; use e.g. UTF-8, GBK or GB18030"
+        ) from None
+
+
+def parse_bool(value: str | bool | None, name: str) -> bool:
+    """Read a form/CLI boolean (true/false/1/0/yes/no/on/off)."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = value.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise InvalidParameter(f"{name}={value!r}: use true or false")

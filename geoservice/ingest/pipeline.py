@@ -1,0 +1,160 @@
+"""Check and convert an upload batch by batch, on its way into the store.
+
+The pipeline is a generator the store consumes inside its write transaction:
+each batch is checked (attributes, keys, geometries), moved to the storage CRS
+and handed over. Once a problem is found, batches are still read and checked,
+so the report lists everything, but no longer written; at the end, a report
+with errors raises :class:`InvalidUpload` inside the transaction, which rolls
+the new version back. The previous version is never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from geoservice.catalog.models import LayerDef
+from geoservice.crs import reproject_geometries, same_crs
+from geoservice.errors import InvalidUpload, UploadTooLarge
+from geoservice.ingest.attrcheck import check_attributes, check_keys, report_schema
+from geoservice.ingest.geomcheck import Batch, GeometryPolicy, check_geometries
+from geoservice.ingest.georef import SourceCRS, to_storage
+from geoservice.ingest.keyindex import KeyIndex
+from geoservice.ingest.offset import OffsetProbe
+from geoservice.ingest.options import IngestOptions
+from geoservice.ingest.report import IngestReport
+from geoservice.settings import UploadSettings
+
+Progress = Callable[[int, int], None]
+
+
+class BatchPipeline:
+    """Checks batches of one upload against one layer and converts them for storage."""
+
+    def __init__(
+        self,
+        report: IngestReport,
+        layer: LayerDef,
+        options: IngestOptions,
+        limits: UploadSettings,
+        source: SourceCRS,
+        *,
+        existing_keys: Iterable[Any] = (),
+        probe: OffsetProbe | None = None,
+    ) -> None:
+        self.report, self.layer, self.options = report, layer, options
+        self.limits, self.source, self.probe = limits, source, probe
+        self.policy = GeometryPolicy(
+            family=layer.geometry_type.family,
+            repair=options.repair or layer.upload.allow_repair,
+            force_2d=options.force_2d,
+            max_feature_coordinates=limits.max_feature_coordinates,
+        )
+        self.seen = KeyIndex(existing_keys)
+        self.mapping: dict[str, str] | None = None
+        self.outside = 0
+        self.bounds: list[float] | None = None
+
+    def run(
+        self, frames: Iterable[gpd.GeoDataFrame], *, total: int, progress: Progress | None = None
+    ) -> Iterator[gpd.GeoDataFrame]:
+        """Yield checked batches while the upload is acceptable; raise at the end if not."""
+        done = 0
+        for frame in frames:
+            out = self.check(frame)
+            done += len(frame)
+            if progress is not None:
+                progress(done, total)
+            if self.report.accepted:
+                yield out
+        self.finish()
+        if not self.report.accepted and not self.options.dry_run:
+            raise InvalidUpload(self.report.summary(), details=self.report.as_dict())
+
+    def check(self, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """Check one batch; return it with the layer's columns in the storage CRS."""
+        report = self.report
+        columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+        if self.mapping is None:
+            self.mapping = report_schema(self.layer, columns, report)
+        attrs = check_attributes(frame[columns], self.layer, self.mapping, report)
+        positions = frame.index.to_numpy()
+        keys = attrs[self.layer.key].tolist() if self.layer.key else [None] * len(frame)
+        if self.layer.key:
+            check_keys(keys, positions, self.seen, report, self.layer.key)
+        geoms = frame.geometry.to_numpy()
+        geoms = check_geometries(Batch(geoms, positions, keys), report, self.policy, self.source)
+        self._check_total_coordinates()
+        if report.accepted:
+            geoms = self._to_storage(geoms, Batch(geoms, positions, keys))
+        return gpd.GeoDataFrame(attrs, geometry=geoms, crs=self.layer.storage_crs)
+
+    def _check_total_coordinates(self) -> None:
+        total = self.report.counts[("info", "coordinates")]
+        if total > self.limits.max_coordinates:
+            raise UploadTooLarge(
+                f"{self.report.file}: more than {self.limits.max_coordinates:,} vertices in "
+                "one upload; split the file [rule coordinates]"
+            )
+
+    def _to_storage(self, geoms: np.ndarray, batch: Batch) -> np.ndarray:
+        stored = to_storage(
+            geoms, self.source, self.layer.storage_crs, self.options.coordinate_system
+        )
+        coords, index = shapely.get_coordinates(stored, return_index=True)
+        bad = np.unique(index[~np.isfinite(coords).all(axis=1)])
+        for i in bad:
+            self.report.error(
+                "coordinates-transform",
+                f"cannot be moved from {self.source.code} to {self.layer.storage_crs}; its "
+                "coordinates do not fit the CRS: check the crs option",
+                *batch.at(i),
+            )
+        if not len(bad):
+            self._extent(stored, batch)
+        return stored
+
+    def _extent(self, stored: np.ndarray, batch: Batch) -> None:
+        lonlat = stored
+        if not same_crs(self.layer.storage_crs, "OGC:CRS84"):
+            lonlat = reproject_geometries(stored, self.layer.storage_crs, "OGC:CRS84")
+        box = shapely.total_bounds(lonlat)
+        if np.isfinite(box).all():
+            old = self.bounds or list(box)
+            self.bounds = [
+                min(old[0], box[0]),
+                min(old[1], box[1]),
+                max(old[2], box[2]),
+                max(old[3], box[3]),
+            ]
+        if self.probe is not None:
+            self.probe.add(lonlat)
+        expected = self.layer.upload.expected_bbox
+        if expected is None:
+            return
+        outside = ~shapely.intersects(lonlat, shapely.box(*expected))
+        self.outside += int(outside.sum())
+        for i in np.flatnonzero(outside):
+            self.report.warn(
+                "extent",
+                f"lies outside the layer's expected extent {list(expected)}; wrong CRS?",
+                *batch.at(i),
+            )
+
+    def finish(self) -> None:
+        """Run the checks that need the whole upload (extent, offset)."""
+        report = self.report
+        report.bounds = self.bounds
+        if self.outside and self.outside == report.feature_count:
+            report.error(
+                "extent",
+                f"every feature lies outside the layer's expected extent "
+                f"{list(self.layer.upload.expected_bbox or ())}; the CRS (or GCJ-02/BD-09 "
+                "option) is probably wrong",
+            )
+        if self.probe is not None and report.accepted:
+            self.probe.report(report, self.options.coordinate_system)

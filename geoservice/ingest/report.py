@@ -1,0 +1,139 @@
+"""The validation report of an upload: what was read, what is wrong, what was repaired.
+
+Every finding names the file, the rule and, when it concerns one feature, the
+feature's position in the file (0-based) and its key value, so a GIS technician
+can find it in QGIS or ArcGIS. Findings are grouped per rule and capped, so a
+file with a million bad features still gives a short, readable report.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "repair"]
+MAX_LISTED_PER_RULE = 20
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, warning or repair, optionally about one feature."""
+
+    rule: str
+    message: str
+    severity: Severity = "error"
+    feature: int | None = None
+    key: Any = None
+
+    def text(self, file: str) -> str:
+        """Return the one-line form: file, feature, message and rule."""
+        where = file
+        if self.feature is not None:
+            where += f", feature {self.feature}"
+            if self.key is not None:
+                where += f" (key {self.key!r})"
+        return f"{where}: {self.message} [rule {self.rule}]"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        out: dict[str, Any] = {"rule": self.rule, "message": self.message}
+        if self.feature is not None:
+            out["feature"] = self.feature
+        if self.key is not None:
+            out["key"] = self.key
+        return out
+
+
+@dataclass
+class IngestReport:
+    """What an upload contains and what was found; mutable while the upload is read."""
+
+    file: str
+    layer: str
+    mode: str = "replace"
+    dry_run: bool = False
+    format: str | None = None
+    source_layer: str | None = None
+    encoding: dict[str, str] | None = None
+    crs: dict[str, Any] = field(default_factory=dict)
+    coordinate_system: str = "wgs84"
+    feature_count: int = 0
+    geometry_types: Counter = field(default_factory=Counter)
+    bounds: list[float] | None = None
+    findings: list[Finding] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    version: dict[str, Any] | None = None
+
+    def add(self, finding: Finding) -> None:
+        """Record a finding; beyond the cap per rule only the count grows."""
+        key = (finding.severity, finding.rule)
+        self.counts[key] += 1
+        if self.counts[key] <= MAX_LISTED_PER_RULE:
+            self.findings.append(finding)
+
+    def error(self, rule: str, message: str, feature: int | None = None, key: Any = None) -> None:
+        """Record a problem that refuses the upload."""
+        self.add(Finding(rule, message, "error", feature, key))
+
+    def warn(self, rule: str, message: str, feature: int | None = None, key: Any = None) -> None:
+        """Record something worth checking that does not refuse the upload."""
+        self.add(Finding(rule, message, "warning", feature, key))
+
+    def repaired(self, rule: str, message: str, feature: int | None = None, key: Any = None):
+        """Record a change made to the data (e.g. make_valid)."""
+        self.add(Finding(rule, message, "repair", feature, key))
+
+    def has(self, rule: str) -> bool:
+        """Tell whether a finding of ``rule`` was recorded."""
+        return any(r == rule for (_, r) in self.counts)
+
+    def of(self, severity: Severity) -> list[Finding]:
+        """Return the listed findings of one severity."""
+        return [f for f in self.findings if f.severity == severity]
+
+    @property
+    def error_count(self) -> int:
+        """Return how many errors were found (listed or not)."""
+        return sum(n for (sev, _), n in self.counts.items() if sev == "error")
+
+    @property
+    def accepted(self) -> bool:
+        """Tell whether the upload may be stored."""
+        return self.error_count == 0
+
+    def summary(self, limit: int = 5) -> str:
+        """Return a message naming the first problems, for the HTTP error body."""
+        errors = self.of("error")
+        lines = [f.text(self.file) for f in errors[:limit]]
+        more = self.error_count - len(lines)
+        head = f"upload of {self.file!r} to {self.layer!r} refused: {self.error_count} problem(s)"
+        tail = [f"... and {more} more (see details.errors)"] if more > 0 else []
+        return "\n".join([head, *lines, *tail])
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON report."""
+        per_rule = {
+            sev: {rule: n for (s, rule), n in sorted(self.counts.items()) if s == sev}
+            for sev in ("error", "warning", "repair")
+        }
+        return {
+            "file": self.file,
+            "layer": self.layer,
+            "mode": self.mode,
+            "dry_run": self.dry_run,
+            "accepted": self.accepted,
+            "format": self.format,
+            "source_layer": self.source_layer,
+            "encoding": self.encoding,
+            "crs": self.crs,
+            "coordinate_system": self.coordinate_system,
+            "feature_count": self.feature_count,
+            "geometry_types": dict(self.geometry_types),
+            "bounds": self.bounds,
+            "errors": [f.as_dict() for f in self.of("error")],
+            "warnings": [f.as_dict() for f in self.of("warning")],
+            "repairs": [f.as_dict() for f in self.of("repair")],
+            "counts": per_rule,
+            "version": self.version,
+        }

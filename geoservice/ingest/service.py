@@ -1,0 +1,200 @@
+"""Ingest one uploaded file into a layer: the entry point of HTTP uploads and the CLI.
+
+The file is already on disk (uploads are streamed there); it is unpacked and
+read in a private work folder that is removed afterwards, whatever happens.
+Either the whole file lands as one new version, or nothing changes and an
+:class:`InvalidUpload` (422) or :class:`UploadTooLarge` (413) says why.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+
+from geoservice.catalog.models import LayerDef
+from geoservice.catalog.registry import Catalog
+from geoservice.crs import reproject_geometries
+from geoservice.errors import InvalidUpload, UploadTooLarge
+from geoservice.ingest.georef import resolve_source_crs
+from geoservice.ingest.newlayer import NewLayerSpec, layer_from_dataset
+from geoservice.ingest.offset import OffsetProbe
+from geoservice.ingest.options import IngestOptions
+from geoservice.ingest.pipeline import BatchPipeline, Progress
+from geoservice.ingest.readers import Dataset, iter_frames, open_dataset
+from geoservice.ingest.report import IngestReport
+from geoservice.ingest.sniff import detect_source
+from geoservice.settings import UploadSettings
+from geoservice.storage.base import FeatureStore, VersionInfo
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file on disk and the name it was sent with."""
+
+    path: Path
+    name: str
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """The report, the layer written (or declared) and the new version (None if dry run)."""
+
+    report: IngestReport
+    layer: LayerDef
+    version: VersionInfo | None
+
+
+def ingest(
+    upload: Upload,
+    *,
+    store: FeatureStore,
+    catalog: Catalog,
+    limits: UploadSettings,
+    options: IngestOptions,
+    layer: LayerDef | None = None,
+    new_layer: NewLayerSpec | None = None,
+    progress: Progress | None = None,
+) -> IngestOutcome:
+    """Check ``upload`` and store it as a new version of ``layer`` (or of a new layer)."""
+    size = upload.path.stat().st_size
+    if size > limits.max_bytes:
+        raise UploadTooLarge(
+            f"{upload.name}: {size:,} bytes, more than the limit of {limits.max_bytes:,}"
+        )
+    if limits.work_dir is not None:
+        limits.work_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="gs-ingest-", dir=limits.work_dir))
+    try:
+        return _ingest(upload, work, store, catalog, limits, options, layer, new_layer, progress)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _ingest(upload, work, store, catalog, limits, options, layer, new_layer, progress):
+    report = IngestReport(
+        file=upload.name,
+        layer=layer.id if layer else new_layer.id,
+        mode=options.mode,
+        dry_run=options.dry_run,
+        coordinate_system=options.coordinate_system,
+    )
+    dataset, crs = _open(upload, work, limits, options, report)
+    frames = iter_frames(dataset, limits.batch_features)
+    first = next(frames)
+    if layer is None:
+        layer = layer_from_dataset(dataset, new_layer, _first_geometry(first), catalog, report)
+    report.crs = crs.as_dict(layer.storage_crs)
+    pipeline = BatchPipeline(
+        report,
+        layer,
+        options,
+        limits,
+        crs,
+        existing_keys=_stored_keys(store, layer, options),
+        probe=_reference_probe(store, catalog, limits, layer),
+    )
+    batches = pipeline.run(chain([first], frames), total=dataset.feature_count, progress=progress)
+    if options.dry_run:
+        for _ in batches:
+            pass
+        return IngestOutcome(report, layer, None)
+    info = store.write_batches(
+        layer,
+        batches,
+        mode=options.mode,
+        author=options.author,
+        action="upload",
+        message=f"{upload.name} ({options.mode})"
+        + (f": {options.message}" if options.message else ""),
+    )
+    report.version = version_dict(info)
+    return IngestOutcome(report, layer, info)
+
+
+def _open(upload: Upload, work: Path, limits, options: IngestOptions, report: IngestReport):
+    """Find the dataset in the upload, describe it, and settle its CRS."""
+    source = detect_source(upload.path, upload.name, work, limits, options.source_layer)
+    dataset = open_dataset(
+        source, source_layer=options.source_layer, encoding=options.encoding, work=work
+    )
+    _describe(report, dataset, limits)
+    _measures(report, dataset, options)
+    crs = resolve_source_crs(
+        dataset.crs,
+        options.crs,
+        label=source.label,
+        lonlat_columns=dataset.csv_geometry == "lonlat",
+    )
+    if crs.how == "assumed":
+        report.warn("crs-assumed", "no CRS in the CSV: lon/lat taken as WGS84 (EPSG:4326)")
+    return dataset, crs
+
+
+def _describe(report: IngestReport, dataset: Dataset, limits: UploadSettings) -> None:
+    report.format = dataset.source.driver
+    report.source_layer = dataset.layer
+    report.encoding = dataset.encoding.as_dict() if dataset.encoding else None
+    report.feature_count = dataset.feature_count
+    if dataset.feature_count > limits.max_features:
+        raise UploadTooLarge(
+            f"{dataset.source.label}: {dataset.feature_count:,} features, more than the limit "
+            f"of {limits.max_features:,} per upload; split the file [rule features]"
+        )
+    if dataset.feature_count == 0:
+        raise InvalidUpload(f"{dataset.source.label}: the layer holds no features")
+
+
+def _measures(report: IngestReport, dataset: Dataset, options: IngestOptions) -> None:
+    if not dataset.measured:
+        return
+    if options.force_2d:
+        report.repaired("geometry-2d", "M (measure) values dropped")
+    else:
+        report.error(
+            "geometry-3d",
+            "the layer has M (measure) values; the layer stores 2D geometries: upload "
+            "again with force_2d=true to drop them",
+        )
+
+
+def _first_geometry(frame):
+    geoms = frame.geometry.dropna()
+    return geoms.iloc[0] if len(geoms) else None
+
+
+def _stored_keys(store: FeatureStore, layer: LayerDef, options: IngestOptions) -> list:
+    if options.mode != "append" or not layer.key or not store.has_layer(layer.id):
+        return []
+    frame = store.read_frame(layer, columns=[layer.key])
+    return [k for k in frame[layer.key].tolist() if k is not None]
+
+
+def _reference_probe(store, catalog: Catalog, limits: UploadSettings, layer: LayerDef):
+    ref_id = limits.reference_layer
+    if ref_id is None or ref_id == layer.id or layer.geometry_type.family != "polygon":
+        return None
+    if ref_id not in catalog or not store.has_layer(ref_id):
+        return None
+    ref = catalog.get(ref_id)
+    frame = store.read_frame(ref, columns=[])
+    geoms = reproject_geometries(frame.geometry.to_numpy(), ref.storage_crs, "OGC:CRS84")
+    return OffsetProbe(np.asarray(geoms, dtype=object))
+
+
+def version_dict(info: VersionInfo) -> dict:
+    """Return the JSON form of a version."""
+    return {
+        "version": info.version,
+        "created_at": info.created_at.isoformat(),
+        "author": info.author,
+        "action": info.action,
+        "message": info.message,
+        "feature_count": info.feature_count,
+        "bbox": list(info.bbox) if info.bbox else None,
+        "current": info.current,
+    }

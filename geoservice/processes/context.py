@@ -1,0 +1,159 @@
+"""What a running process may reach: layers as frames, the catalogue, progress.
+
+A process never touches FastAPI: the job manager (for HTTP) and the CLI build a
+:class:`ProcessContext` over the store, a :class:`LayerRegistry` (how new result
+collections are announced) and a progress reporter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import geopandas as gpd
+
+from geoservice.catalog.models import LayerDef
+from geoservice.catalog.registry import Catalog
+from geoservice.errors import GeoserviceError, InvalidParameter, NotFoundError
+from geoservice.processes.inputs import CollectionInput, InlineFeatures, ProcessInputs
+from geoservice.storage.base import FeatureQuery, FeatureStore
+from geoservice.storage.cql import parse_filter
+
+WORKING_CRS = "EPSG:4326"
+"""Every layer input is handed to the analysis in lon/lat; analyses project to metres."""
+
+
+class JobDismissed(GeoserviceError):
+    """The job was dismissed while it ran; its work stops at the next progress report."""
+
+    code = "JobDismissed"
+
+
+class LayerRegistry(Protocol):
+    """How processes see the catalogue and announce the collections they create."""
+
+    def catalog(self) -> Catalog:
+        """Return the current catalogue."""
+        ...
+
+    def publish(self, layer: LayerDef) -> None:
+        """Add or replace a layer declaration (the data are already stored)."""
+        ...
+
+    def unpublish(self, layer_id: str) -> None:
+        """Remove a layer declaration."""
+        ...
+
+
+Reporter = Callable[[int, str], None]
+"""Called with (percent 0–100, message); raises :class:`JobDismissed` to stop the job."""
+
+
+@dataclass
+class ProcessContext:
+    """One run of a process."""
+
+    store: FeatureStore
+    layers: LayerRegistry
+    raster_dir: Path
+    job_id: str
+    process_id: str
+    author: str = "processes"
+    reporter: Reporter | None = None
+    max_inline_features: int = 100_000
+    indicators_dir: Path = Path("indicators")
+    written: list[dict[str, Any]] = field(default_factory=list)
+    on_write: Callable[[list[dict[str, Any]]], None] | None = None
+
+    def wrote(self, kind: str, item_id: str, version: int | None = None) -> None:
+        """Record a collection or raster the job wrote (so a dismissal can remove it)."""
+        self.written.append({"kind": kind, "id": item_id, "version": version})
+        if self.on_write is not None:
+            self.on_write(self.written)
+
+    def report(self, percent: float, message: str) -> None:
+        """Report progress (clipped to 0–99; 100 is reported when results are stored)."""
+        if self.reporter is not None:
+            self.reporter(int(max(0, min(99, percent))), message)
+
+    def stage(self, start: float, end: float, message: str) -> Callable[[float], None]:
+        """Return a progress callback mapping an analysis's 0–1 onto ``start``–``end`` %."""
+        self.report(start, message)
+        return lambda fraction: self.report(start + (end - start) * float(fraction), message)
+
+    def features(self, name: str, value: Any) -> gpd.GeoDataFrame | None:
+        """Return the features of a layer input in lon/lat (None when not given)."""
+        if value is None:
+            return None
+        if isinstance(value, InlineFeatures):
+            frame = _inline_frame(name, value, self.max_inline_features)
+        else:
+            frame = self._collection_frame(name, value)
+        if frame.empty:
+            raise InvalidParameter(f"input '{name}' holds no features")
+        return frame
+
+    def _collection_frame(self, name: str, ref: CollectionInput) -> gpd.GeoDataFrame:
+        layer = layer_of(self.layers.catalog(), name, ref)
+        query = FeatureQuery(
+            cql=_filter(name, ref),
+            limit=None,
+            crs=layer.storage_crs,
+            count_cap=0,
+            version=ref.version,
+        )
+        try:
+            frame = self.store.query(layer, query).rows.to_frame()
+        except InvalidParameter as exc:
+            raise InvalidParameter(f"input '{name}': {exc.message}") from None
+        except NotFoundError as exc:
+            raise InvalidParameter(f"input '{name}': {exc.message}") from None
+        return frame.to_crs(WORKING_CRS) if frame.crs != WORKING_CRS else frame
+
+
+def layer_of(catalog: Catalog, name: str, ref: CollectionInput) -> LayerDef:
+    """Return the layer a collection input names, or a 400 naming the input."""
+    try:
+        return catalog.get(ref.layer_id)
+    except NotFoundError:
+        raise InvalidParameter(
+            f"input '{name}': collection {ref.layer_id!r} not found; see /collections"
+        ) from None
+
+
+def _filter(name: str, ref: CollectionInput) -> Any:
+    if ref.filter is None:
+        return None
+    try:
+        return parse_filter(ref.filter, ref.filter_lang)
+    except InvalidParameter as exc:
+        raise InvalidParameter(f"input '{name}': {exc.message}") from None
+
+
+def check_references(inputs: ProcessInputs, catalog: Catalog) -> None:
+    """Refuse, before any work, collection inputs that name no layer or do not parse."""
+    for name in type(inputs).model_fields:
+        value = getattr(inputs, name)
+        if isinstance(value, CollectionInput):
+            layer_of(catalog, name, value)
+            _filter(name, value)
+
+
+def _inline_frame(name: str, value: InlineFeatures, limit: int) -> gpd.GeoDataFrame:
+    if len(value.features) > limit:
+        raise InvalidParameter(
+            f"input '{name}': {len(value.features)} inline features exceed {limit}; "
+            "upload them as a collection"
+        )
+    try:
+        frame = gpd.GeoDataFrame.from_features(value.features, crs=WORKING_CRS)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise InvalidParameter(f"input '{name}': not valid GeoJSON features ({exc})") from None
+    ids = [f.get("id") for f in value.features]
+    if all(i is not None for i in ids) and len(set(map(str, ids))) == len(ids):
+        frame.index = ids
+    if frame.geometry.isna().any():
+        raise InvalidParameter(f"input '{name}': every feature needs a geometry")
+    return frame

@@ -1,0 +1,220 @@
+"""Processes ``farmland-grid``, ``farmland-grid-check`` and ``farmland-grid-compare``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import geopandas as gpd
+import pandas as pd
+from pydantic import Field
+
+from geoservice.errors import InvalidParameter
+from geoservice.processes.context import ProcessContext
+from geoservice.processes.inputs import FeatureInput, ResultInputs
+from geoservice.processes.library._shared import METRIC_CRS, text
+from geoservice.processes.outputs import LayerOutput
+from geoservice.processes.registry import OutputSpec, Process
+
+PROTECTED_CANDIDATES = ("protected", "is_protected", "protected_area_m2", "jbnt", "永久基本农田")
+"""Columns read as 'protected farmland' when the input names none."""
+
+
+class GridInputs(ResultInputs):
+    """Inputs of ``farmland-grid``."""
+
+    units: FeatureInput = Field(description="Parent units (polygons) with a unique code")
+    cell_m: float = Field(500.0, ge=10, le=100_000, description="Cell edge in metres (EPSG:4546)")
+    code_column: str = Field("code", description="Unit code column; cell codes extend it")
+
+
+def run_grid(inputs: GridInputs, ctx: ProcessContext) -> dict:
+    """Run :func:`~geoservice.analysis.farmland.generate_farmland_grid`."""
+    from geoservice.analysis.farmland import generate_farmland_grid, grid_statistics
+
+    units = ctx.features("units", inputs.units)
+    if inputs.code_column not in units.columns:
+        raise InvalidParameter(f"input 'code_column': units have no {inputs.code_column!r}")
+    ctx.report(20, "cutting cells")
+    try:
+        grid = generate_farmland_grid(
+            units, cell_m=inputs.cell_m, code_column=inputs.code_column, crs=METRIC_CRS
+        )
+    except ValueError as exc:
+        raise InvalidParameter(f"input 'units': {exc}") from None
+    stats = grid_statistics(grid, crs=METRIC_CRS)
+    return {
+        "grid": LayerOutput(
+            grid,
+            text(
+                f"Farmland grid ({inputs.cell_m:g} m cells)",
+                f"耕地保护基本网格（{inputs.cell_m:g}米）",
+            ),
+            "Square cells on a lattice anchored at the CRS origin, split at unit borders",
+            primary=True,
+        ),
+        "statistics": stats.table,
+        "summary": stats.summary,
+    }
+
+
+class CheckInputs(ResultInputs):
+    """Inputs of ``farmland-grid-check``."""
+
+    cells: FeatureInput = Field(description="Grid cells (polygons)")
+    parents: FeatureInput = Field(description="Parent units (polygons)")
+    code_column: str = Field("code", description="Cell code column")
+    parent_column: str = Field("parent_code", description="Cell column naming its parent")
+    parent_code_column: str = Field("code", description="Parent code column")
+    code_rule: Literal["separator", "prefix", "none"] = Field(
+        "separator",
+        description="separator: cell code is '<parent>-...'; prefix: starts with the parent "
+        "code without trailing zeros (division codes); none: not checked",
+    )
+    tolerance_m2: float = Field(1.0, ge=0, description="Gaps and overlaps below this are rounding")
+    protected_column: str | None = Field(
+        None, description=f"Protected-farmland column; default the first of {PROTECTED_CANDIDATES}"
+    )
+
+
+def run_check(inputs: CheckInputs, ctx: ProcessContext) -> dict:
+    """Run the nesting check and the per-parent statistics."""
+    from geoservice.analysis.farmland import check_grid_nesting, grid_statistics
+
+    cells = ctx.features("cells", inputs.cells)
+    parents = ctx.features("parents", inputs.parents)
+    id_column = inputs.code_column if inputs.code_column in cells.columns else None
+    ctx.report(20, "checking the nesting")
+    report = check_grid_nesting(
+        cells,
+        parents,
+        code_column=inputs.code_column,
+        parent_column=inputs.parent_column,
+        parent_code_column=inputs.parent_code_column,
+        id_column=id_column,
+        code_rule=inputs.code_rule,
+        tolerance_m2=inputs.tolerance_m2,
+        crs=METRIC_CRS,
+    )
+    ctx.report(70, "summarising cells per parent")
+    protected = inputs.protected_column or next(
+        (c for c in PROTECTED_CANDIDATES if c in cells.columns), None
+    )
+    stats = grid_statistics(
+        cells, parent_column=inputs.parent_column, protected_column=protected, crs=METRIC_CRS
+    )
+    return {
+        "problems": LayerOutput(
+            _problem_features(report, cells, id_column),
+            text("Farmland grid nesting problems", "耕地保护网格嵌套问题"),
+            "One feature per problem: the cell, the overlap or the gap, with its kind",
+            primary=True,
+        ),
+        "statistics": stats.table,
+        "summary": {
+            **report.summary,
+            "statistics": stats.summary,
+            "protected_note": None
+            if protected
+            else "no protected-farmland attribute; protected share not computed",
+        },
+    }
+
+
+def _problem_features(report, cells, id_column) -> gpd.GeoDataFrame:
+    """Problems as features: gaps and overlaps with their own shapes, others with the cell's."""
+    metric = cells.to_crs(METRIC_CRS)
+    shapes = metric.set_index(id_column).geometry if id_column else metric.geometry
+    shapes = shapes[~shapes.index.duplicated()]
+    rows = report.problems.copy()
+    geometry = [
+        shapes.get(fid) if fid is not None and kind not in ("gap", "overlap") else None
+        for fid, kind in zip(rows["feature_id"], rows["problem"], strict=True)
+    ]
+    gaps = rows.index[rows["problem"] == "gap"]
+    overlaps = rows.index[rows["problem"] == "overlap"]
+    for positions, shapes_of in ((gaps, report.gaps), (overlaps, report.overlaps)):
+        for pos, shape in zip(positions, shapes_of.geometry, strict=True):
+            geometry[pos] = shape
+    rows["feature_id"] = rows["feature_id"].map(lambda v: None if v is None else str(v))
+    rows["other_id"] = rows["other_id"].map(lambda v: None if v is None or pd.isna(v) else str(v))
+    return gpd.GeoDataFrame(rows, geometry=geometry, crs=METRIC_CRS)
+
+
+class CompareInputs(ResultInputs):
+    """Inputs of ``farmland-grid-compare``."""
+
+    old: FeatureInput = Field(description="Earlier grid, e.g. {collection, version}")
+    new: FeatureInput = Field(description="Later grid")
+    code_column: str = Field("code", description="Cell code column, matched between versions")
+    tolerance_m2: float = Field(1.0, ge=0, description="Outline moves below this are rounding")
+
+
+def run_compare(inputs: CompareInputs, ctx: ProcessContext) -> dict:
+    """Run :func:`~geoservice.analysis.farmland.compare_grids`."""
+    from geoservice.analysis.farmland import compare_grids
+
+    old = ctx.features("old", inputs.old)
+    new = ctx.features("new", inputs.new)
+    ctx.report(30, "matching cells by code")
+    diff = compare_grids(
+        old, new, code_column=inputs.code_column, tolerance_m2=inputs.tolerance_m2, crs=METRIC_CRS
+    )
+    changes = diff.cells[diff.cells["change"] != "unchanged"]
+    return {
+        "changes": LayerOutput(
+            changes,
+            text("Farmland grid changes", "耕地保护网格变化"),
+            "Cells added, removed or changed between the two versions",
+            primary=True,
+        ),
+        "summary": diff.summary,
+    }
+
+
+PROCESSES = [
+    Process(
+        id="farmland-grid",
+        title="Generate a farmland-protection grid",
+        title_zh="生成耕地保护网格",
+        description="Cut parent units into square cells on a lattice fixed to EPSG:4546; "
+        "cells crossing a border are split, codes are '<unit code>-<row>-<col>'.",
+        inputs=GridInputs,
+        outputs={
+            "grid": OutputSpec("Grid cells", "Result collection"),
+            "statistics": OutputSpec("Cells per unit", "Table", "json"),
+            "summary": OutputSpec("Summary", "Totals", "json"),
+        },
+        run=run_grid,
+        keywords=("farmland", "grid", "耕地保护"),
+    ),
+    Process(
+        id="farmland-grid-check",
+        title="Check a farmland grid's nesting",
+        title_zh="耕地保护网格嵌套检查",
+        description="Report every cell not in exactly one parent, overlaps, gaps in parents, "
+        "missing, repeated or non-hierarchical codes (with feature ids), and per-parent "
+        "statistics (area, count, protected share when an attribute says what is protected).",
+        inputs=CheckInputs,
+        outputs={
+            "problems": OutputSpec("Problems", "Result collection"),
+            "statistics": OutputSpec("Statistics per parent", "Table", "json"),
+            "summary": OutputSpec("Summary", "ok, counts per problem", "json"),
+        },
+        run=run_check,
+        keywords=("farmland", "grid", "check"),
+    ),
+    Process(
+        id="farmland-grid-compare",
+        title="Compare two versions of a farmland grid",
+        title_zh="耕地保护网格版本比较",
+        description="Cells added, removed and changed (outline or attributes) between two "
+        "grids or two versions of one collection, matched by code.",
+        inputs=CompareInputs,
+        outputs={
+            "changes": OutputSpec("Changed cells", "Result collection"),
+            "summary": OutputSpec("Summary", "Counts per change", "json"),
+        },
+        run=run_compare,
+        keywords=("farmland", "grid", "versions"),
+    ),
+]

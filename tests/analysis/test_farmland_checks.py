@@ -1,0 +1,215 @@
+"""Farmland grid checks: nesting report, statistics and version comparison."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from geoservice.analysis.farmland import (
+    check_grid_nesting,
+    compare_grids,
+    generate_farmland_grid,
+    grid_statistics,
+)
+from geoservice.errors import InvalidParameter
+
+CRS = "EPSG:4546"
+
+
+def parents_frame(*boxes, codes=("P",)):
+    return gpd.GeoDataFrame({"code": list(codes)}, geometry=list(boxes), crs=CRS)
+
+
+@pytest.fixture
+def parent():
+    return parents_frame(shapely.box(0, 0, 300, 300))
+
+
+@pytest.fixture
+def grid3(parent):
+    """3 × 3 cells of 100 m filling the parent exactly."""
+    return generate_farmland_grid(parent, cell_m=100)
+
+
+def problems_of(report, kind):
+    return report.problems[report.problems["problem"] == kind]
+
+
+def test_a_3x3_grid_filling_its_parent_is_clean(grid3, parent):
+    report = check_grid_nesting(grid3, parent, id_column="code")
+    assert report.summary["ok"], report.problems
+    assert report.summary["cells"] == 9
+    assert report.problems.empty and report.gaps.empty and report.overlaps.empty
+
+
+def test_a_missing_cell_is_a_gap_of_its_area_in_its_parent(grid3, parent):
+    report = check_grid_nesting(grid3.drop(index=4), parent)
+    gaps = problems_of(report, "gap")
+    assert len(gaps) == 1
+    assert gaps["parent_code"].tolist() == ["P"]
+    assert gaps["area_m2"].iloc[0] == pytest.approx(10_000)
+    assert report.gaps.geometry.iloc[0].equals_exact(shapely.box(100, 100, 200, 200), 1e-6) or (
+        report.gaps.geometry.iloc[0].symmetric_difference(shapely.box(100, 100, 200, 200)).area
+        < 1e-6
+    )
+    assert report.summary["problems"] == {"gap": 1}
+
+
+def test_an_overlap_names_both_cells_and_its_area(grid3, parent):
+    grid = grid3.copy()
+    grid.loc[0, "geometry"] = shapely.box(0, 0, 150, 100)  # reaches 50 m into cell 1
+    report = check_grid_nesting(grid, parent, id_column="code")
+    overlaps = problems_of(report, "overlap")
+    assert len(overlaps) == 1
+    row = overlaps.iloc[0]
+    assert {row["feature_id"], row["other_id"]} == {grid3["code"][0], grid3["code"][1]}
+    assert row["area_m2"] == pytest.approx(5_000)
+    assert report.summary["overlap_area_m2"] == pytest.approx(5_000)
+
+
+def test_a_duplicate_code_reports_every_cell_holding_it(grid3, parent):
+    grid = grid3.copy()
+    grid.loc[5, "code"] = grid.loc[4, "code"]
+    report = check_grid_nesting(grid, parent)
+    dupes = problems_of(report, "duplicate_code")
+    assert sorted(dupes["feature_id"]) == [4, 5]
+    assert report.summary["problems"] == {"duplicate_code": 2}
+
+
+def test_codes_must_extend_the_parent_code(grid3, parent):
+    grid = grid3.copy()
+    grid.loc[2, "code"] = "Q-000000-000002"
+    grid.loc[3, "code"] = None
+    report = check_grid_nesting(grid, parent)
+    assert problems_of(report, "code_not_hierarchical")["feature_id"].tolist() == [2]
+    assert problems_of(report, "missing_code")["feature_id"].tolist() == [3]
+
+
+def test_prefix_rule_reads_division_codes():
+    district = parents_frame(shapely.box(0, 0, 200, 100), codes=["150602000000"])
+    towns = gpd.GeoDataFrame(
+        {"code": ["150602101000", "150699102000"], "parent_code": ["150602000000"] * 2},
+        geometry=[shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100)],
+        crs=CRS,
+    )
+    report = check_grid_nesting(towns, district, code_rule="prefix", id_column="code")
+    assert problems_of(report, "code_not_hierarchical")["feature_id"].tolist() == ["150699102000"]
+
+
+def test_unknown_parent_and_cells_crossing_into_another_parent():
+    parents = parents_frame(shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100), codes="AB")
+    cells = gpd.GeoDataFrame(
+        {"code": ["A-1", "A-2", "C-1"], "parent_code": ["A", "A", "C"]},
+        geometry=[
+            shapely.box(0, 0, 100, 50),
+            shapely.box(0, 50, 150, 100),
+            shapely.box(100, 0, 200, 50),
+        ],
+        crs=CRS,
+    )
+    report = check_grid_nesting(cells, parents, id_column="code")
+    assert problems_of(report, "unknown_parent")["feature_id"].tolist() == ["C-1"]
+    outside = problems_of(report, "outside_parent")
+    assert outside["feature_id"].tolist() == ["A-2"]
+    assert outside["area_m2"].iloc[0] == pytest.approx(2_500)
+    several = problems_of(report, "several_parents")
+    assert several[["feature_id", "other_id"]].values.tolist() == [["A-2", "B"]]
+    # parent B has no cell of its own: all of it is a gap
+    gaps = problems_of(report, "gap")
+    assert gaps["parent_code"].tolist() == ["B"]
+    assert gaps["area_m2"].iloc[0] == pytest.approx(10_000)
+
+
+def test_slivers_below_the_tolerance_are_not_problems(grid3, parent):
+    grid = grid3.copy()
+    grid.loc[0, "geometry"] = shapely.box(0, 0, 100.001, 100)  # 0.1 m² into its neighbour
+    assert check_grid_nesting(grid, parent, tolerance_m2=1.0).summary["ok"]
+    assert not check_grid_nesting(grid, parent, tolerance_m2=0.0).summary["ok"]
+
+
+def test_inputs_are_checked(grid3, parent):
+    with pytest.raises(InvalidParameter, match="no column"):
+        check_grid_nesting(grid3, parent, parent_column="nope")
+    with pytest.raises(InvalidParameter, match="code_rule"):
+        check_grid_nesting(grid3, parent, code_rule="strict")
+    points = gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs=CRS)
+    with pytest.raises(InvalidParameter):
+        check_grid_nesting(points, parent)
+
+
+def test_statistics_count_cells_and_protected_share(grid3):
+    grid = grid3.copy()
+    grid["protected"] = [True] * 3 + [False] * 6
+    stats = grid_statistics(grid, protected_column="protected")
+    row = stats.table.iloc[0]
+    assert row["cells"] == 9 and row["area_m2"] == pytest.approx(90_000)
+    assert row["protected_share"] == pytest.approx(1 / 3)
+    assert stats.summary["protected_share"] == pytest.approx(1 / 3)
+    plain = grid_statistics(grid3)
+    assert "protected_share" not in plain.table.columns
+    assert plain.summary["protected_column"] is None and plain.summary["protected_share"] is None
+
+
+def test_statistics_read_a_numeric_protected_area_capped_at_the_cell(grid3):
+    grid = grid3.copy()
+    grid["protected_m2"] = [20_000.0] + [0.0] * 8  # more than the cell: capped at 10 000
+    stats = grid_statistics(grid, protected_column="protected_m2")
+    assert stats.table["protected_area_m2"].iloc[0] == pytest.approx(10_000)
+
+
+def test_compare_lists_added_removed_and_changed_cells(grid3):
+    new = grid3.drop(index=8).copy()
+    new.loc[0, "geometry"] = shapely.box(0, 0, 100, 90)
+    new.loc[1, "is_clipped"] = True
+    extra = grid3.iloc[[8]].copy()
+    extra["code"] = "P-000009-000009"
+    new = pd.concat([new, extra], ignore_index=True)
+    diff = compare_grids(grid3, new)
+    assert diff.summary["changes"] == {"changed": 2, "added": 1, "removed": 1, "unchanged": 6}
+    by_code = diff.cells.set_index("code")
+    assert by_code.loc[grid3["code"][0], "changed_area_m2"] == pytest.approx(1_000)
+    assert by_code.loc[grid3["code"][1], "changed_attributes"] == "is_clipped"
+    assert by_code.loc[grid3["code"][8], "change"] == "removed"
+    assert by_code.loc["P-000009-000009", "change"] == "added"
+
+
+def test_compare_refuses_duplicate_codes(grid3):
+    dup = grid3.copy()
+    dup.loc[1, "code"] = dup.loc[0, "code"]
+    with pytest.raises(InvalidParameter, match="unique"):
+        compare_grids(grid3, dup)
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from geoservice.sampledata import build_sample_layers
+
+    return build_sample_layers()
+
+
+def test_sample_cells_nest_in_level_2_up_to_border_slivers(sample):
+    units, cells = sample["farmland_grid_units"], sample["farmland_grid"]
+    report = check_grid_nesting(cells, units[units["level"] == 2], id_column="code")
+    assert report.summary["cells"] == len(cells)
+    assert report.gaps.empty
+    # what remains is where two approximate unit polygons overlap by a few m²
+    kinds = set(report.problems["problem"])
+    assert kinds <= {"overlap", "several_parents"}
+    assert report.summary["overlap_area_m2"] < 50
+    loose = check_grid_nesting(cells, units[units["level"] == 2], id_column="code", tolerance_m2=10)
+    assert loose.summary["ok"]
+
+
+def test_sample_level_2_leaves_the_four_unlisted_streets_uncovered(sample):
+    units, towns = sample["farmland_grid_units"], sample["streets_towns"]
+    report = check_grid_nesting(
+        units[units["level"] == 2], units[units["level"] == 1], code_rule="prefix", tolerance_m2=1e4
+    )
+    assert len(report.gaps) == 1
+    gap = report.gaps.geometry.iloc[0]
+    metric = towns.to_crs(CRS)
+    inside = metric[metric.representative_point().within(gap)]
+    assert set(inside["name_zh"]) == {"公园街道", "交通街道", "建设街道", "林荫街道"}
+    assert not inside["in_farmland_grid"].any()

@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+import shapely
+from analysis_helpers import X0, Y0, frame
+from geopandas.testing import assert_geodataframe_equal
+
+from geoservice.analysis.siting import candidate_grid, maximal_covering, p_median
+from geoservice.errors import InvalidParameter
+
+
+@pytest.fixture
+def two_towns():
+    """A big town (5 × 100 people) at x=0 and a small one (3 × 50) at x=5 km."""
+    xs = np.r_[np.full(5, 0.0), np.full(3, 5000.0)] + np.r_[np.arange(5), np.arange(3)] * 10
+    demand = frame(shapely.points(X0 + xs, np.full(8, Y0)), pop=[100.0] * 5 + [50.0] * 3)
+    candidates = frame(
+        shapely.points(X0 + np.array([20.0, 5010.0, 2500.0]), np.full(3, Y0)),
+        name=["big", "small", "between"],
+    ).set_index("name")
+    return demand, candidates
+
+
+def test_mclp_picks_the_site_covering_most_people(two_towns):
+    demand, candidates = two_towns
+    r = maximal_covering(demand, candidates, n_new=1, distance_m=500, weight_col="pop")
+    assert r.sites.loc[r.sites["selected"]].index.tolist() == ["big"]
+    assert r.summary["status"] == "Optimal"
+    assert r.summary["served_weight"] == 500
+    assert r.summary["served_share"] == pytest.approx(500 / 650)
+    assert r.demand["covered"].tolist() == [True] * 5 + [False] * 3
+
+
+def test_mclp_with_an_existing_facility_adds_the_other_town(two_towns):
+    demand, candidates = two_towns
+    existing = frame([shapely.Point(X0, Y0)])
+    r = maximal_covering(
+        demand, candidates, n_new=1, distance_m=500, weight_col="pop", existing=existing
+    )
+    chosen = r.sites.index[r.sites["selected"]].tolist()
+    assert chosen == ["existing:0", "small"]
+    assert r.summary["served_share"] == pytest.approx(1.0)
+
+
+def test_p_median_minimises_weighted_distance(two_towns):
+    demand, candidates = two_towns
+    r = p_median(demand, candidates, n_new=1, weight_col="pop")
+    assert r.sites.index[r.sites["selected"]].tolist() == ["big"]
+    r2 = p_median(demand, candidates, n_new=2, weight_col="pop")
+    assert r2.sites.index[r2.sites["selected"]].tolist() == ["big", "small"]
+    # everyone is served by the nearer town's site: distances 0-20 m
+    assert r2.summary["weighted_cost"] == pytest.approx(
+        100 * (20 + 10 + 0 + 10 + 20) + 50 * (10 + 0 + 10)
+    )
+
+
+def test_p_median_weights_can_flip_the_choice(two_towns):
+    demand, candidates = two_towns
+    heavy = demand.assign(pop=[1.0] * 5 + [1000.0] * 3)
+    r = p_median(heavy, candidates, n_new=1, weight_col="pop")
+    assert r.sites.index[r.sites["selected"]].tolist() == ["small"]
+
+
+def test_candidate_grid_keeps_points_inside_the_boundary():
+    tri = frame([shapely.Polygon([(X0, Y0), (X0 + 1000, Y0), (X0, Y0 + 1000)])])
+    cand = candidate_grid(tri, spacing_m=100)
+    assert len(cand) == 45  # centres (50+100i, 50+100j) with i + j < 9.5 - 0.5
+    assert tri.geometry.iloc[0].contains(cand.union_all())
+
+
+def test_more_new_sites_than_candidates_is_refused(two_towns):
+    demand, candidates = two_towns
+    with pytest.raises(InvalidParameter):
+        maximal_covering(demand, candidates, n_new=4, distance_m=100)
+
+
+def test_siting_inputs_are_not_mutated(two_towns):
+    demand, candidates = two_towns
+    before_d, before_c = demand.copy(), candidates.copy()
+    maximal_covering(demand, candidates, n_new=1, distance_m=500, weight_col="pop")
+    p_median(demand, candidates, n_new=1)
+    assert_geodataframe_equal(demand, before_d)
+    assert_geodataframe_equal(candidates, before_c)

@@ -1,0 +1,81 @@
+"""The Dongsheng sample outputs, produced over HTTP exactly as `analyse dongsheng` runs them."""
+
+from __future__ import annotations
+
+import pytest
+
+from geoservice.processes.dongsheng import STEPS, headline
+
+
+@pytest.fixture
+def outputs(client, editor):
+    results = {}
+    for step in STEPS:
+        r = client.post(
+            f"/processes/{step.process_id}/execution", json={"inputs": step.inputs}, headers=editor
+        )
+        assert r.status_code == 200, (step.key, r.text)
+        results[step.key] = r.json()
+    return results
+
+
+def test_dongsheng_outputs_are_collections_with_the_expected_answers(client, outputs):
+    head = headline(outputs)
+    # 7 of the 20 sourced village points lie within 3 km of a placed logistics facility
+    assert head["villages_within_3km"] == "7 of 20"
+    villages = client.get(
+        "/collections/dongsheng_villages_logistics_3km/items", params={"limit": 50}
+    ).json()["features"]
+    assert sum(f["properties"]["covered_share"] for f in villages) == 7
+    assert (
+        outputs["villages_logistics"]["surface"]["raster"]
+        == "dongsheng_villages_logistics_3km_surface"
+    )
+    # farmland area within 3 km: a small share, and per level-2 unit
+    assert 0.03 < head["farmland_area_share_within_3km"] < 0.08
+    units_href = outputs["cells_logistics"]["units"]["href"]
+    units = client.get(units_href, params={"limit": 50}).json()["features"]
+    assert len(units) == 11
+    # the 铁西 circle (a proxy point) is farther than 500 m from the schematic roads
+    assert head["business_circles_off_network"] == 1
+    walk = client.get(outputs["business_circles_walk"]["isochrones"]["href"]).json()["features"]
+    reached = sorted(f["properties"]["reached_length_m"] for f in walk)
+    assert reached == [0.0, pytest.approx(3200.0)]  # 800 m each way along G109 and G210
+
+
+def test_huff_uses_a_stated_equal_attractiveness(client, outputs):
+    summary = outputs["huff"]["summary"]
+    assert "assumed equal" in summary["attractiveness"]
+    shares = client.get(outputs["huff"]["facilities"]["href"]).json()["features"]
+    total = sum(f["properties"]["market_share"] for f in shares)
+    assert len(shares) == 2 and total == pytest.approx(1.0)
+    assert all(f["properties"]["attractiveness_assumed"] == 1.0 for f in shares)
+
+
+def test_nesting_report_names_the_slivers_and_the_unlisted_streets(client, outputs):
+    cells = outputs["nesting_cells"]["summary"]
+    assert set(cells["problems"]) <= {"overlap", "several_parents"}
+    assert cells["overlap_area_m2"] < 50 and cells["gap_area_m2"] == 0
+    units = outputs["nesting_units"]["summary"]
+    # 公园/交通/建设/林荫 are not in the scheme: about 17 km² of the district has no level-2 grid
+    assert 15e6 < units["gap_area_m2"] < 19e6
+    problems = client.get(
+        outputs["nesting_units"]["problems"]["href"], params={"limit": 1000}
+    ).json()["features"]
+    biggest = max((f for f in problems if f["properties"]["problem"] == "gap"),
+                  key=lambda f: f["properties"]["area_m2"])  # fmt: skip
+    assert biggest["properties"]["area_m2"] > 15e6 and biggest["geometry"] is not None
+
+
+def test_indicators_never_invent_numbers(outputs):
+    plan = {r["id"]: r for r in outputs["indicators_plan"]["indicators"]}
+    assert plan["cultural-10min-circle"]["status"] == "not_evaluable"
+    assert "population_cells" in plan["cultural-10min-circle"]["missing"]["layers"]
+    assert plan["cultural-10min-circle"]["value"] is None
+    assert plan["city-business-circles"]["status"] == "met"
+    assert (
+        plan["featured-streets"]["value"] == 5 and plan["featured-streets"]["status"] == "not_met"
+    )
+    express = outputs["indicators_express"]["indicators"]
+    assert {r["status"] for r in express} == {"not_evaluable"}
+    assert outputs["indicators_express"]["summary"]["layers_missing"] == ["express_points"]
