@@ -63,7 +63,7 @@ test-slow: $(TEST_STAMP) system-deps web
 
 test-all: test test-slow
 
-bench: $(TEST_STAMP) system-deps
+bench: $(TEST_STAMP) system-deps bench-tiles
 	$(BIN)/python bench/features.py
 	$(BIN)/python bench/analysis.py
 
