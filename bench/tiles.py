@@ -303,5 +303,6 @@ def main() -> None:
     (out / f"tiles-{stamp}.json").write_text(json.dumps(payload, indent=1, default=str))
     report(vector, bare, raster)
 
+
 if __name__ == "__main__":
     main()
