@@ -9,15 +9,19 @@ PORT   ?= $(or $(GEOSERVICE_PORT),8000)
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 VENDOR_DIR := geoservice/static/vendor
+VENDOR := $(VENDOR_DIR)/maplibre-gl
+MAPLIBRE := node_modules/maplibre-gl/dist
 LEAFLET := $(VENDOR_DIR)/leaflet/dist/leaflet.js
+NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: serve test test-slow test-all lint bench data web system-deps clean help
+.PHONY: serve test test-slow test-all lint bench bench-tiles data web system-deps clean help
 
 help:
 	@echo "make serve    - install and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test     - install test dependencies (incl. PostGIS, Chromium) and run the tests"
 	@echo "make test-slow - the slow tests (large grids, kill-mid-upload, big uploads)"
 	@echo "make bench    - benchmarks against peers (see bench/README.md)"
+	@echo "make bench-tiles - tile benchmark: geoservice vs tipg, TiTiler and the floors (PostGIS, wrk)"
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -32,13 +36,21 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[serve,test]'
 	@touch $@ $(STAMP)
 
-# Leaflet and its plugins from npm (pinned in package-lock.json), served by geoservice
-# itself and inlined into standalone map exports; geoservice/maps/vendor.py lists the files.
-$(LEAFLET): package.json package-lock.json geoservice/maps/vendor.py
+# Browser libraries from npm (pinned in package-lock.json), served by geoservice itself:
+# MapLibre GL JS for /map; Leaflet and its plugins for the Folium maps (also inlined into
+# standalone exports), copied with their licences as geoservice/maps/vendor.py lists them.
+$(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+
+$(VENDOR)/maplibre-gl.mjs: $(NPM_STAMP)
+	mkdir -p $(VENDOR)
+	cp $(MAPLIBRE)/maplibre-gl.mjs $(MAPLIBRE)/maplibre-gl-worker.mjs \
+	   $(MAPLIBRE)/maplibre-gl-shared.mjs $(MAPLIBRE)/maplibre-gl.css $(VENDOR)/
+
+$(LEAFLET): $(NPM_STAMP) geoservice/maps/vendor.py
 	$(PYTHON) geoservice/maps/vendor.py node_modules $(VENDOR_DIR)
 
-web: $(LEAFLET)
+web: $(VENDOR)/maplibre-gl.mjs $(LEAFLET)
 
 data: $(STAMP)
 	$(BIN)/geoservice data build --if-missing
@@ -61,9 +73,14 @@ test-slow: $(TEST_STAMP) system-deps web
 
 test-all: test test-slow
 
-bench: $(TEST_STAMP) system-deps
+bench: $(TEST_STAMP) system-deps bench-tiles
 	$(BIN)/python bench/features.py
 	$(BIN)/python bench/analysis.py
+
+# Peers (tipg, TiTiler) go to their own venv under bench/.work; the load tool is wrk.
+bench-tiles: $(TEST_STAMP) system-deps
+	command -v wrk >/dev/null || apt-get install -y -qq wrk
+	$(BIN)/python bench/tiles.py
 
 clean:
 	rm -rf $(VENV) data/geoservice.gpkg data/geoservice.gpkg-* .pytest_cache node_modules $(VENDOR_DIR)

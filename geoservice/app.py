@@ -23,10 +23,12 @@ from geoservice.api.errors import add_exception_handlers
 from geoservice.api.maps_setup import install_maps
 from geoservice.api.processes_setup import close_jobs, open_jobs, setup_processes
 from geoservice.api.routers import features, keys, landing, transactions, uploads, versions
+from geoservice.api.tiles_setup import install_tiles
 from geoservice.auth.keys import KeyStore
 from geoservice.ogc.conformance import FEATURES_CONFORMANCE, TRANSACTIONS_CONFORMANCE
 from geoservice.settings import Settings
 from geoservice.storage import open_store
+from geoservice.tiles.runtime import build_tile_runtime
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -40,9 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         install_catalog(app, settings)
         app.state.store = open_store(settings)
         open_jobs(app, settings)
+        app.state.tiles = build_tile_runtime(settings, app.state.store)
         try:
             yield
         finally:
+            await app.state.tiles.aclose()
             close_jobs(app)
             app.state.store.close()
             app.state.keys.close()
@@ -63,7 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.landing_links = []
     app.state.collection_link_builders = []
     add_exception_handlers(app)
-    app.add_middleware(KeyMiddleware)  # innermost: CORS preflights never need a key
+    install_tiles(app)  # innermost: the key check, compression and CORS wrap its fast path
+    app.add_middleware(KeyMiddleware)  # inside CORS: preflights never need a key
     app.add_middleware(
         GZipMiddleware,
         minimum_size=settings.api.gzip_min_bytes,

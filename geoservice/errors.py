@@ -42,6 +42,12 @@ class VersionNotFound(NotFoundError):
     code = "VersionNotFound"
 
 
+class TileNotFound(NotFoundError):
+    """A tile outside its tile matrix set, or outside a tileset's limits."""
+
+    code = "TileNotFound"
+
+
 class InvalidParameter(GeoserviceError):
     """A query parameter or request option is malformed or out of range."""
 

@@ -62,10 +62,35 @@ class UploadSettings(BaseModel):
 class TileSettings(BaseModel):
     """Vector and raster tile options."""
 
-    max_tile_bytes: int = 500 * 1024
+    max_tile_bytes: int = Field(
+        500 * 1024, description="Size budget of one layer of a vector tile (uncompressed)."
+    )
     max_features_per_tile: int = 20_000
-    cache_dir: Path | None = None
+    extent: int = 4096
+    buffer: int = Field(64, description="Margin around a vector tile, in tile units.")
+    simplify_units: float = Field(
+        1.0, description="Simplification tolerance in tile units (0 disables)."
+    )
+    cache: bool = True
+    cache_dir: Path | None = Field(None, description="Defaults to <data_dir>/cache/tiles.")
     cache_max_bytes: int = 1024 * 1024 * 1024
+    memory_cache_bytes: int = 64 * 1024 * 1024
+    max_age_s: int = Field(
+        60, description="Cache-Control max-age of a tile URL without a version (?v=)."
+    )
+    versioned_max_age_s: int = Field(
+        86_400, description="Cache-Control max-age of a tile URL naming the current version."
+    )
+    version_ttl_s: float = Field(
+        0.0,
+        description="Stores without version notifications (GeoPackage): seconds a layer's "
+        "current version is trusted before asking the store again (0: every request asks).",
+    )
+    version_backstop_s: float = Field(
+        30.0,
+        description="Stores that push version changes (PostGIS): seconds a version is "
+        "trusted without a notification, in case one is lost.",
+    )
 
 
 class ProcessSettings(BaseModel):
@@ -169,3 +194,8 @@ class Settings(BaseSettings):
     def store_path(self) -> Path:
         """Return the GeoPackage file of the embedded store."""
         return self.gpkg_path or self.data_dir / "geoservice.gpkg"
+
+    @property
+    def tile_cache_dir(self) -> Path:
+        """Return the folder of the disk tile cache."""
+        return self.tiles.cache_dir or self.data_dir / "cache" / "tiles"

@@ -123,6 +123,27 @@ def feature_colors(
     return out
 
 
+def leaflet_style(
+    style: StyleDef, properties: dict[str, Any], classes: Sequence[ClassBreak] = ()
+) -> dict[str, Any]:
+    """Return Leaflet path options (a Folium ``style_function`` result) for one feature."""
+    prop = style.classify.property if style.classify else None
+    values = [properties.get(prop)] if prop else None
+    fill = feature_colors(style, values, classes)[0] if values else style.fill
+    approximate = properties.get("geometry_quality") == "approximate"
+    dash = style.approximate_dash if approximate else style.dash
+    options: dict[str, Any] = {
+        "fillColor": fill,
+        "fillOpacity": style.fill_opacity,
+        "color": fill if style.geometry == "line" else style.stroke,
+        "weight": style.stroke_width,
+        "opacity": style.stroke_opacity,
+    }
+    if dash:
+        options["dashArray"] = dash
+    return options
+
+
 def hex_rgba(color: str, opacity: float = 1.0) -> tuple[int, int, int, int]:
     """Return ``#rrggbb`` as an RGBA tuple."""
     return (int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16), round(opacity * 255))

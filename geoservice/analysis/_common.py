@@ -59,9 +59,7 @@ def numeric_column(gdf: gpd.GeoDataFrame, name: str, column: str) -> np.ndarray:
             details={"column": column},
         )
     if (values < 0).any():
-        raise InvalidParameter(
-            f"{name}.{column} must be non-negative numbers without gaps"
-        )
+        raise InvalidParameter(f"{name}.{column} must be non-negative numbers without gaps")
     return values
 
 
@@ -72,15 +70,12 @@ def geometry_kind(gdf: gpd.GeoDataFrame, name: str) -> GeometryKind:
     kinds = {_KINDS.get(t, "other") for t in gdf.geom_type.unique()}
     if len(kinds) != 1 or "other" in kinds:
         raise InvalidParameter(
-            f"{name} mixes geometry kinds {sorted(kinds)}; split it into one layer "
-            "per kind"
+            f"{name} mixes geometry kinds {sorted(kinds)}; split it into one layer per kind"
         )
     return kinds.pop()  # type: ignore[return-value]
 
 
-def require_kind(
-    gdf: gpd.GeoDataFrame, name: str, allowed: Iterable[GeometryKind]
-) -> GeometryKind:
+def require_kind(gdf: gpd.GeoDataFrame, name: str, allowed: Iterable[GeometryKind]) -> GeometryKind:
     """Classify ``gdf`` and raise unless its kind is in ``allowed`` (or empty)."""
     kind = geometry_kind(gdf, name)
     allowed = set(allowed)
@@ -104,9 +99,7 @@ def one_of(**options: Any) -> str:
     """Return the name of the single option that is not None, else raise."""
     given = [k for k, v in options.items() if v is not None]
     if len(given) != 1:
-        raise InvalidParameter(
-            f"give exactly one of {sorted(options)}, not {given or 'none'}"
-        )
+        raise InvalidParameter(f"give exactly one of {sorted(options)}, not {given or 'none'}")
     return given[0]
 
 

@@ -54,9 +54,7 @@ def cost_pairs(
 
         d = demand.reset_index(drop=True)
         s = supply.reset_index(drop=True)
-        od = travel_time_matrix(
-            network, d, s, max_minutes=max_cost, max_snap_m=max_snap_m
-        )
+        od = travel_time_matrix(network, d, s, max_minutes=max_cost, max_snap_m=max_snap_m)
         return Pairs(
             od["origin"].to_numpy(np.int64),
             od["destination"].to_numpy(np.int64),
@@ -96,9 +94,7 @@ def dense_costs(
             f"a {len(demand)} × {len(supply)} cost matrix is too large; aggregate "
             "the demand or thin the candidates"
         )
-    pairs = cost_pairs(
-        demand, supply, max_cost=None, network=network, demand_point=demand_point
-    )
+    pairs = cost_pairs(demand, supply, max_cost=None, network=network, demand_point=demand_point)
     out = np.full((len(demand), len(supply)), unreachable, dtype=np.float64)
     out[pairs.i, pairs.j] = pairs.cost
     return out

@@ -17,9 +17,7 @@ from geoservice.errors import InvalidParameter
 #: Walking speed used for every walkable road (km/h): 80 m a minute.
 WALK_SPEED_KMH = 4.8
 #: Road classes nobody may walk on.
-NOT_WALKABLE = frozenset(
-    {"motorway", "motorway_link", "expressway", "高速公路", "快速路"}
-)
+NOT_WALKABLE = frozenset({"motorway", "motorway_link", "expressway", "高速公路", "快速路"})
 #: Default driving speeds (km/h) by class: OSM ``highway`` values, then the Chinese
 #: administrative road classes (国道/省道/县道/乡道) in Chinese and English. They are
 #: planning assumptions close to the design speeds of JTG B01-2014; override them
@@ -136,9 +134,7 @@ def reached_lines(network: Any, node_minutes: np.ndarray, cutoff: float) -> np.n
     total = np.bincount(segment, weights=reach, minlength=segment.max(initial=-1) + 1)
     whole = total[segment] >= length - 1e-9
     part = ~whole & (reach > 0)
-    return np.concatenate(
-        [geoms[whole & first], substring_from_start(geoms[part], reach[part])]
-    )
+    return np.concatenate([geoms[whole & first], substring_from_start(geoms[part], reach[part])])
 
 
 def reached_length(network: Any, node_minutes: np.ndarray, cutoff: float) -> float:
@@ -155,9 +151,7 @@ def _reach_per_row(network, node_minutes, cutoff):
     speed_m_min = edges["speed_kmh"].to_numpy() * 1000.0 / 60.0
     length = edges["length_m"].to_numpy()
     with np.errstate(invalid="ignore"):
-        reach = np.clip(
-            np.nan_to_num((cutoff - t_u) * speed_m_min, neginf=0.0), 0.0, length
-        )
+        reach = np.clip(np.nan_to_num((cutoff - t_u) * speed_m_min, neginf=0.0), 0.0, length)
     segment = edges["segment"].to_numpy()
     first = ~pd.Series(segment).duplicated().to_numpy()
     return length, reach, first, np.asarray(edges.geometry.array), segment

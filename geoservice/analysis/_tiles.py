@@ -96,8 +96,7 @@ def _is_lattice(bounds: np.ndarray, w: float, h: float) -> bool:
     fx = (bounds[:, 0] - bounds[:, 0].min()) / w
     fy = (bounds[:, 1] - bounds[:, 1].min()) / h
     return bool(
-        (np.abs(fx - np.round(fx)) * w < tol).all()
-        and (np.abs(fy - np.round(fy)) * h < tol).all()
+        (np.abs(fx - np.round(fx)) * w < tol).all() and (np.abs(fy - np.round(fy)) * h < tol).all()
     )
 
 
@@ -131,9 +130,7 @@ def grouped_union(groups: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, ..
         width = int(counts[sel].max())
         pad = np.full((len(sel), width), None, dtype=object)
         rows = np.repeat(np.arange(len(sel)), counts[sel])
-        cols = np.arange(rows.size) - np.repeat(
-            np.cumsum(counts[sel]) - counts[sel], counts[sel]
-        )
+        cols = np.arange(rows.size) - np.repeat(np.cumsum(counts[sel]) - counts[sel], counts[sel])
         pad[rows, cols] = geoms[np.repeat(start[sel], counts[sel]) + cols]
         out[sel] = shapely.union_all(pad, axis=1)
     return keys, out
@@ -220,9 +217,7 @@ class ReachIndex:
         )
         all_full = corners.min(axis=1) == FULL
         covered[s[all_full]] = area[s[all_full]]
-        mixed = np.concatenate(
-            [s[~all_full & (corners.max(axis=1) > EMPTY)], many[~small]]
-        )
+        mixed = np.concatenate([s[~all_full & (corners.max(axis=1) > EMPTY)], many[~small]])
         self._straddling(polys, covered, mixed, ix0, ix1, iy0, iy1)
         return covered
 

@@ -45,9 +45,7 @@ def split_lines(
         parts = shapely.segmentize(parts, max_segment_m)
     coords, line = shapely.get_coordinates(parts, return_index=True)
     keys = np.round(coords / NODE_TOLERANCE_M).astype(np.int64)
-    _, first_of_key, key_id = np.unique(
-        keys, axis=0, return_index=True, return_inverse=True
-    )
+    _, first_of_key, key_id = np.unique(keys, axis=0, return_index=True, return_inverse=True)
     key_id = key_id.ravel()
     a = np.nonzero(line[1:] == line[:-1])[0]
     b = a + 1

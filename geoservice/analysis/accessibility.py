@@ -104,9 +104,7 @@ def two_step_fca(
     mode = c.one_of(distance_m=distance_m, minutes=minutes)
     if mode == "minutes" and network is None:
         raise InvalidParameter("minutes needs a network (see build_network)")
-    reach = c.positive(
-        distance_m if mode == "distance_m" else minutes, mode, allow_zero=True
-    )
+    reach = c.positive(distance_m if mode == "distance_m" else minutes, mode, allow_zero=True)
     scale = c.positive(per_population, "per_population")
     crs = network.crs if network is not None else (crs or DEFAULT_METRIC_CRS)
     dem_m, sup_m = to_metric(demand, crs), to_metric(supply, crs)
@@ -143,9 +141,7 @@ def two_step_fca(
             "per_population": scale,
             mode: reach,
             "profile": network.profile if mode == "minutes" else None,
-            "mean_access": float((access * pop).sum() / total_pop * scale)
-            if total_pop
-            else None,
+            "mean_access": float((access * pop).sum() / total_pop * scale) if total_pop else None,
             "population_without_access": float(pop[access <= 0].sum()),
             "supply_total": float(cap.sum()),
             "supply_without_demand": int((catchment <= 0).sum()),

@@ -116,12 +116,8 @@ def assign_nearest(
             "allocated": int((pos >= 0).sum()),
             "unallocated": int((pos < 0).sum()),
             "cost": cost_col,
-            f"mean_{cost_col}": float(np.nanmean(out[cost_col]))
-            if (pos >= 0).any()
-            else None,
-            f"max_{cost_col}": float(np.nanmax(out[cost_col]))
-            if (pos >= 0).any()
-            else None,
+            f"mean_{cost_col}": float(np.nanmean(out[cost_col])) if (pos >= 0).any() else None,
+            f"max_{cost_col}": float(np.nanmax(out[cost_col])) if (pos >= 0).any() else None,
             "crs": str(out.crs),
         },
     )
@@ -232,20 +228,14 @@ def voronoi_catchments(
     fac_m, bnd_m = to_metric(facilities, crs), to_metric(boundary, crs)
     xy = anchors(fac_m, "representative_point")
     if len(np.unique(np.round(xy, 6), axis=0)) != len(xy):
-        raise InvalidParameter(
-            "facilities share locations; Voronoi cells need distinct points"
-        )
+        raise InvalidParameter("facilities share locations; Voronoi cells need distinct points")
     area = shapely.union_all(np.asarray(bnd_m.geometry.array))
     if len(xy) == 1:
         cells = np.array([area], dtype=object)
     else:
-        diagram = shapely.voronoi_polygons(
-            shapely.multipoints(xy), extend_to=area, ordered=True
-        )
+        diagram = shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=area, ordered=True)
         cells = shapely.intersection(shapely.get_parts(diagram), area)
-    out = gpd.GeoDataFrame(
-        fac_m.drop(columns=fac_m.geometry.name), geometry=cells, crs=fac_m.crs
-    )
+    out = gpd.GeoDataFrame(fac_m.drop(columns=fac_m.geometry.name), geometry=cells, crs=fac_m.crs)
     out["area_m2"] = out.area
     return VoronoiResult(
         catchments=out,
@@ -342,14 +332,10 @@ def huff_model(
     dem_m, fac_m = _prepare(demand, facilities, network, crs, population_col)
     attract = c.numeric_column(fac_m, "facilities", attractiveness_col)
     lam = c.positive(decay_exponent, "decay_exponent", allow_zero=True)
-    alpha = c.positive(
-        attractiveness_exponent, "attractiveness_exponent", allow_zero=True
-    )
+    alpha = c.positive(attractiveness_exponent, "attractiveness_exponent", allow_zero=True)
     floor = c.positive(min_cost, "min_cost")
     max_cost = max_minutes if network is not None else max_distance_m
-    pairs = cost_pairs(
-        dem_m, fac_m, max_cost=max_cost, network=network, demand_point=demand_point
-    )
+    pairs = cost_pairs(dem_m, fac_m, max_cost=max_cost, network=network, demand_point=demand_point)
     utility = attract[pairs.j] ** alpha * np.maximum(pairs.cost, floor) ** -lam
     total = np.bincount(pairs.i, weights=utility, minlength=len(dem_m))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -397,9 +383,7 @@ def _huff_facilities(dem_m, fac_m, pairs, prob, population_col):
     out = fac_m.copy()
     if population_col is not None:
         pop = dem_m[population_col].to_numpy(dtype="float64")
-        visitors = np.bincount(
-            pairs.j, weights=prob * pop[pairs.i], minlength=len(fac_m)
-        )
+        visitors = np.bincount(pairs.j, weights=prob * pop[pairs.i], minlength=len(fac_m))
         out["expected_visitors"] = visitors
         total = pop.sum()
     else:

@@ -163,14 +163,10 @@ def compute_coverage(
     else:
         _cover_polygons(out, index, chunk_size, progress)
     if population_col is not None:
-        out["covered_population"] = (
-            out[population_col].astype("float64") * out["covered_share"]
-        )
+        out["covered_population"] = out[population_col].astype("float64") * out["covered_share"]
     unit_table = None
     if units is not None:
-        unit_table = _unit_table(
-            out, to_metric(units, crs), unit_key, index, population_col
-        )
+        unit_table = _unit_table(out, to_metric(units, crs), unit_key, index, population_col)
     c.report(progress, 1.0)
     return CoverageResult(
         demand=out,
@@ -208,9 +204,7 @@ def _check_inputs(
 def _reach(fac_m, distance_m, minutes, network, quad_segs, edge_buffer_m):
     """Reach polygons per facility (distance) or all together (network)."""
     if distance_m is not None:
-        geoms = shapely.buffer(
-            np.asarray(fac_m.geometry.array), distance_m, quad_segs=quad_segs
-        )
+        geoms = shapely.buffer(np.asarray(fac_m.geometry.array), distance_m, quad_segs=quad_segs)
         if distance_m == 0:  # points and lines reach nothing, polygons themselves
             geoms = np.where(shapely.area(geoms) > 0, geoms, shapely.Polygon())
         reach = gpd.GeoDataFrame(
@@ -222,9 +216,7 @@ def _reach(fac_m, distance_m, minutes, network, quad_segs, edge_buffer_m):
     node, _ = network.snap(fac_m)
     times, _ = network.node_minutes(node, limit_minutes=minutes)
     lines = reached_lines(network, times, minutes)
-    parts = shapely.buffer(
-        lines, c.positive(edge_buffer_m, "edge_buffer_m"), quad_segs=4
-    )
+    parts = shapely.buffer(lines, c.positive(edge_buffer_m, "edge_buffer_m"), quad_segs=4)
     reach = gpd.GeoDataFrame(
         {"minutes": [minutes], "facilities": [int((node >= 0).sum())]},
         geometry=[shapely.union_all(parts) if len(parts) else shapely.Polygon()],
@@ -237,9 +229,7 @@ def _cover_points(out, fac_m, index, distance_m):
     points = np.asarray(out.geometry.array)
     if distance_m is not None and len(fac_m) and len(points):
         tree = shapely.STRtree(np.asarray(fac_m.geometry.array))
-        (_, _), dist = tree.query_nearest(
-            points, return_distance=True, all_matches=False
-        )
+        (_, _), dist = tree.query_nearest(points, return_distance=True, all_matches=False)
         out["distance_m"] = dist
         covered = dist <= distance_m
     else:
@@ -308,9 +298,7 @@ def _unit_table(out, units_m, unit_key, index, population_col):
             ["population", "covered_population"]
         ].fillna(0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            table["population_share"] = (
-                table["covered_population"] / table["population"]
-            )
+            table["population_share"] = table["covered_population"] / table["population"]
     return table.rename(columns={"unit": unit_key})
 
 

@@ -63,9 +63,7 @@ class LayerRef(_Model):
 
     layer: str
     where: dict[str, Scalar | list[Scalar]] | None = None
-    id_column: str | None = Field(
-        default=None, description="Feature ids; index if unset"
-    )
+    id_column: str | None = Field(default=None, description="Feature ids; index if unset")
 
 
 class ColumnRef(LayerRef):
@@ -144,10 +142,7 @@ class AttributeRatioIndicator(_Indicator):
 
 
 Indicator = Annotated[
-    CountIndicator
-    | CoverageShareIndicator
-    | AttributeSumIndicator
-    | AttributeRatioIndicator,
+    CountIndicator | CoverageShareIndicator | AttributeSumIndicator | AttributeRatioIndicator,
     Field(discriminator="type"),
 ]
 
@@ -284,9 +279,7 @@ def evaluate_indicators(
     items = defs.indicators if isinstance(defs, IndicatorFile) else list(defs)
     missing = sorted(required_layers(items) - set(layers))
     if missing and on_missing == "raise":
-        raise LayerNotFound(
-            f"indicators need layer(s) {missing}", details={"missing": missing}
-        )
+        raise LayerNotFound(f"indicators need layer(s) {missing}", details={"missing": missing})
     networks: dict[NetworkRef, Any] = {}
     results = []
     for k, ind in enumerate(items):
@@ -298,9 +291,7 @@ def evaluate_indicators(
 def _evaluate_one(ind, layers, networks, crs, on_missing) -> IndicatorResult:
     lacking = sorted(required_layers([ind]) - set(layers))
     if lacking:
-        return _not_evaluable(
-            ind, f"layer(s) {lacking} not available", {"layers": lacking}
-        )
+        return _not_evaluable(ind, f"layer(s) {lacking} not available", {"layers": lacking})
     try:
         return _EVALUATORS[ind.type](ind, layers, networks, crs)
     except MissingDataError as exc:
@@ -340,8 +331,7 @@ def _select(ref: LayerRef, layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDat
 
 def _ids(ref: LayerRef, gdf: gpd.GeoDataFrame) -> list[Any]:
     return [
-        v.item() if isinstance(v, np.generic) else v
-        for v in c.index_values(gdf, ref.id_column)
+        v.item() if isinstance(v, np.generic) else v for v in c.index_values(gdf, ref.id_column)
     ]
 
 
@@ -386,9 +376,7 @@ def _sum(ind: AttributeSumIndicator, layers, networks, crs) -> IndicatorResult:
     gdf = _select(ind.features, layers)
     values = c.numeric_column(gdf, ind.features.layer, ind.features.column)
     ids = [i for i, v in zip(_ids(ind.features, gdf), values, strict=True) if v > 0]
-    return _result(
-        ind, float(values.sum()), "contributing", ids, {"features": len(gdf)}
-    )
+    return _result(ind, float(values.sum()), "contributing", ids, {"features": len(gdf)})
 
 
 def _ratio(ind: AttributeRatioIndicator, layers, networks, crs) -> IndicatorResult:
@@ -411,9 +399,7 @@ def _coverage(ind: CoverageShareIndicator, layers, networks, crs) -> IndicatorRe
     facilities = _select(ind.facilities, layers)
     demand = _select(ind.demand, layers)
     network = _network(ind.network, layers, networks, crs) if ind.minutes else None
-    if (
-        ind.measure == "features"
-    ):  # a feature counts when its representative point is reached
+    if ind.measure == "features":  # a feature counts when its representative point is reached
         demand = demand.set_geometry(demand.representative_point())
     result = compute_coverage(
         facilities,

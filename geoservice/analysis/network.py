@@ -222,15 +222,11 @@ def build_network(
         )
     if max_segment_m is not None:
         max_segment_m = c.positive(max_segment_m, "max_segment_m")
-    pieces = split_lines(
-        np.asarray(roads_m.geometry.array)[keep], split_crossings, max_segment_m
-    )
+    pieces = split_lines(np.asarray(roads_m.geometry.array)[keep], split_crossings, max_segment_m)
     road_pos = np.nonzero(keep)[0][pieces.source]
     length = shapely.length(pieces.geometry)
     ok = length > 0
-    edges = _roads.directed_edges(
-        pieces, ok, road_pos, length, speed, forward, backward
-    )
+    edges = _roads.directed_edges(pieces, ok, road_pos, length, speed, forward, backward)
     edges["road"] = roads_m.index.to_numpy()[edges.pop("road_pos").to_numpy()]
     edges = gpd.GeoDataFrame(edges, geometry="geometry", crs=roads_m.crs)
     nodes = gpd.GeoDataFrame(geometry=shapely.points(pieces.node_xy), crs=roads_m.crs)
@@ -416,9 +412,9 @@ def travel_time_matrix(
     step = max(1, int(chunk_size))
     for start in range(0, len(o_ok), step):
         rows = o_ok[start : start + step]
-        times = dijkstra(
-            network.matrix, directed=True, indices=o_node[rows], limit=limit
-        )[:, d_node[d_ok]]
+        times = dijkstra(network.matrix, directed=True, indices=o_node[rows], limit=limit)[
+            :, d_node[d_ok]
+        ]
         oi, di = np.nonzero(np.isfinite(times))
         frames.append(
             pd.DataFrame(

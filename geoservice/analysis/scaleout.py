@@ -157,9 +157,7 @@ def _coverage_meta(demand):
 def _nearest_part(part, facilities, max_distance_m, crs):
     if not len(part):
         return _nearest_meta(part)
-    out = assign_nearest(
-        part, facilities, max_distance_m=max_distance_m, crs=crs
-    ).demand
+    out = assign_nearest(part, facilities, max_distance_m=max_distance_m, crs=crs).demand
     return out
 
 
@@ -187,16 +185,10 @@ def _run(
     use_dask = (client is not None or scheduler_address) and len(dem_m) >= min_features
     if not use_dask:
         out = func(dem_m, fac_m, **kwargs)
-        return PartitionedResult(
-            out, {"engine": "local", "partitions": 1, "features": len(out)}
-        )
+        return PartitionedResult(out, {"engine": "local", "partitions": 1, "features": len(out)})
     with _client(client, scheduler_address) as active:
-        out, nparts = _dask_map(
-            func, fac_m, dem_m, kwargs, reach_m, active, npartitions
-        )
-    return PartitionedResult(
-        out, {"engine": "dask", "partitions": nparts, "features": len(out)}
-    )
+        out, nparts = _dask_map(func, fac_m, dem_m, kwargs, reach_m, active, npartitions)
+    return PartitionedResult(out, {"engine": "dask", "partitions": nparts, "features": len(out)})
 
 
 @contextmanager
@@ -231,17 +223,13 @@ def _dask_map(func, fac_m, dem_m, kwargs, reach_m, client, npartitions):
     )
     out = client.compute(result).result()
     out = out.sort_values("_pos").drop(columns="_pos")
-    return gpd.GeoDataFrame(
-        out, geometry=dem_m.geometry.name, crs=dem_m.crs
-    ), npartitions
+    return gpd.GeoDataFrame(out, geometry=dem_m.geometry.name, crs=dem_m.crs), npartitions
 
 
 def _with_local_facilities(part, func, fac_m, reach_m, kwargs):
     """Run ``func`` on a partition with only the facilities that can reach it."""
     if reach_m is not None and len(part):
         xmin, ymin, xmax, ymax = part.total_bounds
-        window = shapely.box(
-            xmin - reach_m, ymin - reach_m, xmax + reach_m, ymax + reach_m
-        )
+        window = shapely.box(xmin - reach_m, ymin - reach_m, xmax + reach_m, ymax + reach_m)
         fac_m = fac_m[fac_m.intersects(window)]
     return func(part, fac_m, **kwargs)

@@ -142,9 +142,7 @@ def maximal_covering(
     [True, False]
     """
     mode = c.one_of(distance_m=distance_m, minutes=minutes)
-    radius = c.positive(
-        distance_m if mode == "distance_m" else minutes, mode, allow_zero=True
-    )
+    radius = c.positive(distance_m if mode == "distance_m" else minutes, mode, allow_zero=True)
     sites, dem_m, weights, fixed = _prepare(
         demand, candidates, existing, network, crs, weight_col, n_new, mode
     )
@@ -256,16 +254,10 @@ def _prepare(demand, candidates, existing, network, crs, weight_col, n_new, mode
     if not isinstance(n_new, int | np.integer) or n_new < 0:
         raise InvalidParameter(f"n_new must be a non-negative integer, not {n_new!r}")
     if n_new > len(candidates):
-        raise InvalidParameter(
-            f"n_new={n_new} exceeds the {len(candidates)} candidates"
-        )
+        raise InvalidParameter(f"n_new={n_new} exceeds the {len(candidates)} candidates")
     crs = network.crs if network is not None else (crs or DEFAULT_METRIC_CRS)
     dem_m, cand_m = to_metric(demand, crs), to_metric(candidates, crs)
-    weights = (
-        c.numeric_column(dem_m, "demand", weight_col)
-        if weight_col
-        else np.ones(len(dem_m))
-    )
+    weights = c.numeric_column(dem_m, "demand", weight_col) if weight_col else np.ones(len(dem_m))
     frames = []
     if existing is not None and len(existing):
         ex = to_metric(existing, crs)
@@ -320,16 +312,12 @@ def _solve(model, time_limit_s):
     selected = np.array([(v.value() or 0) > 0.5 for v in model.fac_vars])
     return selected, {
         "status": status,
-        "solution": pulp.LpSolution.get(
-            model.problem.sol_status, str(model.problem.sol_status)
-        ),
+        "solution": pulp.LpSolution.get(model.problem.sol_status, str(model.problem.sol_status)),
         "objective": float(pulp.value(model.problem.objective)),
     }
 
 
-def _result(
-    sites, dem_m, weights, cost, selected, status, cost_name, *, covered, radius
-):
+def _result(sites, dem_m, weights, cost, selected, status, cost_name, *, covered, radius):
     sel = np.nonzero(selected)[0]
     sub = cost[:, sel] if len(sel) else np.full((len(dem_m), 1), np.inf)
     best = np.argmin(sub, axis=1)
@@ -340,9 +328,7 @@ def _result(
     site_pos = np.where(served, sel[best] if len(sel) else -1, -1)
     dem_out = dem_m.copy()
     labels = sites.index.tolist()
-    dem_out["site"] = pd.array(
-        [labels[p] if p >= 0 else None for p in site_pos], dtype="object"
-    )
+    dem_out["site"] = pd.array([labels[p] if p >= 0 else None for p in site_pos], dtype="object")
     unit = "minutes" if cost_name == "minutes" else "distance_m"
     dem_out[unit] = np.where(np.isfinite(best_cost), best_cost, np.nan)
     if covered is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from geoservice.cli import analyse, core, data, ingest, keys, maps
+from geoservice.cli import analyse, core, data, ingest, keys, maps, tiles
 
 app = typer.Typer(
     help="geoservice: planning layers, analyses, OGC APIs, tiles and maps.",
@@ -20,5 +20,6 @@ app.add_typer(analyse.app, name="analyse", help="Run analyses (the OGC processes
 ingest.register(app)
 maps.register(app)
 app.add_typer(keys.app, name="keys", help="Create, list and revoke API keys.")
+app.add_typer(tiles.app, name="tiles", help="Seed the tile cache; export PMTiles/MBTiles.")
 
 __all__ = ["app"]

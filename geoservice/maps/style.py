@@ -1,21 +1,21 @@
 """A style file as Leaflet path options: the Folium/Leaflet renderer of ``styles/``.
 
-Pure functions. Classes and colours come from :mod:`geoservice.styling` (the
-same as the vector and PNG tiles): graduated breaks are computed there with
-mapclassify over the whole layer, so a map and a tile agree. Only the last
-step, StyleDef → Leaflet ``{color, weight, fillColor, dashArray, ...}``, is here.
+Pure functions. Classes, colours and the StyleDef → Leaflet options come from
+:mod:`geoservice.styling` (shared with the vector and PNG tiles): graduated
+breaks are computed there with mapclassify over the whole layer, so a map and a
+tile agree. Here: per-feature options for a whole layer, and legend rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from geoservice.catalog.models import ClassBreak, StyleDef
-from geoservice.styling import feature_colors, resolve_classes
+from geoservice.styling import leaflet_style, resolve_classes
 
-APPROXIMATE = "approximate"
+QUALITY = "geometry_quality"
 
 
 @dataclass(frozen=True)
@@ -33,25 +33,15 @@ def layer_classes(style: StyleDef, values: Sequence[Any] | None) -> list[ClassBr
     return resolve_classes(style, values)
 
 
-def path_options(style: StyleDef, color: str, *, approximate: bool = False) -> dict[str, Any]:
-    """Return the Leaflet options drawing one feature whose class colour is ``color``.
-
-    Lines take the class colour as stroke; polygons and points fill with it and
-    keep the style's stroke. Features with ``geometry_quality=approximate`` are
-    outlined with the style's ``approximate_dash``.
-    """
-    dash = style.approximate_dash if approximate else style.dash
-    options: dict[str, Any] = {
-        "weight": style.stroke_width,
-        "opacity": style.stroke_opacity,
-        "dashArray": dash,
-    }
-    if style.geometry == "line":
-        options["color"] = color
-    else:
-        options.update(
-            color=style.stroke, fill=True, fillColor=color, fillOpacity=style.fill_opacity
-        )
+def path_options(
+    style: StyleDef, properties: Mapping[str, Any], classes: Sequence[ClassBreak] = ()
+) -> dict[str, Any]:
+    """Return the Leaflet options of one feature: :func:`styling.leaflet_style`, plus
+    what Folium's circle markers and GeoJSON need (radius, fill, an explicit dash)."""
+    options = leaflet_style(style, dict(properties), classes)
+    options.setdefault("dashArray", None)
+    if style.geometry != "line":
+        options["fill"] = True
     if style.geometry == "point":
         options["radius"] = style.radius
     return options
@@ -65,17 +55,18 @@ def feature_styles(
 ) -> list[dict[str, Any]]:
     """Return the Leaflet options of each feature, given its class values and quality."""
     n = len(values) if values is not None else len(quality or ())
-    if style.classify is not None and values is not None:
-        colors = feature_colors(style, values, classes)
-    else:  # an unclassified line is drawn in its stroke colour, a polygon or point filled
-        colors = [base_color(style)] * n
-    flags = [q == APPROXIMATE for q in quality] if quality is not None else [False] * n
-    return [path_options(style, c, approximate=a) for c, a in zip(colors, flags, strict=True)]
+    prop = style.classify.property if style.classify is not None else "_"
+    values = values if values is not None else [None] * n
+    quality = quality if quality is not None else [None] * n
+    return [
+        path_options(style, {prop: v, QUALITY: q}, classes)
+        for v, q in zip(values, quality, strict=True)
+    ]
 
 
 def base_color(style: StyleDef) -> str:
-    """Return the colour of an unclassified feature: stroke for lines, else fill."""
-    return style.stroke if style.geometry == "line" else style.fill
+    """Return the colour of an unclassified feature (as the tiles draw it)."""
+    return style.fill
 
 
 def legend_entries(style: StyleDef, classes: Sequence[ClassBreak], lang: str) -> list[LegendEntry]:

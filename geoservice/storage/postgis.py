@@ -37,6 +37,7 @@ from geoservice.storage.base import (
     WriteMode,
 )
 from geoservice.storage.cql import Fragment, binary
+from geoservice.storage.postgis_mvt import PostGISTiles
 from geoservice.storage.querybuild import (
     build_where,
     counted_page_ctes,
@@ -114,7 +115,7 @@ def _session_options(schema: str) -> str:
     return f"-c search_path={schema},public -c max_parallel_workers_per_gather=0"
 
 
-class PostGISStore:
+class PostGISStore(PostGISTiles):
     """A :class:`~geoservice.storage.base.FeatureStore` on a PostGIS database."""
 
     kind = "postgis"

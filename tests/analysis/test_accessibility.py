@@ -30,9 +30,7 @@ def toy():
 
 def test_two_step_ratios_match_hand_computation(toy):
     demand, supply = toy
-    r = two_step_fca(
-        demand, supply, population_col="pop", supply_col="seats", distance_m=150
-    )
+    r = two_step_fca(demand, supply, population_col="pop", supply_col="seats", distance_m=150)
     # R_A = 1 / (1000 + 2000), R_B = 2 / (2000 + 3000), per 1000 residents
     r_a, r_b = 1000 / 3000, 2000 / 5000
     assert r.supply["ratio"].tolist() == pytest.approx([r_a, r_b])
@@ -45,9 +43,7 @@ def test_two_step_ratios_match_hand_computation(toy):
 
 def test_facility_with_nobody_in_reach_has_no_ratio(toy):
     demand, supply = toy
-    far = supply.assign(
-        geometry=[shapely.Point(X0 + 50, Y0), shapely.Point(X0 + 9000, Y0)]
-    )
+    far = supply.assign(geometry=[shapely.Point(X0 + 50, Y0), shapely.Point(X0 + 9000, Y0)])
     r = two_step_fca(demand, far, population_col="pop", distance_m=150)
     assert np.isnan(r.supply["ratio"].iloc[1])
     assert r.summary["supply_without_demand"] == 1
@@ -58,9 +54,7 @@ def test_agrees_with_pysal_access_on_random_data():
     access = pytest.importorskip("access")
     rng = np.random.default_rng(3)
     demand = frame(
-        shapely.points(
-            rng.uniform(X0, X0 + 5000, 300), rng.uniform(Y0, Y0 + 5000, 300)
-        ),
+        shapely.points(rng.uniform(X0, X0 + 5000, 300), rng.uniform(Y0, Y0 + 5000, 300)),
         pop=rng.integers(10, 500, 300).astype(float),
     )
     supply = frame(
@@ -122,8 +116,6 @@ def test_minutes_need_a_network(toy):
 def test_inputs_are_not_mutated(toy):
     demand, supply = toy
     before_d, before_s = demand.copy(), supply.copy()
-    two_step_fca(
-        demand, supply, population_col="pop", supply_col="seats", distance_m=150
-    )
+    two_step_fca(demand, supply, population_col="pop", supply_col="seats", distance_m=150)
     assert_geodataframe_equal(demand, before_d)
     assert_geodataframe_equal(supply, before_s)

@@ -35,8 +35,7 @@ def test_polygon_cells_are_measured_from_their_centroids(grid3):
     r = assign_nearest(grid3, fac, population_col="population")
     # cell centres (50+100i, 50+100j): nearer the south-west corner when i + j < 2.5
     expected = [
-        0 if (c + rw) < 2.5 else 1
-        for rw, c in zip(grid3["row"], grid3["col"], strict=True)
+        0 if (c + rw) < 2.5 else 1 for rw, c in zip(grid3["row"], grid3["col"], strict=True)
     ]
     assert r.demand["facility"].tolist() == expected
     assert r.facilities["population"].sum() == grid3["population"].sum()
@@ -45,16 +44,12 @@ def test_polygon_cells_are_measured_from_their_centroids(grid3):
 def test_polygon_facilities_use_distance_to_their_edge(line_of_points):
     fac = frame([shapely.box(X0 + 300, Y0 - 10, X0 + 400, Y0 + 10)])
     r = assign_nearest(line_of_points, fac)
-    assert r.demand["distance_m"].tolist()[:6] == pytest.approx(
-        [300, 200, 100, 0, 0, 100]
-    )
+    assert r.demand["distance_m"].tolist()[:6] == pytest.approx([300, 200, 100, 0, 0, 100])
 
 
 def test_nearest_by_travel_time_follows_the_road():
     # a U-shaped road: B is closer in a straight line, A along the road
-    road = shapely.LineString(
-        [(X0, Y0), (X0, Y0 + 1000), (X0 + 200, Y0 + 1000), (X0 + 200, Y0)]
-    )
+    road = shapely.LineString([(X0, Y0), (X0, Y0 + 1000), (X0 + 200, Y0 + 1000), (X0 + 200, Y0)])
     net = build_network(frame([road]))
     fac = frame(
         [shapely.Point(X0, Y0 + 900), shapely.Point(X0 + 200, Y0 + 100)],
@@ -94,9 +89,7 @@ def test_huff_probabilities_match_hand_computation():
     # one demand point; facilities at 100 m and 200 m; λ = 2, equal attraction:
     # 1/100² : 1/200² = 4 : 1
     demand = frame([shapely.Point(X0, Y0)], pop=[1000.0])
-    fac = frame(
-        [shapely.Point(X0 + 100, Y0), shapely.Point(X0 - 200, Y0)], area=[1.0, 1.0]
-    )
+    fac = frame([shapely.Point(X0 + 100, Y0), shapely.Point(X0 - 200, Y0)], area=[1.0, 1.0])
     r = huff_model(demand, fac, attractiveness_col="area", population_col="pop")
     assert r.probabilities["probability"].tolist() == pytest.approx([0.8, 0.2])
     assert r.facilities["expected_visitors"].tolist() == pytest.approx([800, 200])
@@ -116,17 +109,13 @@ def test_huff_attractiveness_and_exponents():
     )
     assert r.probabilities["probability"].tolist() == pytest.approx([0.8, 0.2])
     # λ = 0: distance does not matter
-    far = fac.assign(
-        geometry=[shapely.Point(X0 + 5000, Y0), shapely.Point(X0 - 50, Y0)]
-    )
+    far = fac.assign(geometry=[shapely.Point(X0 + 5000, Y0), shapely.Point(X0 - 50, Y0)])
     r = huff_model(demand, far, attractiveness_col="a", decay_exponent=0)
     assert r.probabilities["probability"].tolist() == pytest.approx([2 / 3, 1 / 3])
 
 
 def test_huff_market_shares_on_a_line_sum_to_one(line_of_points):
-    fac = frame(
-        [shapely.Point(X0 + 200, Y0), shapely.Point(X0 + 800, Y0)], a=[1.0, 3.0]
-    )
+    fac = frame([shapely.Point(X0 + 200, Y0), shapely.Point(X0 + 800, Y0)], a=[1.0, 3.0])
     demand = line_of_points.assign(pop=100.0)
     r = huff_model(demand, fac, attractiveness_col="a", population_col="pop")
     assert r.facilities["market_share"].sum() == pytest.approx(1.0)

@@ -30,9 +30,7 @@ def test_grid_shares_by_column_are_exact(grid3):
     expected = np.array([1.0, 0.5, 0.0])[grid3["col"].to_numpy()]
     np.testing.assert_allclose(r.demand["covered_share"], expected, atol=1e-12)
     pop = grid3["population"].to_numpy()
-    assert r.summary["population_share"] == pytest.approx(
-        (pop * expected).sum() / pop.sum()
-    )
+    assert r.summary["population_share"] == pytest.approx((pop * expected).sum() / pop.sum())
     assert r.summary["area_share"] == pytest.approx(0.5)
     assert sorted(r.uncovered.index) == [2, 5, 8]
 
@@ -72,9 +70,7 @@ def test_unit_table_gives_area_and_population_shares(grid3):
     )
     assert r.units["area_share"].tolist() == [0.0, 0.0]  # distance 0: the facility only
     r = compute_coverage(
-        facility.assign(
-            geometry=facility.buffer(100, cap_style="square", join_style="mitre")
-        ),
+        facility.assign(geometry=facility.buffer(100, cap_style="square", join_style="mitre")),
         grid3,
         distance_m=0,
         population_col="population",
@@ -103,9 +99,7 @@ def test_coverage_geometry_is_the_union_of_buffers():
 def _overlay_shares(facilities, demand, distance_m):
     buffers = gpd.GeoDataFrame(geometry=facilities.buffer(distance_m, quad_segs=16))
     buffers = buffers.set_crs(facilities.crs)
-    pieces = gpd.overlay(
-        demand.assign(_id=np.arange(len(demand))), buffers, how="intersection"
-    )
+    pieces = gpd.overlay(demand.assign(_id=np.arange(len(demand))), buffers, how="intersection")
     covered = pieces.dissolve("_id").area.reindex(np.arange(len(demand)), fill_value=0)
     return covered.to_numpy() / demand.area.to_numpy()
 
@@ -116,18 +110,12 @@ def test_shares_agree_with_geopandas_overlay(layout):
     if layout == "lattice":
         demand = grid(40, 50.0)
     elif layout == "jittered":  # irregular polygons straddling tiles
-        c = shapely.points(
-            rng.uniform(X0, X0 + 2000, 800), rng.uniform(Y0, Y0 + 2000, 800)
-        )
+        c = shapely.points(rng.uniform(X0, X0 + 2000, 800), rng.uniform(Y0, Y0 + 2000, 800))
         demand = frame(shapely.buffer(c, rng.uniform(5, 60, 800), quad_segs=2))
     else:  # few polygons spanning many tiles, with holes
-        outer = shapely.buffer(
-            shapely.points([X0 + 500, X0 + 1500], [Y0 + 1000] * 2), 700
-        )
+        outer = shapely.buffer(shapely.points([X0 + 500, X0 + 1500], [Y0 + 1000] * 2), 700)
         demand = frame(shapely.difference(outer, shapely.buffer(outer, -300)))
-    fac = frame(
-        shapely.points(rng.uniform(X0, X0 + 2000, 12), rng.uniform(Y0, Y0 + 2000, 12))
-    )
+    fac = frame(shapely.points(rng.uniform(X0, X0 + 2000, 12), rng.uniform(Y0, Y0 + 2000, 12)))
     r = compute_coverage(fac, demand, distance_m=300)
     np.testing.assert_allclose(
         r.demand["covered_share"], _overlay_shares(fac, demand, 300), atol=1e-9
@@ -184,9 +172,7 @@ def test_reach_options_are_validated(grid3, kwargs):
 
 def test_missing_population_column_is_reported(grid3):
     with pytest.raises(InvalidParameter, match="pop"):
-        compute_coverage(
-            frame([shapely.Point(X0, Y0)]), grid3, distance_m=1, population_col="pop"
-        )
+        compute_coverage(frame([shapely.Point(X0, Y0)]), grid3, distance_m=1, population_col="pop")
 
 
 def test_line_demand_is_refused():

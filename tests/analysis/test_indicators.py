@@ -133,9 +133,7 @@ def test_count_sum_and_ratio_indicators(layers):
 
 
 def test_minutes_coverage_uses_the_named_road_layer(layers):
-    roads = frame(
-        [shapely.LineString([(X0, Y0), (X0 + 1000, Y0)])], highway=["residential"]
-    )
+    roads = frame([shapely.LineString([(X0, Y0), (X0 + 1000, Y0)])], highway=["residential"])
     defs = {
         "plan": "t",
         "indicators": [
@@ -195,9 +193,7 @@ def test_minutes_without_network_is_refused():
         evaluate_indicators(defs, {})
 
 
-@pytest.mark.parametrize(
-    "path", sorted(INDICATOR_DIR.glob("*.yaml")), ids=lambda p: p.stem
-)
+@pytest.mark.parametrize("path", sorted(INDICATOR_DIR.glob("*.yaml")), ids=lambda p: p.stem)
 def test_shipped_indicator_files_are_valid_and_cite_their_seeds(path):
     defs = load_indicators(path)
     assert defs.indicators and required_layers(defs)
@@ -217,9 +213,7 @@ def test_dongsheng_file_evaluates_on_sample_layers():
         name_zh=["甲村", "乙村", "丙村"],
     )
     express = frame([shapely.Point(X0, Y0)], brands_4plus=[True])
-    every, four = evaluate_indicators(
-        defs, {"villages": villages, "express_points": express}
-    )
+    every, four = evaluate_indicators(defs, {"villages": villages, "express_points": express})
     assert every.value == pytest.approx(2 / 3) and every.feature_ids == ["丙村"]
     assert four.value == pytest.approx(1 / 3) and four.feature_ids == ["乙村", "丙村"]
     assert every.details["assumptions"]

@@ -40,9 +40,7 @@ def test_isochrone_stops_where_the_time_runs_out():
 
 def test_isochrones_do_not_fill_the_gap_between_two_roads():
     roads = frame([line((0, 0), (0, 1000)), line((0, 0), (1000, 0))])
-    iso = compute_isochrones(
-        build_network(roads), point(0, 0), minutes=[10], edge_buffer_m=25
-    )
+    iso = compute_isochrones(build_network(roads), point(0, 0), minutes=[10], edge_buffer_m=25)
     geom = iso.isochrones.geometry.iloc[0]
     assert not geom.contains(shapely.Point(X0 + 300, Y0 + 300))
     assert geom.area < 2 * 800 * 50 + 50 * 50 + 1
@@ -79,9 +77,7 @@ def test_one_way_roads_are_driven_only_along_the_line():
     net = build_network(roads, profile="drive", oneway_col="oneway")
     a, b = point(0, 0), point(1000, 0)
     speed = DRIVE_SPEEDS_KMH["residential"] * 1000 / 60
-    assert travel_time_matrix(net, a, b)["minutes"].iloc[0] == pytest.approx(
-        1000 / speed
-    )
+    assert travel_time_matrix(net, a, b)["minutes"].iloc[0] == pytest.approx(1000 / speed)
     # b -> a against the one-way: b -> c, then the primary diagonal
     back = travel_time_matrix(net, b, a)["minutes"].iloc[0]
     diag = np.hypot(1000, 1000) / (DRIVE_SPEEDS_KMH["primary"] * 1000 / 60)

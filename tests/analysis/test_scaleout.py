@@ -28,9 +28,7 @@ def client():
 def layers():
     rng = np.random.default_rng(11)
     cells = grid(60, 50.0).to_crs(4326)  # WGS84 in, metric inside
-    fac = frame(
-        shapely.points(rng.uniform(X0, X0 + 3000, 15), rng.uniform(Y0, Y0 + 3000, 15))
-    )
+    fac = frame(shapely.points(rng.uniform(X0, X0 + 3000, 15), rng.uniform(Y0, Y0 + 3000, 15)))
     return cells, fac.to_crs(4326)
 
 
@@ -42,22 +40,16 @@ def test_small_inputs_stay_on_one_machine(layers):
 
 def test_dask_coverage_equals_the_single_machine_result(client, layers):
     cells, fac = layers
-    r = coverage_share_partitioned(
-        fac, cells, distance_m=300, client=client, min_features=0
-    )
+    r = coverage_share_partitioned(fac, cells, distance_m=300, client=client, min_features=0)
     assert r.summary["engine"] == "dask" and r.summary["partitions"] == 4
     ref = compute_coverage(fac, cells, distance_m=300).demand
     assert r.demand.index.equals(cells.index)
-    np.testing.assert_allclose(
-        r.demand["covered_share"], ref["covered_share"], atol=1e-9
-    )
+    np.testing.assert_allclose(r.demand["covered_share"], ref["covered_share"], atol=1e-9)
 
 
 def test_dask_nearest_equals_the_single_machine_result(client, layers):
     cells, fac = layers
-    r = assign_nearest_partitioned(
-        cells, fac, client=client, min_features=0, npartitions=3
-    )
+    r = assign_nearest_partitioned(cells, fac, client=client, min_features=0, npartitions=3)
     ref = assign_nearest(cells, fac).demand
     assert r.demand["facility"].tolist() == ref["facility"].tolist()
     np.testing.assert_allclose(r.demand["distance_m"], ref["distance_m"])

@@ -11,13 +11,8 @@ from geoservice.errors import InvalidParameter
 @pytest.fixture
 def two_towns():
     """A big town (5 × 100 people) at x=0 and a small one (3 × 50) at x=5 km."""
-    xs = (
-        np.r_[np.full(5, 0.0), np.full(3, 5000.0)]
-        + np.r_[np.arange(5), np.arange(3)] * 10
-    )
-    demand = frame(
-        shapely.points(X0 + xs, np.full(8, Y0)), pop=[100.0] * 5 + [50.0] * 3
-    )
+    xs = np.r_[np.full(5, 0.0), np.full(3, 5000.0)] + np.r_[np.arange(5), np.arange(3)] * 10
+    demand = frame(shapely.points(X0 + xs, np.full(8, Y0)), pop=[100.0] * 5 + [50.0] * 3)
     candidates = frame(
         shapely.points(X0 + np.array([20.0, 5010.0, 2500.0]), np.full(3, Y0)),
         name=["big", "small", "between"],

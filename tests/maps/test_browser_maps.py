@@ -18,6 +18,7 @@ from tests.maps.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
+HANTAI = "150602101000"  # 罕台镇
 README_SHOT = ROOT / "docs" / "img" / "one-map.png"
 DRAWN = """() => document.querySelectorAll(
   '.leaflet-overlay-pane path, .leaflet-marker-pane .leaflet-marker-icon').length"""
@@ -110,12 +111,12 @@ def test_one_map_lists_toggles_and_explains_every_layer(maps_settings, sample_fr
         assert page.evaluate(TILES) > tiles_before
 
         only_layer(page, streets)
-        name, lon, lat = representative(sample_frames["streets_towns"], "code", "150602101000")
+        name, lon, lat = representative(sample_frames["streets_towns"], "code", HANTAI)
         text = click_lonlat(page, lon, lat, zoom=11)
         assert name in text and "近似位置" in text  # approximate outline, said so
 
         only_layer(page, grid)
-        name, lon, lat = representative(sample_frames["farmland_grid"], "parent_code", "150602101000")
+        name, lon, lat = representative(sample_frames["farmland_grid"], "parent_code", HANTAI)
         assert name in click_lonlat(page, lon, lat, zoom=13)  # asked of the items API
         assert not page.watch.problems(), page.watch.problems()
 
@@ -158,6 +159,6 @@ def test_a_standalone_export_works_from_disk_without_a_server(
         only_layer(page, grid)
         page.wait_for_timeout(500)
         assert page.evaluate(SLICED) > 0
-        name, lon, lat = representative(sample_frames["farmland_grid"], "parent_code", "150602101000")
+        name, lon, lat = representative(sample_frames["farmland_grid"], "parent_code", HANTAI)
         assert name in click_lonlat(page, lon, lat, zoom=13)
         assert not page.watch.problems(), page.watch.problems()

@@ -20,28 +20,34 @@ CATALOG = load_catalog(ROOT / "layers", ROOT / "styles")
 
 def test_approximate_features_are_dashed_with_the_style_dash():
     style = CATALOG.styles["street_town_units"]
-    surveyed = path_options(style, "#fdae6b")
-    approximate = path_options(style, "#fdae6b", approximate=True)
+    classes = layer_classes(style, None)
+    surveyed = path_options(style, {"unit_type": "town"}, classes)
+    approximate = path_options(
+        style, {"unit_type": "town", "geometry_quality": "approximate"}, classes
+    )
     assert surveyed["dashArray"] is None
     assert approximate["dashArray"] == style.approximate_dash
-    assert approximate["fillColor"] == "#fdae6b" and approximate["color"] == style.stroke
+    assert approximate["fillColor"] == "#a1d99b" and approximate["color"] == style.stroke
+    assert approximate["fill"] is True
 
 
 def test_categorical_classes_colour_features_as_the_tiles_do():
+    from geoservice.styling import feature_colors
+
     style = CATALOG.styles["logistics_points"]
     classes = layer_classes(style, ["hub", "base"])
-    options = feature_styles(style, classes, ["hub", "base", "???"], ["surveyed"] * 3)
+    values = ["hub", "base", "???"]
+    options = feature_styles(style, classes, values, ["surveyed"] * 3)
+    assert [o["fillColor"] for o in options] == feature_colors(style, values, classes)
     assert [o["fillColor"] for o in options] == ["#2171b5", "#08306b", "#999999"]
     assert options[0]["radius"] == style.radius
 
 
-def test_lines_take_the_class_colour_as_stroke_and_unclassified_lines_their_stroke():
+def test_lines_take_the_class_colour_as_stroke():
     roads = CATALOG.styles["roads"]
     [option] = feature_styles(roads, layer_classes(roads, ["国道"]), ["国道"], ["approximate"])
-    assert option["color"] == "#1f78b4" and "fillColor" not in option
-    lines = CATALOG.styles["analysis_lines"]
-    [option] = feature_styles(lines, [], None, [None])
-    assert option["color"] == lines.stroke
+    assert option["color"] == "#1f78b4" and "fill" not in option
+    assert option["dashArray"] == roads.approximate_dash
 
 
 def test_legend_labels_follow_the_language():
@@ -110,12 +116,11 @@ def test_an_export_inlines_every_asset_and_keeps_no_placeholder(tmp_path):
     (tmp_path / "pkg" / "a.css").write_text(".x{background:url(img/i.png)}")
     (tmp_path / "pkg" / "img" / "i.png").write_bytes(b"\x89PNG")
     html = (
-        f'<script src="{INLINE}pkg/a.js"></script>'
-        f'<link rel="stylesheet" href="{INLINE}pkg/a.css"/>'
+        f'<script src="{INLINE}pkg/a.js"></script><link rel="stylesheet" href="{INLINE}pkg/a.css"/>'
     )
     out = inline_assets(html, tmp_path)
     assert INLINE not in out and "<\\/script" in out
-    assert "url(\"data:image/png;base64," in out
+    assert 'url("data:image/png;base64,' in out
 
 
 def test_served_pages_link_vendored_files_under_static():

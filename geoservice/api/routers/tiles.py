@@ -1,0 +1,271 @@
+"""OGC API Tiles: tile matrix sets, tilesets of a collection or of several, tiles."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from geoservice.api.catalog_state import current_catalog
+from geoservice.api.deps import BaseUrlDep, CatalogDep, LangDep, StoreDep
+from geoservice.api.responses import JSONBytesResponse
+from geoservice.api.tile_http import (
+    TileAddressDep,
+    TilesDep,
+    accepts_gzip,
+    cache_headers,
+    etag_matches,
+    names_current,
+    not_modified,
+    select_attributes,
+    tile_response,
+    wants_png,
+)
+from geoservice.catalog.models import LayerDef
+from geoservice.catalog.registry import Catalog
+from geoservice.errors import InvalidParameter
+from geoservice.ogc.tiles import (
+    tileset_document,
+    tilesets_document,
+    tms_document,
+    tms_list_document,
+)
+from geoservice.tiles.service import LayerPart, check_zoom
+from geoservice.tiles.tms import TileAddress, get_tms
+
+router = APIRouter(tags=["Tiles"])
+
+MVT_PNG = {200: {"content": {"application/vnd.mapbox-vector-tile": {}, "image/png": {}}}}
+TmsId = Annotated[str, Path(description="WebMercatorQuad or WorldCRS84Quad")]
+Properties = Annotated[str | None, Query(description="Attributes in the tile, comma-separated")]
+Version = Annotated[str | None, Query(description="Layer version(s) the URL was made for")]
+Format = Annotated[str | None, Query(description="mvt (default) or png")]
+
+
+async def catalog_layer(catalog: CatalogDep, collectionId: Annotated[str, Path()]) -> LayerDef:
+    """Resolve a collection id from the catalogue alone (the version lookup checks data)."""
+    return catalog.get(collectionId)
+
+
+CatalogLayerDep = Annotated[LayerDef, Depends(catalog_layer)]
+
+
+def selected_layers(
+    catalog: CatalogDep,
+    store: StoreDep,
+    collections: Annotated[str | None, Query(description="Collection ids, comma-separated")] = None,
+) -> list[LayerDef]:
+    """Return the layers of ``collections=`` (default: every layer holding data)."""
+    if collections is None:
+        with_data = set(store.layer_ids())
+        return [layer for layer in catalog if layer.id in with_data]
+    ids = [c.strip() for c in collections.split(",") if c.strip()]
+    unknown = [c for c in ids if c not in catalog]
+    if unknown or not ids:
+        raise InvalidParameter(f"collections: unknown or empty {unknown}; see /collections")
+    return [catalog.get(c) for c in ids]
+
+
+LayersDep = Annotated[list[LayerDef], Depends(selected_layers)]
+
+
+@router.get("/tileMatrixSets", operation_id="getTileMatrixSetsList", summary="Tile matrix sets")
+def tile_matrix_sets(base_url: BaseUrlDep):
+    """List the tile matrix sets tiles are offered in."""
+    return JSONBytesResponse(tms_list_document(base_url))
+
+
+@router.get(
+    "/tileMatrixSets/{tileMatrixSetId}",
+    operation_id="getTileMatrixSet",
+    summary="Tile matrix set",
+)
+def tile_matrix_set(tileMatrixSetId: TmsId):
+    """Return one tile matrix set definition."""
+    return JSONBytesResponse(tms_document(tileMatrixSetId))
+
+
+@router.get(
+    "/collections/{collectionId}/tiles",
+    operation_id="getCollectionVectorTileSetsList",
+    summary="Tilesets of a collection",
+)
+def collection_tilesets(layer: CatalogLayerDep, base_url: BaseUrlDep, lang: LangDep):
+    """List the vector tilesets of a collection."""
+    base = f"{base_url}/collections/{layer.id}/tiles"
+    return JSONBytesResponse(tilesets_document(base, base_url, layer.title.get(lang)))
+
+
+@router.get(
+    "/collections/{collectionId}/tiles/{tileMatrixSetId}",
+    operation_id="getCollectionVectorTileSet",
+    summary="Tileset of a collection",
+)
+def collection_tileset(
+    layer: CatalogLayerDep,
+    store: StoreDep,
+    tileMatrixSetId: TmsId,
+    base_url: BaseUrlDep,
+    lang: LangDep,
+):
+    """Describe a collection's tileset: limits, layer schema, tile URL template."""
+    get_tms(tileMatrixSetId)
+    base = f"{base_url}/collections/{layer.id}/tiles"
+    bbox = store.bounds(layer) or (-180.0, -85.0, 180.0, 85.0)
+    doc = tileset_document(base, base_url, tileMatrixSetId, [layer], bbox, lang=lang)
+    return JSONBytesResponse(doc)
+
+
+@router.get(
+    "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+    operation_id="getCollectionVectorTile",
+    summary="Vector tile of a collection",
+    response_class=Response,
+    responses=MVT_PNG,
+)
+async def collection_tile(
+    request: Request,
+    layer: CatalogLayerDep,
+    tiles: TilesDep,
+    address: TileAddressDep,
+    f: Format = None,
+    properties: Properties = None,
+    v: Version = None,
+):
+    """Return a vector tile (MVT) of one collection, or a PNG with ``f=png``."""
+    check_zoom(layer, address)
+    if wants_png(request, f):
+        catalog = current_catalog(request.app)
+        return await run_in_threadpool(
+            map_tile_response, request, tiles, catalog, layer, address, v
+        )
+    part = LayerPart(layer, select_attributes(layer, properties))
+    return await vector_tile_response(request, tiles, [part], address, v)
+
+
+@router.get(
+    "/collections/{collectionId}/map/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+    operation_id="getCollectionMapTile",
+    summary="Map tile (PNG) of a collection",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
+def collection_map_tile(
+    request: Request,
+    layer: CatalogLayerDep,
+    catalog: CatalogDep,
+    tiles: TilesDep,
+    address: TileAddressDep,
+    v: Version = None,
+):
+    """Return a PNG tile of a vector collection drawn with its style."""
+    check_zoom(layer, address)
+    return map_tile_response(request, tiles, catalog, layer, address, v)
+
+
+@router.get("/tiles", operation_id="getDatasetVectorTileSetsList", summary="Dataset tilesets")
+def dataset_tilesets(request: Request, layers: LayersDep, base_url: BaseUrlDep):
+    """List the tilesets combining several collections (``collections=a,b``)."""
+    query = _collections_query(request)
+    return JSONBytesResponse(
+        tilesets_document(f"{base_url}/tiles", base_url, "geoservice", query=query)
+    )
+
+
+@router.get(
+    "/tiles/{tileMatrixSetId}",
+    operation_id="getDatasetVectorTileSet",
+    summary="Dataset tileset",
+)
+def dataset_tileset(
+    request: Request,
+    layers: LayersDep,
+    store: StoreDep,
+    tileMatrixSetId: TmsId,
+    base_url: BaseUrlDep,
+    lang: LangDep,
+):
+    """Describe the tileset combining several collections."""
+    get_tms(tileMatrixSetId)
+    bbox = union_bounds(store, layers)
+    doc = tileset_document(
+        f"{base_url}/tiles",
+        base_url,
+        tileMatrixSetId,
+        layers,
+        bbox,
+        lang=lang,
+        query=_collections_query(request),
+    )
+    return JSONBytesResponse(doc)
+
+
+@router.get(
+    "/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+    operation_id="getDatasetVectorTile",
+    summary="Vector tile of several collections",
+    response_class=Response,
+    responses={200: {"content": {"application/vnd.mapbox-vector-tile": {}}}},
+)
+def dataset_tile(
+    request: Request, layers: LayersDep, tiles: TilesDep, address: TileAddressDep, v: Version = None
+):
+    """Return one vector tile holding a layer per collection (``collections=a,b``)."""
+    parts = [LayerPart(layer, select_attributes(layer, None)) for layer in layers]
+    return _vector_tile(request, tiles, parts, address, v)
+
+
+async def vector_tile_response(request: Request, tiles, parts, address, v) -> Response:
+    """Answer from memory when the versions and the tile are known, else in a thread."""
+    plan = tiles.vector.quick_plan(parts, address)
+    if plan is not None:
+        fresh = names_current(v, plan.versions)
+        headers = cache_headers(plan.etag, tiles.settings.tiles, fresh=fresh)
+        if etag_matches(request, plan.etag):
+            return not_modified(headers)
+        gzip_ok = accepts_gzip(request)
+        result = tiles.vector.memory_tile(parts, address, gzip_ok=gzip_ok, plan=plan)
+        if result is None:
+            result = await tiles.vector.async_tile(parts, address, gzip_ok=gzip_ok, plan=plan)
+        if result is not None:
+            return tile_response(result, headers)
+    return await run_in_threadpool(_vector_tile, request, tiles, parts, address, v)
+
+
+def _vector_tile(request: Request, tiles, parts, address: TileAddress, v: str | None) -> Response:
+    plan = tiles.vector.plan(parts, address)
+    headers = cache_headers(plan.etag, tiles.settings.tiles, fresh=names_current(v, plan.versions))
+    if etag_matches(request, plan.etag):
+        return not_modified(headers)
+    result = tiles.vector.tile(parts, address, gzip_ok=accepts_gzip(request), plan=plan)
+    return tile_response(result, headers)
+
+
+def map_tile_response(request, tiles, catalog: Catalog, layer, address, v) -> Response:
+    """Answer a PNG map tile request of a vector layer (304/204/200)."""
+    prepared = tiles.map_tile(layer, catalog.style_of(layer), address)
+    fresh = names_current(v, prepared.versions)
+    headers = cache_headers(prepared.etag, tiles.settings.tiles, fresh=fresh)
+    if etag_matches(request, prepared.etag):
+        return not_modified(headers)
+    return tile_response(prepared.result(), headers)
+
+
+def union_bounds(store, layers: list[LayerDef]) -> tuple[float, float, float, float]:
+    """Return the lon/lat box covering every layer's data."""
+    boxes = [b for b in (store.bounds(layer) for layer in layers) if b is not None]
+    if not boxes:
+        return (-180.0, -85.0, 180.0, 85.0)
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def _collections_query(request: Request) -> str:
+    value = request.query_params.get("collections")
+    return f"collections={value}" if value else ""

@@ -1,0 +1,124 @@
+"""A lean ASGI path for the hottest request: a plain vector tile of one collection.
+
+``GET /collections/{id}/tiles/{tms}/{z}/{row}/{col}`` (no query, or only ``v=``)
+is answered here without FastAPI's routing, parameter validation and dependency
+resolution, which cost more than serving a cached tile. Everything else (other
+parameters, PNG, unknown collections, tiles outside a matrix or a layer's zooms)
+falls through to the documented route in ``routers/tiles.py``, which applies the
+same rules with the same service calls, so both paths answer alike.
+
+A tile in the memory cache whose layer version is known is answered inside the
+event loop; otherwise the blocking work runs in the thread pool.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl
+
+from anyio import to_thread
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from geoservice.api.catalog_state import current_catalog
+from geoservice.api.tile_http import cache_control, etag_listed
+from geoservice.errors import GeoserviceError
+from geoservice.tiles.service import LayerPart, TileResult
+from geoservice.tiles.tms import OFFERED, check_tile
+
+TILE_PATH = re.compile(
+    r"^/collections/([a-z][a-z0-9_]{0,62})/tiles/(" + "|".join(OFFERED) + r")/(\d+)/(\d+)/(\d+)$"
+)
+
+
+class TileFastPath:
+    """ASGI middleware answering plain MVT requests; passes anything else on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the tile, or hand the request to the app."""
+        answer = None
+        if scope["type"] == "http" and scope["method"] == "GET":
+            answer = await self._answer(scope)
+        if answer is None:
+            await self.app(scope, receive, send)
+            return
+        status, headers, body = answer
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _answer(self, scope: Scope) -> tuple[int, list, bytes] | None:
+        found = _plain_tile_request(scope)
+        if found is None:
+            return None
+        layer, address, version = found
+        state = scope["app"].state
+        part = LayerPart(layer, tuple(layer.tiles.attributes or layer.attribute_names))
+        request = Headers(scope=scope)
+        gzip_ok = "gzip" in request.get("accept-encoding", "")
+        vector, settings = state.tiles.vector, state.tiles.settings.tiles
+        inm = request.get("if-none-match")
+        plan = vector.quick_plan([part], address)
+        if plan is not None:
+            if etag_listed(inm, plan.etag):
+                return _message(None, plan, version, settings)
+            result = vector.memory_tile([part], address, gzip_ok=gzip_ok, plan=plan)
+            if result is None:
+                result = await vector.async_tile([part], address, gzip_ok=gzip_ok, plan=plan)
+            if result is not None:
+                return _message(result, plan, version, settings)
+        try:
+            return await to_thread.run_sync(
+                _respond, vector, part, address, inm, gzip_ok, version, settings
+            )
+        except GeoserviceError:
+            return None  # let the route answer with the documented error
+
+
+def _plain_tile_request(scope: Scope):
+    """Return (layer, address, v) of a plain tile request the fast path serves, or None."""
+    match = TILE_PATH.match(scope["path"])
+    if match is None:
+        return None
+    query = parse_qsl(scope["query_string"].decode("latin-1"))
+    if any(name != "v" for name, _ in query):
+        return None
+    layer = current_catalog(scope["app"]).layers.get(match[1])
+    if layer is None:
+        return None
+    try:
+        address = check_tile(match[2], int(match[3]), int(match[4]), int(match[5]))
+    except GeoserviceError:
+        return None
+    if not layer.tiles.min_zoom <= address.z <= layer.tiles.max_zoom:
+        return None
+    return layer, address, dict(query).get("v")
+
+
+def _respond(vector, part, address, inm, gzip_ok, version, settings):
+    plan = vector.plan([part], address)
+    if etag_listed(inm, plan.etag):
+        return _message(None, plan, version, settings)
+    result = vector.tile([part], address, gzip_ok=gzip_ok, plan=plan)
+    return _message(result, plan, version, settings)
+
+
+def _message(result: TileResult | None, plan, version, settings) -> tuple[int, list, bytes]:
+    """Return status, headers and body; ``result`` None means Not Modified."""
+    fresh = version is not None and version == ".".join(map(str, plan.versions))
+    headers = [
+        (b"etag", plan.etag.encode()),
+        (b"cache-control", cache_control(settings, fresh=fresh).encode()),
+        (b"vary", b"Accept-Encoding"),
+    ]
+    if result is None:
+        return 304, headers, b""
+    if result.empty:
+        return 204, headers, b""
+    headers.append((b"content-type", result.media_type.encode()))
+    headers.append((b"content-length", str(len(result.body)).encode()))
+    if result.gzipped:
+        headers.append((b"content-encoding", b"gzip"))
+    return 200, headers, result.body

@@ -1,0 +1,163 @@
+"""A two-level tile cache: a small in-memory LRU in front of a size-bounded disk cache.
+
+Keys are relative paths that start with the layer id and its version
+(``farmland_grid/v3/WebMercatorQuad/12/1550/3298-1a2b.mvt.gz``), so a new version
+is a new key space: stale tiles are never served, and they age out of the disk
+cache (oldest modification time first) when it grows past its budget. An empty
+tile is cached as an empty value, distinct from a miss (None).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections import OrderedDict
+from pathlib import Path
+
+
+class MemoryLRU:
+    """A thread-safe LRU of byte strings bounded by total size."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        """Return the value of ``key`` (and mark it recently used), or None."""
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: bytes) -> None:
+        """Store a value, evicting the least recently used ones past the budget."""
+        if len(value) > self.max_bytes // 8:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old)
+            self._items[key] = value
+            self._bytes += len(value)
+            while self._bytes > self.max_bytes and self._items:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+
+class DiskCache:
+    """Files under ``root``; evicts the oldest files once ``max_bytes`` is exceeded."""
+
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+        self._size: int | None = None
+        self._busy = False
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        """Return the cached bytes of ``key`` or None."""
+        path = self.root / key
+        try:
+            data = path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        os.utime(path)  # recently used: keep it at the young end
+        return data
+
+    def put(self, key: str, data: bytes) -> None:
+        """Write ``key`` atomically (temporary file, then rename).
+
+        Measuring and evicting walk the whole cache, so they run in a background
+        thread; a put only adds to the running total.
+        """
+        path = self.root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        with self._lock:
+            if self._size is not None:
+                self._size += len(data)
+            if self._busy or (self._size is not None and self._size <= self.max_bytes):
+                return
+            self._busy = True
+        threading.Thread(target=self._housekeeping, daemon=True, name="tile-cache").start()
+
+    def size(self) -> int:
+        """Return the bytes held on disk (measured now)."""
+        return self._measure()
+
+    def _housekeeping(self) -> None:
+        size = None
+        try:
+            size = self._measure()
+            if size > self.max_bytes:
+                size = self._evict(int(self.max_bytes * 0.8))
+        finally:
+            with self._lock:
+                self._size = size
+                self._busy = False
+
+    def _files(self) -> list[os.DirEntry]:
+        found = []
+        stack = [self.root]
+        while stack:
+            try:
+                entries = list(os.scandir(stack.pop()))
+            except FileNotFoundError:
+                continue
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif not entry.name.endswith(".tmp"):
+                    found.append(entry)
+        return found
+
+    def _measure(self) -> int:
+        return sum(entry.stat().st_size for entry in self._files())
+
+    def _evict(self, target: int) -> int:
+        entries = sorted(self._files(), key=lambda e: e.stat().st_mtime)
+        total = sum(e.stat().st_size for e in entries)
+        for entry in entries:
+            if total <= target:
+                break
+            try:
+                total -= entry.stat().st_size
+                os.unlink(entry.path)
+            except FileNotFoundError:
+                continue
+        return total
+
+
+class TileCache:
+    """Memory first, then disk; ``root=None`` keeps tiles in memory only."""
+
+    def __init__(self, root: Path | None, max_bytes: int, memory_bytes: int) -> None:
+        self.memory = MemoryLRU(memory_bytes)
+        self.disk = DiskCache(root, max_bytes) if root is not None else None
+
+    def get(self, key: str) -> bytes | None:
+        """Return the cached bytes of ``key`` or None."""
+        value = self.memory.get(key)
+        if value is None and self.disk is not None:
+            value = self.disk.get(key)
+            if value is not None:
+                self.memory.put(key, value)
+        return value
+
+    def put(self, key: str, value: bytes) -> None:
+        """Store ``value`` in both levels."""
+        self.memory.put(key, value)
+        if self.disk is not None:
+            self.disk.put(key, value)

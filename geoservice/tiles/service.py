@@ -1,0 +1,266 @@
+"""Vector tiles for one or several layers: version, cache, budget, gzip, ETag.
+
+Framework-free: routes turn a :class:`TileResult` into an HTTP response. Each
+layer of a tile is produced by the store when it can (``SupportsMVT``: PostGIS
+``ST_AsMVT``) and by ``tiles/vector.py`` otherwise, then cached gzip-compressed
+under a key holding the layer version, so an upload or edit invalidates it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from geoservice.catalog.models import LayerDef
+from geoservice.errors import TileNotFound
+from geoservice.settings import TileSettings
+from geoservice.storage.base import FeatureStore
+from geoservice.storage.capabilities import EncodedTile, SupportsMVT, TileQuery
+from geoservice.tiles.cache import TileCache
+from geoservice.tiles.tms import TileAddress, tile_bounds, tms_crs
+from geoservice.tiles.vector import tile_from_store
+from geoservice.tiles.versions import VersionCache
+
+MVT_MEDIA = "application/vnd.mapbox-vector-tile"
+
+
+@dataclass(frozen=True)
+class TileResult:
+    """A tile ready to send: ``body`` is gzip-compressed when ``gzipped``."""
+
+    body: bytes
+    media_type: str
+    etag: str
+    gzipped: bool
+    versions: tuple[int, ...]
+
+    @property
+    def empty(self) -> bool:
+        """Tell whether the tile holds no data (sent as 204)."""
+        return not self.body
+
+
+@dataclass(frozen=True)
+class TilePlan:
+    """What identifies a tile before it is produced."""
+
+    keys: tuple[str, ...]
+    versions: tuple[int, ...]
+    etag: str
+
+
+@dataclass(frozen=True)
+class LayerPart:
+    """A layer of a (possibly multi-layer) tile, with its attributes."""
+
+    layer: LayerDef
+    attributes: tuple[str, ...]
+
+
+class VectorTileService:
+    """Produces and caches vector tiles from a store."""
+
+    def __init__(
+        self,
+        store: FeatureStore,
+        settings: TileSettings,
+        cache: TileCache | None,
+        versions: VersionCache,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.cache = cache
+        self.versions = versions
+        self._bytes_per_feature: dict[tuple[str, int | None], float] = {}
+        self._in_database = isinstance(store, SupportsMVT)
+        self._async_database = hasattr(store, "amvt")
+        # Compressed once and served many times when cached; cheaply otherwise.
+        self._gzip_level = 6 if cache is not None else 1
+        self._settings_tag = _digest(
+            settings.extent,
+            settings.buffer,
+            settings.simplify_units,
+            settings.max_features_per_tile,
+            settings.max_tile_bytes,
+        )[:6]
+
+    def plan(self, parts: Sequence[LayerPart], address: TileAddress) -> TilePlan:
+        """Return cache keys, layer versions and the ETag of a tile, without producing it."""
+        versions = tuple(self.versions.current(p.layer.id) for p in parts)
+        return self._plan(parts, address, versions)
+
+    def quick_plan(self, parts: Sequence[LayerPart], address: TileAddress) -> TilePlan | None:
+        """Return the plan if every layer version is known without I/O, else None."""
+        versions = tuple(self.versions.peek(p.layer.id) for p in parts)
+        if None in versions:
+            return None
+        return self._plan(parts, address, versions)
+
+    def memory_tile(
+        self, parts: Sequence[LayerPart], address: TileAddress, *, gzip_ok: bool, plan: TilePlan
+    ) -> TileResult | None:
+        """Return a single-layer tile from the in-memory cache (no I/O), or None."""
+        if self.cache is None or len(parts) != 1:
+            return None
+        if not _in_zoom_range(parts[0].layer, address.z):
+            body = b""
+        else:
+            hit = self.cache.memory.get(plan.keys[0])
+            if hit is None:
+                return None
+            body = _join([hit], gzip_ok=gzip_ok)
+        return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
+
+    def _plan(self, parts, address: TileAddress, versions: tuple[int, ...]) -> TilePlan:
+        keys = tuple(self._key(p, address, v) for p, v in zip(parts, versions, strict=True))
+        return TilePlan(keys, versions, '"' + _digest(*keys)[:24] + '"')
+
+    def tile(
+        self,
+        parts: Sequence[LayerPart],
+        address: TileAddress,
+        *,
+        gzip_ok: bool,
+        plan: TilePlan | None = None,
+    ) -> TileResult:
+        """Return the tile of ``parts`` at ``address`` (layers outside their zooms skipped)."""
+        plan = plan or self.plan(parts, address)
+        bodies = [
+            self._cached_layer(part, address, version, key)
+            for part, version, key in zip(parts, plan.versions, plan.keys, strict=True)
+            if _in_zoom_range(part.layer, address.z)
+        ]
+        body = _join(bodies, gzip_ok=gzip_ok)
+        return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
+
+    def produce(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
+        """Encode one layer, shrinking the feature budget until the size budget holds.
+
+        The bytes per feature of the first over-budget tile of a layer version is
+        remembered, so later dense tiles are asked for a fitting number of
+        features at once instead of being encoded twice.
+        """
+        limit = self._first_limit(layer, query)
+        for _ in range(4):
+            tile = self._encode(layer, replace(query, max_features=limit))
+            limit = self._next_limit(layer, query, tile, limit)
+            if limit is None:
+                break
+        return tile
+
+    async def aproduce(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
+        """:meth:`produce` in the event loop, for stores with ``amvt``."""
+        limit = self._first_limit(layer, query)
+        for _ in range(4):
+            tile = await self.store.amvt(layer, replace(query, max_features=limit))
+            limit = self._next_limit(layer, query, tile, limit)
+            if limit is None:
+                break
+        return tile
+
+    async def async_tile(
+        self, parts: Sequence[LayerPart], address: TileAddress, *, gzip_ok: bool, plan: TilePlan
+    ) -> TileResult | None:
+        """Return a single-layer tile without a thread hop, or None if the store can't.
+
+        Cache files are small, so they are read and written in the loop; eviction
+        runs in a background thread.
+        """
+        if not self._async_database or len(parts) != 1:
+            return None
+        (part,), (version,), (key,) = parts, plan.versions, plan.keys
+        packed = b""
+        if _in_zoom_range(part.layer, address.z):
+            packed = self.cache.get(key) if self.cache is not None else None
+            if packed is None:
+                tile = await self.aproduce(part.layer, self.query_for(part, address, version))
+                packed = self._pack(tile.data)
+                if self.cache is not None:
+                    self.cache.put(key, packed)
+        body = _join([packed], gzip_ok=gzip_ok)
+        return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
+
+    def _first_limit(self, layer: LayerDef, query: TileQuery) -> int:
+        learned = self._bytes_per_feature.get((layer.id, query.version))
+        if not learned:
+            return query.max_features
+        return min(query.max_features, max(1, int(self.settings.max_tile_bytes / learned * 0.9)))
+
+    def _next_limit(self, layer, query, tile: EncodedTile, limit: int) -> int | None:
+        budget = self.settings.max_tile_bytes
+        if len(tile.data) <= budget or tile.features <= 1:
+            return None
+        self._bytes_per_feature.setdefault(
+            (layer.id, query.version), len(tile.data) / tile.features
+        )
+        return max(1, int(min(limit, tile.features) * budget / len(tile.data) * 0.9))
+
+    def _pack(self, data: bytes) -> bytes:
+        return gzip.compress(data, self._gzip_level, mtime=0) if data else b""
+
+    def query_for(self, part: LayerPart, address: TileAddress, version: int) -> TileQuery:
+        """Return the store-level query of one layer of a tile."""
+        s = self.settings
+        return TileQuery(
+            bounds=tile_bounds(address),
+            crs=tms_crs(address.tms),
+            attributes=part.attributes,
+            extent=s.extent,
+            buffer=s.buffer,
+            simplify=s.simplify_units,
+            max_features=s.max_features_per_tile,
+            version=version,
+        )
+
+    def _encode(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
+        if self._in_database:
+            return self.store.mvt(layer, query)
+        return tile_from_store(self.store, layer, query)
+
+    def _cached_layer(self, part: LayerPart, address: TileAddress, version: int, key: str):
+        if self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                return hit
+        tile = self.produce(part.layer, self.query_for(part, address, version))
+        packed = self._pack(tile.data)
+        if self.cache is not None:
+            self.cache.put(key, packed)
+        return packed
+
+    def _key(self, part: LayerPart, address: TileAddress, version: int) -> str:
+        params = _digest(self._settings_tag, *part.attributes)[:10]
+        return (
+            f"{part.layer.id}/v{version}/{address.tms}/{address.z}/"
+            f"{address.row}/{address.col}-{params}.mvt.gz"
+        )
+
+
+def check_zoom(layer: LayerDef, address: TileAddress) -> None:
+    """Raise TileNotFound when a single-layer tile is outside the layer's zooms."""
+    if not _in_zoom_range(layer, address.z):
+        raise TileNotFound(
+            f"collection {layer.id!r} has tiles at zoom {layer.tiles.min_zoom}-"
+            f"{layer.tiles.max_zoom} only"
+        )
+
+
+def _in_zoom_range(layer: LayerDef, z: int) -> bool:
+    return layer.tiles.min_zoom <= z <= layer.tiles.max_zoom
+
+
+def _join(bodies: list[bytes], *, gzip_ok: bool) -> bytes:
+    present = [b for b in bodies if b]
+    if not present:
+        return b""
+    if len(present) == 1:
+        return present[0] if gzip_ok else gzip.decompress(present[0])
+    # Protobuf messages concatenate: the layers of a tile are repeated fields.
+    raw = b"".join(gzip.decompress(b) for b in present)
+    return gzip.compress(raw, compresslevel=6, mtime=0) if gzip_ok else raw
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=16).hexdigest()
