@@ -65,7 +65,6 @@ def click_lonlat(page, lon: float, lat: float, zoom: int = 13) -> str:
 def wait_ready(page, url: str) -> None:
     page.goto(url, wait_until="load")
     page.wait_for_function("window.gsmapsReady === true", timeout=60_000)
-    page.wait_for_load_state("networkidle")
 
 
 def check_rendering(page, shot: Path) -> None:
@@ -107,8 +106,7 @@ def test_one_map_lists_toggles_and_explains_every_layer(maps_settings, sample_fr
         grid = catalog.get("farmland_grid").title.zh  # over the threshold: PNG tiles
         tiles_before = page.evaluate(TILES)
         set_layer(page, grid, True)
-        page.wait_for_load_state("networkidle")
-        assert page.evaluate(TILES) > tiles_before
+        page.wait_for_function(f"({TILES})() > {tiles_before}", timeout=60_000)
 
         only_layer(page, streets)
         name, lon, lat = representative(sample_frames["streets_towns"], "code", HANTAI)
