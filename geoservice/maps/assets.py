@@ -56,6 +56,10 @@ PLUGINS: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
         [("leaflet-groupedlayercontrol", "dist/leaflet.groupedlayercontrol.min.css")],
     ),
     "SlicedGeoJson": ([("leaflet.vectorgrid", "dist/Leaflet.VectorGrid.bundled.min.js")], []),
+    "ServedVectorTiles": (
+        [("leaflet.vectorgrid", "dist/Leaflet.VectorGrid.bundled.min.js")],
+        [],
+    ),
 }
 
 

@@ -39,12 +39,18 @@ class MapOptions:
     large_layer_features: int = 5_000
     cluster_points_at: int = 3
     max_zoom: int = 18
+    focus_large: bool = False
 
     @property
     def layer_options(self) -> LayerOptions:
         """Return the part deciding how each layer is drawn."""
         return LayerOptions(
-            self.assets, self.service_url, self.large_layer_features, self.cluster_points_at
+            self.assets,
+            self.service_url,
+            self.large_layer_features,
+            self.cluster_points_at,
+            lang=self.lang,
+            focus_large=self.focus_large,
         )
 
     def basemap_url(self) -> str | None:

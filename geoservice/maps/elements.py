@@ -127,6 +127,30 @@ class SlicedGeoJson(JSCSSMixin, Layer):
         self.options_json = script_json({"pane": "overlayPane"})
 
 
+class ServedVectorTiles(JSCSSMixin, Layer):
+    """A large layer from this service's vector tiles (MVT), styled in the browser."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = gsmaps.vectorTiles({{ this.url|tojson }},
+            {{ this.layer_id|tojson }}, {{ this.table_json }}, {{ this.options_json }});
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self, url: str, layer_id: str, table: dict, options: dict, *, name: str, show: bool
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "ServedVectorTiles"
+        self.url = url
+        self.layer_id = layer_id
+        self.table_json = script_json(table)
+        self.options_json = script_json(options)
+
+
 class TileQuery(MacroElement):
     """On a click, ask the items API what the tile layer shows there (gsmaps.queryOnClick)."""
 
@@ -147,6 +171,28 @@ class TileQuery(MacroElement):
         self.items_url = items_url
         self.spec_json = script_json(spec)
         self.geometry = geometry
+
+
+class ZoomHint(MacroElement):
+    """Say when a tiled layer is on but the map is zoomed out past its first zoom."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        gsmaps.zoomHint({{ this.map_name }}, {{ this.layer_name }}, {{ this.min_zoom }},
+            {{ this.hint|tojson }}, {{ this.focus|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, tile_layer, *, map_name: str, min_zoom: int, hint: str, focus: bool):
+        super().__init__()
+        self._name = "ZoomHint"
+        self.layer_name = tile_layer.get_name()
+        self.map_name = map_name
+        self.min_zoom = min_zoom
+        self.hint = hint
+        self.focus = focus
 
 
 class ClusterLink(MacroElement):
@@ -174,6 +220,7 @@ class Ready(MacroElement):
         """
         {% macro script(this, kwargs) %}
         window.gsmap = {{ this._parent.get_name() }};
+        window.gsmapsReadyAt = performance.now();
         window.gsmapsReady = true;
         {% endmacro %}
         """

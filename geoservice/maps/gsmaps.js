@@ -92,6 +92,47 @@
     });
   }
 
+  /* The style of a feature from its properties and a class table (maps/style.py). */
+  function tableStyle(table, props) {
+    var q = props.geometry_quality === "approximate" ? 1 : 0;
+    var value = table.property ? props[table.property] : null;
+    var i = -1;
+    if (table.type === "categorical") {
+      i = table.values.indexOf(String(value));
+    } else if (table.type === "graduated" && value !== null && value !== undefined &&
+               !isNaN(Number(value))) {
+      i = 0;
+      while (i < table.uppers.length && Number(value) >= table.uppers[i]) i++;
+    }
+    return (i >= 0 ? table.styles[i] : table.fallback)[q];
+  }
+
+  /* A large layer from the service's vector tiles, styled here like embedded layers. */
+  function vectorTiles(url, layerName, table, options) {
+    var styles = {};
+    styles[layerName] = function (props) { return tableStyle(table, props || {}); };
+    return L.vectorGrid.protobuf(url, Object.assign({
+      rendererFactory: L.canvas.tile,
+      vectorTileLayerStyles: styles
+    }, options));
+  }
+
+  /* A tiled layer draws nothing below its first useful zoom: say so, or zoom in (focus). */
+  function zoomHint(map, layer, minZoom, text, focus) {
+    if (focus && map.getZoom() < minZoom) map.setZoom(minZoom, {animate: false});
+    var box = L.control({position: "topright"});
+    box.onAdd = function () { return el("div", "gs-box gs-hint", text); };
+    var shown = false;
+    function update() {
+      var want = map.hasLayer(layer) && map.getZoom() < minZoom;
+      if (want && !shown) box.addTo(map);
+      if (!want && shown) box.remove();
+      shown = want;
+    }
+    map.on("zoomend layeradd layerremove", update);
+    update();
+  }
+
   function ringContains(ring, x, y) {
     var inside = false;
     for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
@@ -212,6 +253,7 @@
 
   window.gsmaps = {
     el: el, fmt: fmt, popup: popup, bind: bind, queryOnClick: queryOnClick,
-    sliced: sliced, search: search, clusterOf: clusterOf
+    sliced: sliced, search: search, clusterOf: clusterOf, zoomHint: zoomHint,
+    vectorTiles: vectorTiles, tableStyle: tableStyle
   };
 })();

@@ -38,6 +38,10 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "要素较多，在浏览器中分块显示",
         "en": "Many features: tiled in the browser",
     },
+    "zoom_in": {
+        "zh": "放大到第 {zoom} 级以上显示「{layer}」",
+        "en": "Zoom in to level {zoom} or more to see “{layer}”",
+    },
     "querying": {"zh": "查询中…", "en": "Querying…"},
     "nothing_here": {"zh": "此处无要素", "en": "No feature here"},
     "more": {"zh": "另有 {n} 个要素", "en": "{n} more features"},

@@ -2,15 +2,19 @@
 
 * A layer of at most ``large_layer_features`` features is embedded as GeoJSON
   (points as circle markers, clustered when many share a position).
-* A larger layer on a served map is drawn from the service's PNG map tiles
-  (``/collections/{id}/map/tiles/WebMercatorQuad/{z}/{y}/{x}``, the tiles'
-  own rendering of the same style), and a click asks the items API.
+* A larger layer on a served map is drawn from the service's vector tiles
+  (``/collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}``, MVT, only the class
+  attribute and ``geometry_quality``), styled in the browser from the same class
+  table (Leaflet.VectorGrid), from the first zoom at which its features are a few
+  pixels wide; a click asks the items API. (The PNG map tiles cost ten times
+  more per uncached tile; see bench/maps.py.)
 * A larger layer in a standalone export is embedded and tiled in the browser
   (Leaflet.VectorGrid), since no server is there to ask.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,11 +25,21 @@ import shapely
 
 from geoservice.maps.assets import Assets, localize
 from geoservice.maps.drawing import Drawing
-from geoservice.maps.elements import ClusterLink, SlicedGeoJson, TileQuery
-from geoservice.maps.popups import embedded_properties
+from geoservice.maps.elements import (
+    ClusterLink,
+    ServedVectorTiles,
+    SlicedGeoJson,
+    TileQuery,
+    ZoomHint,
+)
+from geoservice.maps.i18n import text
+from geoservice.maps.popups import QUALITY, embedded_properties
 from geoservice.maps.sources import LayerSource
+from geoservice.maps.style import class_table
 
 PRECISION = 6
+EQUATOR_M_PER_PX = 156_543.03  # WebMercatorQuad zoom 0, 256-pixel tiles
+MIN_FEATURE_PX = 4.0
 """Decimal places of embedded lon/lat (about 0.1 m)."""
 CLUSTER_OVER = 200
 
@@ -38,6 +52,9 @@ class LayerOptions:
     service_url: str | None
     large_layer_features: int
     cluster_points_at: int
+    lang: str = "zh"
+    focus_large: bool = False
+    """Zoom in to a tiled layer's first useful zoom at start (a one-layer map)."""
 
 
 @dataclass(frozen=True)
@@ -155,29 +172,34 @@ def _sliced(m, source, drawing, options: LayerOptions, *, name: str, show: bool)
 
 
 def _tiled(m, source, drawing, options: LayerOptions, *, name: str, show: bool) -> DrawnLayer:
-    import folium
-
     base = options.service_url or ""
-    layer_id = source.layer.id
-    url = map_tiles_url(base, layer_id)
-    tiles = folium.TileLayer(
-        tiles=f"{url}?v={source.version}",
-        attr=source.layer.source.attribution or " ",
-        name=name,
-        overlay=True,
-        show=show,
-        min_zoom=0,
-        max_zoom=22,
-        min_native_zoom=source.layer.tiles.min_zoom,
-        max_native_zoom=min(source.layer.tiles.max_zoom, 22),
-        bounds=_latlng_bounds(source.bbox),
-    )
+    layer = source.layer
+    min_zoom = display_min_zoom(source)
+    wanted = [a for a in (_class_property(source), QUALITY) if a in layer.attribute_names]
+    url = f"{base}/collections/{layer.id}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"
+    url += f"?v={source.version}" + (f"&properties={','.join(wanted)}" if wanted else "")
+    tiles_options = {
+        "minZoom": min_zoom,
+        "maxNativeZoom": min(layer.tiles.max_zoom, 22),
+        "maxZoom": 22,
+        "bounds": _latlng_bounds(source.bbox),
+        "pane": "overlayPane",
+        "attribution": layer.source.attribution or "",
+    }
+    tiles = ServedVectorTiles(
+        url, layer.id, class_table(source.style, source.classes), tiles_options,
+        name=name, show=show,
+    )  # fmt: skip
+    localize(tiles, options.assets)
     tiles.add_to(m)
+    hint = text("zoom_in", options.lang, layer=name, zoom=min_zoom)
+    m.add_child(ZoomHint(tiles, map_name=m.get_name(), min_zoom=min_zoom, hint=hint,
+                         focus=options.focus_large))  # fmt: skip
     m.add_child(
         TileQuery(
             tiles,
             map_name=m.get_name(),
-            items_url=f"{base}/collections/{layer_id}/items",
+            items_url=f"{base}/collections/{layer.id}/items",
             spec=drawing.spec,
             geometry=source.style.geometry,
         )
@@ -185,9 +207,32 @@ def _tiled(m, source, drawing, options: LayerOptions, *, name: str, show: bool) 
     return DrawnLayer(tiles, None, "tiles")
 
 
+def _class_property(source: LayerSource) -> str | None:
+    classify = source.style.classify
+    return classify.property if classify is not None else None
+
+
 def map_tiles_url(service_url: str, layer_id: str) -> str:
     """Return the XYZ template of a collection's PNG map tiles (the tiles part's route)."""
     return f"{service_url}/collections/{layer_id}/map/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"
+
+
+def display_min_zoom(source: LayerSource, *, min_px: float = MIN_FEATURE_PX) -> int:
+    """Return the first zoom at which a typical feature of a large layer is ``min_px`` wide.
+
+    The typical size is estimated from the layer's extent and count (no read):
+    below that zoom its tiles would be a mesh of sub-pixel features, slow to
+    render and useless to a planner, so none are asked for.
+    """
+    floor = source.layer.tiles.min_zoom
+    if source.bbox is None or source.count == 0:
+        return floor
+    west, south, east, north = source.bbox
+    cos_lat = math.cos(math.radians((south + north) / 2))
+    area_m2 = (east - west) * 111_320 * cos_lat * (north - south) * 110_540
+    size_m = math.sqrt(max(area_m2, 1.0) / source.count)
+    zoom = math.ceil(math.log2(EQUATOR_M_PER_PX * cos_lat * min_px / size_m))
+    return max(floor, min(zoom, 20))
 
 
 def _dense(source: LayerSource, at: int) -> bool:

@@ -6,6 +6,7 @@ Entry points for the HTTP routes and the CLI; everything else in
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,7 @@ def layer_map_html(
     options.assets.check()
     sources = read_sources(catalog, store, [layer_id], embed_limit=_embed_limit(options))
     layer = catalog.get(layer_id)
+    options = dataclasses.replace(options, focus_large=True)
     m = build_map(
         sources,
         options,

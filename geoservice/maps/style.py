@@ -8,6 +8,7 @@ tile agree. Here: per-feature options for a whole layer, and legend rows.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,38 @@ def feature_styles(
         path_options(style, {prop: v, QUALITY: q}, classes)
         for v, q in zip(values, quality, strict=True)
     ]
+
+
+def class_table(style: StyleDef, classes: Sequence[ClassBreak]) -> dict[str, Any]:
+    """Return the styles of each class, surveyed and approximate, for features styled in
+    the browser (vector tiles): ``gsmaps.tableStyle`` picks one from a feature's
+    properties as :func:`styling.feature_colors` would (categories by value, graduated
+    classes by their upper bounds)."""
+    classify = style.classify
+    prop = classify.property if classify is not None else None
+
+    def pair(value: Any) -> list[dict[str, Any]]:
+        base = {prop: value} if prop is not None else {}
+        return [
+            path_options(style, {**base, QUALITY: quality}, classes)
+            for quality in ("surveyed", "approximate")
+        ]
+
+    table: dict[str, Any] = {"property": prop, "type": None, "fallback": pair(None)}
+    if classify is None or not classes:
+        return table
+    table["type"] = classify.type
+    if classify.type == "categorical":
+        table["values"] = [str(c.value) for c in classes]
+        table["styles"] = [pair(c.value) for c in classes]
+        return table
+    uppers = [float(c.upper) for c in classes[:-1]]
+    inside = [uppers[0] - 1] if uppers else [0.0]
+    inside += [(a + b) / 2 for a, b in itertools.pairwise(uppers)]
+    inside += [uppers[-1] + 1] if uppers else []
+    table["uppers"] = uppers
+    table["styles"] = [pair(v) for v in inside[: len(classes)]]
+    return table
 
 
 def base_color(style: StyleDef) -> str:

@@ -22,7 +22,7 @@ HANTAI = "150602101000"  # 罕台镇
 README_SHOT = ROOT / "docs" / "img" / "one-map.png"
 DRAWN = """() => document.querySelectorAll(
   '.leaflet-overlay-pane path, .leaflet-marker-pane .leaflet-marker-icon').length"""
-TILES = "() => document.querySelectorAll('.leaflet-tile-pane img.leaflet-tile-loaded').length"
+TILES = "() => document.querySelectorAll('.leaflet-overlay-pane canvas.leaflet-tile-loaded').length"
 SLICED = "() => document.querySelectorAll('.leaflet-overlay-pane canvas.leaflet-tile').length"
 
 
@@ -103,7 +103,7 @@ def test_one_map_lists_toggles_and_explains_every_layer(maps_settings, sample_fr
         set_layer(page, streets, True)
         assert page.evaluate(DRAWN) == before
 
-        grid = catalog.get("farmland_grid").title.zh  # over the threshold: PNG tiles
+        grid = catalog.get("farmland_grid").title.zh  # over the threshold: vector tiles
         tiles_before = page.evaluate(TILES)
         set_layer(page, grid, True)
         page.wait_for_function(f"({TILES})() > {tiles_before}", timeout=60_000)

@@ -40,9 +40,10 @@ def test_pages_load_leaflet_from_this_service_only(client):
     assert client.get(sources[0].removeprefix("http://testserver")).status_code == 200
 
 
-def test_a_large_layer_is_drawn_from_map_tiles_and_queried_on_click(client):
+def test_a_large_layer_is_drawn_from_vector_tiles_and_queried_on_click(client):
     html = client.get("/maps/farmland_grid").text
-    assert "/collections/farmland_grid/map/tiles/WebMercatorQuad/{z}/{y}/{x}" in html
+    assert "/collections/farmland_grid/tiles/WebMercatorQuad/{z}/{y}/{x}" in html
+    assert "gsmaps.vectorTiles(" in html
     assert "gsmaps.queryOnClick(" in html
     assert re.search(r"\d{12}-\d{6}-\d{6}", html) is None  # no cell is embedded
 
