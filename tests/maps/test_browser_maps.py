@@ -117,6 +117,28 @@ def test_one_map_lists_toggles_and_explains_every_layer(maps_settings, sample_fr
         name, lon, lat = representative(sample_frames["farmland_grid"], "parent_code", HANTAI)
         assert name in click_lonlat(page, lon, lat, zoom=13)  # asked of the items API
         assert not page.watch.problems(), page.watch.problems()
+        check_class_lookup(page, catalog)
+
+
+def check_class_lookup(page, catalog) -> None:
+    """Vector tiles are coloured in the page as the tiles and embedded layers are."""
+    from geoservice.maps.style import class_table, layer_classes
+    from geoservice.styling import feature_colors
+
+    cases = {
+        "coverage_points": [0.0, 0.2, 0.5, 0.7, 1.0, None],
+        "farmland_cells": ["150602101000", "150602005000", "nope", None],
+    }
+    for style_id, values in cases.items():
+        style = catalog.styles[style_id]
+        classes = layer_classes(style, None)
+        table = class_table(style, classes)
+        prop = style.classify.property
+        got = page.evaluate(
+            "([t, vs, p]) => vs.map(v => gsmaps.tableStyle(t, {[p]: v}).fillColor)",
+            [table, values, prop],
+        )
+        assert got == feature_colors(style, values, classes), style_id
 
 
 def test_a_standalone_export_works_from_disk_without_a_server(
