@@ -30,14 +30,6 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Approximate position or extent (placed by a rule or derived; not surveyed)",
     },
     "approximate_legend": {"zh": "虚线：近似位置/范围", "en": "Dashed: approximate"},
-    "tiled": {
-        "zh": "要素较多，以瓦片显示；点击地图查询要素",
-        "en": "Many features: drawn as tiles; click the map to query them",
-    },
-    "sliced": {
-        "zh": "要素较多，在浏览器中分块显示",
-        "en": "Many features: tiled in the browser",
-    },
     "zoom_in": {
         "zh": "放大到第 {zoom} 级以上显示「{layer}」",
         "en": "Zoom in to level {zoom} or more to see “{layer}”",
@@ -61,12 +53,7 @@ TEXT: dict[str, dict[str, str]] = {
     "most_likely": {"zh": "最可能前往", "en": "Most likely goes to"},
     "minutes": {"zh": "{n} 分钟", "en": "{n} minutes"},
     "share": {"zh": "覆盖率", "en": "Covered share"},
-    "features": {"zh": "要素数", "en": "Features"},
-    "layer": {"zh": "图层", "en": "Layer"},
-    "kind": {"zh": "类别", "en": "Kind"},
-    "open": {"zh": "打开地图", "en": "Open map"},
     "all_layers": {"zh": "全部规划图层", "en": "All planning layers"},
-    "no_data": {"zh": "没有数据", "en": "no data"},
 }
 
 

@@ -154,3 +154,54 @@ def test_a_standalone_one_map_embeds_every_layer_and_loads_nothing_from_elsewher
     assert "gsmaps.sliced(" in html  # the farmland grid, tiled in the browser
     for layer_id in store.layer_ids():  # the layer control names every layer
         assert json.dumps(catalog.get(layer_id).title.zh) in html
+
+
+def test_the_base_map_is_none_an_xyz_template_or_this_services_png_tiles():
+    from geoservice.maps.builder import MapOptions
+
+    assert MapOptions(basemap="none").basemap_url() is None
+    xyz = "https://tiles.example.org/{z}/{x}/{y}.png"
+    assert MapOptions(basemap=xyz).basemap_url() == xyz
+    served = MapOptions(basemap="tiles:district", service_url="http://h")
+    assert served.basemap_url() == (
+        "http://h/collections/district/map/tiles/WebMercatorQuad/{z}/{y}/{x}"
+    )
+    assert MapOptions(basemap="tiles:district").basemap_url() is None  # no server to ask
+
+
+def test_isochrones_are_coloured_by_minutes_and_huff_points_by_their_centre():
+    from geoservice.maps.analysis import analysis_drawing
+
+    reach = gpd.GeoDataFrame(
+        {"minutes": [5, 10], "facility": ["a", "a"]},
+        geometry=[box(0, 0, 1, 1), box(0, 0, 2, 2)],
+        crs="EPSG:4326",
+    )
+    drawing = analysis_drawing(_source("reach", reach), "zh")
+    assert [e.label for e in drawing.legend] == ["5 分钟", "10 分钟"]
+    assert drawing.styles[0]["fillColor"] != drawing.styles[1]["fillColor"]
+    huff = gpd.GeoDataFrame(
+        {"most_likely_facility": ["老城", "铁西"], "max_probability": [0.9, 0.5]},
+        geometry=[Point(110, 39.8), Point(110.1, 39.8)],
+        crs="EPSG:4326",
+    )
+    drawing = analysis_drawing(_source("huff", huff), "zh")
+    first, second = drawing.styles
+    assert first["fillColor"] != second["fillColor"] and first["radius"] > second["radius"]
+
+
+def test_the_indicator_panel_shows_value_target_and_status_and_never_invents(
+    store_and_catalog,
+):
+    from geoservice.maps.indicators import indicators_html
+    from geoservice.maps.service import indicator_results
+
+    store, catalog = store_and_catalog
+    plans = indicator_results(ROOT / "indicators", store, catalog, jobs=None)
+    assert len(plans) == 2  # both indicator files, evaluated on the current layers
+    rows = {r["id"]: r for plan in plans for r in plan.rows}
+    assert rows["culture-tourism-clusters"]["value"] == 9
+    assert rows["cultural-10min-circle"]["status"] == "not_evaluable"
+    assert rows["cultural-10min-circle"]["value"] is None
+    html = indicators_html(plans, "zh")
+    assert "着力打造9大文旅产品集聚区" in html and "无法评估" in html and "&gt;= 9" in html
