@@ -61,6 +61,7 @@ class DiskCache:
         self.root = Path(root)
         self.max_bytes = max_bytes
         self._size: int | None = None
+        self._pending = 0  # bytes put while the size was being measured
         self._busy = False
         self._lock = threading.Lock()
 
@@ -88,6 +89,8 @@ class DiskCache:
         with self._lock:
             if self._size is not None:
                 self._size += len(data)
+            else:
+                self._pending += len(data)
             if self._busy or (self._size is not None and self._size <= self.max_bytes):
                 return
             self._busy = True
@@ -98,15 +101,21 @@ class DiskCache:
         return self._measure()
 
     def _housekeeping(self) -> None:
-        size = None
-        try:
-            size = self._measure()
-            if size > self.max_bytes:
-                size = self._evict(int(self.max_bytes * 0.8))
-        finally:
-            with self._lock:
-                self._size = size
-                self._busy = False
+        again = True
+        while again:
+            size = None
+            try:
+                size = self._measure()
+                if size > self.max_bytes:
+                    size = self._evict(int(self.max_bytes * 0.8))
+            finally:
+                with self._lock:
+                    # Files put during the walk may be missing from it: count them
+                    # (perhaps twice), and walk again if that goes past the budget.
+                    late, self._pending = self._pending, 0
+                    self._size = None if size is None else size + late
+                    again = self._size is not None and late > 0 and self._size > self.max_bytes
+                    self._busy = again
 
     def _files(self) -> list[os.DirEntry]:
         found = []
