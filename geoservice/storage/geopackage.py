@@ -35,6 +35,7 @@ from geoservice.storage.base import (
     known_count,
 )
 from geoservice.storage.cql import Fragment
+from geoservice.storage.gpkg_bbox import bbox_page
 from geoservice.storage.gpkg_sql import BOOTSTRAP_SQL, SqliteDialect, register_functions, rtree_name
 from geoservice.storage.gpkg_write import (
     create_table,
@@ -60,6 +61,11 @@ from geoservice.storage.versions import (
     next_table_name,
     version_from_row,
 )
+
+
+def _bbox_only(query: FeatureQuery) -> bool:
+    return query.bbox is not None and query.cql is None and not query.equals and not query.sortby
+
 
 EXPORT_CHUNK = 5_000
 
@@ -193,6 +199,8 @@ class GeoPackageStore(StoreDefaults):
         )
 
     def _page(self, layer: LayerDef, info: VersionInfo, query: FeatureQuery) -> FeaturePage:
+        if _bbox_only(query):
+            return self._bbox_page(layer, info, query)
         cap = query.count_cap or 0
         if is_filtered(query) and cap and query.limit is not None:
             # Count (up to the cap) in the same statement that finds the page.
@@ -206,6 +214,20 @@ class GeoPackageStore(StoreDefaults):
         rows = self._conn().execute(sql, params).fetchall()
         feature_rows = self._rows(layer, rows, query.properties, info, query.crs)
         return FeaturePage(feature_rows, self._count(layer, info, query, len(rows)))
+
+    def _bbox_page(self, layer: LayerDef, info: VersionInfo, query: FeatureQuery) -> FeaturePage:
+        # The commonest request (a map view): matches are found, counted exactly and
+        # paged by id without a per-row Python call inside SQLite.
+        rows, matched = bbox_page(
+            self._conn(),
+            info.table,
+            storage_boxes(query, layer.storage_crs),
+            columns=self._select_columns(layer, query.properties),
+            limit=query.limit,
+            offset=query.offset,
+        )
+        feature_rows = self._rows(layer, rows, query.properties, info, query.crs)
+        return FeaturePage(feature_rows, matched)
 
     def _counted_select(
         self, layer: LayerDef, info: VersionInfo, query: FeatureQuery, cap: int
