@@ -36,6 +36,12 @@ class ApiSettings(BaseModel):
         description="zlib level; 9 triples the CPU for a few percent on GeoJSON.",
     )
     read_requires_key: bool = False
+    catalog_check_s: float = Field(
+        1.0,
+        ge=0,
+        description="How often a worker looks for layer files changed by another worker; "
+        "an unknown layer id is looked for at once.",
+    )
 
 
 class UploadSettings(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from fastapi import FastAPI
 
@@ -38,8 +39,18 @@ def install_catalog(app: FastAPI, settings: Settings) -> None:
     app.state.catalog_stamp = stamp
 
 
-def current_catalog(app: FastAPI) -> Catalog:
-    """Return the catalogue, reloading it if the folders changed since it was loaded."""
+def current_catalog(app: FastAPI, *, force: bool = False) -> Catalog:
+    """Return the catalogue, reloading it if the folders changed since it was loaded.
+
+    The folders are looked at no more than every ``api.catalog_check_s`` seconds
+    (a ``stat`` per request showed up in profiles), unless ``force`` is set, as it
+    is when a request names a layer this worker does not know yet.
+    """
+    now = time.monotonic()
+    interval = app.state.settings.api.catalog_check_s
+    if not force and now - getattr(app.state, "catalog_checked", 0.0) < interval:
+        return app.state.catalog
+    app.state.catalog_checked = now
     if folder_stamp(app.state.settings) == app.state.catalog_stamp:
         return app.state.catalog
     with _lock:

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
+from geoservice.api.catalog_state import current_catalog
 from geoservice.catalog.models import LayerDef
 from geoservice.catalog.registry import Catalog
 from geoservice.errors import InvalidParameter
@@ -26,8 +27,6 @@ async def get_settings(request: Request) -> Settings:
 async def get_catalog(request: Request) -> Catalog:
     """Return the current catalogue (swapped, never mutated; reloaded if another worker
     changed the layer files)."""
-    from geoservice.api.catalog_state import current_catalog
-
     return current_catalog(request.app)
 
 
@@ -61,14 +60,18 @@ LangDep = Annotated[str, Depends(get_lang)]
 
 
 async def get_layer(
+    request: Request,
     catalog: CatalogDep,
     collectionId: Annotated[str, Path(description="collection (layer) id")],
 ) -> LayerDef:
     """Resolve a collection id to its declaration, or 404.
 
-    Whether the layer has data is left to the store call the route makes anyway
-    (it raises LayerNotFound), which saves a round trip per request.
+    An id this worker does not know makes it look at the layers folder at once
+    (another worker may just have created it). Whether the layer has data is left
+    to the store call the route makes anyway (it raises LayerNotFound).
     """
+    if collectionId not in catalog:
+        catalog = current_catalog(request.app, force=True)
     return catalog.get(collectionId)
 
 

@@ -239,3 +239,65 @@ class FeatureStore(Protocol):
     def close(self) -> None:
         """Release connections."""
         ...
+
+
+def known_count(info: VersionInfo, query: FeatureQuery, returned: int) -> int | None:
+    """Return ``numberMatched`` when it follows without counting, else None.
+
+    Unfiltered: the version's feature count. A page that came back short (and
+    is not past the end) tells the count by itself.
+    """
+    filtered = query.bbox is not None or query.cql is not None or bool(query.equals)
+    if not filtered:
+        return info.feature_count
+    if query.limit is not None and returned < query.limit and (returned or not query.offset):
+        return query.offset + returned
+    return None
+
+
+class StoreDefaults:
+    """Protocol methods both stores implement the same way, on top of the others."""
+
+    def write(
+        self,
+        layer: LayerDef,
+        frame: gpd.GeoDataFrame,
+        *,
+        mode: WriteMode = "replace",
+        author: str = "system",
+        action: str = "write",
+        message: str = "",
+    ) -> VersionInfo:
+        """Store ``frame`` (in the layer's storage CRS) as a new current version."""
+        return self.write_batches(  # type: ignore[attr-defined]
+            layer, [frame], mode=mode, author=author, action=action, message=message
+        )
+
+    def read_frame(
+        self,
+        layer: LayerDef,
+        *,
+        version: int | None = None,
+        bbox: BBox | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> gpd.GeoDataFrame:
+        """Return a whole layer (optionally what a storage-CRS bbox touches)."""
+        query = FeatureQuery(
+            bbox=bbox,
+            bbox_crs=layer.storage_crs,
+            properties=columns,
+            limit=None,
+            crs=layer.storage_crs,
+            count_cap=0,
+            version=version,
+        )
+        return self.query(layer, query).rows.to_frame()  # type: ignore[attr-defined]
+
+    def bounds(self, layer: LayerDef) -> BBox | None:
+        """Return the CRS84 extent of the current version."""
+        from geoservice.crs import reproject_bbox
+
+        info = self.current_version(layer.id)  # type: ignore[attr-defined]
+        if info.bbox is None:
+            return None
+        return reproject_bbox(info.bbox, layer.storage_crs, "OGC:CRS84")

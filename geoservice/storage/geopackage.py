@@ -14,36 +14,38 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import shapely
 
-from geoservice.catalog.models import AttributeType, LayerDef
-from geoservice.crs import reproject_bbox, reproject_geometries, resolve_crs
+from geoservice.catalog.models import LayerDef
+from geoservice.crs import reproject_geometries, resolve_crs
 from geoservice.encoding.geojson import encode_feature_array
-from geoservice.errors import FeatureNotFound, LayerNotFound
+from geoservice.errors import FeatureNotFound, LayerNotFound, VersionNotFound
 from geoservice.storage import gpkg_blob
 from geoservice.storage.base import (
-    BBox,
     FeaturePage,
     FeatureQuery,
     FeatureRows,
     GeoJSONPage,
+    StoreDefaults,
     VersionInfo,
     WriteMode,
+    known_count,
 )
 from geoservice.storage.cql import Fragment
-from geoservice.storage.gpkg_sql import (
-    BOOTSTRAP_SQL,
-    SqliteDialect,
-    register_functions,
-    rtree_name,
-    rtree_statements,
-    srs_row,
+from geoservice.storage.gpkg_bbox import bbox_page
+from geoservice.storage.gpkg_sql import BOOTSTRAP_SQL, SqliteDialect, register_functions, rtree_name
+from geoservice.storage.gpkg_write import (
+    create_table,
+    current_table,
+    drop_table,
+    from_sqlite,
+    insert_rows,
+    missing_ids,
+    publish,
+    record_version,
 )
 from geoservice.storage.querybuild import (
     build_where,
@@ -52,16 +54,7 @@ from geoservice.storage.querybuild import (
     order_by,
     storage_boxes,
 )
-from geoservice.storage.schema import (
-    GEOMETRY_COLUMN,
-    SQLITE_TYPES,
-    check_columns,
-    column_values,
-    conform_geometries,
-    geometry_type_name,
-    ids_from_index,
-    iso_datetime,
-)
+from geoservice.storage.schema import GEOMETRY_COLUMN, check_columns, ids_from_index
 from geoservice.storage.versions import (
     VERSION_COLUMNS,
     check_expected_version,
@@ -69,10 +62,15 @@ from geoservice.storage.versions import (
     version_from_row,
 )
 
+
+def _bbox_only(query: FeatureQuery) -> bool:
+    return query.bbox is not None and query.cql is None and not query.equals and not query.sortby
+
+
 EXPORT_CHUNK = 5_000
 
 
-class GeoPackageStore:
+class GeoPackageStore(StoreDefaults):
     """A :class:`~geoservice.storage.base.FeatureStore` on one GeoPackage file."""
 
     kind = "geopackage"
@@ -179,8 +177,6 @@ class GeoPackageStore:
         for info in self.versions(layer_id):
             if info.version == version:
                 return info
-        from geoservice.errors import VersionNotFound
-
         raise VersionNotFound(f"collection {layer_id!r} has no version {version}")
 
     # -- reading -----------------------------------------------------------------
@@ -203,6 +199,8 @@ class GeoPackageStore:
         )
 
     def _page(self, layer: LayerDef, info: VersionInfo, query: FeatureQuery) -> FeaturePage:
+        if _bbox_only(query):
+            return self._bbox_page(layer, info, query)
         cap = query.count_cap or 0
         if is_filtered(query) and cap and query.limit is not None:
             # Count (up to the cap) in the same statement that finds the page.
@@ -216,6 +214,20 @@ class GeoPackageStore:
         rows = self._conn().execute(sql, params).fetchall()
         feature_rows = self._rows(layer, rows, query.properties, info, query.crs)
         return FeaturePage(feature_rows, self._count(layer, info, query, len(rows)))
+
+    def _bbox_page(self, layer: LayerDef, info: VersionInfo, query: FeatureQuery) -> FeaturePage:
+        # The commonest request (a map view): matches are found, counted exactly and
+        # paged by id without a per-row Python call inside SQLite.
+        rows, matched = bbox_page(
+            self._conn(),
+            info.table,
+            storage_boxes(query, layer.storage_crs),
+            columns=self._select_columns(layer, query.properties),
+            limit=query.limit,
+            offset=query.offset,
+        )
+        feature_rows = self._rows(layer, rows, query.properties, info, query.crs)
+        return FeaturePage(feature_rows, matched)
 
     def _counted_select(
         self, layer: LayerDef, info: VersionInfo, query: FeatureQuery, cap: int
@@ -270,33 +282,6 @@ class GeoPackageStore:
             )
         return self._rows(layer, [row], None, info, crs)
 
-    def read_frame(
-        self,
-        layer: LayerDef,
-        *,
-        version: int | None = None,
-        bbox: BBox | None = None,
-        columns: Sequence[str] | None = None,
-    ) -> gpd.GeoDataFrame:
-        """Return a whole layer (optionally what a storage-CRS bbox touches)."""
-        query = FeatureQuery(
-            bbox=bbox,
-            bbox_crs=layer.storage_crs,
-            properties=columns,
-            limit=None,
-            crs=layer.storage_crs,
-            count_cap=0,
-            version=version,
-        )
-        return self.query(layer, query).rows.to_frame()
-
-    def bounds(self, layer: LayerDef) -> BBox | None:
-        """Return the CRS84 extent of the current version."""
-        info = self.current_version(layer.id)
-        if info.bbox is None:
-            return None
-        return reproject_bbox(info.bbox, layer.storage_crs, "OGC:CRS84")
-
     def _select_columns(self, layer: LayerDef, properties: Sequence[str] | None) -> str:
         names = layer.attribute_names if properties is None else list(properties)
         return ", ".join(["fid", GEOMETRY_COLUMN, *(f'"{n}"' for n in names)])
@@ -339,12 +324,9 @@ class GeoPackageStore:
     def _count(
         self, layer: LayerDef, info: VersionInfo, query: FeatureQuery, returned: int
     ) -> int | None:
-        if not is_filtered(query):
-            return info.feature_count
-        if query.limit is not None and returned < query.limit and (returned or not query.offset):
-            return query.offset + returned
-        if not query.count_cap:
-            return None
+        known = known_count(info, query, returned)
+        if known is not None or not query.count_cap:
+            return known
         dialect = SqliteDialect(info.table)
         where = build_where(layer, query, dialect, self._bbox_fragment(layer, info, query))
         cap = query.count_cap
@@ -371,27 +353,12 @@ class GeoPackageStore:
         geoms = gpkg_blob.decode(columns[1])
         geoms = reproject_geometries(geoms, layer.storage_crs, crs)
         props = {
-            name: _from_sqlite(layer, name, list(values))
+            name: from_sqlite(layer, name, list(values))
             for name, values in zip(names, columns[2:], strict=True)
         }
         return FeatureRows(list(columns[0]), geoms, props, crs)
 
     # -- writing -----------------------------------------------------------------
-
-    def write(
-        self,
-        layer: LayerDef,
-        frame: gpd.GeoDataFrame,
-        *,
-        mode: WriteMode = "replace",
-        author: str = "system",
-        action: str = "write",
-        message: str = "",
-    ) -> VersionInfo:
-        """Store ``frame`` (in the layer's storage CRS) as a new current version."""
-        return self.write_batches(
-            layer, [frame], mode=mode, author=author, action=action, message=message
-        )
 
     def write_batches(
         self,
@@ -409,15 +376,17 @@ class GeoPackageStore:
         killed process) rolls everything back: the previous version stays current.
         """
         with self._transaction() as conn:
-            previous = self._current_table(conn, layer.id)
+            previous = current_table(conn, layer.id)
             table, version = next_table_name(conn, layer.id, "?")
-            self._create_table(conn, layer, table)
+            create_table(conn, layer, table)
             if mode == "append" and previous:
                 conn.execute(f'INSERT INTO "{table}" SELECT * FROM "{previous}"')
             for frame in batches:
                 check_columns(layer, [c for c in frame.columns if c != frame.geometry.name])
-                self._insert(conn, layer, table, frame, keep_ids=False)
-            return self._publish(conn, layer, table, version, author, action, message)
+                insert_rows(conn, layer, table, frame, keep_ids=False)
+            return publish(
+                conn, layer, table, version, author=author, action=action, message=message
+            )
 
     def edit(
         self,
@@ -437,15 +406,15 @@ class GeoPackageStore:
         another version became current in the meantime.
         """
         with self._transaction() as conn:
-            current = self._current_table(conn, layer.id)
+            current = current_table(conn, layer.id)
             if current is None:
                 raise LayerNotFound(f"collection {layer.id!r} has no data to edit")
             check_expected_version(conn, layer.id, expected_version, "?")
             table, version = next_table_name(conn, layer.id, "?")
-            self._create_table(conn, layer, table)
+            create_table(conn, layer, table)
             conn.execute(f'INSERT INTO "{table}" SELECT * FROM "{current}"')
             (next_id,) = conn.execute(f'SELECT coalesce(max(fid), 0) + 1 FROM "{table}"').fetchone()
-            missing = _missing_ids(conn, table, [*deletes, *_existing_ids(upserts)])
+            missing = missing_ids(conn, table, [*deletes, *_existing_ids(upserts)])
             if missing:
                 raise FeatureNotFound(f"collection {layer.id!r} has no feature(s) {missing}")
             if deletes:
@@ -454,8 +423,10 @@ class GeoPackageStore:
                 )
             new_ids: list[int] = []
             if upserts is not None and len(upserts):
-                new_ids = self._insert(conn, layer, table, upserts, keep_ids=True, next_id=next_id)
-            info = self._publish(conn, layer, table, version, author, "edit", message)
+                new_ids = insert_rows(conn, layer, table, upserts, keep_ids=True, next_id=next_id)
+            info = publish(
+                conn, layer, table, version, author=author, action="edit", message=message
+            )
         return info, new_ids
 
     def rollback(self, layer: LayerDef, version: int, *, author: str = "system") -> VersionInfo:
@@ -463,7 +434,7 @@ class GeoPackageStore:
         target = self._version(layer.id, version)
         with self._transaction() as conn:
             _, new_version = next_table_name(conn, layer.id, "?")
-            return self._record_version(
+            return record_version(
                 conn,
                 layer.id,
                 new_version,
@@ -486,149 +457,10 @@ class GeoPackageStore:
                 )
             ]
             for table in tables:
-                self._drop_table(conn, table)
+                drop_table(conn, table)
             conn.execute("DELETE FROM gs_versions WHERE layer = ?", (layer_id,))
             conn.execute("DELETE FROM gs_layers WHERE layer = ?", (layer_id,))
-
-    def _current_table(self, conn: sqlite3.Connection, layer_id: str) -> str | None:
-        row = conn.execute(
-            "SELECT v.table_name FROM gs_layers l JOIN gs_versions v ON "
-            "v.layer = l.layer AND v.version = l.current_version WHERE l.layer = ?",
-            (layer_id,),
-        ).fetchone()
-        return row[0] if row else None
-
-    def _create_table(self, conn: sqlite3.Connection, layer: LayerDef, table: str) -> None:
-        srs_id = resolve_crs(layer.storage_crs).srid
-        conn.execute(
-            "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)",
-            srs_row(srs_id),
-        )
-        columns = ", ".join(f'"{a.name}" {SQLITE_TYPES[a.type]}' for a in layer.attributes)
-        geom_type = geometry_type_name(layer.geometry_type)
-        conn.execute(
-            f'CREATE TABLE "{table}" (fid INTEGER PRIMARY KEY AUTOINCREMENT, '
-            f"{GEOMETRY_COLUMN} {geom_type}{', ' + columns if columns else ''})"
-        )
-        conn.execute(
-            "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
-            "VALUES (?, 'features', ?, ?)",
-            (table, table, srs_id),
-        )
-        conn.execute(
-            "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)",
-            (table, GEOMETRY_COLUMN, geom_type, srs_id),
-        )
-
-    def _insert(
-        self,
-        conn: sqlite3.Connection,
-        layer: LayerDef,
-        table: str,
-        frame: gpd.GeoDataFrame,
-        *,
-        keep_ids: bool,
-        next_id: int = 1,
-    ) -> list[int]:
-        srs_id = resolve_crs(layer.storage_crs).srid
-        geoms = conform_geometries(frame.geometry.values, layer.geometry_type)
-        blobs = gpkg_blob.encode(geoms, srs_id)
-        values = [_to_sqlite(layer, col) for col in column_values(layer, frame)]
-        names = ", ".join(["fid", GEOMETRY_COLUMN, *(f'"{n}"' for n in layer.attribute_names)])
-        marks = ", ".join("?" * (2 + len(layer.attribute_names)))
-        ids = ids_from_index(frame) if keep_ids else [None] * len(frame)
-        (top,) = conn.execute(f'SELECT coalesce(max(fid), 0) FROM "{table}"').fetchone()
-        top = max(top, next_id - 1)
-        new_ids = list(range(top + 1, top + 1 + sum(i is None for i in ids)))
-        fresh = iter(new_ids)
-        ids = [next(fresh) if i is None else i for i in ids]
-        rows = zip(ids, blobs, *values, strict=True)
-        conn.executemany(f'INSERT OR REPLACE INTO "{table}" ({names}) VALUES ({marks})', rows)
-        return new_ids
-
-    def _publish(self, conn, layer, table, version, author, action, message) -> VersionInfo:
-        for statement in rtree_statements(table, GEOMETRY_COLUMN):
-            conn.execute(statement)
-        # The R-tree rounds bounds outwards to float32; the extent is exact.
-        rows, minx, maxx, miny, maxy = conn.execute(
-            f"SELECT count(*), min(ST_MinX({GEOMETRY_COLUMN})), max(ST_MaxX({GEOMETRY_COLUMN})), "
-            f'min(ST_MinY({GEOMETRY_COLUMN})), max(ST_MaxY({GEOMETRY_COLUMN})) FROM "{table}"'
-        ).fetchone()
-        bbox = None if minx is None else (minx, miny, maxx, maxy)
-        conn.execute(
-            "UPDATE gpkg_contents SET min_x=?, min_y=?, max_x=?, max_y=?, "
-            "last_change=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name=?",
-            (*(bbox or (None,) * 4), table),
-        )
-        return self._record_version(
-            conn, layer.id, version, table, author, action, message, rows, bbox
-        )
-
-    def _record_version(
-        self, conn, layer_id, version, table, author, action, message, count, bbox
-    ) -> VersionInfo:
-        now = iso_datetime(datetime.now().astimezone())
-        conn.execute(
-            "INSERT INTO gs_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                layer_id,
-                version,
-                table,
-                now,
-                author,
-                action,
-                message,
-                count,
-                *(bbox or (None,) * 4),
-            ),
-        )
-        conn.execute(
-            "INSERT INTO gs_layers (layer, current_version) VALUES (?, ?) "
-            "ON CONFLICT(layer) DO UPDATE SET current_version = excluded.current_version",
-            (layer_id, version),
-        )
-        row = conn.execute(
-            f"SELECT {VERSION_COLUMNS}, 1 FROM gs_versions v WHERE layer=? AND version=?",
-            (layer_id, version),
-        ).fetchone()
-        return version_from_row(row)
-
-    def _drop_table(self, conn: sqlite3.Connection, table: str) -> None:
-        conn.execute(f'DROP TABLE IF EXISTS "{rtree_name(table)}"')
-        conn.execute(f'DROP TABLE IF EXISTS "{table}"')
-        for meta in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions"):
-            conn.execute(f"DELETE FROM {meta} WHERE table_name = ?", (table,))
 
 
 def _existing_ids(frame: gpd.GeoDataFrame | None) -> list[int]:
     return [i for i in ids_from_index(frame) if i is not None]
-
-
-def _missing_ids(conn: sqlite3.Connection, table: str, ids: list[int]) -> list[int]:
-    missing = []
-    for fid in ids:
-        if conn.execute(f'SELECT 1 FROM "{table}" WHERE fid=?', (int(fid),)).fetchone() is None:
-            missing.append(int(fid))
-    return missing
-
-
-def _to_sqlite(layer: LayerDef, values: list[Any]) -> list[Any]:
-    out = []
-    for v in values:
-        if isinstance(v, datetime):
-            out.append(iso_datetime(v))
-        elif isinstance(v, date):
-            out.append(v.isoformat())
-        else:
-            out.append(v)
-    return out
-
-
-def _from_sqlite(layer: LayerDef, name: str, values: list[Any]) -> list[Any]:
-    attr = layer.attribute(name)
-    if attr is not None and attr.type == AttributeType.boolean:
-        return [None if v is None else bool(v) for v in values]
-    return values
-
-
-__all__ = ["GeoPackageStore", "np"]

@@ -9,8 +9,6 @@ pointer in one transaction: a failed or killed write leaves nothing visible.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -20,7 +18,6 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from geoservice.catalog.models import LayerDef
-from geoservice.crs import reproject_bbox, resolve_crs, same_crs
 from geoservice.errors import (
     FeatureNotFound,
     LayerNotFound,
@@ -28,30 +25,42 @@ from geoservice.errors import (
     VersionNotFound,
 )
 from geoservice.storage.base import (
-    BBox,
     FeaturePage,
     FeatureQuery,
     FeatureRows,
     GeoJSONPage,
+    StoreDefaults,
     VersionInfo,
     WriteMode,
+    known_count,
 )
-from geoservice.storage.cql import Fragment, binary
+from geoservice.storage.cql import Fragment
 from geoservice.storage.postgis_mvt import PostGISTiles
+from geoservice.storage.postgis_sql import (
+    PostgresDialect,
+    feature_expr,
+    geometry_expr,
+    paged,
+    property_names,
+    session_options,
+    where_clause,
+)
+from geoservice.storage.postgis_write import (
+    copy_rows,
+    create_table,
+    current_table,
+    lock_layer,
+    max_fid,
+    point_view,
+    publish,
+    record_version,
+)
 from geoservice.storage.querybuild import (
-    build_where,
     counted_page_ctes,
     is_filtered,
-    order_by,
-    storage_boxes,
 )
 from geoservice.storage.schema import (
-    GEOMETRY_COLUMN,
-    POSTGRES_TYPES,
     check_columns,
-    column_values,
-    conform_geometries,
-    geometry_type_name,
     ids_from_index,
 )
 from geoservice.storage.versions import (
@@ -64,58 +73,7 @@ from geoservice.storage.versions import (
 EXPORT_CHUNK = 10_000
 
 
-class PostgresDialect:
-    """CQL2 compilation target for PostGIS."""
-
-    placeholder = "%s"
-
-    def __init__(self, srid: int) -> None:
-        self.srid = srid
-
-    def ident(self, name: str) -> str:
-        """Quote an identifier."""
-        return '"' + name.replace('"', '""') + '"'
-
-    def spatial(self, op: str, column: str, geometry: shapely.Geometry) -> Fragment:
-        """Return ``ST_<Op>(column, literal)``; the GiST index serves it."""
-        function = "ST_" + op.removeprefix("s_").capitalize()
-        return Fragment(
-            f"{function}({self.ident(column)}, ST_GeomFromWKB(%s, {self.srid}))",
-            (shapely.to_wkb(geometry),),
-        )
-
-    def casei(self, expr: Fragment) -> Fragment:
-        """Case-fold (PostgreSQL lower() is Unicode-aware with a UTF-8 database)."""
-        return Fragment("lower(") + expr + Fragment(")")
-
-    def accenti(self, expr: Fragment) -> Fragment:
-        """Strip accents with the ``unaccent`` extension."""
-        return Fragment("unaccent(") + expr + Fragment(")")
-
-    def temporal_literal(self, value: date | datetime) -> Any:
-        """Dates and timestamps travel as typed parameters."""
-        return value
-
-    def arithmetic(self, op: str, lhs: Fragment, rhs: Fragment) -> Fragment:
-        """Arithmetic: power(), truncated division and numeric modulo."""
-        if op == "^":
-            return Fragment("power(") + lhs + Fragment(", ") + rhs + Fragment(")")
-        if op == "div":
-            return Fragment("trunc(") + binary(lhs, "/", rhs) + Fragment(")")
-        if op == "%":  # numeric: CQL2 numbers arrive as floats
-            return (
-                Fragment("mod((") + lhs + Fragment(")::numeric, (") + rhs + Fragment(")::numeric)")
-            )
-        return binary(lhs, op, rhs)
-
-
-def _session_options(schema: str) -> str:
-    # Requests are small indexed lookups: starting parallel workers costs far more
-    # (10-20 ms) than the ~1 ms of work they would share.
-    return f"-c search_path={schema},public -c max_parallel_workers_per_gather=0"
-
-
-class PostGISStore(PostGISTiles):
+class PostGISStore(StoreDefaults, PostGISTiles):
     """A :class:`~geoservice.storage.base.FeatureStore` on a PostGIS database."""
 
     kind = "postgis"
@@ -127,7 +85,7 @@ class PostGISStore(PostGISTiles):
                 url,
                 min_size=1,
                 max_size=pool_size,
-                kwargs={"autocommit": True, "options": _session_options(schema)},
+                kwargs={"autocommit": True, "options": session_options(schema)},
                 open=True,
                 timeout=30,
             )
@@ -232,13 +190,13 @@ class PostGISStore(PostGISTiles):
 
     def query(self, layer: LayerDef, query: FeatureQuery) -> FeaturePage:
         """Return a page of features matching ``query``."""
-        names = self._names(layer, query.properties)
+        names = property_names(layer, query.properties)
         with self.pool.connection() as conn:
             info = self._version(conn, layer.id, query.version)
-            where = self._where(layer, query)
-            geom = self._geometry_expr(layer, query.crs, north_first=False)
+            where = where_clause(layer, query)
+            geom = geometry_expr(layer, query.crs, north_first=False)
             cols = ", ".join([f"fid, ST_AsBinary({geom})", *(f'"{n}"' for n in names)])
-            text, params = self._paged(f"SELECT {cols} FROM {self._t(info.table)}", where, query)
+            text, params = paged(f"SELECT {cols} FROM {self._t(info.table)}", where, query)
             rows = conn.execute(text, params).fetchall()
             matched = self._count(conn, info, where, query, len(rows))
         return FeaturePage(_rows(rows, names, query.crs), matched)
@@ -251,14 +209,14 @@ class PostGISStore(PostGISTiles):
         """
         with self.pool.connection() as conn:
             info = self._version(conn, layer.id, query.version)
-            where = self._where(layer, query)
+            where = where_clause(layer, query)
             cap = query.count_cap or 0
             if is_filtered(query) and cap and query.limit is not None:
                 text, params = self._counted_page_sql(layer, info, query, where, cap)
                 features, returned, total = conn.execute(text, params).fetchone()
                 if total <= cap:
                     return GeoJSONPage(features.encode(), returned, total, version=info.version)
-            inner, params = self._paged(self._feature_select(layer, info, query), where, query)
+            inner, params = paged(self._feature_select(layer, info, query), where, query)
             features, returned = conn.execute(
                 f"SELECT coalesce(string_agg(f, ','), ''), count(*) FROM ({inner}) s", params
             ).fetchone()
@@ -270,7 +228,7 @@ class PostGISStore(PostGISTiles):
     ) -> tuple[str, tuple]:
         table = self._t(info.table)
         ctes = counted_page_ctes(table, where, query, PostgresDialect(0), cap=cap)
-        feature = self._feature_expr(layer, query)
+        feature = feature_expr(layer, query)
         return (
             f"{ctes.sql}SELECT coalesce(string_agg({feature}, ',' ORDER BY page.ord), ''), "
             f"count(*), (SELECT count(*) FROM matched) FROM page JOIN {table} t "
@@ -282,8 +240,8 @@ class PostGISStore(PostGISTiles):
         """Stream a whole result as GeoJSON features through a server-side cursor."""
         with self.pool.connection() as conn, conn.transaction():
             info = self._version(conn, layer.id, query.version)
-            where = self._where(layer, query)
-            text, params = self._paged(self._feature_select(layer, info, query), where, query)
+            where = where_clause(layer, query)
+            text, params = paged(self._feature_select(layer, info, query), where, query)
             with conn.cursor(name="gs_export") as cursor:
                 cursor.itersize = EXPORT_CHUNK
                 cursor.execute(text, params)
@@ -305,7 +263,7 @@ class PostGISStore(PostGISTiles):
         names = layer.attribute_names
         with self.pool.connection() as conn:
             info = self._version(conn, layer.id, version)
-            geom = self._geometry_expr(layer, crs, north_first=False)
+            geom = geometry_expr(layer, crs, north_first=False)
             cols = ", ".join([f"fid, ST_AsBinary({geom})", *(f'"{n}"' for n in names)])
             row = conn.execute(
                 f"SELECT {cols} FROM {self._t(info.table)} WHERE fid = %s", (fid,)
@@ -314,81 +272,8 @@ class PostGISStore(PostGISTiles):
             raise FeatureNotFound(f"collection {layer.id!r} has no feature {fid}")
         return _rows([row], names, crs)
 
-    def read_frame(
-        self,
-        layer: LayerDef,
-        *,
-        version: int | None = None,
-        bbox: BBox | None = None,
-        columns: Sequence[str] | None = None,
-    ) -> gpd.GeoDataFrame:
-        """Return a whole layer (optionally what a storage-CRS bbox touches)."""
-        query = FeatureQuery(
-            bbox=bbox,
-            bbox_crs=layer.storage_crs,
-            properties=columns,
-            limit=None,
-            crs=layer.storage_crs,
-            count_cap=0,
-            version=version,
-        )
-        return self.query(layer, query).rows.to_frame()
-
-    def bounds(self, layer: LayerDef) -> BBox | None:
-        """Return the CRS84 extent of the current version."""
-        info = self.current_version(layer.id)
-        if info.bbox is None:
-            return None
-        return reproject_bbox(info.bbox, layer.storage_crs, "OGC:CRS84")
-
-    def _names(self, layer: LayerDef, properties: Sequence[str] | None) -> list[str]:
-        return layer.attribute_names if properties is None else list(properties)
-
-    def _geometry_expr(self, layer: LayerDef, crs: str, *, north_first: bool) -> str:
-        expr = GEOMETRY_COLUMN
-        if not same_crs(layer.storage_crs, crs):
-            expr = f"ST_Transform({expr}, {resolve_crs(crs).srid})"
-        if north_first:
-            expr = f"ST_FlipCoordinates({expr})"
-        return expr
-
-    def _feature_expr(self, layer: LayerDef, query: FeatureQuery) -> str:
-        names = self._names(layer, query.properties)
-        north_first = resolve_crs(query.crs).north_first
-        geom = self._geometry_expr(layer, query.crs, north_first=north_first)
-        props = ", ".join(f't."{n}"' for n in names)
-        properties = f"(SELECT row_to_json(p) FROM (SELECT {props}) p)::text" if names else "'{}'"
-        return (
-            '\'{"type":"Feature","id":\' || t.fid || \',"geometry":\' || '
-            f"coalesce(ST_AsGeoJSON({geom}, 9), 'null') || ',\"properties\":' || "
-            f"{properties} || '}}'"
-        )
-
     def _feature_select(self, layer: LayerDef, info: VersionInfo, query: FeatureQuery) -> str:
-        return f"SELECT {self._feature_expr(layer, query)} AS f FROM {self._t(info.table)} t"
-
-    def _where(self, layer: LayerDef, query: FeatureQuery) -> Fragment:
-        srid = resolve_crs(layer.storage_crs).srid
-        boxes = storage_boxes(query, layer.storage_crs)
-        bbox = None
-        if boxes:
-            test = f"ST_Intersects({GEOMETRY_COLUMN}, ST_MakeEnvelope(%s, %s, %s, %s, {srid}))"
-            bbox = Fragment(
-                "(" + " OR ".join([test] * len(boxes)) + ")",
-                tuple(v for b in boxes for v in b),
-            )
-        return build_where(layer, query, PostgresDialect(srid), bbox)
-
-    def _paged(self, select: str, where: Fragment, query: FeatureQuery) -> tuple[str, tuple]:
-        text = f"{select} WHERE {where.sql} {order_by(query, PostgresDialect(0))}"
-        params = where.params
-        if query.limit is not None:
-            text += " LIMIT %s"
-            params += (query.limit,)
-        if query.offset:
-            text += " OFFSET %s"
-            params += (query.offset,)
-        return text, params
+        return f"SELECT {feature_expr(layer, query)} AS f FROM {self._t(info.table)} t"
 
     def _count(
         self,
@@ -398,12 +283,9 @@ class PostGISStore(PostGISTiles):
         query: FeatureQuery,
         returned: int,
     ) -> int | None:
-        if not is_filtered(query):
-            return info.feature_count
-        if query.limit is not None and returned < query.limit and (returned or not query.offset):
-            return query.offset + returned
-        if not query.count_cap:
-            return None
+        known = known_count(info, query, returned)
+        if known is not None or not query.count_cap:
+            return known
         (count,) = conn.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM {self._t(info.table)} "
             f"WHERE {where.sql} LIMIT %s) s",
@@ -412,21 +294,6 @@ class PostGISStore(PostGISTiles):
         return None if count > query.count_cap else count
 
     # -- writing -----------------------------------------------------------------
-
-    def write(
-        self,
-        layer: LayerDef,
-        frame: gpd.GeoDataFrame,
-        *,
-        mode: WriteMode = "replace",
-        author: str = "system",
-        action: str = "write",
-        message: str = "",
-    ) -> VersionInfo:
-        """Store ``frame`` (in the layer's storage CRS) as a new current version."""
-        return self.write_batches(
-            layer, [frame], mode=mode, author=author, action=action, message=message
-        )
 
     def write_batches(
         self,
@@ -444,20 +311,29 @@ class PostGISStore(PostGISTiles):
         killed client) rolls everything back: the previous version stays current.
         """
         with self.pool.connection() as conn, conn.transaction():
-            self._lock(conn, layer.id)
-            previous = self._current_table(conn, layer.id)
+            lock_layer(conn, layer.id)
+            previous = current_table(conn, self.schema, layer.id)
             table, version = next_table_name(conn, layer.id, "%s")
-            self._create_table(conn, layer, table)
+            create_table(conn, self.schema, layer, table)
             start = 1
             if mode == "append" and previous:
                 conn.execute(f"INSERT INTO {self._t(table)} SELECT * FROM {self._t(previous)}")
-                start = self._max_fid(conn, table) + 1
+                start = max_fid(conn, self.schema, table) + 1
             for frame in batches:
                 check_columns(layer, [c for c in frame.columns if c != frame.geometry.name])
                 ids = list(range(start, start + len(frame)))
-                self._copy(conn, layer, table, frame, ids)
+                copy_rows(conn, self.schema, layer, table, frame, ids)
                 start += len(frame)
-            return self._publish(conn, layer, table, version, author, action, message)
+            return publish(
+                conn,
+                self.schema,
+                layer,
+                table,
+                version,
+                author=author,
+                action=action,
+                message=message,
+            )
 
     def edit(
         self,
@@ -475,15 +351,15 @@ class PostGISStore(PostGISTiles):
         another version became current in the meantime.
         """
         with self.pool.connection() as conn, conn.transaction():
-            self._lock(conn, layer.id)
-            current = self._current_table(conn, layer.id)
+            lock_layer(conn, layer.id)
+            current = current_table(conn, self.schema, layer.id)
             if current is None:
                 raise LayerNotFound(f"collection {layer.id!r} has no data to edit")
             check_expected_version(conn, layer.id, expected_version, "%s", self._t("gs_layers"))
             table, version = next_table_name(conn, layer.id, "%s")
-            self._create_table(conn, layer, table)
+            create_table(conn, self.schema, layer, table)
             conn.execute(f"INSERT INTO {self._t(table)} SELECT * FROM {self._t(current)}")
-            next_id = self._max_fid(conn, table) + 1
+            next_id = max_fid(conn, self.schema, table) + 1
             given = ids_from_index(upserts)
             wanted = [int(d) for d in deletes] + [i for i in given if i is not None]
             present = {
@@ -503,19 +379,29 @@ class PostGISStore(PostGISTiles):
                 fresh = iter(range(next_id, next_id + given.count(None)))
                 ids = [next(fresh) if i is None else i for i in given]
                 new_ids = [i for i, g in zip(ids, given, strict=True) if g is None]
-                self._copy(conn, layer, table, upserts, ids)
-            info = self._publish(conn, layer, table, version, author, "edit", message)
+                copy_rows(conn, self.schema, layer, table, upserts, ids)
+            info = publish(
+                conn,
+                self.schema,
+                layer,
+                table,
+                version,
+                author=author,
+                action="edit",
+                message=message,
+            )
         return info, new_ids
 
     def rollback(self, layer: LayerDef, version: int, *, author: str = "system") -> VersionInfo:
         """Make a new current version that reuses the immutable table of ``version``."""
         with self.pool.connection() as conn, conn.transaction():
-            self._lock(conn, layer.id)
+            lock_layer(conn, layer.id)
             target = self._version(conn, layer.id, version)
             _, new_version = next_table_name(conn, layer.id, "%s")
-            self._point_view(conn, layer.id, target.table)
-            return self._record(
+            point_view(conn, self.schema, layer.id, target.table)
+            return record_version(
                 conn,
+                self.schema,
                 layer.id,
                 new_version,
                 target.table,
@@ -529,7 +415,7 @@ class PostGISStore(PostGISTiles):
     def delete_layer(self, layer_id: str) -> None:
         """Remove a layer, its view, versions and tables."""
         with self.pool.connection() as conn, conn.transaction():
-            self._lock(conn, layer_id)
+            lock_layer(conn, layer_id)
             tables = [
                 r[0]
                 for r in conn.execute(
@@ -542,98 +428,6 @@ class PostGISStore(PostGISTiles):
                 conn.execute(f"DROP TABLE IF EXISTS {self._t(table)}")
             conn.execute(f"DELETE FROM {self._t('gs_versions')} WHERE layer = %s", (layer_id,))
             conn.execute(f"DELETE FROM {self._t('gs_layers')} WHERE layer = %s", (layer_id,))
-
-    def _lock(self, conn: psycopg.Connection, layer_id: str) -> None:
-        # Writers of one layer queue up; readers are never blocked.
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"gs:{layer_id}",))
-
-    def _current_table(self, conn: psycopg.Connection, layer_id: str) -> str | None:
-        row = conn.execute(
-            f"SELECT v.table_name FROM {self._t('gs_layers')} l JOIN {self._t('gs_versions')} v "
-            "ON v.layer = l.layer AND v.version = l.current_version WHERE l.layer = %s",
-            (layer_id,),
-        ).fetchone()
-        return row[0] if row else None
-
-    def _max_fid(self, conn: psycopg.Connection, table: str) -> int:
-        (top,) = conn.execute(f"SELECT coalesce(max(fid), 0) FROM {self._t(table)}").fetchone()
-        return int(top)
-
-    def _create_table(self, conn: psycopg.Connection, layer: LayerDef, table: str) -> None:
-        srid = resolve_crs(layer.storage_crs).srid
-        geom_type = geometry_type_name(layer.geometry_type)
-        columns = "".join(f', "{a.name}" {POSTGRES_TYPES[a.type]}' for a in layer.attributes)
-        conn.execute(
-            f"CREATE TABLE {self._t(table)} (fid bigint PRIMARY KEY, "
-            f"{GEOMETRY_COLUMN} geometry({geom_type}, {srid}){columns})"
-        )
-
-    def _copy(
-        self,
-        conn: psycopg.Connection,
-        layer: LayerDef,
-        table: str,
-        frame: gpd.GeoDataFrame,
-        ids: list[int],
-    ) -> None:
-        srid = resolve_crs(layer.storage_crs).srid
-        geoms = conform_geometries(frame.geometry.values, layer.geometry_type)
-        wkb = shapely.to_wkb(
-            shapely.set_srid(np.asarray(geoms, dtype=object), srid),
-            hex=True,
-            include_srid=True,
-        )
-        values = column_values(layer, frame)
-        names = ", ".join(["fid", GEOMETRY_COLUMN, *(f'"{n}"' for n in layer.attribute_names)])
-        with conn.cursor().copy(f"COPY {self._t(table)} ({names}) FROM STDIN") as copy:
-            for row in zip(ids, wkb, *values, strict=True):
-                copy.write_row(row)
-
-    def _publish(self, conn, layer, table, version, author, action, message) -> VersionInfo:
-        t = self._t(table)
-        conn.execute(f"CREATE INDEX ON {t} USING gist ({GEOMETRY_COLUMN})")
-        conn.execute(f"ANALYZE {t}")
-        count, minx, miny, maxx, maxy = conn.execute(
-            "SELECT n, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
-            f"(SELECT count(*) n, ST_Extent({GEOMETRY_COLUMN}) e FROM {t}) s"
-        ).fetchone()
-        bbox = None if minx is None else (minx, miny, maxx, maxy)
-        self._point_view(conn, layer.id, table)
-        return self._record(conn, layer.id, version, table, author, action, message, count, bbox)
-
-    def _point_view(self, conn: psycopg.Connection, layer_id: str, table: str) -> None:
-        # Other tools (QGIS, tipg, psql users) see the current version under the
-        # layer's own name.
-        conn.execute(f"DROP VIEW IF EXISTS {self._t(layer_id)}")
-        conn.execute(f"CREATE VIEW {self._t(layer_id)} AS SELECT * FROM {self._t(table)}")
-
-    def _record(self, conn, layer_id, version, table, author, action, message, count, bbox):
-        conn.execute(
-            f"INSERT INTO {self._t('gs_versions')} (layer, version, table_name, author, "
-            "action, message, feature_count, minx, miny, maxx, maxy) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                layer_id,
-                version,
-                table,
-                author,
-                action,
-                message,
-                count,
-                *(bbox or (None,) * 4),
-            ),
-        )
-        conn.execute(
-            f"INSERT INTO {self._t('gs_layers')} VALUES (%s, %s) ON CONFLICT (layer) "
-            "DO UPDATE SET current_version = excluded.current_version",
-            (layer_id, version),
-        )
-        row = conn.execute(
-            f"SELECT {VERSION_COLUMNS}, true FROM {self._t('gs_versions')} v "
-            "WHERE layer = %s AND version = %s",
-            (layer_id, version),
-        ).fetchone()
-        return version_from_row(row)
 
 
 def _rows(rows: list[tuple], names: list[str], crs: str) -> FeatureRows:

@@ -13,7 +13,7 @@ from geoservice.analysis.indicators import (
 from geoservice.errors import CatalogError, InvalidParameter, LayerNotFound
 
 INDICATOR_DIR = Path(__file__).resolve().parents[2] / "indicators"
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "docs" / "seeds"
 
 
 def source(**kw):

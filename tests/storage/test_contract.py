@@ -263,3 +263,24 @@ def test_geometries_of_another_type_are_refused(store, grid_layer):
     with pytest.raises(InvalidParameter, match="not Polygon"):
         store.write(layer, mixed)
     assert not store.has_layer("grid")
+
+
+def test_bbox_uses_exact_geometry_not_envelopes(store):
+    from shapely.geometry import Polygon
+
+    from geoservice.catalog.infer import infer_layer
+
+    # An L whose envelope covers the query box while its arms miss it.
+    ell = Polygon([(0, 0), (10, 0), (10, 1), (1, 1), (1, 10), (0, 10)])
+    frame = gpd.GeoDataFrame(
+        {"name": ["ell", "inside", "straddling"]},
+        geometry=[ell, box(5, 5, 6, 6), box(7.5, 7.5, 9, 9)],
+        crs="EPSG:4326",
+    )
+    layer = infer_layer("shapes", frame)
+    store.write(layer, frame)
+    page = store.query(layer, FeatureQuery(bbox=(4, 4, 8, 8), limit=10))
+    assert sorted(page.rows.properties["name"]) == ["inside", "straddling"]
+    assert page.number_matched == 2
+    second = store.query(layer, FeatureQuery(bbox=(4, 4, 8, 8), limit=1, offset=1))
+    assert second.rows.properties["name"] == ["straddling"] and second.number_matched == 2

@@ -1,0 +1,57 @@
+"""Features of a GeoPackage table intersecting boxes: R-tree, then one vectorised test.
+
+The R-tree gives candidates and their (float32, outward-rounded) envelopes. A
+candidate whose envelope lies inside a box certainly intersects it and never
+leaves SQLite; only features straddling a box edge are decoded and tested
+exactly, all at once with shapely, rather than one Python call per row.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+import shapely
+
+from geoservice.storage import gpkg_blob
+from geoservice.storage.base import BBox
+from geoservice.storage.gpkg_sql import rtree_name
+from geoservice.storage.schema import GEOMETRY_COLUMN
+
+OVERLAP = "(r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?)"
+INSIDE = "(r.minx >= ? AND r.maxx <= ? AND r.miny >= ? AND r.maxy <= ?)"
+
+
+def bbox_page(
+    conn: sqlite3.Connection,
+    table: str,
+    boxes: Sequence[BBox],
+    *,
+    columns: str,
+    limit: int | None,
+    offset: int,
+) -> tuple[list[tuple], int]:
+    """Return one page of rows (``columns``, ordered by id) and how many match."""
+    rtree = rtree_name(table)
+    params = tuple(v for (x0, y0, x1, y1) in boxes for v in (x0, x1, y0, y1))
+    overlap = " OR ".join([OVERLAP] * len(boxes))
+    inside = " OR ".join([INSIDE] * len(boxes))
+    edge = conn.execute(
+        f'SELECT t.fid, t.{GEOMETRY_COLUMN} FROM "{rtree}" r JOIN "{table}" t ON t.fid = r.id '
+        f"WHERE ({overlap}) AND NOT ({inside})",
+        params + params,
+    ).fetchall()
+    hits: list[int] = []
+    if edge:
+        area = shapely.union_all([shapely.box(*b) for b in boxes])
+        found = shapely.intersects(gpkg_blob.decode([r[1] for r in edge]), area)
+        hits = [r[0] for r, hit in zip(edge, found, strict=True) if hit]
+    (inner,) = conn.execute(f'SELECT count(*) FROM "{rtree}" r WHERE {inside}', params).fetchone()
+    rows = conn.execute(
+        f'SELECT {columns} FROM "{table}" JOIN (SELECT r.id FROM "{rtree}" r WHERE {inside} '
+        "UNION ALL SELECT value FROM json_each(?) ORDER BY 1 LIMIT ? OFFSET ?) p "
+        "ON fid = p.id ORDER BY fid",
+        (*params, json.dumps(hits), -1 if limit is None else limit, offset),
+    ).fetchall()
+    return rows, inner + len(hits)
