@@ -9,6 +9,7 @@ tile is cached as an empty value, distinct from a miss (None).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import uuid
@@ -103,6 +104,8 @@ class DiskCache:
     def _housekeeping(self) -> None:
         again = True
         while again:
+            with self._lock:
+                self._size = None  # puts during the walk are counted in _pending
             size = None
             try:
                 size = self._measure()
@@ -132,20 +135,28 @@ class DiskCache:
                     found.append(entry)
         return found
 
-    def _measure(self) -> int:
-        return sum(entry.stat().st_size for entry in self._files())
-
-    def _evict(self, target: int) -> int:
-        entries = sorted(self._files(), key=lambda e: e.stat().st_mtime)
-        total = sum(e.stat().st_size for e in entries)
-        for entry in entries:
-            if total <= target:
-                break
+    def _stats(self) -> list[tuple[os.DirEntry, os.stat_result]]:
+        """Return the files with their stats; a file evicted meanwhile is skipped."""
+        found = []
+        for entry in self._files():
             try:
-                total -= entry.stat().st_size
-                os.unlink(entry.path)
+                found.append((entry, entry.stat()))
             except FileNotFoundError:
                 continue
+        return found
+
+    def _measure(self) -> int:
+        return sum(st.st_size for _, st in self._stats())
+
+    def _evict(self, target: int) -> int:
+        entries = sorted(self._stats(), key=lambda item: item[1].st_mtime)
+        total = sum(st.st_size for _, st in entries)
+        for entry, st in entries:
+            if total <= target:
+                break
+            with contextlib.suppress(FileNotFoundError):  # evicted by another walk
+                os.unlink(entry.path)
+            total -= st.st_size
         return total
 
 
