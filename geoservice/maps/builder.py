@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from geoservice.maps.analysis import analysis_drawing
 from geoservice.maps.assets import Assets, inline_assets, localize, own_script, own_style
 from geoservice.maps.drawing import legend_control_html, legend_html, plan_drawing
-from geoservice.maps.elements import HtmlControl, NameSearch, OutlineMiniMap, Ready
+from geoservice.maps.elements import HtmlControl, NameSearch, OutlineMiniMap, RawHtml, Ready
 from geoservice.maps.i18n import group_name, text
 from geoservice.maps.indicators import PlanIndicators, indicators_html
 from geoservice.maps.layers import DrawnLayer, LayerOptions, add_layer, map_tiles_url
@@ -65,9 +65,9 @@ class MapOptions:
         return self.basemap
 
 
-def default_visibility(source: LayerSource) -> bool:
-    """Show planning layers; keep analysis results and tiled layers for the planner to switch on."""
-    return not is_analysis(source) and source.embedded
+def default_visibility(options: MapOptions) -> Callable[[LayerSource], bool]:
+    """Show planning layers; leave analysis results and large layers for the planner to add."""
+    return lambda s: not is_analysis(s) and s.count <= options.large_layer_features
 
 
 def build_map(
@@ -77,10 +77,11 @@ def build_map(
     title: str,
     outline: dict | None = None,
     indicators: Sequence[PlanIndicators] = (),
-    show: Callable[[LayerSource], bool] = default_visibility,
+    show: Callable[[LayerSource], bool] | None = None,
 ):
     """Return a Folium map of ``sources`` (drawn in the order given)."""
-    m = _base_map(sources, options, outline)
+    m = _base_map(sources, options, outline, title)
+    show = show or default_visibility(options)
     lang = options.lang
     drawn: list[tuple[LayerSource, DrawnLayer]] = []
     legends: list[Markup] = []
@@ -108,7 +109,9 @@ def render_html(m, options: MapOptions) -> str:
     return html
 
 
-def _base_map(sources: Sequence[LayerSource], options: MapOptions, outline: dict | None):
+def _base_map(
+    sources: Sequence[LayerSource], options: MapOptions, outline: dict | None, title: str
+):
     import folium
 
     west, south, east, north = _view(sources, outline)
@@ -123,8 +126,8 @@ def _base_map(sources: Sequence[LayerSource], options: MapOptions, outline: dict
     m.options["maxZoom"] = options.max_zoom  # tiles=None drops it; clusters need it
     localize(m, options.assets)
     root = m.get_root()
-    root.header.add_child(folium.Element(own_style() + own_script()), name="gsmaps")
-    root.html.add_child(folium.Element(f"<title>{escape(text('maps', options.lang))}</title>"))
+    head = Markup(f"<title>{escape(title)} · {escape(text('maps', options.lang))}</title>")
+    root.header.add_child(RawHtml(head + Markup(own_style() + own_script())), name="gsmaps")
     url = options.basemap_url()
     if url is not None:
         attribution = options.basemap_attribution or " "

@@ -205,3 +205,22 @@ def test_the_indicator_panel_shows_value_target_and_status_and_never_invents(
     assert rows["cultural-10min-circle"]["value"] is None
     html = indicators_html(plans, "zh")
     assert "着力打造9大文旅产品集聚区" in html and "无法评估" in html and "&gt;= 9" in html
+
+
+def test_titles_from_uploads_are_text_not_templates_or_html(store_and_catalog):
+    from geoservice.maps import service
+    from geoservice.maps.builder import build_map
+    from geoservice.maps.sources import read_sources
+    from geoservice.settings import MapSettings
+
+    store, catalog = store_and_catalog
+    layer = catalog.get("villages")
+    evil = layer.model_copy(
+        update={"title": layer.title.model_copy(update={"zh": "{{ 7*7 }}<script>x()</script>"})}
+    )
+    sources = read_sources(catalog.with_layer(evil), store, ["villages"], embed_limit=None)
+    options = service.map_options(MapSettings(), lang="zh", service_url="http://h")
+
+    html = build_map(sources, options, title=evil.title.zh).get_root().render()
+    assert "<title>{{ 7*7 }}&lt;script&gt;x()&lt;/script&gt; · " in html  # not rendered as 49
+    assert "<script>x()</script>" not in html
