@@ -125,14 +125,23 @@ class SlicedGeoJson(JSCSSMixin, Layer):
     )
 
     def __init__(
-        self, data: dict, styles: list[dict], spec: dict, *, name: str, show: bool = True
+        self,
+        data: dict,
+        styles: list[dict],
+        spec: dict,
+        *,
+        name: str,
+        show: bool = True,
+        min_zoom: int = 0,
     ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "SlicedGeoJson"
         self.data_json = script_json(data)
         self.styles_json = script_json(styles)
         self.spec_json = script_json(spec)
-        self.options_json = script_json({"pane": "overlayPane"})
+        self.options_json = script_json(
+            {"pane": "overlayPane", "minZoom": min_zoom, "maxNativeZoom": 14, "maxZoom": 22}
+        )
 
 
 class ServedVectorTiles(JSCSSMixin, Layer):

@@ -166,35 +166,39 @@
     return b;
   }
 
-  /* Many embedded features (a standalone export): tiled in the browser by VectorGrid.
-   * A click looks the polygon up in the embedded data (VectorGrid's own canvas
-   * hit detection does not fire with Leaflet 1.9). */
+  /* Many embedded features (a standalone export): tiled in the browser by VectorGrid,
+   * in a worker, made when the layer is first shown (handing the data to the worker
+   * takes a while). A click looks the polygon up in the embedded data (VectorGrid's
+   * canvas hit detection does not fire with Leaflet 1.9). */
   function sliced(data, styles, spec, options) {
-    var layer = L.vectorGrid.slicer(data, Object.assign({
-      rendererFactory: L.canvas.tile,
-      maxZoom: 22,
-      vectorTileLayerStyles: {
-        sliced: function (props) { return styles[props._s || 0]; }
-      }
-    }, options || {}));
-    var boxes = null;
-    layer.on("add", function () { layer._map.on("click", onClick); });
-    layer.on("remove", function (e) { e.target._map && e.target._map.off("click", onClick); });
+    var group = L.layerGroup();
+    var boxes = null, attached = null;
     function onClick(e) {
-      var map = layer._map;
-      if (!map) return;
       var x = e.latlng.lng, y = e.latlng.lat;
       boxes = boxes || data.features.map(function (f) { return bbox(f.geometry); });
       var hit = data.features.find(function (f, i) {
         var b = boxes[i];
         return x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3] && contains(f.geometry, x, y);
       });
-      if (hit) {
+      if (hit && group._map && group._map.getZoom() >= (options.minZoom || 0)) {
         L.popup({maxWidth: 360}).setLatLng(e.latlng)
-          .setContent(popup(hit.properties || {}, spec)).openOn(map);
+          .setContent(popup(hit.properties || {}, spec)).openOn(group._map);
       }
     }
-    return layer;
+    group.on("add", function () {
+      if (!group.getLayers().length) {
+        group.addLayer(L.vectorGrid.slicer(data, Object.assign({
+          rendererFactory: L.canvas.tile,
+          vectorTileLayerStyles: {
+            sliced: function (props) { return styles[props._s || 0]; }
+          }
+        }, options)));
+      }
+      attached = group._map;
+      attached.on("click", onClick);
+    });
+    group.on("remove", function () { if (attached) attached.off("click", onClick); });
+    return group;
   }
 
   function owners(layer) {

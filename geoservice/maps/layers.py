@@ -165,9 +165,11 @@ def _clustered(m, source, drawing, options: LayerOptions, *, name: str, show: bo
 def _sliced(m, source, drawing, options: LayerOptions, *, name: str, show: bool) -> DrawnLayer:
     data = feature_collection(source, drawing, styles=True)
     styles = [_vectorgrid_style(s, source.style.geometry) for s in unique_styles(drawing.styles)]
-    layer = SlicedGeoJson(data, styles, drawing.spec, name=name, show=show)
+    min_zoom = display_min_zoom(source)
+    layer = SlicedGeoJson(data, styles, drawing.spec, name=name, show=show, min_zoom=min_zoom)
     localize(layer, options.assets)
     layer.add_to(m)
+    _zoom_hint(m, layer, min_zoom, options, name=name)
     return DrawnLayer(layer, None, "sliced")
 
 
@@ -192,9 +194,7 @@ def _tiled(m, source, drawing, options: LayerOptions, *, name: str, show: bool) 
     )  # fmt: skip
     localize(tiles, options.assets)
     tiles.add_to(m)
-    hint = text("zoom_in", options.lang, layer=name, zoom=min_zoom)
-    m.add_child(ZoomHint(tiles, map_name=m.get_name(), min_zoom=min_zoom, hint=hint,
-                         focus=options.focus_large))  # fmt: skip
+    _zoom_hint(m, tiles, min_zoom, options, name=name)
     m.add_child(
         TileQuery(
             tiles,
@@ -205,6 +205,15 @@ def _tiled(m, source, drawing, options: LayerOptions, *, name: str, show: bool) 
         )
     )
     return DrawnLayer(tiles, None, "tiles")
+
+
+def _zoom_hint(m, layer, min_zoom: int, options: LayerOptions, *, name: str) -> None:
+    hint = text("zoom_in", options.lang, layer=name, zoom=min_zoom)
+    m.add_child(
+        ZoomHint(
+            layer, map_name=m.get_name(), min_zoom=min_zoom, hint=hint, focus=options.focus_large
+        )
+    )
 
 
 def _class_property(source: LayerSource) -> str | None:

@@ -177,8 +177,7 @@ def test_a_standalone_export_works_from_disk_without_a_server(
 
         grid = catalog.get("farmland_grid").title.zh  # over the threshold: tiled in the page
         only_layer(page, grid)
-        page.wait_for_timeout(500)
-        assert page.evaluate(SLICED) > 0
+        page.wait_for_function(f"({SLICED})() > 0", timeout=30_000)
         name, lon, lat = representative(sample_frames["farmland_grid"], "parent_code", HANTAI)
         assert name in click_lonlat(page, lon, lat, zoom=13)
         assert not page.watch.problems(), page.watch.problems()
