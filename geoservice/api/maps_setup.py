@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from geoservice.api.routers import webmaps
 from geoservice.catalog.models import LayerDef
+from geoservice.maps.pages import PageCache
 from geoservice.ogc.links import HTML, link
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -22,6 +23,7 @@ def map_links(base_url: str, layer: LayerDef) -> list[dict]:
 def install_maps(app: FastAPI) -> None:
     """Add the map routes and links; mount ``/static`` unless another part already did."""
     app.include_router(webmaps.router)
+    app.state.map_pages = PageCache()
     app.state.landing_links += [
         ("/maps", "alternate", HTML, "Maps (Folium)"),
         ("/maps/one-map", "alternate", HTML, "One map of every planning layer (一张图)"),

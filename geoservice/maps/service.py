@@ -18,8 +18,9 @@ from geoservice.maps.assets import Assets
 from geoservice.maps.builder import MapOptions, build_map, render_html
 from geoservice.maps.i18n import group_name, text
 from geoservice.maps.indicators import PlanIndicators, plan_indicators
+from geoservice.maps.pages import PageCache, page_key
 from geoservice.maps.sources import planning_layer_ids, read_sources, study_area
-from geoservice.settings import MapSettings
+from geoservice.settings import MapSettings, Settings
 from geoservice.storage.base import FeatureStore
 
 ONE_MAP = "one-map"
@@ -80,6 +81,43 @@ def layer_map_html(
         show=lambda source: True,
     )
     return render_html(m, options)
+
+
+def one_map_page(
+    pages: PageCache,
+    catalog: Catalog,
+    store: FeatureStore,
+    settings: Settings,
+    *,
+    lang: str,
+    base_url: str,
+    jobs: Any = None,
+) -> str:
+    """Return the served one-map, from ``pages`` unless a layer or job changed."""
+    options = map_options(settings.maps, lang=lang, service_url=base_url)
+
+    def build() -> str:
+        indicators = indicator_results(settings.indicators_dir, store, catalog, jobs=jobs)
+        return one_map_html(catalog, store, options, indicators=indicators)
+
+    key = page_key(catalog, store, ONE_MAP, lang, base_url, jobs=jobs)
+    return pages.get_or_build(key, build)
+
+
+def layer_map_page(
+    pages: PageCache,
+    catalog: Catalog,
+    store: FeatureStore,
+    settings: Settings,
+    layer_id: str,
+    *,
+    lang: str,
+    base_url: str,
+) -> str:
+    """Return the served map of one collection, from ``pages`` unless its data changed."""
+    options = map_options(settings.maps, lang=lang, service_url=base_url)
+    key = page_key(catalog, store, layer_id, lang, base_url)
+    return pages.get_or_build(key, lambda: layer_map_html(catalog, store, layer_id, options))
 
 
 def map_index(catalog: Catalog, store: FeatureStore, lang: str) -> list[dict[str, Any]]:

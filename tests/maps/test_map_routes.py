@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -50,3 +51,20 @@ def test_a_large_layer_is_drawn_from_vector_tiles_and_queried_on_click(client):
 
 def test_an_unknown_collection_has_no_map(client):
     assert client.get("/maps/nope").status_code == 404
+
+
+def test_a_cached_map_page_follows_a_new_version_of_its_layer(client, maps_settings, sample_frames):
+    from geoservice.catalog.loader import load_catalog
+    from geoservice.storage import open_store
+
+    first = client.get("/maps/villages").text
+    assert client.get("/maps/villages").text == first  # served from the page cache
+    villages = sample_frames["villages"].copy()
+    villages.loc[villages.index[0], "name_zh"] = "新名字村"
+    store = open_store(maps_settings)
+    try:
+        catalog = load_catalog(maps_settings.layers_dir, maps_settings.styles_dir)
+        store.write(catalog.get("villages"), villages)
+    finally:
+        store.close()
+    assert json.dumps("新名字村")[1:-1] in client.get("/maps/villages").text

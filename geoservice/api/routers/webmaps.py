@@ -45,15 +45,17 @@ async def one_map(
 ) -> HTMLResponse:
     """Show every planning layer, grouped by kind, with the plan indicators."""
     manager = getattr(request.app.state, "jobs", None)
-    options = service.map_options(settings.maps, lang=lang, service_url=base_url)
-
-    def build() -> str:
-        indicators = service.indicator_results(
-            settings.indicators_dir, store, catalog, jobs=manager.jobs if manager else None
-        )
-        return service.one_map_html(catalog, store, options, indicators=indicators)
-
-    return HTMLResponse(await run_in_threadpool(build))
+    html = await run_in_threadpool(
+        service.one_map_page,
+        request.app.state.map_pages,
+        catalog,
+        store,
+        settings,
+        lang=lang,
+        base_url=base_url,
+        jobs=manager.jobs if manager else None,
+    )
+    return HTMLResponse(html)
 
 
 @router.get(
@@ -64,6 +66,7 @@ async def one_map(
     responses=HTML_ONLY,
 )
 async def collection_map(
+    request: Request,
     layer: LayerDep,
     catalog: CatalogDep,
     store: StoreDep,
@@ -72,6 +75,14 @@ async def collection_map(
     base_url: BaseUrlDep,
 ) -> HTMLResponse:
     """Show one collection with its style, legend and popups."""
-    options = service.map_options(settings.maps, lang=lang, service_url=base_url)
-    html = await run_in_threadpool(service.layer_map_html, catalog, store, layer.id, options)
+    html = await run_in_threadpool(
+        service.layer_map_page,
+        request.app.state.map_pages,
+        catalog,
+        store,
+        settings,
+        layer.id,
+        lang=lang,
+        base_url=base_url,
+    )
     return HTMLResponse(html)
