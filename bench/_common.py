@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,15 +31,15 @@ BENCH_DB = "gs_bench"
 CONCURRENCY = 16
 
 
-def bench_db_url() -> str:
-    """Create the benchmark database if missing and return its URL."""
+def bench_db_url(name: str = BENCH_DB) -> str:
+    """Create a benchmark database if missing and return its URL."""
     import psycopg
 
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", (BENCH_DB,)).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", (name,)).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return ADMIN_URL.rsplit("/", 1)[0] + f"/{BENCH_DB}"
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
 def farmland_grid(target_cells: int = 100_000):
@@ -127,19 +127,26 @@ def uvicorn_cmd(python_bin: Path | str, app: str, port: int, *, factory: bool = 
 WRK_SCRIPT = """
 local paths = {}
 local i = 0
+headers = %s
 init = function(args)
   for line in io.lines("%s") do table.insert(paths, line) end
   i = math.random(#paths)
 end
 request = function()
   i = (i %% #paths) + 1
-  return wrk.format("GET", paths[i])
+  return wrk.format("GET", paths[i], headers)
 end
 """
 
 
 def wrk(
-    base_url: str, paths: Sequence[str], *, seconds: int = 10, connections: int = CONCURRENCY
+    base_url: str,
+    paths: Sequence[str],
+    *,
+    seconds: int = 10,
+    connections: int = CONCURRENCY,
+    gzip: bool = False,
+    timeout_s: int = 2,
 ) -> dict:
     """Load ``base_url`` with ``wrk`` cycling through ``paths``; return req/s and errors."""
     if shutil.which("wrk") is None:
@@ -148,26 +155,20 @@ def wrk(
     path_file = WORK / f"paths-{os.getpid()}.txt"
     path_file.write_text("\n".join(paths) + "\n")
     script = WORK / f"wrk-{os.getpid()}.lua"
-    script.write_text(WRK_SCRIPT % path_file)
+    headers = '{["Accept-Encoding"] = "gzip"}' if gzip else "{}"
+    script.write_text(WRK_SCRIPT % (headers, path_file))
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", f"{timeout_s}s"]
     result = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--latency",
-            "-s",
-            str(script),
-            base_url,
-        ],
+        [*args, "--latency", "-s", str(script), base_url],
         capture_output=True,
         text=True,
         check=True,
     )
-    return _parse_wrk(result.stdout)
+    return parse_wrk(result.stdout)
 
 
-def _parse_wrk(text: str) -> dict:
+def parse_wrk(text: str) -> dict:
+    """Return req/s, socket errors, non-2xx/3xx counts and the median latency."""
     out = {"rps": 0.0, "errors": 0, "non2xx": 0}
     for line in text.splitlines():
         line = line.strip()
@@ -182,7 +183,9 @@ def _parse_wrk(text: str) -> dict:
     return out
 
 
-def threaded_rate(func, *, seconds: float = 10, threads: int = CONCURRENCY) -> float:
+def threaded_rate(
+    func: Callable[[int], object], *, seconds: float = 10, threads: int = CONCURRENCY
+) -> float:
     """Call ``func(i)`` from ``threads`` threads for ``seconds``; return calls per second."""
     import threading
 

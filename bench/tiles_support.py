@@ -7,39 +7,37 @@ never touch the project's environment. Every HTTP server gets the same load:
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
+
+from _common import (  # noqa: F401 - re-exported for bench/tiles.py
+    CONCURRENCY,
+    free_port,
+    parse_wrk,
+    server,
+    threaded_rate,
+)
+from _common import bench_db_url as _bench_db_url
+from _common import uvicorn_cmd as uvicorn  # noqa: F401 - re-exported for bench/tiles.py
+from _common import wrk as _wrk
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 WORK = BENCH / ".work"
-ADMIN_URL = os.environ.get(
-    "GEOSERVICE_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 BENCH_DB = "gs_bench_tiles"
-CONCURRENCY = 16
 GRID_CELL_M = 147.0  # about 100 000 cells over the 11 Dongsheng farmland units
 PEERS = ["tipg==1.6.1", "titiler.application==2.4.0", "uvicorn==0.54.0"]
 
 
 def bench_db_url() -> str:
-    """Create the benchmark database if missing and return its URL."""
-    import psycopg
+    """Create the tiles benchmark database if missing and return its URL."""
+    return _bench_db_url(BENCH_DB)
 
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        found = conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", (BENCH_DB,)).fetchone()
-        if not found:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return ADMIN_URL.rsplit("/", 1)[0] + f"/{BENCH_DB}"
+
+def wrk(base_url: str, paths, *, seconds: int) -> dict:
+    """Load with wrk as every tile client would: gzip accepted, long timeout."""
+    return _wrk(base_url, paths, seconds=seconds, gzip=True, timeout_s=60)
 
 
 def load_grid(url: str) -> tuple[int, tuple[float, float, float, float]]:
@@ -88,109 +86,3 @@ def peer_bin() -> Path:
         subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", *PEERS], check=True)
         marker.touch()
     return venv / "bin"
-
-
-def free_port() -> int:
-    """Return a free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def uvicorn(python: Path | str, app: str, port: int, *, factory: bool = False) -> list[str]:
-    """Return a one-worker uvicorn command line, the same for every server."""
-    cmd = [str(python), "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--workers", "1", "--log-level", "warning", "--no-access-log"]
-    return cmd + (["--factory"] if factory else [])
-
-
-@contextmanager
-def server(cmd: Sequence[str], port: int, env: dict, ready: str = "/") -> Iterator[str]:
-    """Run a server until ``ready`` answers; yield its base URL; stop it afterwards."""
-    import httpx
-
-    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115
-    proc = subprocess.Popen(list(cmd), env={**os.environ, **env}, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            if proc.poll() is not None:
-                raise RuntimeError(f"{cmd[0]} exited: {Path(log.name).read_text()[-3000:]}")
-            try:
-                if httpx.get(url + ready, timeout=2).status_code < 500:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise RuntimeError(f"{cmd} did not start; see {log.name}")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-WRK_SCRIPT = """
-local paths = {}
-local i = 0
-init = function(args)
-  for line in io.lines("%s") do table.insert(paths, line) end
-  i = math.random(#paths)
-end
-request = function()
-  i = (i %% #paths) + 1
-  return wrk.format("GET", paths[i], {["Accept-Encoding"] = "gzip"})
-end
-"""
-
-
-def wrk(base_url: str, paths: Sequence[str], *, seconds: int) -> dict:
-    """Load ``base_url`` with wrk (16 connections) cycling through ``paths``."""
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed: apt-get install wrk")
-    WORK.mkdir(exist_ok=True)
-    path_file = WORK / f"paths-{os.getpid()}.txt"
-    path_file.write_text("\n".join(paths) + "\n")
-    script = WORK / f"wrk-{os.getpid()}.lua"
-    script.write_text(WRK_SCRIPT % path_file)
-    args = ["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{seconds}s", "--timeout", "60s"]
-    args += ["-s", str(script), base_url]
-    result = subprocess.run(args, capture_output=True, text=True, check=True)
-    return parse_wrk(result.stdout)
-
-
-def parse_wrk(text: str) -> dict:
-    """Return req/s, socket errors and non-2xx/3xx counts from wrk's report."""
-    out = {"rps": 0.0, "errors": 0, "non2xx": 0}
-    for line in (raw.strip() for raw in text.splitlines()):
-        if line.startswith("Requests/sec:"):
-            out["rps"] = float(line.split()[1])
-        elif line.startswith("Non-2xx or 3xx responses:"):
-            out["non2xx"] = int(line.split()[-1])
-        elif line.startswith("Socket errors:"):
-            out["errors"] = sum(int(p.split()[-1]) for p in line.split(":", 1)[1].split(","))
-    return out
-
-
-def threaded_rate(func: Callable[[int], object], *, seconds: float) -> float:
-    """Call ``func(i)`` from 16 threads for ``seconds``; return calls per second."""
-    counts = [0] * CONCURRENCY
-    stop = time.perf_counter() + seconds
-
-    def loop(t: int) -> None:
-        i = t
-        while time.perf_counter() < stop:
-            func(i)
-            counts[t] += 1
-            i += CONCURRENCY
-
-    workers = [threading.Thread(target=loop, args=(t,)) for t in range(CONCURRENCY)]
-    start = time.perf_counter()
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return sum(counts) / (time.perf_counter() - start)
