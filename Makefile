@@ -14,7 +14,7 @@ MAPLIBRE := node_modules/maplibre-gl/dist
 LEAFLET := $(VENDOR_DIR)/leaflet/dist/leaflet.js
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: serve test test-slow test-all lint bench bench-tiles data web system-deps clean help
+.PHONY: serve test test-slow test-all lint bench bench-tiles bench-maps data web system-deps clean help
 
 help:
 	@echo "make serve    - install and serve on http://127.0.0.1:$(PORT)"
@@ -22,6 +22,7 @@ help:
 	@echo "make test-slow - the slow tests (large grids, kill-mid-upload, big uploads)"
 	@echo "make bench    - benchmarks against peers (see bench/README.md)"
 	@echo "make bench-tiles - tile benchmark: geoservice vs tipg, TiTiler and the floors (PostGIS, wrk)"
+	@echo "make bench-maps - web-map load time: 100 000-cell grid vs district (Chromium)"
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -73,9 +74,14 @@ test-slow: $(TEST_STAMP) system-deps web
 
 test-all: test test-slow
 
-bench: $(TEST_STAMP) system-deps bench-tiles
+bench: $(TEST_STAMP) system-deps bench-tiles bench-maps
 	$(BIN)/python bench/features.py
 	$(BIN)/python bench/analysis.py
+
+# Web-map load time in headless Chromium: the 100 000-cell grid vs the district.
+bench-maps: $(TEST_STAMP) system-deps web
+	$(BIN)/python bench/maps.py --postgis
+	$(BIN)/python bench/maps.py
 
 # Peers (tipg, TiTiler) go to their own venv under bench/.work; the load tool is wrk.
 bench-tiles: $(TEST_STAMP) system-deps
