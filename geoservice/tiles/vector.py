@@ -17,16 +17,14 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-import mapbox_vector_tile
 import numpy as np
 import shapely
 
 from geoservice.catalog.models import LayerDef
 from geoservice.crs import reproject_bbox, reproject_geometries
+from geoservice.encoding.mvt import encode_layer
 from geoservice.storage.base import FeatureQuery, FeatureStore
 from geoservice.storage.capabilities import SIMPLIFY_MIN_POINTS, EncodedTile, TileQuery
-
-ENCODE_OPTIONS = {"y_coord_down": True, "quantize_bounds": None, "check_winding_order": True}
 
 
 def tile_from_store(store: FeatureStore, layer: LayerDef, query: TileQuery) -> EncodedTile:
@@ -89,19 +87,10 @@ def encode_mvt(
     """
     tile_geoms = to_tile_units(np.asarray(geometries, dtype=object), query)
     alive = ~(shapely.is_empty(tile_geoms) | shapely.is_missing(tile_geoms))
-    features = [
-        {
-            "id": int(ids[i]),
-            "geometry": tile_geoms[i],
-            "properties": _properties(properties, i),
-        }
-        for i in np.flatnonzero(alive)
-    ]
-    if not features:
+    if not alive.any():
         return EncodedTile(b"", 0)
-    options = {**ENCODE_OPTIONS, "extents": query.extent}
-    data = mapbox_vector_tile.encode({"name": name, "features": features}, default_options=options)
-    return EncodedTile(data, len(features))
+    columns = {name: [_plain(v) for v in values] for name, values in properties.items()}
+    return EncodedTile(*encode_layer(name, ids, tile_geoms, columns, extent=query.extent))
 
 
 def to_tile_units(geometries: np.ndarray, query: TileQuery) -> np.ndarray:
@@ -125,15 +114,6 @@ def to_tile_units(geometries: np.ndarray, query: TileQuery) -> np.ndarray:
     low, high = -query.buffer, query.extent + query.buffer
     tile[wide] = shapely.clip_by_rect(tile[wide], low, low, high, high)
     return shapely.set_precision(tile, 1.0)
-
-
-def _properties(columns: Mapping[str, Sequence[Any]], i: int) -> dict[str, Any]:
-    out = {}
-    for name, values in columns.items():
-        value = _plain(values[i])
-        if value is not None:
-            out[name] = value
-    return out
 
 
 def _plain(value: Any) -> Any:

@@ -1,0 +1,264 @@
+"""Mapbox Vector Tile (MVT 2.1) encoding with numpy: geometry commands for every
+feature of a tile at once, then a thin protobuf writer.
+
+Why not ``mapbox_vector_tile.encode``: it walks every vertex in Python, about
+0.1 ms a feature, so a z12 tile of a fine farmland grid (3 000 cells) took
+0.4 s. Here the command streams of all features are built by array arithmetic
+(zig-zag deltas, command integers, varints); Python only loops once per feature
+to frame its bytes. ``mapbox_vector_tile.decode`` reads the result (tests).
+
+Geometries must already be in tile units (integers, y down) and valid.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+MOVE_TO, LINE_TO, CLOSE_PATH = 1, 2, 7
+POINT, LINESTRING, POLYGON = 1, 2, 3
+_FAMILY = {0: POINT, 4: POINT, 1: LINESTRING, 5: LINESTRING, 3: POLYGON, 6: POLYGON}
+
+
+def encode_layer(
+    name: str,
+    ids: Sequence[int],
+    geometries: np.ndarray,
+    properties: Mapping[str, Sequence[Any]],
+    *,
+    extent: int = 4096,
+) -> tuple[bytes, int]:
+    """Return one MVT tile holding one layer of the given features, and how many it holds.
+
+    ``geometries`` are shapely geometries in tile units; empty or missing ones, and
+    those left with no usable path once repeated vertices are dropped, are skipped.
+    Property values that are None (or NaN) are left out of a feature's tags.
+    """
+    geometries = np.asarray(geometries, dtype=object)
+    kinds = shapely.get_type_id(geometries)
+    family = np.array([_FAMILY.get(int(k), 0) for k in kinds], dtype=np.int64)
+    family[shapely.is_empty(geometries)] = 0
+    streams: dict[int, bytes] = {}
+    for kind in (POINT, LINESTRING, POLYGON):
+        rows = np.flatnonzero(family == kind)
+        if len(rows):
+            streams.update(zip(rows.tolist(), _commands(geometries[rows], kind), strict=True))
+    order = np.array(sorted(r for r, stream in streams.items() if stream), dtype=np.int64)
+    if not len(order):
+        return b"", 0
+    keys, values, tags = _tag_streams(properties, order)
+    id_bytes = _split_varints(np.asarray(ids, dtype=np.uint64)[order], np.ones(len(order), int))
+    body = [_field_varint(15, 2), _field_bytes(1, name.encode())]
+    for i, row in enumerate(order.tolist()):
+        feature = b"\x08" + id_bytes[i]
+        if tags[i]:
+            feature += b"\x12" + _varint(len(tags[i])) + tags[i]
+        geometry = streams[row]
+        feature += b"\x18" + bytes((family[row],)) + b"\x22" + _varint(len(geometry)) + geometry
+        body.append(b"\x12" + _varint(len(feature)) + feature)
+    body += [_field_bytes(3, str(k).encode()) for k in keys]
+    body += values
+    body.append(_field_varint(5, extent))
+    return _field_bytes(3, b"".join(body)), len(order)
+
+
+def _tag_streams(
+    properties: Mapping[str, Sequence[Any]], order: np.ndarray
+) -> tuple[list[str], list[bytes], list[bytes]]:
+    """Return the layer's keys, its encoded value fields and each feature's packed tags.
+
+    Values are numbered column by column (pandas.factorize); a value repeated in
+    two columns is stored twice, which MVT allows.
+    """
+    keys: list[str] = []
+    values: list[bytes] = []
+    pairs = []
+    for name, column in properties.items():
+        series = pd.Series(list(column), dtype=object).iloc[order]
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        keep = codes >= 0
+        if not keep.any():
+            continue
+        key_index = len(keys)
+        keys.append(name)
+        pairs.append((np.where(keep, key_index, -1), np.where(keep, codes + len(values), -1)))
+        values.extend(_value_fields(uniques.tolist()))
+    if not pairs:
+        return keys, values, [b""] * len(order)
+    grid = np.stack([np.stack(p, axis=1) for p in pairs], axis=1).reshape(len(order), -1)
+    present = grid >= 0
+    flat = grid[present].astype(np.uint64)
+    return keys, values, _split_varints(flat, present.sum(axis=1))
+
+
+# -- geometry command streams -------------------------------------------------------
+
+
+def _commands(geoms: np.ndarray, family: int) -> list[bytes]:
+    """Return the packed command stream of each geometry (b"" if nothing is left)."""
+    if family == POLYGON:
+        parts, owner = shapely.get_parts(geoms, return_index=True)
+        parts = shapely.orient_polygons(parts)  # exterior: positive area, y down
+        rings, ring_part = shapely.get_rings(parts, return_index=True)
+        return _paths(rings, owner[ring_part], len(geoms), closed=True)
+    if family == LINESTRING:
+        parts, owner = shapely.get_parts(geoms, return_index=True)
+        return _paths(parts, owner, len(geoms), closed=False)
+    return _points(geoms)
+
+
+def _paths(paths: np.ndarray, owner: np.ndarray, count: int, *, closed: bool) -> list[bytes]:
+    coords, path_of = shapely.get_coordinates(paths, return_index=True)
+    xy = coords.astype(np.int64)
+    if closed:  # MVT rings are implicitly closed: drop the repeated first point
+        last = np.r_[path_of[1:] != path_of[:-1], True]
+        xy, path_of = xy[~last], path_of[~last]
+    # drop vertices equal to the previous one (snapping can make them)
+    same = np.r_[False, (np.diff(xy, axis=0) == 0).all(axis=1) & (path_of[1:] == path_of[:-1])]
+    xy, path_of = xy[~same], path_of[~same]
+    sizes = np.bincount(path_of, minlength=len(paths))
+    usable = sizes >= (3 if closed else 2)
+    keep = usable[path_of]
+    xy, path_of = xy[keep], path_of[keep]
+    sizes, path_owner = sizes[usable], owner[usable]
+    if not len(sizes):
+        return [b""] * count
+    deltas = _deltas(xy, path_owner[np.repeat(np.arange(len(sizes)), sizes)])
+    stream = _interleave(deltas, sizes, closed=closed)
+    lengths = 2 * sizes + (3 if closed else 2)
+    return _split_varints(stream, np.bincount(path_owner, lengths, minlength=count).astype(int))
+
+
+def _deltas(xy: np.ndarray, feature_of_vertex: np.ndarray) -> np.ndarray:
+    """Return zig-zagged moves from the cursor, which restarts at 0,0 per feature."""
+    previous = np.vstack([[0, 0], xy[:-1]])
+    starts = np.r_[True, feature_of_vertex[1:] != feature_of_vertex[:-1]]
+    previous[starts] = 0
+    moves = xy - previous
+    return ((moves << 1) ^ (moves >> 63)).astype(np.uint64)
+
+
+def _interleave(zz: np.ndarray, sizes: np.ndarray, *, closed: bool) -> np.ndarray:
+    """Lay out MoveTo(1) x y LineTo(n-1) x y ... [ClosePath] for every path."""
+    extra = 3 if closed else 2
+    lengths = 2 * sizes + extra
+    starts = np.r_[0, np.cumsum(lengths)[:-1]]
+    out = np.empty(int(lengths.sum()), dtype=np.uint64)
+    out[starts] = (1 << 3) | MOVE_TO
+    out[starts + 3] = ((sizes - 1) << 3) | LINE_TO
+    if closed:
+        out[starts + lengths - 1] = (1 << 3) | CLOSE_PATH
+    first = np.r_[0, np.cumsum(sizes)[:-1]]
+    vertex_rank = np.arange(len(zz)) - np.repeat(first, sizes)
+    slot = np.repeat(starts, sizes) + 1 + 2 * vertex_rank + (vertex_rank > 0)
+    out[slot] = zz[:, 0]
+    out[slot + 1] = zz[:, 1]
+    return out
+
+
+def _points(geoms: np.ndarray) -> list[bytes]:
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    xy = shapely.get_coordinates(parts).astype(np.int64)
+    counts = np.bincount(owner, minlength=len(geoms))
+    zz = _deltas(xy, owner)
+    lengths = 1 + 2 * counts
+    starts = np.r_[0, np.cumsum(lengths)[:-1]]
+    out = np.empty(int(lengths.sum()), dtype=np.uint64)
+    out[starts] = (counts.astype(np.uint64) << 3) | MOVE_TO
+    firsts = np.r_[0, np.cumsum(counts)[:-1]]
+    rank = np.arange(len(xy)) - np.repeat(firsts, counts)
+    slot = np.repeat(starts, counts) + 1 + 2 * rank
+    out[slot], out[slot + 1] = zz[:, 0], zz[:, 1]
+    return _split_varints(out, lengths)
+
+
+# -- protobuf -------------------------------------------------------------------------
+
+
+def _split_varints(values: np.ndarray, lengths: np.ndarray) -> list[bytes]:
+    """Encode values as varints; return the bytes of each consecutive run of ``lengths``."""
+    data, sizes = _varints(values)
+    ends = np.cumsum(
+        np.bincount(
+            np.repeat(np.arange(len(lengths)), lengths), sizes, minlength=len(lengths)
+        ).astype(np.int64)
+    )
+    starts = np.r_[0, ends[:-1]]
+    blob = data.tobytes()
+    return [blob[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def _varints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the varint bytes of every value and how many bytes each took."""
+    values = values.astype(np.uint64)
+    sizes = np.ones(len(values), dtype=np.int64)
+    for shift in (7, 14, 21, 28, 35, 42, 49, 56, 63):
+        sizes += values >= (np.uint64(1) << np.uint64(shift))
+    total = int(sizes.sum())
+    out = np.empty(total, dtype=np.uint8)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    for byte in range(int(sizes.max()) if len(sizes) else 0):
+        has = sizes > byte
+        chunk = (values[has] >> np.uint64(7 * byte)) & np.uint64(0x7F)
+        more = (sizes[has] > byte + 1).astype(np.uint64) << np.uint64(7)
+        out[starts[has] + byte] = (chunk | more).astype(np.uint8)
+    return out, sizes
+
+
+def _varint(value: int) -> bytes:
+    if value < len(_SMALL_VARINTS):
+        return _SMALL_VARINTS[value]
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+_SMALL_VARINTS = [
+    bytes([v]) if v < 128 else bytes([(v & 0x7F) | 0x80, v >> 7]) for v in range(16384)
+]
+
+
+def _field_varint(number: int, value: int) -> bytes:
+    return _varint(number << 3) + _varint(value)
+
+
+def _field_bytes(number: int, payload: bytes) -> bytes:
+    return _varint((number << 3) | 2) + _varint(len(payload)) + payload
+
+
+def _value_fields(values: list[Any]) -> list[bytes]:
+    """Return the layer ``values`` fields of a column's distinct values.
+
+    A column of floats is packed with numpy (one double each); anything else is
+    encoded value by value.
+    """
+    if values and all(type(v) is float for v in values):
+        doubles = np.asarray(values, dtype="<f8").view(np.uint8).reshape(-1, 8)
+        head = np.broadcast_to(np.array([0x22, 0x09, 0x19], dtype=np.uint8), (len(values), 3))
+        packed = np.hstack([head, doubles]).tobytes()
+        return [packed[i : i + 11] for i in range(0, len(packed), 11)]
+    return [_field_bytes(4, _value(v)) for v in values]
+
+
+def _value(value: Any) -> bytes:
+    if isinstance(value, bool | np.bool_):
+        return _field_varint(7, int(value))
+    if isinstance(value, int | np.integer):
+        value = int(value)
+        if value >= 0:
+            return _field_varint(5, value)
+        return _field_varint(6, (value << 1) ^ (value >> 63))
+    if isinstance(value, float | np.floating):
+        return _varint((3 << 3) | 1) + struct.pack("<d", float(value))
+    return _field_bytes(1, str(value).encode())
