@@ -53,6 +53,11 @@ def resolve_classes(style: StyleDef, values: Sequence[Any] | None = None) -> lis
     ]
 
 
+def base_color(style: StyleDef) -> str:
+    """Return the colour of an unclassified feature: a line is drawn in its stroke."""
+    return style.stroke if style.geometry == "line" else style.fill
+
+
 def color_expression(style: StyleDef, classes: Sequence[ClassBreak], base: str) -> Any:
     """Return a MapLibre colour: a constant, a ``match`` or a ``step`` expression."""
     classify = style.classify
@@ -81,7 +86,7 @@ def maplibre_layers(
 ) -> list[dict]:
     """Return the MapLibre style layers drawing one tile layer with ``style``."""
     common = {"source": source, "source-layer": layer_id, "minzoom": min_zoom}
-    fill = color_expression(style, classes, style.fill)
+    fill = color_expression(style, classes, base_color(style))
     layers: list[dict] = []
     if style.geometry == "polygon":
         layers.append(
@@ -105,10 +110,11 @@ def maplibre_layers(
 def feature_colors(
     style: StyleDef, values: Sequence[Any] | None, classes: Sequence[ClassBreak]
 ) -> list[str]:
-    """Return the fill colour (#rrggbb) of each feature, for PNG rendering."""
+    """Return the colour (#rrggbb) of each feature, for PNG rendering: the fill of a
+    polygon or point, the stroke of a line, or its class colour when classified."""
     classify = style.classify
     if classify is None or values is None or not classes:
-        return [style.fill] * (0 if values is None else len(values))
+        return [base_color(style)] * (0 if values is None else len(values))
     if classify.type == "categorical":
         lookup = {str(c.value): c.color for c in classes}
         return [lookup.get(str(v), classify.default_color) for v in values]
@@ -129,7 +135,7 @@ def leaflet_style(
     """Return Leaflet path options (a Folium ``style_function`` result) for one feature."""
     prop = style.classify.property if style.classify else None
     values = [properties.get(prop)] if prop else None
-    fill = feature_colors(style, values, classes)[0] if values else style.fill
+    fill = feature_colors(style, values, classes)[0] if values else base_color(style)
     approximate = properties.get("geometry_quality") == "approximate"
     dash = style.approximate_dash if approximate else style.dash
     options: dict[str, Any] = {

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
 import pytest
+from PIL import Image
+from shapely.geometry import LineString
 
 from geoservice.catalog.models import StyleDef
+from geoservice.encoding.mvt import encode_layer
 from geoservice.styling import (
     color_expression,
     dash_array,
     feature_colors,
+    hex_rgba,
     leaflet_style,
     maplibre_layers,
     resolve_classes,
 )
+from geoservice.tiles.render import render_png
 
 
 def _style(**classify) -> StyleDef:
@@ -78,3 +86,25 @@ def test_approximate_outlines_are_dashed_in_maplibre_and_leaflet():
     assert approximate["paint"]["line-dasharray"] == dash_array("6 4", 1.5)
     assert leaflet_style(style, {"geometry_quality": "approximate"})["dashArray"] == "6 4"
     assert [layer["type"] for layer in layers] == ["fill", "line", "line"]
+
+
+def test_unclassified_lines_are_drawn_in_their_stroke_colour_everywhere():
+    style = StyleDef.model_validate(
+        {
+            "id": "l",
+            "title": {"zh": "线", "en": "Line"},
+            "geometry": "line",
+            "fill": "#00ff00",
+            "stroke": "#ff0000",
+            "stroke_width": 3,
+        }
+    )
+    line_layer = next(layer for layer in maplibre_layers(style, layer_id="x", source="s"))
+    assert line_layer["paint"]["line-color"] == "#ff0000"
+    assert leaflet_style(style, {})["color"] == "#ff0000"
+    assert feature_colors(style, [None, None], []) == ["#ff0000", "#ff0000"]
+
+    mvt, _ = encode_layer("x", [1], np.array([LineString([(0, 2048), (4096, 2048)])]), {})
+    pixels = np.asarray(Image.open(io.BytesIO(render_png(mvt, "x", style, []))))
+    drawn = {tuple(p[:3]) for p in pixels.reshape(-1, 4) if p[3] > 0}
+    assert drawn == {hex_rgba("#ff0000")[:3]}

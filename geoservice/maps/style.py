@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from geoservice.catalog.models import ClassBreak, StyleDef
-from geoservice.styling import leaflet_style, resolve_classes
+from geoservice.styling import base_color, leaflet_style, resolve_classes
 
 QUALITY = "geometry_quality"
 
@@ -95,11 +95,6 @@ def class_table(style: StyleDef, classes: Sequence[ClassBreak]) -> dict[str, Any
     table["uppers"] = uppers
     table["styles"] = [pair(v) for v in inside[: len(classes)]]
     return table
-
-
-def base_color(style: StyleDef) -> str:
-    """Return the colour of an unclassified feature (as the tiles draw it)."""
-    return style.fill
 
 
 def legend_entries(style: StyleDef, classes: Sequence[ClassBreak], lang: str) -> list[LegendEntry]:

@@ -20,7 +20,7 @@ from rasterio.features import rasterize
 from shapely.geometry import shape
 
 from geoservice.catalog.models import ClassBreak, StyleDef
-from geoservice.styling import feature_colors, hex_rgba
+from geoservice.styling import base_color, feature_colors, hex_rgba
 
 TILE_PX = 256
 
@@ -42,7 +42,9 @@ def render_png(
         transform = Affine(scale, 0, 0, 0, scale, 0)
         prop = style.classify.property if style.classify else None
         values = [p.get(prop) for p in props] if prop else None
-        colors = feature_colors(style, values, classes) if values else [style.fill] * len(geoms)
+        colors = (
+            feature_colors(style, values, classes) if values else [base_color(style)] * len(geoms)
+        )
         _draw(canvas, geoms, colors, style, transform, scale)
     return encode_png(canvas)
 
