@@ -9,9 +9,9 @@ serves the sample layers with the farmland grid regenerated at about
 limited to this machine. A map counts as loaded when its page is ready
 (``window.gsmapsReady``) and every tile it asked for has arrived; the time is
 ``performance.now()`` of that moment (from navigation start). The grid is over
-the large-layer threshold, so its map draws PNG map tiles: the first round
-renders them and both pages are built (cold caches); later rounds are served from
-the page and tile caches (warm).
+the large-layer threshold, so its map draws the service's vector tiles
+(Leaflet.VectorGrid): the first round encodes them and builds both pages (cold
+caches); later rounds are served from the page and tile caches (warm).
 Prints each map's times, and first (cold) and later (warm) loads with the ratio
 grid / district.
 """
@@ -43,6 +43,8 @@ MAPS = ("district", "farmland_grid")
 MAPS_DB = "gs_bench_maps"
 LOADED = """() => {
   if (!window.gsmapsReady) return false;
+  const layers = Object.values(window.gsmap._layers);  // vector tiles (VectorGrid) too
+  if (layers.some(layer => layer.isLoading && layer.isLoading())) return false;
   const tiles = Array.from(document.querySelectorAll('.leaflet-tile-pane img'));
   return tiles.every(img => img.complete);  // loaded, or empty (204)
 }"""

@@ -16,13 +16,11 @@ import hashlib
 import hmac
 import json
 import secrets
-import sqlite3
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from geoservice.errors import InvalidParameter, NotFoundError
+from geoservice.sqlite_file import SQLiteFile
 
 ROLES = ("reader", "editor", "admin")
 PREFIX = "gsk"
@@ -69,23 +67,10 @@ class Principal:
         }
 
 
-class KeyStore:
+class KeyStore(SQLiteFile):
     """Create, check, list and revoke API keys in one SQLite file."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
-
-    def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(SCHEMA)
-            conn.commit()
-            self._conn = conn
-        return self._conn
+    schema = SCHEMA
 
     def create(self, role: str, name: str, layers: tuple[str, ...] = ()) -> tuple[Principal, str]:
         """Create a key; return its principal and the plain key (shown once)."""
@@ -145,13 +130,6 @@ class KeyStore:
             )
         if cursor.rowcount == 0:
             raise NotFoundError(f"no active API key with id {key_id!r}")
-
-    def close(self) -> None:
-        """Close the database connection."""
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
 
 
 def _digest(secret: str) -> str:

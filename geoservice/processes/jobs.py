@@ -9,14 +9,12 @@ dismissed job is never marked successful.
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from geoservice.errors import NotFoundError
+from geoservice.sqlite_file import SQLiteFile
 
 ACTIVE = ("accepted", "running")
 NO_SUCH_JOB = {"type": "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-job"}
@@ -74,23 +72,10 @@ class JobRecord:
         return cls(*values)
 
 
-class JobStore:
+class JobStore(SQLiteFile):
     """Create, update, list and delete job records."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
-
-    def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(SCHEMA)
-            conn.commit()
-            self._conn = conn
-        return self._conn
+    schema = SCHEMA
 
     def _write(self, sql: str, params: tuple) -> int:
         with self._lock, self._db() as db:
@@ -207,10 +192,3 @@ class JobStore:
         """Return accepted and running jobs (to recover after a restart)."""
         rows = self._read(f"SELECT {COLUMNS} FROM jobs WHERE status IN {ACTIVE}")
         return [JobRecord.from_row(r) for r in rows]
-
-    def close(self) -> None:
-        """Close the database connection."""
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None

@@ -80,20 +80,9 @@ async def replace(
     featureId: FeatureIdPath,
 ):
     """Replace a feature's geometry and attributes (If-Match: its ETag, optional)."""
-    check_layer_scope(principal, layer.id)
-    doc = await _body(request, JSON_TYPES)
-    await run_in_threadpool(
-        replace_feature,
-        store,
-        layer,
-        featureId,
-        doc,
-        crs=_content_crs(request),
-        limits=settings.uploads,
-        author=principal.label,
-        if_match=request.headers.get("if-match"),
+    return await _edit(
+        replace_feature, JSON_TYPES, request, principal, layer, store, settings, featureId
     )
-    return await _changed(store, layer, featureId)
 
 
 @router.patch(
@@ -111,20 +100,27 @@ async def update(
     featureId: FeatureIdPath,
 ):
     """Change some attributes or the geometry of a feature (RFC 7396 merge patch)."""
+    return await _edit(
+        update_feature, PATCH_TYPES, request, principal, layer, store, settings, featureId
+    )
+
+
+async def _edit(operation, media_types, request, principal, layer, store, settings, feature_id):
+    """Apply a replace or a merge patch (the body's media type decides which are allowed)."""
     check_layer_scope(principal, layer.id)
-    patch = await _body(request, PATCH_TYPES)
+    doc = await _body(request, media_types)
     await run_in_threadpool(
-        update_feature,
+        operation,
         store,
         layer,
-        featureId,
-        patch,
+        feature_id,
+        doc,
         crs=_content_crs(request),
         limits=settings.uploads,
         author=principal.label,
         if_match=request.headers.get("if-match"),
     )
-    return await _changed(store, layer, featureId)
+    return await _changed(store, layer, feature_id)
 
 
 @router.delete(
