@@ -11,12 +11,16 @@ import codecs
 import csv
 import warnings
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
+import pyogrio.raw
+import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from geoservice.errors import InvalidParameter, InvalidUpload
@@ -119,37 +123,66 @@ def _choose_layer(source: Source, wanted: str | None) -> str | None:
 
 
 def iter_frames(dataset: Dataset, batch: int) -> Iterator[gpd.GeoDataFrame]:
-    """Yield the dataset's features, ``batch`` at a time, indexed by file position."""
+    """Yield the dataset's features, ``batch`` at a time, indexed by file position.
+
+    One pass through GDAL's Arrow stream. GeoJSON, KML and CSV have no random
+    access: reading batch k by skipping k x ``batch`` features would parse the
+    file again from its start for every batch (quadratic in the file's size).
+    """
+    if dataset.feature_count == 0:
+        return
     done = 0
-    while done < dataset.feature_count:
-        frame = _read(dataset, skip=done, limit=min(batch, dataset.feature_count - done))
-        if len(frame) == 0:
-            return
-        frame.index = range(done, done + len(frame))
-        done += len(frame)
-        yield frame
-
-
-def _read(dataset: Dataset, *, skip: int, limit: int) -> gpd.GeoDataFrame:
-    try:
-        with warnings.catch_warnings():
+    with ExitStack() as stack:
+        with _damaged(dataset, done, batch), warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Measured")
-            frame = pyogrio.read_dataframe(
-                dataset.source.path,
-                layer=dataset.layer,
-                skip_features=skip,
-                max_features=limit,
-                **dataset.read_kwargs,
+            meta, reader = stack.enter_context(
+                pyogrio.raw.open_arrow(
+                    dataset.source.path,
+                    layer=dataset.layer,
+                    batch_size=batch,
+                    use_pyarrow=True,
+                    datetime_as_string=True,
+                    **dataset.read_kwargs,
+                )
             )
+        while True:
+            with _damaged(dataset, done, batch):
+                record_batch = next(reader, None)
+            if record_batch is None:
+                return
+            frame = _frame(record_batch, meta, dataset)
+            frame.index = range(done, done + len(frame))
+            done += len(frame)
+            yield frame
+
+
+@contextmanager
+def _damaged(dataset: Dataset, done: int, batch: int) -> Iterator[None]:
+    """Turn GDAL's errors on a damaged file into a message naming the features."""
+    try:
+        yield
     except Exception as exc:  # GDAL reports damaged files with several error types
         raise InvalidUpload(
-            f"{dataset.source.label}: reading features {skip}..{skip + limit - 1} failed: "
+            f"{dataset.source.label}: reading features {done}..{done + batch - 1} failed: "
             f"{exc}; the file may be damaged or truncated"
         ) from None
+
+
+def _frame(record_batch, meta: dict, dataset: Dataset) -> gpd.GeoDataFrame:
+    """Convert one Arrow batch as ``pyogrio.read_dataframe`` would (geometry from WKB,
+    datetimes parsed, GDAL's KML bookkeeping columns dropped)."""
+    import pyarrow as pa
+
+    frame = pa.Table.from_batches([record_batch]).to_pandas()
+    name = meta.get("geometry_name") or "wkb_geometry"
+    wkb = frame.pop(name) if name in frame.columns else None
+    for dtype, column in zip(meta["dtypes"], meta["fields"], strict=True):
+        if dtype and dtype.startswith("datetime") and dtype != "datetime64[D]":
+            frame[column] = pd.to_datetime(frame[column], errors="coerce", format="ISO8601")
     if dataset.source.driver in ("KML", "LIBKML"):
-        empty = [c for c in KML_BOOKKEEPING if c in frame.columns]
-        frame = frame.drop(columns=empty)
-    return frame
+        frame = frame.drop(columns=[c for c in KML_BOOKKEEPING if c in frame.columns])
+    geometry = shapely.from_wkb(wkb.to_numpy()) if wkb is not None else None
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=meta.get("crs"))
 
 
 def _csv_as_utf8(path: Path, work: Path, label: str) -> tuple[Path, TextEncoding]:
