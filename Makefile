@@ -14,7 +14,7 @@ MAPLIBRE := node_modules/maplibre-gl/dist
 LEAFLET := $(VENDOR_DIR)/leaflet/dist/leaflet.js
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: serve test test-slow test-all lint bench bench-tiles bench-maps data web system-deps clean help
+.PHONY: serve test test-slow test-all lint bench bench-deps bench-tiles bench-maps data web system-deps clean help
 
 help:
 	@echo "make serve    - install and serve on http://127.0.0.1:$(PORT)"
@@ -74,9 +74,16 @@ test-slow: $(TEST_STAMP) system-deps web
 
 test-all: test test-slow
 
-bench: $(TEST_STAMP) system-deps bench-tiles bench-maps
+bench: $(TEST_STAMP) system-deps bench-deps bench-tiles bench-maps
 	$(BIN)/python bench/features.py
 	$(BIN)/python bench/analysis.py
+	$(BIN)/python bench/ingest.py
+
+# What the peers need from Debian: wrk (the load tool for every server) and
+# SpatiaLite (pygeoapi's GeoPackage provider loads mod_spatialite).
+bench-deps:
+	command -v wrk >/dev/null || apt-get install -y -qq wrk
+	dpkg -s libsqlite3-mod-spatialite >/dev/null 2>&1 || apt-get install -y -qq libsqlite3-mod-spatialite
 
 # Web-map load time in headless Chromium: the 100 000-cell grid vs the district.
 bench-maps: $(TEST_STAMP) system-deps web
@@ -84,8 +91,7 @@ bench-maps: $(TEST_STAMP) system-deps web
 	$(BIN)/python bench/maps.py
 
 # Peers (tipg, TiTiler) go to their own venv under bench/.work; the load tool is wrk.
-bench-tiles: $(TEST_STAMP) system-deps
-	command -v wrk >/dev/null || apt-get install -y -qq wrk
+bench-tiles: $(TEST_STAMP) system-deps bench-deps
 	$(BIN)/python bench/tiles.py
 
 clean:
