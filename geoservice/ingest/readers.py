@@ -30,6 +30,7 @@ from geoservice.ingest.sniff import Source
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "point_x")
 LAT_NAMES = ("lat", "latitude", "y", "纬度", "point_y")
 WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "shape")
+RANDOM_ACCESS = ("ESRI Shapefile", "GPKG")
 KML_BOOKKEEPING = (
     "id",
     "timestamp",
@@ -125,12 +126,21 @@ def _choose_layer(source: Source, wanted: str | None) -> str | None:
 def iter_frames(dataset: Dataset, batch: int) -> Iterator[gpd.GeoDataFrame]:
     """Yield the dataset's features, ``batch`` at a time, indexed by file position.
 
-    One pass through GDAL's Arrow stream. GeoJSON, KML and CSV have no random
-    access: reading batch k by skipping k x ``batch`` features would parse the
-    file again from its start for every batch (quadratic in the file's size).
+    Shapefiles and GeoPackages have random access: GDAL seeks to the k-th feature,
+    so each batch is read on its own (the leanest in memory: a 100 MB shapefile
+    peaks ~30 MB lower than through Arrow). GeoJSON, KML, CSV and FlatGeobuf are
+    read in one pass through GDAL's Arrow stream: skipping k x ``batch`` features
+    would parse them again from the start for every batch (quadratic in size).
     """
     if dataset.feature_count == 0:
         return
+    if dataset.source.driver in RANDOM_ACCESS:
+        yield from _seek_frames(dataset, batch)
+    else:
+        yield from _stream_frames(dataset, batch)
+
+
+def _stream_frames(dataset: Dataset, batch: int) -> Iterator[gpd.GeoDataFrame]:
     done = 0
     with ExitStack() as stack:
         with _damaged(dataset, done, batch), warnings.catch_warnings():
@@ -154,6 +164,26 @@ def iter_frames(dataset: Dataset, batch: int) -> Iterator[gpd.GeoDataFrame]:
             frame.index = range(done, done + len(frame))
             done += len(frame)
             yield frame
+
+
+def _seek_frames(dataset: Dataset, batch: int) -> Iterator[gpd.GeoDataFrame]:
+    done = 0
+    while done < dataset.feature_count:
+        limit = min(batch, dataset.feature_count - done)
+        with _damaged(dataset, done, limit), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Measured")
+            frame = pyogrio.read_dataframe(
+                dataset.source.path,
+                layer=dataset.layer,
+                skip_features=done,
+                max_features=limit,
+                **dataset.read_kwargs,
+            )
+        if len(frame) == 0:
+            return
+        frame.index = range(done, done + len(frame))
+        done += len(frame)
+        yield frame
 
 
 @contextmanager

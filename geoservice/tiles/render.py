@@ -17,7 +17,6 @@ import numpy as np
 import shapely
 from affine import Affine
 from PIL import Image
-from rasterio.features import rasterize
 from shapely.geometry import shape
 
 from geoservice.catalog.models import ClassBreak, StyleDef
@@ -109,6 +108,8 @@ def _geojson(geoms: np.ndarray) -> list[dict]:
 
 
 def _burn(geoms: list[dict], shape_hw, transform: Affine, *, all_touched: bool) -> np.ndarray:
+    from rasterio.features import rasterize  # GDAL's second copy loads on first PNG (17 MB)
+
     pairs = [(g, i + 1) for i, g in enumerate(geoms) if g and g.get("coordinates")]
     if not pairs:
         return np.zeros(shape_hw, dtype="uint32")
