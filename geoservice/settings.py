@@ -171,6 +171,13 @@ class Settings(BaseSettings):
         description="postgresql://... selects the PostGIS store instead of GeoPackage.",
     )
     db_pool_size: int = 16
+    gpkg_concurrent_reads: int = Field(
+        1,
+        ge=1,
+        description="GeoPackage page queries run at once. SQLite runs inside this process "
+        "and hands the GIL back and forth at every row, so threads reading together slow "
+        "each other down (16 at once: 285 pages/s; one at a time: 660 pages/s).",
+    )
     dask_scheduler: str | None = Field(
         None, description="dask.distributed scheduler address; a LocalCluster if unset."
     )

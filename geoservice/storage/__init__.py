@@ -16,7 +16,7 @@ def open_store(settings: Settings) -> FeatureStore:
         )
     from geoservice.storage.geopackage import GeoPackageStore
 
-    return GeoPackageStore(settings.store_path)
+    return GeoPackageStore(settings.store_path, concurrent_reads=settings.gpkg_concurrent_reads)
 
 
 __all__ = ["FeatureStore", "open_store"]

@@ -20,7 +20,7 @@ import geopandas as gpd
 import shapely
 
 from geoservice.catalog.models import LayerDef
-from geoservice.crs import reproject_geometries, resolve_crs
+from geoservice.crs import CRS84_URI, reproject_geometries, resolve_crs
 from geoservice.encoding.geojson import encode_feature_array
 from geoservice.errors import FeatureNotFound, LayerNotFound, VersionNotFound
 from geoservice.storage import gpkg_blob
@@ -36,12 +36,13 @@ from geoservice.storage.base import (
 )
 from geoservice.storage.cql import Fragment
 from geoservice.storage.gpkg_bbox import bbox_page
+from geoservice.storage.gpkg_features import copy_json, delete_json, has_json, json_table
 from geoservice.storage.gpkg_sql import BOOTSTRAP_SQL, SqliteDialect, register_functions, rtree_name
+from geoservice.storage.gpkg_values import from_sqlite
 from geoservice.storage.gpkg_write import (
     create_table,
     current_table,
     drop_table,
-    from_sqlite,
     insert_rows,
     missing_ids,
     publish,
@@ -68,6 +69,7 @@ def _bbox_only(query: FeatureQuery) -> bool:
 
 
 EXPORT_CHUNK = 5_000
+CRS84_NAMES = (CRS84_URI, "OGC:CRS84", "CRS84", None)
 
 
 class GeoPackageStore(StoreDefaults):
@@ -75,8 +77,10 @@ class GeoPackageStore(StoreDefaults):
 
     kind = "geopackage"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, concurrent_reads: int = 1) -> None:
         self.path = Path(path)
+        self._reads = threading.BoundedSemaphore(concurrent_reads)
+        self._json_tables: dict[str, bool] = {}
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -184,12 +188,25 @@ class GeoPackageStore(StoreDefaults):
     def query(self, layer: LayerDef, query: FeatureQuery) -> FeaturePage:
         """Return a page of features matching ``query``."""
         info = self._version(layer.id, query.version)
-        return self._page(layer, info, query)
+        with self._reads:
+            return self._page(layer, info, query)
 
     def query_geojson(self, layer: LayerDef, query: FeatureQuery) -> GeoJSONPage:
-        """Return a page of features encoded as GeoJSON."""
+        """Return a page of features encoded as GeoJSON.
+
+        A bbox page in CRS84 with every property is joined from the version's
+        stored GeoJSON (``gpkg_features``); anything else is encoded here.
+        Pages are read ``concurrent_reads`` at a time (see the setting): the wait is
+        shorter than the GIL hand-offs of many threads stepping SQLite together.
+        Exports (``iter_geojson``) are not gated: a long one must not stall pages.
+        """
         info = self._version(layer.id, query.version)
-        page = self._page(layer, info, query)
+        with self._reads:
+            if _bbox_only(query) and self._prebuilt(info, query):
+                texts, matched = self._bbox_rows(layer, info, query, prebuilt=True)
+                features = b",".join(t for (t,) in texts)
+                return GeoJSONPage(features, len(texts), matched, version=info.version)
+            page = self._page(layer, info, query)
         north_first = resolve_crs(query.crs).north_first
         return GeoJSONPage(
             encode_feature_array(page.rows, north_first=north_first),
@@ -197,6 +214,15 @@ class GeoPackageStore(StoreDefaults):
             page.number_matched,
             version=info.version,
         )
+
+    def _prebuilt(self, info: VersionInfo, query: FeatureQuery) -> bool:
+        """Tell whether the stored GeoJSON answers ``query`` (CRS84, all properties)."""
+        if query.properties is not None or query.crs not in CRS84_NAMES:
+            return False
+        known = self._json_tables.get(info.table)
+        if known is None:  # version tables never change once published
+            known = self._json_tables[info.table] = has_json(self._conn(), info.table)
+        return known
 
     def _page(self, layer: LayerDef, info: VersionInfo, query: FeatureQuery) -> FeaturePage:
         if _bbox_only(query):
@@ -216,18 +242,24 @@ class GeoPackageStore(StoreDefaults):
         return FeaturePage(feature_rows, self._count(layer, info, query, len(rows)))
 
     def _bbox_page(self, layer: LayerDef, info: VersionInfo, query: FeatureQuery) -> FeaturePage:
+        rows, matched = self._bbox_rows(layer, info, query, prebuilt=False)
+        feature_rows = self._rows(layer, rows, query.properties, info, query.crs)
+        return FeaturePage(feature_rows, matched)
+
+    def _bbox_rows(
+        self, layer: LayerDef, info: VersionInfo, query: FeatureQuery, *, prebuilt: bool
+    ) -> tuple[list[tuple], int]:
         # The commonest request (a map view): matches are found, counted exactly and
         # paged by id without a per-row Python call inside SQLite.
-        rows, matched = bbox_page(
+        return bbox_page(
             self._conn(),
             info.table,
             storage_boxes(query, layer.storage_crs),
-            columns=self._select_columns(layer, query.properties),
+            columns="feature" if prebuilt else self._select_columns(layer, query.properties),
             limit=query.limit,
             offset=query.offset,
+            page_table=json_table(info.table) if prebuilt else None,
         )
-        feature_rows = self._rows(layer, rows, query.properties, info, query.crs)
-        return FeaturePage(feature_rows, matched)
 
     def _counted_select(
         self, layer: LayerDef, info: VersionInfo, query: FeatureQuery, cap: int
@@ -249,6 +281,9 @@ class GeoPackageStore(StoreDefaults):
     def iter_geojson(self, layer: LayerDef, query: FeatureQuery) -> Iterator[bytes]:
         """Yield the features of a whole result as comma-separated JSON chunks."""
         info = self._version(layer.id, query.version)
+        if not is_filtered(query) and not query.sortby and self._prebuilt(info, query):
+            yield from self._iter_prebuilt(info, query)
+            return
         sql, params = self._select(layer, info, query)
         cursor = self._conn().execute(sql, params)
         north_first = resolve_crs(query.crs).north_first
@@ -256,6 +291,18 @@ class GeoPackageStore(StoreDefaults):
         while batch := cursor.fetchmany(EXPORT_CHUNK):
             rows = self._rows(layer, batch, query.properties, info, query.crs)
             chunk = encode_feature_array(rows, north_first=north_first)
+            yield chunk if first else b"," + chunk
+            first = False
+
+    def _iter_prebuilt(self, info: VersionInfo, query: FeatureQuery) -> Iterator[bytes]:
+        limit = -1 if query.limit is None else query.limit
+        cursor = self._conn().execute(
+            f'SELECT feature FROM "{json_table(info.table)}" ORDER BY fid LIMIT ? OFFSET ?',
+            (limit, query.offset),
+        )
+        first = True
+        while batch := cursor.fetchmany(EXPORT_CHUNK):
+            chunk = b",".join(t for (t,) in batch)
             yield chunk if first else b"," + chunk
             first = False
 
@@ -381,6 +428,7 @@ class GeoPackageStore(StoreDefaults):
             create_table(conn, layer, table)
             if mode == "append" and previous:
                 conn.execute(f'INSERT INTO "{table}" SELECT * FROM "{previous}"')
+                copy_json(conn, previous, table)
             for frame in batches:
                 check_columns(layer, [c for c in frame.columns if c != frame.geometry.name])
                 insert_rows(conn, layer, table, frame, keep_ids=False)
@@ -413,6 +461,7 @@ class GeoPackageStore(StoreDefaults):
             table, version = next_table_name(conn, layer.id, "?")
             create_table(conn, layer, table)
             conn.execute(f'INSERT INTO "{table}" SELECT * FROM "{current}"')
+            copy_json(conn, current, table)
             (next_id,) = conn.execute(f'SELECT coalesce(max(fid), 0) + 1 FROM "{table}"').fetchone()
             missing = missing_ids(conn, table, [*deletes, *_existing_ids(upserts)])
             if missing:
@@ -421,6 +470,7 @@ class GeoPackageStore(StoreDefaults):
                 conn.executemany(
                     f'DELETE FROM "{table}" WHERE fid = ?', [(int(d),) for d in deletes]
                 )
+                delete_json(conn, table, deletes)
             new_ids: list[int] = []
             if upserts is not None and len(upserts):
                 new_ids = insert_rows(conn, layer, table, upserts, keep_ids=True, next_id=next_id)

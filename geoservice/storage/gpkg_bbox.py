@@ -31,8 +31,10 @@ def bbox_page(
     columns: str,
     limit: int | None,
     offset: int,
+    page_table: str | None = None,
 ) -> tuple[list[tuple], int]:
-    """Return one page of rows (``columns``, ordered by id) and how many match."""
+    """Return one page of rows (``columns`` of ``page_table``, by default ``table``,
+    ordered by id) and how many match."""
     rtree = rtree_name(table)
     params = tuple(v for (x0, y0, x1, y1) in boxes for v in (x0, x1, y0, y1))
     overlap = " OR ".join([OVERLAP] * len(boxes))
@@ -49,7 +51,8 @@ def bbox_page(
         hits = [r[0] for r, hit in zip(edge, found, strict=True) if hit]
     (inner,) = conn.execute(f'SELECT count(*) FROM "{rtree}" r WHERE {inside}', params).fetchone()
     rows = conn.execute(
-        f'SELECT {columns} FROM "{table}" JOIN (SELECT r.id FROM "{rtree}" r WHERE {inside} '
+        f'SELECT {columns} FROM "{page_table or table}" JOIN (SELECT r.id FROM "{rtree}" r '
+        f"WHERE {inside} "
         "UNION ALL SELECT value FROM json_each(?) ORDER BY 1 LIMIT ? OFFSET ?) p "
         "ON fid = p.id ORDER BY fid",
         (*params, json.dumps(hits), -1 if limit is None else limit, offset),

@@ -8,16 +8,17 @@ recorded in ``gs_versions``/``gs_layers`` in the same transaction.
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 import geopandas as gpd
 
-from geoservice.catalog.models import AttributeType, LayerDef
+from geoservice.catalog.models import LayerDef
 from geoservice.crs import resolve_crs
 from geoservice.storage import gpkg_blob
 from geoservice.storage.base import BBox, VersionInfo
+from geoservice.storage.gpkg_features import create_json, drop_json, store_json
 from geoservice.storage.gpkg_sql import rtree_name, rtree_statements, srs_row
+from geoservice.storage.gpkg_values import to_sqlite
 from geoservice.storage.schema import (
     GEOMETRY_COLUMN,
     SQLITE_TYPES,
@@ -61,6 +62,7 @@ def create_table(conn: sqlite3.Connection, layer: LayerDef, table: str) -> None:
         "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)",
         (table, GEOMETRY_COLUMN, geom_type, srs_id),
     )
+    create_json(conn, table)
 
 
 def insert_rows(
@@ -79,7 +81,7 @@ def insert_rows(
     srs_id = resolve_crs(layer.storage_crs).srid
     geoms = conform_geometries(frame.geometry.values, layer.geometry_type)
     blobs = gpkg_blob.encode(geoms, srs_id)
-    values = [_to_sqlite(col) for col in column_values(layer, frame)]
+    values = [to_sqlite(col) for col in column_values(layer, frame)]
     names = ", ".join(["fid", GEOMETRY_COLUMN, *(f'"{n}"' for n in layer.attribute_names)])
     marks = ", ".join("?" * (2 + len(layer.attribute_names)))
     ids = ids_from_index(frame) if keep_ids else [None] * len(frame)
@@ -90,6 +92,7 @@ def insert_rows(
     ids = [next(fresh) if i is None else i for i in ids]
     rows = zip(ids, blobs, *values, strict=True)
     conn.executemany(f'INSERT OR REPLACE INTO "{table}" ({names}) VALUES ({marks})', rows)
+    store_json(conn, layer, table, ids, geoms, values)
     return new_ids
 
 
@@ -163,25 +166,6 @@ def drop_table(conn: sqlite3.Connection, table: str) -> None:
     """Drop a version table, its R-tree and its GeoPackage registrations."""
     conn.execute(f'DROP TABLE IF EXISTS "{rtree_name(table)}"')
     conn.execute(f'DROP TABLE IF EXISTS "{table}"')
+    drop_json(conn, table)
     for meta in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions"):
         conn.execute(f"DELETE FROM {meta} WHERE table_name = ?", (table,))
-
-
-def _to_sqlite(values: list[Any]) -> list[Any]:
-    out = []
-    for v in values:
-        if isinstance(v, datetime):
-            out.append(iso_datetime(v))
-        elif isinstance(v, date):
-            out.append(v.isoformat())
-        else:
-            out.append(v)
-    return out
-
-
-def from_sqlite(layer: LayerDef, name: str, values: list[Any]) -> list[Any]:
-    """Return attribute values as their declared type (SQLite stores booleans as 0/1)."""
-    attr = layer.attribute(name)
-    if attr is not None and attr.type == AttributeType.boolean:
-        return [None if v is None else bool(v) for v in values]
-    return values

@@ -1,0 +1,143 @@
+"""GeoPackage pages joined from stored GeoJSON are byte for byte those encoded per request.
+
+The stored texts must follow every way a version is made: a replace, an append,
+edits (replace, insert, delete) and a rollback; and a store without them (written
+before they existed) must still answer.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import Point, box
+
+from geoservice.catalog.infer import infer_layer
+from geoservice.catalog.models import AttributeType
+from geoservice.storage.base import FeatureQuery
+from geoservice.storage.geopackage import GeoPackageStore
+from geoservice.storage.gpkg_features import has_json, json_table
+
+TYPES = {
+    "name_zh": AttributeType.string,
+    "count": AttributeType.integer,
+    "share": AttributeType.number,
+    "protected": AttributeType.boolean,
+    "surveyed_on": AttributeType.date,
+    "updated_at": AttributeType.datetime,
+}
+BOXES = [(109.9, 39.75, 110.05, 39.85), (109.97, 39.79, 110.0, 39.81), (100.0, 10.0, 101.0, 11.0)]
+
+
+def _cells(n: int = 60, start: int = 0) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(start)
+    x = 109.9 + rng.random(n) * 0.15
+    y = 39.75 + rng.random(n) * 0.1
+    frame = gpd.GeoDataFrame(
+        {
+            "name_zh": [f"格{start + i}" if i % 7 else None for i in range(n)],
+            "count": [int(v) for v in rng.integers(-5, 10**6, n)],
+            "share": [float("nan") if i % 11 == 0 else v for i, v in enumerate(rng.random(n))],
+            "protected": [None if i % 13 == 0 else bool(i % 2) for i in range(n)],
+            "surveyed_on": [date(2025, 1 + i % 12, 1 + i % 28) for i in range(n)],
+            "updated_at": [datetime(2026, 11, 1, 8, i % 60, tzinfo=UTC) for i in range(n)],
+        },
+        geometry=[box(a, b, a + 0.004, b + 0.003) for a, b in zip(x, y, strict=True)],
+        crs="EPSG:4326",
+    )
+    return frame.to_crs("EPSG:4546")
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = GeoPackageStore(tmp_path / "store.gpkg")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def layer():
+    return infer_layer("cells", _cells(), storage_crs="EPSG:4546", types=TYPES)
+
+
+def _both(store, layer, **kw):
+    """Return (prebuilt, encoded-per-request) pages of the same query."""
+    fast = store.query_geojson(layer, FeatureQuery(**kw))
+    slow = store.query_geojson(layer, FeatureQuery(properties=list(layer.attribute_names), **kw))
+    return fast, slow
+
+
+def _assert_same_pages(store, layer):
+    for bbox in BOXES:
+        for limit, offset in ((10, 0), (100, 5), (None, 0)):
+            fast, slow = _both(store, layer, bbox=bbox, limit=limit, offset=offset)
+            assert fast.features == slow.features
+            assert (fast.number_returned, fast.number_matched) == (
+                slow.number_returned,
+                slow.number_matched,
+            )
+    export = b"".join(store.iter_geojson(layer, FeatureQuery(limit=None)))
+    encoded = b"".join(
+        store.iter_geojson(layer, FeatureQuery(limit=None, properties=list(layer.attribute_names)))
+    )
+    assert export == encoded
+
+
+def test_prebuilt_pages_equal_encoded_pages_through_every_kind_of_version(store, layer):
+    store.write(layer, _cells())
+    info = store.current_version(layer.id)
+    assert has_json(store._conn(), info.table)
+    _assert_same_pages(store, layer)
+
+    store.write(layer, _cells(20, start=100), mode="append")
+    _assert_same_pages(store, layer)
+
+    changed = _cells(3, start=200)
+    changed.index = [2, 5, -1]  # replace 2 and 5, insert a new one
+    changed.loc[-1, "name_zh"] = "新格"
+    store.edit(layer, upserts=changed, deletes=[7, 8])
+    _assert_same_pages(store, layer)
+    features = store.query_geojson(layer, FeatureQuery(limit=None)).features
+    assert b'"id":7,' not in features and "新格".encode() in features
+
+    store.rollback(layer, 1)
+    _assert_same_pages(store, layer)
+
+
+def test_prebuilt_page_is_what_a_client_asked_for(store, layer):
+    store.write(layer, _cells())
+    page = store.query_geojson(layer, FeatureQuery(bbox=BOXES[0], limit=100))
+    assert page.number_returned == page.number_matched > 0
+    assert b'"properties":{"name_zh":' in page.features
+    assert b'"surveyed_on":"2025-' in page.features and b'"protected":true' in page.features
+
+
+def test_a_store_without_stored_geojson_still_answers(store, layer):
+    store.write(layer, _cells())
+    expected = store.query_geojson(layer, FeatureQuery(bbox=BOXES[0], limit=50)).features
+    table = store.current_version(layer.id).table
+    conn = store._conn()
+    conn.execute(f'DROP TABLE "{json_table(table)}"')
+    store._json_tables.clear()
+    assert store.query_geojson(layer, FeatureQuery(bbox=BOXES[0], limit=50)).features == expected
+    store.write(layer, _cells(5, start=300), mode="append")  # copies what it can: nothing
+    assert not has_json(conn, store.current_version(layer.id).table)
+    assert store.query(layer, FeatureQuery(limit=None)).number_returned == 65
+
+
+def test_the_geojson_table_is_not_a_layer_for_qgis(store, layer):
+    store.write(layer, _cells())
+    contents = [r[0] for r in store._conn().execute("SELECT table_name FROM gpkg_contents")]
+    assert all(not name.startswith("gs_json_") for name in contents)
+
+
+def test_points_with_other_crs_requests_use_the_per_request_encoder(store):
+    frame = gpd.GeoDataFrame(
+        {"n": [1, 2]}, geometry=[Point(110, 39.8), Point(110.01, 39.81)], crs=4326
+    )
+    layer = infer_layer("pts", frame)
+    store.write(layer, frame)
+    lat_first = store.query_geojson(layer, FeatureQuery(bbox=BOXES[0], crs="EPSG:4326"))
+    assert b"[39.8,110.0]" in lat_first.features
