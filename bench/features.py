@@ -1,6 +1,6 @@
 """OGC API Features: geoservice against pygeoapi, tipg and a raw PostGIS floor.
 
-Run: ``make bench`` or ``.venv/bin/python bench/features.py [--seconds 10]``.
+Run: ``make bench`` or ``.venv/bin/python bench/features.py [--seconds 5] [--rounds 3]``.
 
 All servers serve the same ~100 000-cell farmland grid: geoservice on its
 GeoPackage and PostGIS stores, pygeoapi on the same GeoPackage table, tipg on the
@@ -11,13 +11,20 @@ same PostGIS table. Two workloads:
    page built by PostgreSQL and fetched through psycopg by 16 threads, no HTTP.
 2. a full-layer GeoJSON export, seconds; the floor is PostGIS ``json_agg``.
 
-Every server runs one uvicorn worker. Peers live in venvs under bench/.work/.
+Every server runs one uvicorn worker; all run at once, and each figure is the
+median of ``--rounds`` short runs interleaved with the others' (as in
+``bench/tiles.py``), so load from other work on this shared machine falls on
+every contender alike. Peers live in venvs under bench/.work/.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
+from collections import defaultdict
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -42,11 +49,14 @@ from bench._common import (
 )
 
 LAYER = "farmland_grid"
+FLOOR_ITEMS = "floor: PostGIS page via psycopg (no HTTP)"
+FLOOR_EXPORT = "floor: PostGIS json_agg"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=5, help="length of one short run")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cells", type=int, default=100_000)
     parser.add_argument("--skip-peers", action="store_true")
     args = parser.parse_args()
@@ -56,17 +66,35 @@ def main() -> None:
     gpkg, pg_url, table_name = load_stores(grid)
     boxes = bboxes(grid.total_bounds, count=64)
 
-    items: dict[str, float] = {}
-    exports: dict[str, float] = {}
-    run_geoservice(gpkg, pg_url, boxes, args.seconds, items, exports)
-    if not args.skip_peers:
-        run_pygeoapi(gpkg, table_name, boxes, args.seconds, items, exports)
-        run_tipg(pg_url, table_name, boxes, args.seconds, items, exports)
-    items["floor: PostGIS page via psycopg (no HTTP)"] = floor_items(
-        pg_url, table_name, boxes, args.seconds
+    with ExitStack() as stack:
+        contenders = start_geoservice(stack, gpkg, pg_url, boxes)
+        if not args.skip_peers:
+            contenders.append(start_pygeoapi(stack, gpkg, table_name, boxes))
+            contenders.append(start_tipg(stack, pg_url, table_name, boxes))
+        items: dict[str, list[float]] = defaultdict(list)
+        exports: dict[str, list[float]] = defaultdict(list)
+        for round_ in range(args.rounds):
+            print(f"round {round_ + 1}/{args.rounds}", flush=True)
+            for c in contenders:
+                items[c.name].append(measure(c.url, c.paths, args.seconds))
+            items[FLOOR_ITEMS].append(floor_items(pg_url, table_name, boxes, args.seconds))
+            for c in contenders:
+                exports[c.name].append(timed(lambda c=c: download(c.url + c.export), repeat=1))
+            exports[FLOOR_EXPORT].append(timed(lambda: json_agg(pg_url, table_name), repeat=1))
+    report(
+        {k: statistics.median(v) for k, v in items.items()},
+        {k: statistics.median(v) for k, v in exports.items()},
     )
-    exports["floor: PostGIS json_agg"] = timed(lambda: json_agg(pg_url, table_name))
-    report(items, exports)
+
+
+@dataclass(frozen=True)
+class Contender:
+    """A running server, the item pages to load it with and its whole-layer export."""
+
+    name: str
+    url: str
+    paths: list[str]
+    export: str
 
 
 def load_stores(grid):
@@ -105,7 +133,7 @@ def bboxes(bounds, count: int) -> list[str]:
     return out
 
 
-def run_geoservice(gpkg, pg_url, boxes, seconds, items, exports) -> None:
+def start_geoservice(stack: ExitStack, gpkg, pg_url, boxes) -> list[Contender]:
     python = Path(sys.executable)
     paths = [f"/collections/{LAYER}/items?bbox={b}&limit=100" for b in boxes]
     envs = {
@@ -115,15 +143,16 @@ def run_geoservice(gpkg, pg_url, boxes, seconds, items, exports) -> None:
         },
         "geoservice (PostGIS)": {"GEOSERVICE_DATABASE_URL": pg_url},
     }
+    out = []
     for name, env in envs.items():
         port = free_port()
         cmd = uvicorn_cmd(python, "geoservice.app:create_app", port, factory=True)
-        with server(cmd, port, env=env) as url:
-            items[name] = measure(url, paths, seconds)
-            exports[name] = timed(lambda u=url: download(f"{u}/collections/{LAYER}/download"))
+        url = stack.enter_context(server(cmd, port, env=env))
+        out.append(Contender(name, url, paths, f"/collections/{LAYER}/download"))
+    return out
 
 
-def run_pygeoapi(gpkg, table_name, boxes, seconds, items, exports) -> None:
+def start_pygeoapi(stack: ExitStack, gpkg, table_name, boxes) -> Contender:
     bin_dir = peer_venv("pygeoapi", ["pygeoapi", "starlette", "uvicorn"])
     port = free_port()
     config = pygeoapi_config(gpkg, table_name, port)
@@ -146,11 +175,10 @@ def run_pygeoapi(gpkg, table_name, boxes, seconds, items, exports) -> None:
     )
     paths = [f"/collections/{LAYER}/items?bbox={b}&limit=100&f=json" for b in boxes]
     cmd = uvicorn_cmd(bin_dir / "python", "pygeoapi.starlette_app:APP", port)
-    with server(cmd, port, env=env) as url:
-        items["pygeoapi (GeoPackage)"] = measure(url, paths, seconds)
-        exports["pygeoapi (GeoPackage)"] = timed(
-            lambda: download(f"{url}/collections/{LAYER}/items?limit=200000&f=json"), repeat=1
-        )
+    url = stack.enter_context(server(cmd, port, env=env))
+    return Contender(
+        "pygeoapi (GeoPackage)", url, paths, f"/collections/{LAYER}/items?limit=200000&f=json"
+    )
 
 
 def pygeoapi_config(gpkg: Path, table_name: str, port: int) -> Path:
@@ -207,7 +235,7 @@ def pygeoapi_config(gpkg: Path, table_name: str, port: int) -> Path:
     return path
 
 
-def run_tipg(pg_url, table_name, boxes, seconds, items, exports) -> None:
+def start_tipg(stack: ExitStack, pg_url, table_name, boxes) -> Contender:
     bin_dir = peer_venv("tipg", ["tipg", "uvicorn"])
     port = free_port()
     env = {
@@ -219,11 +247,8 @@ def run_tipg(pg_url, table_name, boxes, seconds, items, exports) -> None:
     collection = f"geoservice.{table_name}"
     paths = [f"/collections/{collection}/items?bbox={b}&limit=100" for b in boxes]
     cmd = uvicorn_cmd(bin_dir / "python", "tipg.main:app", port)
-    with server(cmd, port, env=env, ready="/collections") as url:
-        items["tipg (PostGIS)"] = measure(url, paths, seconds)
-        exports["tipg (PostGIS)"] = timed(
-            lambda: download(f"{url}/collections/{collection}/items?limit=200000"), repeat=1
-        )
+    url = stack.enter_context(server(cmd, port, env=env, ready="/collections"))
+    return Contender("tipg (PostGIS)", url, paths, f"/collections/{collection}/items?limit=200000")
 
 
 def measure(url: str, paths: list[str], seconds: int) -> float:
@@ -291,7 +316,7 @@ def report(items: dict[str, float], exports: dict[str, float]) -> None:
             ratios = ", ".join(f"{rps / v:.2f}x {k.split(' ')[0]}" for k, v in ref.items() if v)
             print(f"  {name}: {ratios}")
     print("\nfull-layer GeoJSON export")
-    floor = exports.get("floor: PostGIS json_agg")
+    floor = exports.get(FLOOR_EXPORT)
     rows = [(n, f"{s:.2f}", f"{s / floor:.2f}x" if floor else "") for n, s in exports.items()]
     print(table(rows, ["server", "seconds", "vs json_agg"]))
 

@@ -35,7 +35,7 @@ from geoservice.storage.base import (
     known_count,
 )
 from geoservice.storage.cql import Fragment
-from geoservice.storage.gpkg_bbox import bbox_page
+from geoservice.storage.gpkg_bbox import bbox_page, bbox_page_text
 from geoservice.storage.gpkg_features import copy_json, delete_json, has_json, json_table
 from geoservice.storage.gpkg_sql import BOOTSTRAP_SQL, SqliteDialect, register_functions, rtree_name
 from geoservice.storage.gpkg_values import from_sqlite
@@ -203,9 +203,15 @@ class GeoPackageStore(StoreDefaults):
         info = self._version(layer.id, query.version)
         with self._reads:
             if _bbox_only(query) and self._prebuilt(info, query):
-                texts, matched = self._bbox_rows(layer, info, query, prebuilt=True)
-                features = b",".join(t for (t,) in texts)
-                return GeoJSONPage(features, len(texts), matched, version=info.version)
+                features, returned, matched = bbox_page_text(
+                    self._conn(),
+                    info.table,
+                    json_table(info.table),
+                    storage_boxes(query, layer.storage_crs),
+                    limit=query.limit,
+                    offset=query.offset,
+                )
+                return GeoJSONPage(features, returned, matched, version=info.version)
             page = self._page(layer, info, query)
         north_first = resolve_crs(query.crs).north_first
         return GeoJSONPage(
@@ -242,24 +248,18 @@ class GeoPackageStore(StoreDefaults):
         return FeaturePage(feature_rows, self._count(layer, info, query, len(rows)))
 
     def _bbox_page(self, layer: LayerDef, info: VersionInfo, query: FeatureQuery) -> FeaturePage:
-        rows, matched = self._bbox_rows(layer, info, query, prebuilt=False)
-        feature_rows = self._rows(layer, rows, query.properties, info, query.crs)
-        return FeaturePage(feature_rows, matched)
-
-    def _bbox_rows(
-        self, layer: LayerDef, info: VersionInfo, query: FeatureQuery, *, prebuilt: bool
-    ) -> tuple[list[tuple], int]:
         # The commonest request (a map view): matches are found, counted exactly and
         # paged by id without a per-row Python call inside SQLite.
-        return bbox_page(
+        rows, matched = bbox_page(
             self._conn(),
             info.table,
             storage_boxes(query, layer.storage_crs),
-            columns="feature" if prebuilt else self._select_columns(layer, query.properties),
+            columns=self._select_columns(layer, query.properties),
             limit=query.limit,
             offset=query.offset,
-            page_table=json_table(info.table) if prebuilt else None,
         )
+        feature_rows = self._rows(layer, rows, query.properties, info, query.crs)
+        return FeaturePage(feature_rows, matched)
 
     def _counted_select(
         self, layer: LayerDef, info: VersionInfo, query: FeatureQuery, cap: int

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import shapely
 
@@ -31,10 +32,55 @@ def bbox_page(
     columns: str,
     limit: int | None,
     offset: int,
-    page_table: str | None = None,
 ) -> tuple[list[tuple], int]:
-    """Return one page of rows (``columns`` of ``page_table``, by default ``table``,
-    ordered by id) and how many match."""
+    """Return one page of rows (``columns``, ordered by id) and how many match."""
+    match = _match(conn, table, boxes)
+    rows = conn.execute(
+        f'SELECT {columns} FROM "{table}" JOIN ({match.page_ids}) p ON fid = p.id ORDER BY fid',
+        match.page_params(limit, offset),
+    ).fetchall()
+    return rows, match.count
+
+
+def bbox_page_text(
+    conn: sqlite3.Connection,
+    table: str,
+    texts: str,
+    boxes: Sequence[BBox],
+    *,
+    limit: int | None,
+    offset: int,
+) -> tuple[bytes, int, int]:
+    """Return one page of stored feature texts (table ``texts``: fid, feature) joined by
+    commas, how many it holds and how many match.
+
+    SQLite joins them: one row comes back instead of one per feature, and each row
+    fetched is a GIL hand-off between the threads serving requests.
+    """
+    match = _match(conn, table, boxes)
+    returned, joined = conn.execute(
+        f"SELECT count(*), group_concat(feature, ',') FROM (SELECT feature FROM \"{texts}\" "
+        f"JOIN ({match.page_ids}) p ON fid = p.id ORDER BY fid)",
+        match.page_params(limit, offset),
+    ).fetchone()
+    return (joined or "").encode(), returned, match.count  # group_concat gives text
+
+
+@dataclass(frozen=True)
+class _Match:
+    """The features of a table intersecting boxes: those inside (left in SQLite) and
+    those on an edge that passed the exact test."""
+
+    page_ids: str
+    inside_params: tuple
+    hits: list[int]
+    count: int
+
+    def page_params(self, limit: int | None, offset: int) -> tuple:
+        return (*self.inside_params, json.dumps(self.hits), -1 if limit is None else limit, offset)
+
+
+def _match(conn: sqlite3.Connection, table: str, boxes: Sequence[BBox]) -> _Match:
     rtree = rtree_name(table)
     params = tuple(v for (x0, y0, x1, y1) in boxes for v in (x0, x1, y0, y1))
     overlap = " OR ".join([OVERLAP] * len(boxes))
@@ -50,11 +96,8 @@ def bbox_page(
         found = shapely.intersects(gpkg_blob.decode([r[1] for r in edge]), area)
         hits = [r[0] for r, hit in zip(edge, found, strict=True) if hit]
     (inner,) = conn.execute(f'SELECT count(*) FROM "{rtree}" r WHERE {inside}', params).fetchone()
-    rows = conn.execute(
-        f'SELECT {columns} FROM "{page_table or table}" JOIN (SELECT r.id FROM "{rtree}" r '
-        f"WHERE {inside} "
-        "UNION ALL SELECT value FROM json_each(?) ORDER BY 1 LIMIT ? OFFSET ?) p "
-        "ON fid = p.id ORDER BY fid",
-        (*params, json.dumps(hits), -1 if limit is None else limit, offset),
-    ).fetchall()
-    return rows, inner + len(hits)
+    page_ids = (
+        f'SELECT r.id FROM "{rtree}" r WHERE {inside} '
+        "UNION ALL SELECT value FROM json_each(?) ORDER BY 1 LIMIT ? OFFSET ?"
+    )
+    return _Match(page_ids, params, hits, inner + len(hits))
