@@ -16,7 +16,11 @@ def open_store(settings: Settings) -> FeatureStore:
         )
     from geoservice.storage.geopackage import GeoPackageStore
 
-    return GeoPackageStore(settings.store_path, concurrent_reads=settings.gpkg_concurrent_reads)
+    return GeoPackageStore(
+        settings.store_path,
+        concurrent_reads=settings.gpkg_concurrent_reads,
+        prebuilt_geojson=settings.gpkg_prebuilt_geojson,
+    )
 
 
 __all__ = ["FeatureStore", "open_store"]

@@ -36,7 +36,13 @@ from geoservice.storage.base import (
 )
 from geoservice.storage.cql import Fragment
 from geoservice.storage.gpkg_bbox import bbox_page, bbox_page_text
-from geoservice.storage.gpkg_features import copy_json, delete_json, has_json, json_table
+from geoservice.storage.gpkg_features import (
+    copy_json,
+    delete_json,
+    drop_json,
+    has_json,
+    json_table,
+)
 from geoservice.storage.gpkg_sql import BOOTSTRAP_SQL, SqliteDialect, register_functions, rtree_name
 from geoservice.storage.gpkg_values import from_sqlite
 from geoservice.storage.gpkg_write import (
@@ -77,8 +83,11 @@ class GeoPackageStore(StoreDefaults):
 
     kind = "geopackage"
 
-    def __init__(self, path: Path, *, concurrent_reads: int = 1) -> None:
+    def __init__(
+        self, path: Path, *, concurrent_reads: int = 1, prebuilt_geojson: bool = True
+    ) -> None:
         self.path = Path(path)
+        self.prebuilt_geojson = prebuilt_geojson
         self._reads = threading.BoundedSemaphore(concurrent_reads)
         self._json_tables: dict[str, bool] = {}
         self._local = threading.local()
@@ -426,6 +435,8 @@ class GeoPackageStore(StoreDefaults):
             previous = current_table(conn, layer.id)
             table, version = next_table_name(conn, layer.id, "?")
             create_table(conn, layer, table)
+            if not self.prebuilt_geojson:
+                drop_json(conn, table)
             if mode == "append" and previous:
                 conn.execute(f'INSERT INTO "{table}" SELECT * FROM "{previous}"')
                 copy_json(conn, previous, table)
@@ -460,6 +471,8 @@ class GeoPackageStore(StoreDefaults):
             check_expected_version(conn, layer.id, expected_version, "?")
             table, version = next_table_name(conn, layer.id, "?")
             create_table(conn, layer, table)
+            if not self.prebuilt_geojson:
+                drop_json(conn, table)
             conn.execute(f'INSERT INTO "{table}" SELECT * FROM "{current}"')
             copy_json(conn, current, table)
             (next_id,) = conn.execute(f'SELECT coalesce(max(fid), 0) + 1 FROM "{table}"').fetchone()

@@ -141,3 +141,17 @@ def test_points_with_other_crs_requests_use_the_per_request_encoder(store):
     store.write(layer, frame)
     lat_first = store.query_geojson(layer, FeatureQuery(bbox=BOXES[0], crs="EPSG:4326"))
     assert b"[39.8,110.0]" in lat_first.features
+
+
+def test_without_prebuilt_geojson_the_store_answers_the_same(tmp_path, layer):
+    lean = GeoPackageStore(tmp_path / "lean.gpkg", prebuilt_geojson=False)
+    full = GeoPackageStore(tmp_path / "full.gpkg")
+    for s in (lean, full):
+        s.write(layer, _cells())
+        s.write(layer, _cells(5, start=400), mode="append")
+    assert not has_json(lean._conn(), lean.current_version(layer.id).table)
+    query = FeatureQuery(bbox=BOXES[0], limit=100)
+    assert lean.query_geojson(layer, query).features == full.query_geojson(layer, query).features
+    lean.close()  # the last connection closed folds the WAL into the file
+    full.close()
+    assert (tmp_path / "lean.gpkg").stat().st_size < (tmp_path / "full.gpkg").stat().st_size
