@@ -13,6 +13,12 @@ from tests.api.conftest import COUNTRIES, PLACES
 pytestmark = pytest.mark.usefixtures("store_kind")
 
 
+def test_browsers_get_a_favicon_not_a_404(client):
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("image/svg+xml")
+
+
 def test_landing_page_links_to_api_conformance_and_data(client):
     doc = client.get("/").json()
     rels = {link["rel"] for link in doc["links"]}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from pathlib import Path
+
+from fastapi import APIRouter, Request, Response
 
 from geoservice.api.deps import BaseUrlDep, LangDep, SettingsDep
 from geoservice.api.responses import JSONBytesResponse, render_html, wants_html
@@ -53,6 +55,15 @@ def api_definition(request: Request):
         openapi_30(request.app.openapi()),
         media_type="application/vnd.oai.openapi+json;version=3.0",
     )
+
+
+FAVICON = (Path(__file__).resolve().parents[2] / "static" / "favicon.svg").read_bytes()
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Response:
+    """Browsers ask for it on every page; a 404 would be an error in their console."""
+    return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
 
 @router.get("/healthz", include_in_schema=False)
