@@ -19,7 +19,7 @@ NPM_STAMP := node_modules/.package-lock.json
 help:
 	@echo "make serve    - install and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test     - install test dependencies (incl. PostGIS, Chromium) and run the tests"
-	@echo "make test-slow - the slow tests (large grids, kill-mid-upload, big uploads)"
+	@echo "make test-slow - the slow tests (a 100 000-cell grid in both stores)"
 	@echo "make bench    - benchmarks against peers (see bench/README.md)"
 	@echo "make bench-tiles - tile benchmark: geoservice vs tipg, TiTiler and the floors (PostGIS, wrk)"
 	@echo "make bench-maps - web-map load time: 100 000-cell grid vs district (Chromium)"

@@ -115,7 +115,8 @@ class PostGISStore(StoreDefaults, PostGISTiles):
             )
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool, once tile tables being built are done."""
+        self.wait_for_tile_tables()
         self.pool.close()
 
     def _t(self, table: str) -> str:

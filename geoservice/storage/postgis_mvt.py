@@ -147,6 +147,7 @@ class PostGISTiles:
                     "tables": {},
                     "ready": {},
                     "building": set(),
+                    "threads": [],
                     "lock": threading.Lock(),
                 },
             )
@@ -170,7 +171,13 @@ class PostGISTiles:
         thread = threading.Thread(
             target=self._build_quietly, args=(layer, table), daemon=True, name="tile-table"
         )
+        state["threads"].append(thread)
         thread.start()
+
+    def wait_for_tile_tables(self, timeout: float = 60.0) -> None:
+        """Let tile tables being built finish (before the pool closes under them)."""
+        for thread in list(self._tile_state()["threads"]):
+            thread.join(timeout)
 
     def _build_quietly(self, layer: LayerDef, table: str) -> None:
         try:
@@ -302,7 +309,7 @@ def tile_sql(layer: LayerDef, table: str, query: TileQuery, *, prepared: bool) -
     name = layer.id.replace("'", "''")
     order = f"{size} DESC, " if size else ""
     return (
-        f"SELECT ST_AsMVT(t, '{name}', {query.extent}, 'geom', 'fid'), count(*) FROM ("
+        f"SELECT ST_AsMVT(t, '{name}', {query.extent}, 'geom', 'fid'), count(geom) FROM ("
         f"SELECT fid{attrs}, ST_AsMVTGeom({shape}, ST_MakeEnvelope(%s, %s, %s, %s, {target}), "
         f"{query.extent}, {query.buffer}, sp > %s) AS geom FROM ("
         f"SELECT fid{attrs}, {geom} AS g, {span} AS sp, {points} AS np "
