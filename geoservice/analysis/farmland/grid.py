@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoservice.analysis.crs import DEFAULT_METRIC_CRS
+
 CODE_DIGITS = 6
 """Zero-padded width of the row and column parts of a cell code."""
 
@@ -24,7 +26,7 @@ def generate_farmland_grid(
     *,
     cell_m: float = 500.0,
     code_column: str = "code",
-    crs: str = "EPSG:4546",
+    crs: str = DEFAULT_METRIC_CRS,
 ) -> gpd.GeoDataFrame:
     """Cut units into square cells on a lattice fixed to the metric CRS.
 

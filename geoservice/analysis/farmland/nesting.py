@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoservice.analysis import _common as c
-from geoservice.analysis.crs import ensure_same_crs, to_metric
+from geoservice.analysis.crs import DEFAULT_METRIC_CRS, ensure_same_crs, to_metric
 from geoservice.analysis.farmland import _checks as checks
 from geoservice.errors import InvalidParameter
 
@@ -54,7 +54,7 @@ def check_grid_nesting(
     id_column: str | None = None,
     code_rule: Literal["separator", "prefix", "none"] = "separator",
     tolerance_m2: float = 1.0,
-    crs: str = "EPSG:4546",
+    crs: str = DEFAULT_METRIC_CRS,
 ) -> NestingReport:
     """Check that a grid nests in its parents: one parent each, no gaps, no overlaps.
 

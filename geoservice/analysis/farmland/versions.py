@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from geoservice.analysis import _common as c
-from geoservice.analysis.crs import ensure_same_crs, to_metric
+from geoservice.analysis.crs import DEFAULT_METRIC_CRS, ensure_same_crs, to_metric
 from geoservice.analysis.farmland import _checks as checks
 from geoservice.errors import InvalidParameter
 
@@ -38,7 +38,7 @@ def grid_statistics(
     *,
     parent_column: str = "parent_code",
     protected_column: str | None = None,
-    crs: str = "EPSG:4546",
+    crs: str = DEFAULT_METRIC_CRS,
 ) -> GridStatistics:
     """Count cells and sum their area per parent, with the protected share if known.
 
@@ -134,7 +134,7 @@ def compare_grids(
     *,
     code_column: str = "code",
     tolerance_m2: float = 1.0,
-    crs: str = "EPSG:4546",
+    crs: str = DEFAULT_METRIC_CRS,
 ) -> GridComparison:
     """List cells added, removed and changed between two versions of a grid.
 

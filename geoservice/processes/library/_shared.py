@@ -6,12 +6,14 @@ from typing import Any
 
 import numpy as np
 
+from geoservice.analysis.crs import DEFAULT_METRIC_CRS
 from geoservice.catalog.models import Text
 from geoservice.errors import InvalidParameter
 from geoservice.processes.context import ProcessContext
 from geoservice.processes.inputs import NetworkInputs
 
-METRIC_CRS = "EPSG:4546"
+METRIC_CRS = DEFAULT_METRIC_CRS
+"""Every process measures in the analyses' default metric CRS."""
 MAX_RASTER_CELLS = 4_000_000
 
 
