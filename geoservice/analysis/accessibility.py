@@ -16,7 +16,7 @@ import numpy as np
 
 from geoservice.analysis import _common as c
 from geoservice.analysis._costs import cost_pairs
-from geoservice.analysis.crs import DEFAULT_METRIC_CRS, ensure_same_crs, to_metric
+from geoservice.analysis.crs import analysis_crs, ensure_same_crs, to_metric
 from geoservice.errors import InvalidParameter
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def two_step_fca(
         raise InvalidParameter("minutes needs a network (see build_network)")
     reach = c.positive(distance_m if mode == "distance_m" else minutes, mode, allow_zero=True)
     scale = c.positive(per_population, "per_population")
-    crs = network.crs if network is not None else (crs or DEFAULT_METRIC_CRS)
+    crs = analysis_crs(crs, network)
     dem_m, sup_m = to_metric(demand, crs), to_metric(supply, crs)
     pop = c.numeric_column(dem_m, "demand", population_col)
     cap = (

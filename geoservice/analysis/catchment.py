@@ -18,7 +18,7 @@ from scipy.spatial import cKDTree
 
 from geoservice.analysis import _common as c
 from geoservice.analysis._costs import anchors, cost_pairs
-from geoservice.analysis.crs import DEFAULT_METRIC_CRS, ensure_same_crs, to_metric
+from geoservice.analysis.crs import DEFAULT_METRIC_CRS, analysis_crs, ensure_same_crs, to_metric
 from geoservice.errors import InvalidParameter
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ def _prepare(demand, facilities, network, crs, population_col):
     ensure_same_crs(demand=demand, facilities=facilities)
     if population_col is not None:
         c.numeric_column(demand, "demand", population_col)
-    crs = network.crs if network is not None else (crs or DEFAULT_METRIC_CRS)
+    crs = analysis_crs(crs, network)
     return to_metric(demand, crs), to_metric(facilities, crs)
 
 

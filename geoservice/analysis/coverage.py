@@ -20,7 +20,7 @@ import shapely
 
 from geoservice.analysis import _common as c
 from geoservice.analysis._tiles import ReachIndex
-from geoservice.analysis.crs import DEFAULT_METRIC_CRS, ensure_same_crs, to_metric
+from geoservice.analysis.crs import analysis_crs, ensure_same_crs, to_metric
 from geoservice.errors import InvalidParameter
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ def compute_coverage(
         minutes,
         network,
     )
-    crs = network.crs if network is not None else (crs or DEFAULT_METRIC_CRS)
+    crs = analysis_crs(crs, network)
     fac_m, dem_m = to_metric(facilities, crs), to_metric(demand, crs)
     kind = c.require_kind(dem_m, "demand", {"point", "polygon"})
     reach, parts = _reach(fac_m, distance_m, minutes, network, quad_segs, edge_buffer_m)

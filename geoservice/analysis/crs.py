@@ -57,6 +57,18 @@ def metric_crs(crs: Any = DEFAULT_METRIC_CRS) -> CRS:
     return parsed
 
 
+def analysis_crs(crs: Any = None, network: Any = None) -> Any:
+    """Return the metric CRS an analysis measures in.
+
+    A road network wins: its nodes, snapping distances and travel times are in
+    its own CRS, so the other layers are projected to it. Otherwise ``crs``, or
+    :data:`DEFAULT_METRIC_CRS` when none is given.
+    """
+    if network is not None:
+        return network.crs
+    return crs or DEFAULT_METRIC_CRS
+
+
 def to_metric(gdf: gpd.GeoDataFrame, crs: Any = DEFAULT_METRIC_CRS) -> gpd.GeoDataFrame:
     """Project a layer to a metric CRS for measuring; the input is not changed.
 

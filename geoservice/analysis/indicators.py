@@ -436,7 +436,7 @@ def _coverage(ind: CoverageShareIndicator, layers, networks, crs) -> IndicatorRe
 
 
 def _network(ref: NetworkRef, layers, networks, crs):
-    from geoservice.analysis.crs import DEFAULT_METRIC_CRS
+    from geoservice.analysis.crs import analysis_crs
     from geoservice.analysis.network import build_network
 
     if ref not in networks:
@@ -446,7 +446,7 @@ def _network(ref: NetworkRef, layers, networks, crs):
             class_col=ref.class_col,
             speed_col=ref.speed_col,
             split_crossings=ref.split_crossings,
-            crs=crs or DEFAULT_METRIC_CRS,
+            crs=analysis_crs(crs),
         )
     return networks[ref]
 

@@ -18,7 +18,7 @@ import shapely
 
 from geoservice.analysis import _common as c
 from geoservice.analysis._costs import dense_costs
-from geoservice.analysis.crs import DEFAULT_METRIC_CRS, ensure_same_crs, to_metric
+from geoservice.analysis.crs import DEFAULT_METRIC_CRS, analysis_crs, ensure_same_crs, to_metric
 from geoservice.errors import AnalysisError, InvalidParameter
 
 if TYPE_CHECKING:
@@ -255,7 +255,7 @@ def _prepare(demand, candidates, existing, network, crs, weight_col, n_new, mode
         raise InvalidParameter(f"n_new must be a non-negative integer, not {n_new!r}")
     if n_new > len(candidates):
         raise InvalidParameter(f"n_new={n_new} exceeds the {len(candidates)} candidates")
-    crs = network.crs if network is not None else (crs or DEFAULT_METRIC_CRS)
+    crs = analysis_crs(crs, network)
     dem_m, cand_m = to_metric(demand, crs), to_metric(candidates, crs)
     weights = c.numeric_column(dem_m, "demand", weight_col) if weight_col else np.ones(len(dem_m))
     frames = []
