@@ -93,6 +93,7 @@ def coverage_share_partitioned(
     c.positive(distance_m, "distance_m", allow_zero=True)
     return _run(
         _coverage_part,
+        _coverage_meta,
         facilities,
         demand,
         {"distance_m": distance_m, "crs": crs},
@@ -129,6 +130,7 @@ def assign_nearest_partitioned(
     """
     return _run(
         _nearest_part,
+        _nearest_meta,
         facilities,
         demand,
         {"max_distance_m": max_distance_m, "crs": crs},
@@ -157,8 +159,7 @@ def _coverage_meta(demand):
 def _nearest_part(part, facilities, max_distance_m, crs):
     if not len(part):
         return _nearest_meta(part)
-    out = assign_nearest(part, facilities, max_distance_m=max_distance_m, crs=crs).demand
-    return out
+    return assign_nearest(part, facilities, max_distance_m=max_distance_m, crs=crs).demand
 
 
 def _nearest_meta(demand):
@@ -167,6 +168,7 @@ def _nearest_meta(demand):
 
 def _run(
     func: Callable[..., gpd.GeoDataFrame],
+    meta: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame],
     facilities,
     demand,
     kwargs,
@@ -187,7 +189,7 @@ def _run(
         out = func(dem_m, fac_m, **kwargs)
         return PartitionedResult(out, {"engine": "local", "partitions": 1, "features": len(out)})
     with _client(client, scheduler_address) as active:
-        out, nparts = _dask_map(func, fac_m, dem_m, kwargs, reach_m, active, npartitions)
+        out, nparts = _dask_map(func, meta, fac_m, dem_m, kwargs, reach_m, active, npartitions)
     return PartitionedResult(out, {"engine": "dask", "partitions": nparts, "features": len(out)})
 
 
@@ -202,7 +204,7 @@ def _client(client, scheduler_address):
         yield own
 
 
-def _dask_map(func, fac_m, dem_m, kwargs, reach_m, client, npartitions):
+def _dask_map(func, meta, fac_m, dem_m, kwargs, reach_m, client, npartitions):
     import dask_geopandas
 
     if npartitions is None:
@@ -212,14 +214,13 @@ def _dask_map(func, fac_m, dem_m, kwargs, reach_m, client, npartitions):
     position = pd.Series(np.arange(len(dem_m)), index=dem_m.index, name="_pos")
     sorted_dem = dem_m.iloc[order].assign(_pos=position.iloc[order].to_numpy())
     ddf = dask_geopandas.from_geopandas(sorted_dem, npartitions=npartitions, sort=False)
-    meta_func = _coverage_meta if func is _coverage_part else _nearest_meta
     result = ddf.map_partitions(
         _with_local_facilities,
         func,
         fac_m,
         reach_m,
         kwargs,
-        meta=meta_func(sorted_dem),
+        meta=meta(sorted_dem),
     )
     out = client.compute(result).result()
     out = out.sort_values("_pos").drop(columns="_pos")
