@@ -154,27 +154,16 @@ def maximal_covering(
     )
     import spopt.locate
 
-    model = _quiet(
-        spopt.locate.MCLP.from_cost_matrix,
+    selected, status = _choose(
+        spopt.locate.MCLP,
         np.where(np.isfinite(cost), cost, radius * 10 + 1),
         weights,
+        fixed,
+        n_new,
+        time_limit_s,
         service_radius=radius,
-        p_facilities=int(fixed.sum()) + n_new,
-        predefined_facilities_arr=fixed if fixed.any() else None,
     )
-    selected, status = _solve(model, time_limit_s)
-    reach = cost <= radius
-    return _result(
-        sites,
-        dem_m,
-        weights,
-        cost,
-        selected,
-        status,
-        mode,
-        covered=reach,
-        radius=radius,
-    )
+    return _result(sites, dem_m, weights, cost, selected, status, mode, radius=radius)
 
 
 def p_median(
@@ -222,25 +211,11 @@ def p_median(
     reachable = np.isfinite(cost).any(axis=1)
     import spopt.locate
 
-    model = _quiet(
-        spopt.locate.PMedian.from_cost_matrix,
-        cost[reachable],
-        weights[reachable],
-        p_facilities=int(fixed.sum()) + n_new,
-        predefined_facilities_arr=fixed if fixed.any() else None,
+    selected, status = _choose(
+        spopt.locate.PMedian, cost[reachable], weights[reachable], fixed, n_new, time_limit_s
     )
-    selected, status = _solve(model, time_limit_s)
-    return _result(
-        sites,
-        dem_m,
-        weights,
-        cost,
-        selected,
-        status,
-        "minutes" if network is not None else "distance_m",
-        covered=None,
-        radius=None,
-    )
+    unit = "minutes" if network is not None else "distance_m"
+    return _result(sites, dem_m, weights, cost, selected, status, unit, radius=None)
 
 
 def _prepare(demand, candidates, existing, network, crs, weight_col, n_new, mode):
@@ -283,6 +258,23 @@ def _quiet(fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
+def _choose(model_class, cost, weights, fixed, n_new, time_limit_s, **options):
+    """Build a spopt model over a cost matrix and solve it.
+
+    The existing sites are always selected and count towards p, so exactly
+    ``n_new`` new sites are chosen.
+    """
+    model = _quiet(
+        model_class.from_cost_matrix,
+        cost,
+        weights,
+        p_facilities=int(fixed.sum()) + n_new,
+        predefined_facilities_arr=fixed if fixed.any() else None,
+        **options,
+    )
+    return _solve(model, time_limit_s)
+
+
 def _solver(time_limit_s):
     """CBC: the binary bundled in PuLP < 4, else one installed on the PATH."""
     import pulp
@@ -317,21 +309,25 @@ def _solve(model, time_limit_s):
     }
 
 
-def _result(sites, dem_m, weights, cost, selected, status, cost_name, *, covered, radius):
+def _result(sites, dem_m, weights, cost, selected, status, unit, *, radius):
+    """Serve each demand by its cheapest selected site (MCLP, with a radius: within it).
+
+    ``unit`` names the cost column: ``distance_m`` or ``minutes``.
+    """
+    mclp = radius is not None
     sel = np.nonzero(selected)[0]
     sub = cost[:, sel] if len(sel) else np.full((len(dem_m), 1), np.inf)
     best = np.argmin(sub, axis=1)
     best_cost = sub[np.arange(len(dem_m)), best]
     served = np.isfinite(best_cost)
-    if covered is not None:
+    if mclp:
         served &= best_cost <= radius
     site_pos = np.where(served, sel[best] if len(sel) else -1, -1)
     dem_out = dem_m.copy()
     labels = sites.index.tolist()
     dem_out["site"] = pd.array([labels[p] if p >= 0 else None for p in site_pos], dtype="object")
-    unit = "minutes" if cost_name == "minutes" else "distance_m"
     dem_out[unit] = np.where(np.isfinite(best_cost), best_cost, np.nan)
-    if covered is not None:
+    if mclp:
         dem_out["covered"] = served
     sites_out = sites.copy()
     sites_out["selected"] = selected
@@ -342,7 +338,7 @@ def _result(sites, dem_m, weights, cost, selected, status, cost_name, *, covered
     total = float(weights.sum())
     summary = {
         **status,
-        "model": "mclp" if covered is not None else "p-median",
+        "model": "mclp" if mclp else "p-median",
         "selected_new": int((selected & ~sites["existing"].to_numpy(dtype=bool)).sum()),
         "existing": int(sites["existing"].sum()),
         "demand_weight": total,
