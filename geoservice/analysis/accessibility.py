@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
+from scipy.spatial import cKDTree
 
 from geoservice.analysis import _common as c
-from geoservice.analysis._costs import cost_pairs
+from geoservice.analysis._costs import anchors, cost_pairs
 from geoservice.analysis.crs import analysis_crs, ensure_same_crs, to_metric
 from geoservice.errors import InvalidParameter
 
@@ -148,3 +149,30 @@ def two_step_fca(
             "crs": str(dem_m.crs),
         },
     )
+
+
+def access_at(supply: gpd.GeoDataFrame, xy: np.ndarray, *, distance_m: float) -> np.ndarray:
+    """Step 2 of 2SFCA at any points: the ratios of the facilities within ``distance_m``.
+
+    Draws an accessibility surface (e.g. at raster cell centres) from a result of
+    :func:`two_step_fca` run with ``distance_m``.
+
+    Parameters
+    ----------
+    supply : geopandas.GeoDataFrame
+        :attr:`AccessibilityResult.supply` (metric CRS, with ``ratio``); a
+        facility with nobody in reach (NaN ratio) adds nothing.
+    xy : numpy.ndarray
+        Point coordinates (n × 2) in the CRS of ``supply``.
+    distance_m : float
+        Euclidean reach, measured to each facility's representative point.
+
+    Returns
+    -------
+    numpy.ndarray
+        Access at each point (float64), scaled like the ``access`` column.
+    """
+    ratio = np.nan_to_num(supply["ratio"].to_numpy(dtype="float64"))
+    tree = cKDTree(anchors(supply, "representative_point"))
+    hits = tree.query_ball_point(xy, r=distance_m, workers=-1)
+    return np.array([ratio[h].sum() for h in hits], dtype="float64")

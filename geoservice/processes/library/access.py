@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from pydantic import Field, model_validator
-from scipy.spatial import cKDTree
 
 from geoservice.processes.context import ProcessContext
 from geoservice.processes.inputs import FeatureInput, NetworkInputs
@@ -85,15 +84,12 @@ def run_access(inputs: AccessInputs, ctx: ProcessContext) -> dict:
 
 def _surface(result, demand, inputs: AccessInputs, reach: str) -> RasterOutput:
     """Step 2 of 2SFCA at every cell centre: Σ ratios of the facilities within reach."""
+    from geoservice.analysis.accessibility import access_at
+
     gx, gy, transform = raster_grid(demand.to_crs(METRIC_CRS).total_bounds, inputs.raster_cell_m)
-    supply = result.supply
-    xy = np.column_stack(
-        [supply.geometry.representative_point().x, supply.geometry.representative_point().y]
-    )
-    ratio = np.nan_to_num(supply["ratio"].to_numpy(dtype="float64"))
     centres = np.column_stack([gx.ravel(), gy.ravel()])
-    hits = cKDTree(xy).query_ball_point(centres, r=inputs.distance_m, workers=-1)
-    access = np.array([ratio[h].sum() for h in hits], dtype="float32").reshape(gx.shape)
+    access = access_at(result.supply, centres, distance_m=inputs.distance_m)
+    access = access.astype("float32").reshape(gx.shape)
     top = float(access.max()) if access.size else 1.0
     return RasterOutput(
         access,
