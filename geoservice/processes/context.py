@@ -106,9 +106,7 @@ class ProcessContext:
         )
         try:
             frame = self.store.query(layer, query).rows.to_frame()
-        except InvalidParameter as exc:
-            raise InvalidParameter(f"input '{name}': {exc.message}") from None
-        except NotFoundError as exc:
+        except (InvalidParameter, NotFoundError) as exc:
             raise InvalidParameter(f"input '{name}': {exc.message}") from None
         return frame.to_crs(WORKING_CRS) if frame.crs != WORKING_CRS else frame
 

@@ -167,7 +167,8 @@ def _plain_value(value: Any) -> Any:
 
 def _style(frame: gpd.GeoDataFrame) -> str:
     kinds = {t.removeprefix("Multi").lower() for t in frame.geometry.dropna().geom_type}
-    family = {"linestring": "line"}.get(next(iter(kinds), "polygon"), next(iter(kinds), "polygon"))
+    kind = next(iter(kinds), "polygon")
+    family = "line" if kind == "linestring" else kind
     if "covered_share" in frame.columns and family in ("point", "polygon"):
         return f"coverage_{family}s" if family == "point" else "coverage_share"
     return STYLE_BY_FAMILY.get(family, "analysis_result")

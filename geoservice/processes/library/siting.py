@@ -113,7 +113,7 @@ def run_p_median(inputs: SitingInputs, ctx: ProcessContext) -> dict:
     from geoservice.analysis.siting import p_median
 
     demand, candidates, existing = _prepare(inputs, ctx)
-    network = network_of(inputs, ctx, start=10, end=30) if inputs.roads is not None else None
+    network = network_of(inputs, ctx, start=10, end=30)  # None without roads
     ctx.report(35, "solving the p-median model")
     result = p_median(
         demand,
