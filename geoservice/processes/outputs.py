@@ -10,6 +10,7 @@ service root; documents add the base URL when they are served.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -147,12 +148,18 @@ def storable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _column_name(name: Any) -> str:
+    """Return an attribute name the catalogue accepts; one it cannot spell (Chinese,
+    say) gets a digest of the original, the same in every process and every run."""
     text = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in str(name))
     if not text or (not text[0].isalpha() and text[0] != "_"):
         text = f"c_{text}"
     if text.lower() in RESERVED_ATTRIBUTES:
         text = f"source_{text}"
-    return text[:63] if ATTRIBUTE_NAME_PATTERN.match(text[:63]) else f"c_{abs(hash(name))}"
+    return text[:63] if ATTRIBUTE_NAME_PATTERN.match(text[:63]) else f"c_{_digest(name)}"
+
+
+def _digest(name: Any) -> str:
+    return hashlib.sha1(str(name).encode()).hexdigest()[:12]
 
 
 def _plain_value(value: Any) -> Any:
