@@ -36,18 +36,14 @@ from geoservice.storage.base import (
 )
 from geoservice.storage.cql import Fragment
 from geoservice.storage.gpkg_bbox import bbox_page, bbox_page_text
-from geoservice.storage.gpkg_features import (
-    copy_json,
-    delete_json,
-    drop_json,
-    has_json,
-    json_table,
-)
+from geoservice.storage.gpkg_features import has_json, json_table
 from geoservice.storage.gpkg_sql import BOOTSTRAP_SQL, SqliteDialect, register_functions, rtree_name
 from geoservice.storage.gpkg_values import from_sqlite
 from geoservice.storage.gpkg_write import (
+    copy_version,
     create_table,
     current_table,
+    delete_rows,
     drop_table,
     insert_rows,
     missing_ids,
@@ -433,16 +429,15 @@ class GeoPackageStore(StoreDefaults):
         """
         with self._transaction() as conn:
             previous = current_table(conn, layer.id)
+            source = previous if mode == "append" else None
+            with_json = self._with_json(conn, source)
             table, version = next_table_name(conn, layer.id, "?")
-            create_table(conn, layer, table)
-            if not self.prebuilt_geojson:
-                drop_json(conn, table)
-            if mode == "append" and previous:
-                conn.execute(f'INSERT INTO "{table}" SELECT * FROM "{previous}"')
-                copy_json(conn, previous, table)
+            create_table(conn, layer, table, with_json=with_json)
+            if source is not None:
+                copy_version(conn, source, table, with_json=with_json)
             for frame in batches:
                 check_columns(layer, [c for c in frame.columns if c != frame.geometry.name])
-                insert_rows(conn, layer, table, frame, keep_ids=False)
+                insert_rows(conn, layer, table, frame, keep_ids=False, with_json=with_json)
             return publish(
                 conn, layer, table, version, author=author, action=action, message=message
             )
@@ -469,28 +464,30 @@ class GeoPackageStore(StoreDefaults):
             if current is None:
                 raise LayerNotFound(f"collection {layer.id!r} has no data to edit")
             check_expected_version(conn, layer.id, expected_version, "?")
+            with_json = self._with_json(conn, current)
             table, version = next_table_name(conn, layer.id, "?")
-            create_table(conn, layer, table)
-            if not self.prebuilt_geojson:
-                drop_json(conn, table)
-            conn.execute(f'INSERT INTO "{table}" SELECT * FROM "{current}"')
-            copy_json(conn, current, table)
+            create_table(conn, layer, table, with_json=with_json)
+            copy_version(conn, current, table, with_json=with_json)
             (next_id,) = conn.execute(f'SELECT coalesce(max(fid), 0) + 1 FROM "{table}"').fetchone()
             missing = missing_ids(conn, table, [*deletes, *_existing_ids(upserts)])
             if missing:
                 raise FeatureNotFound(f"collection {layer.id!r} has no feature(s) {missing}")
             if deletes:
-                conn.executemany(
-                    f'DELETE FROM "{table}" WHERE fid = ?', [(int(d),) for d in deletes]
-                )
-                delete_json(conn, table, deletes)
+                delete_rows(conn, table, deletes, with_json=with_json)
             new_ids: list[int] = []
             if upserts is not None and len(upserts):
-                new_ids = insert_rows(conn, layer, table, upserts, keep_ids=True, next_id=next_id)
+                new_ids = insert_rows(
+                    conn, layer, table, upserts, keep_ids=True, with_json=with_json, next_id=next_id
+                )
             info = publish(
                 conn, layer, table, version, author=author, action="edit", message=message
             )
         return info, new_ids
+
+    def _with_json(self, conn: sqlite3.Connection, source: str | None) -> bool:
+        """Tell whether a new version keeps stored GeoJSON: only when the setting asks
+        for it and the version table it starts from (if any) has its texts."""
+        return self.prebuilt_geojson and (source is None or has_json(conn, source))
 
     def rollback(self, layer: LayerDef, version: int, *, author: str = "system") -> VersionInfo:
         """Make a new current version that reuses the immutable table of ``version``."""
