@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
-import shapely
 
 from geoservice.catalog.models import LayerDef
 from geoservice.crs import CRS84_URI, reproject_geometries, resolve_crs
@@ -35,9 +34,9 @@ from geoservice.storage.base import (
     known_count,
 )
 from geoservice.storage.cql import Fragment
-from geoservice.storage.gpkg_bbox import bbox_page, bbox_page_text
+from geoservice.storage.gpkg_bbox import bbox_fragment, bbox_page, bbox_page_text
 from geoservice.storage.gpkg_features import has_json, json_table
-from geoservice.storage.gpkg_sql import BOOTSTRAP_SQL, SqliteDialect, register_functions, rtree_name
+from geoservice.storage.gpkg_sql import BOOTSTRAP_SQL, SqliteDialect, register_functions
 from geoservice.storage.gpkg_values import from_sqlite
 from geoservice.storage.gpkg_write import (
     copy_version,
@@ -353,25 +352,7 @@ class GeoPackageStore(StoreDefaults):
         self, layer: LayerDef, info: VersionInfo, query: FeatureQuery
     ) -> Fragment | None:
         boxes = storage_boxes(query, layer.storage_crs)
-        if not boxes:
-            return None
-        rtree = rtree_name(info.table)
-        overlap = " OR ".join(
-            "(maxx >= ? AND minx <= ? AND maxy >= ? AND miny <= ?)" for _ in boxes
-        )
-        params = tuple(v for (x0, y0, x1, y1) in boxes for v in (x0, x1, y0, y1))
-        candidates = Fragment(f'fid IN (SELECT id FROM "{rtree}" WHERE {overlap})', params)
-        if layer.geometry_type.family == "point":
-            return candidates
-        # A feature whose envelope lies inside a box intersects it: only features
-        # straddling the box edge need the exact (Python) predicate.
-        inside = " OR ".join("(minx >= ? AND maxx <= ? AND miny >= ? AND maxy <= ?)" for _ in boxes)
-        contained = Fragment(f'fid IN (SELECT id FROM "{rtree}" WHERE {inside})', params)
-        area = shapely.union_all([shapely.box(*b) for b in boxes])
-        exact = Fragment(f"gs_s_intersects({GEOMETRY_COLUMN}, ?)", (shapely.to_wkb(area),))
-        return (
-            candidates + Fragment(" AND (") + contained + Fragment(" OR ") + exact + Fragment(")")
-        )
+        return bbox_fragment(info.table, boxes, points=layer.geometry_type.family == "point")
 
     def _count(
         self, layer: LayerDef, info: VersionInfo, query: FeatureQuery, returned: int
