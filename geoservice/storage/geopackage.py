@@ -31,6 +31,7 @@ from geoservice.storage.base import (
     StoreDefaults,
     VersionInfo,
     WriteMode,
+    is_filtered,
     known_count,
 )
 from geoservice.storage.cql import Fragment
@@ -52,7 +53,6 @@ from geoservice.storage.gpkg_write import (
 from geoservice.storage.querybuild import (
     build_where,
     counted_page_ctes,
-    is_filtered,
     order_by,
     storage_boxes,
 )

@@ -32,6 +32,7 @@ from geoservice.storage.base import (
     StoreDefaults,
     VersionInfo,
     WriteMode,
+    is_filtered,
     known_count,
 )
 from geoservice.storage.cql import Fragment
@@ -55,10 +56,7 @@ from geoservice.storage.postgis_write import (
     publish,
     record_version,
 )
-from geoservice.storage.querybuild import (
-    counted_page_ctes,
-    is_filtered,
-)
+from geoservice.storage.querybuild import counted_page_ctes
 from geoservice.storage.schema import (
     check_columns,
     ids_from_index,
