@@ -61,6 +61,7 @@ from geoservice.storage.versions import (
     VERSION_COLUMNS,
     check_expected_version,
     next_table_name,
+    no_data,
     version_from_row,
 )
 
@@ -155,10 +156,7 @@ class GeoPackageStore(StoreDefaults):
             .fetchone()
         )
         if row is None:
-            raise LayerNotFound(
-                f"collection {layer_id!r} has no data yet: build the sample store "
-                "(geoservice data build) or upload a file"
-            )
+            raise no_data(layer_id)
         return version_from_row(row)
 
     def versions(self, layer_id: str) -> list[VersionInfo]:
@@ -173,19 +171,25 @@ class GeoPackageStore(StoreDefaults):
             .fetchall()
         )
         if not rows:
-            raise LayerNotFound(
-                f"collection {layer_id!r} has no data yet: build the sample store "
-                "(geoservice data build) or upload a file"
-            )
+            raise no_data(layer_id)
         return [version_from_row(r) for r in rows]
 
     def _version(self, layer_id: str, version: int | None) -> VersionInfo:
         if version is None:
             return self.current_version(layer_id)
-        for info in self.versions(layer_id):
-            if info.version == version:
-                return info
-        raise VersionNotFound(f"collection {layer_id!r} has no version {version}")
+        row = (
+            self._conn()
+            .execute(
+                f"SELECT {VERSION_COLUMNS}, v.version = l.current_version FROM gs_versions v "
+                "JOIN gs_layers l ON l.layer = v.layer WHERE v.layer = ? AND v.version = ?",
+                (layer_id, version),
+            )
+            .fetchone()
+        )
+        if row is None:
+            self.current_version(layer_id)  # a layer without data says so first
+            raise VersionNotFound(f"collection {layer_id!r} has no version {version}")
+        return version_from_row(row)
 
     # -- reading -----------------------------------------------------------------
 

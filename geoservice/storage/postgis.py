@@ -65,6 +65,7 @@ from geoservice.storage.versions import (
     VERSION_COLUMNS,
     check_expected_version,
     next_table_name,
+    no_data,
     version_from_row,
 )
 
@@ -149,10 +150,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
             (layer_id,),
         ).fetchone()
         if row is None:
-            raise LayerNotFound(
-                f"collection {layer_id!r} has no data yet: build the sample store "
-                "(geoservice data build) or upload a file"
-            )
+            raise no_data(layer_id)
         return version_from_row(row)
 
     def versions(self, layer_id: str) -> list[VersionInfo]:
@@ -165,10 +163,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
                 (layer_id,),
             ).fetchall()
         if not rows:
-            raise LayerNotFound(
-                f"collection {layer_id!r} has no data yet: build the sample store "
-                "(geoservice data build) or upload a file"
-            )
+            raise no_data(layer_id)
         return [version_from_row(r) for r in rows]
 
     def _version(self, conn: psycopg.Connection, layer_id: str, version: int | None) -> VersionInfo:
