@@ -365,9 +365,8 @@ class PostGISStore(StoreDefaults, PostGISTiles):
             missing = sorted(set(wanted) - present)
             if missing:
                 raise FeatureNotFound(f"collection {layer.id!r} has no feature(s) {missing}")
-            ids_to_clear = [int(d) for d in deletes] + [i for i in given if i is not None]
-            if ids_to_clear:
-                conn.execute(f"DELETE FROM {self._t(table)} WHERE fid = ANY(%s)", (ids_to_clear,))
+            if wanted:  # deleted, or replaced: COPY cannot overwrite a row
+                conn.execute(f"DELETE FROM {self._t(table)} WHERE fid = ANY(%s)", (wanted,))
             new_ids: list[int] = []
             if upserts is not None and len(upserts):
                 fresh = iter(range(next_id, next_id + given.count(None)))
