@@ -26,6 +26,7 @@ from geoservice.catalog.models import LayerDef
 from geoservice.crs import resolve_crs
 from geoservice.storage.capabilities import SIMPLIFY_MIN_POINTS, EncodedTile, TileQuery
 from geoservice.storage.postgis_notify import VersionListener, install_trigger
+from geoservice.storage.postgis_sql import session_options
 from geoservice.storage.schema import GEOMETRY_COLUMN
 
 if TYPE_CHECKING:
@@ -90,12 +91,11 @@ class PostGISTiles:
         if pool is None:
             from psycopg_pool import AsyncConnectionPool
 
-            options = f"-c search_path={self.schema},public -c max_parallel_workers_per_gather=0"
             pool = AsyncConnectionPool(
                 self.pool.conninfo,
                 min_size=1,
                 max_size=self.pool.max_size,
-                kwargs={"autocommit": True, "options": options},
+                kwargs={"autocommit": True, "options": session_options(self.schema)},
                 open=False,
             )
             self.__dict__["_async_tile_pool"] = pool
