@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 import numpy as np
 import shapely
@@ -34,7 +34,7 @@ class CrsRef:
     crs: CRS
     north_first: bool
 
-    @property
+    @cached_property  # to_epsg() is a pyproj lookup (~25 µs); stores ask per request
     def epsg(self) -> int | None:
         """Return the EPSG code, or None for CRS84."""
         return None if self.uri == CRS84_URI else self.crs.to_epsg()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pyogrio
@@ -28,7 +29,7 @@ def export_file(
     The file is written to a temporary directory; the caller streams then deletes it.
     """
     driver, media = DRIVERS[fmt]
-    whole = FeatureQuery(**{**query.__dict__, "limit": None, "offset": 0, "count_cap": 0})
+    whole = replace(query, limit=None, offset=0, count_cap=0)
     frame = store.query(layer, whole).rows.to_frame().reset_index()
     folder = Path(tempfile.mkdtemp(prefix="gs-export-", dir=workdir))
     path = folder / f"{layer.id}.{fmt}"

@@ -241,14 +241,18 @@ class FeatureStore(Protocol):
         ...
 
 
+def is_filtered(query: FeatureQuery) -> bool:
+    """Tell whether anything but paging restricts the features."""
+    return query.bbox is not None or query.cql is not None or bool(query.equals)
+
+
 def known_count(info: VersionInfo, query: FeatureQuery, returned: int) -> int | None:
     """Return ``numberMatched`` when it follows without counting, else None.
 
     Unfiltered: the version's feature count. A page that came back short (and
     is not past the end) tells the count by itself.
     """
-    filtered = query.bbox is not None or query.cql is not None or bool(query.equals)
-    if not filtered:
+    if not is_filtered(query):
         return info.feature_count
     if query.limit is not None and returned < query.limit and (returned or not query.offset):
         return query.offset + returned

@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
-import shapely
 
 from geoservice.catalog.models import LayerDef
 from geoservice.crs import CRS84_URI, reproject_geometries, resolve_crs
@@ -32,22 +31,19 @@ from geoservice.storage.base import (
     StoreDefaults,
     VersionInfo,
     WriteMode,
+    is_filtered,
     known_count,
 )
 from geoservice.storage.cql import Fragment
-from geoservice.storage.gpkg_bbox import bbox_page, bbox_page_text
-from geoservice.storage.gpkg_features import (
-    copy_json,
-    delete_json,
-    drop_json,
-    has_json,
-    json_table,
-)
-from geoservice.storage.gpkg_sql import BOOTSTRAP_SQL, SqliteDialect, register_functions, rtree_name
+from geoservice.storage.gpkg_bbox import bbox_fragment, bbox_page, bbox_page_text
+from geoservice.storage.gpkg_features import has_json, json_table
+from geoservice.storage.gpkg_sql import BOOTSTRAP_SQL, SqliteDialect, register_functions
 from geoservice.storage.gpkg_values import from_sqlite
 from geoservice.storage.gpkg_write import (
+    copy_version,
     create_table,
     current_table,
+    delete_rows,
     drop_table,
     insert_rows,
     missing_ids,
@@ -57,7 +53,6 @@ from geoservice.storage.gpkg_write import (
 from geoservice.storage.querybuild import (
     build_where,
     counted_page_ctes,
-    is_filtered,
     order_by,
     storage_boxes,
 )
@@ -66,6 +61,7 @@ from geoservice.storage.versions import (
     VERSION_COLUMNS,
     check_expected_version,
     next_table_name,
+    no_data,
     version_from_row,
 )
 
@@ -160,10 +156,7 @@ class GeoPackageStore(StoreDefaults):
             .fetchone()
         )
         if row is None:
-            raise LayerNotFound(
-                f"collection {layer_id!r} has no data yet: build the sample store "
-                "(geoservice data build) or upload a file"
-            )
+            raise no_data(layer_id)
         return version_from_row(row)
 
     def versions(self, layer_id: str) -> list[VersionInfo]:
@@ -178,19 +171,25 @@ class GeoPackageStore(StoreDefaults):
             .fetchall()
         )
         if not rows:
-            raise LayerNotFound(
-                f"collection {layer_id!r} has no data yet: build the sample store "
-                "(geoservice data build) or upload a file"
-            )
+            raise no_data(layer_id)
         return [version_from_row(r) for r in rows]
 
     def _version(self, layer_id: str, version: int | None) -> VersionInfo:
         if version is None:
             return self.current_version(layer_id)
-        for info in self.versions(layer_id):
-            if info.version == version:
-                return info
-        raise VersionNotFound(f"collection {layer_id!r} has no version {version}")
+        row = (
+            self._conn()
+            .execute(
+                f"SELECT {VERSION_COLUMNS}, v.version = l.current_version FROM gs_versions v "
+                "JOIN gs_layers l ON l.layer = v.layer WHERE v.layer = ? AND v.version = ?",
+                (layer_id, version),
+            )
+            .fetchone()
+        )
+        if row is None:
+            self.current_version(layer_id)  # a layer without data says so first
+            raise VersionNotFound(f"collection {layer_id!r} has no version {version}")
+        return version_from_row(row)
 
     # -- reading -----------------------------------------------------------------
 
@@ -357,25 +356,7 @@ class GeoPackageStore(StoreDefaults):
         self, layer: LayerDef, info: VersionInfo, query: FeatureQuery
     ) -> Fragment | None:
         boxes = storage_boxes(query, layer.storage_crs)
-        if not boxes:
-            return None
-        rtree = rtree_name(info.table)
-        overlap = " OR ".join(
-            "(maxx >= ? AND minx <= ? AND maxy >= ? AND miny <= ?)" for _ in boxes
-        )
-        params = tuple(v for (x0, y0, x1, y1) in boxes for v in (x0, x1, y0, y1))
-        candidates = Fragment(f'fid IN (SELECT id FROM "{rtree}" WHERE {overlap})', params)
-        if layer.geometry_type.family == "point":
-            return candidates
-        # A feature whose envelope lies inside a box intersects it: only features
-        # straddling the box edge need the exact (Python) predicate.
-        inside = " OR ".join("(minx >= ? AND maxx <= ? AND miny >= ? AND maxy <= ?)" for _ in boxes)
-        contained = Fragment(f'fid IN (SELECT id FROM "{rtree}" WHERE {inside})', params)
-        area = shapely.union_all([shapely.box(*b) for b in boxes])
-        exact = Fragment(f"gs_s_intersects({GEOMETRY_COLUMN}, ?)", (shapely.to_wkb(area),))
-        return (
-            candidates + Fragment(" AND (") + contained + Fragment(" OR ") + exact + Fragment(")")
-        )
+        return bbox_fragment(info.table, boxes, points=layer.geometry_type.family == "point")
 
     def _count(
         self, layer: LayerDef, info: VersionInfo, query: FeatureQuery, returned: int
@@ -433,16 +414,15 @@ class GeoPackageStore(StoreDefaults):
         """
         with self._transaction() as conn:
             previous = current_table(conn, layer.id)
+            source = previous if mode == "append" else None
+            with_json = self._with_json(conn, source)
             table, version = next_table_name(conn, layer.id, "?")
-            create_table(conn, layer, table)
-            if not self.prebuilt_geojson:
-                drop_json(conn, table)
-            if mode == "append" and previous:
-                conn.execute(f'INSERT INTO "{table}" SELECT * FROM "{previous}"')
-                copy_json(conn, previous, table)
+            create_table(conn, layer, table, with_json=with_json)
+            if source is not None:
+                copy_version(conn, source, table, with_json=with_json)
             for frame in batches:
                 check_columns(layer, [c for c in frame.columns if c != frame.geometry.name])
-                insert_rows(conn, layer, table, frame, keep_ids=False)
+                insert_rows(conn, layer, table, frame, keep_ids=False, with_json=with_json)
             return publish(
                 conn, layer, table, version, author=author, action=action, message=message
             )
@@ -469,28 +449,30 @@ class GeoPackageStore(StoreDefaults):
             if current is None:
                 raise LayerNotFound(f"collection {layer.id!r} has no data to edit")
             check_expected_version(conn, layer.id, expected_version, "?")
+            with_json = self._with_json(conn, current)
             table, version = next_table_name(conn, layer.id, "?")
-            create_table(conn, layer, table)
-            if not self.prebuilt_geojson:
-                drop_json(conn, table)
-            conn.execute(f'INSERT INTO "{table}" SELECT * FROM "{current}"')
-            copy_json(conn, current, table)
+            create_table(conn, layer, table, with_json=with_json)
+            copy_version(conn, current, table, with_json=with_json)
             (next_id,) = conn.execute(f'SELECT coalesce(max(fid), 0) + 1 FROM "{table}"').fetchone()
             missing = missing_ids(conn, table, [*deletes, *_existing_ids(upserts)])
             if missing:
                 raise FeatureNotFound(f"collection {layer.id!r} has no feature(s) {missing}")
             if deletes:
-                conn.executemany(
-                    f'DELETE FROM "{table}" WHERE fid = ?', [(int(d),) for d in deletes]
-                )
-                delete_json(conn, table, deletes)
+                delete_rows(conn, table, deletes, with_json=with_json)
             new_ids: list[int] = []
             if upserts is not None and len(upserts):
-                new_ids = insert_rows(conn, layer, table, upserts, keep_ids=True, next_id=next_id)
+                new_ids = insert_rows(
+                    conn, layer, table, upserts, keep_ids=True, with_json=with_json, next_id=next_id
+                )
             info = publish(
                 conn, layer, table, version, author=author, action="edit", message=message
             )
         return info, new_ids
+
+    def _with_json(self, conn: sqlite3.Connection, source: str | None) -> bool:
+        """Tell whether a new version keeps stored GeoJSON: only when the setting asks
+        for it and the version table it starts from (if any) has its texts."""
+        return self.prebuilt_geojson and (source is None or has_json(conn, source))
 
     def rollback(self, layer: LayerDef, version: int, *, author: str = "system") -> VersionInfo:
         """Make a new current version that reuses the immutable table of ``version``."""

@@ -1,9 +1,11 @@
-"""Features of a GeoPackage table intersecting boxes: R-tree, then one vectorised test.
+"""Features of a GeoPackage table intersecting boxes: R-tree, then an exact test.
 
 The R-tree gives candidates and their (float32, outward-rounded) envelopes. A
-candidate whose envelope lies inside a box certainly intersects it and never
-leaves SQLite; only features straddling a box edge are decoded and tested
-exactly, all at once with shapely, rather than one Python call per row.
+candidate whose envelope lies inside a box certainly intersects it; only features
+straddling a box edge need the exact test. A bbox-only page (:func:`bbox_page`)
+decodes and tests those all at once with shapely, rather than one Python call per
+row; a bbox combined with other filters becomes a WHERE fragment
+(:func:`bbox_fragment`) whose exact test is a registered SQL function.
 """
 
 from __future__ import annotations
@@ -17,11 +19,29 @@ import shapely
 
 from geoservice.storage import gpkg_blob
 from geoservice.storage.base import BBox
+from geoservice.storage.cql import Fragment
 from geoservice.storage.gpkg_sql import rtree_name
 from geoservice.storage.schema import GEOMETRY_COLUMN
 
 OVERLAP = "(r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?)"
 INSIDE = "(r.minx >= ? AND r.maxx <= ? AND r.miny >= ? AND r.maxy <= ?)"
+
+
+def bbox_fragment(table: str, boxes: Sequence[BBox], *, points: bool) -> Fragment | None:
+    """Return the WHERE fragment of features of ``table`` intersecting any box."""
+    if not boxes:
+        return None
+    rtree = rtree_name(table)
+    params = _box_params(boxes)
+    overlap = " OR ".join([OVERLAP] * len(boxes))
+    candidates = Fragment(f'fid IN (SELECT r.id FROM "{rtree}" r WHERE {overlap})', params)
+    if points:  # a point's envelope is the point: overlapping is intersecting
+        return candidates
+    inside = " OR ".join([INSIDE] * len(boxes))
+    contained = Fragment(f'fid IN (SELECT r.id FROM "{rtree}" r WHERE {inside})', params)
+    area = shapely.union_all([shapely.box(*b) for b in boxes])
+    exact = Fragment(f"gs_s_intersects({GEOMETRY_COLUMN}, ?)", (shapely.to_wkb(area),))
+    return candidates + Fragment(" AND (") + contained + Fragment(" OR ") + exact + Fragment(")")
 
 
 def bbox_page(
@@ -82,7 +102,7 @@ class _Match:
 
 def _match(conn: sqlite3.Connection, table: str, boxes: Sequence[BBox]) -> _Match:
     rtree = rtree_name(table)
-    params = tuple(v for (x0, y0, x1, y1) in boxes for v in (x0, x1, y0, y1))
+    params = _box_params(boxes)
     overlap = " OR ".join([OVERLAP] * len(boxes))
     inside = " OR ".join([INSIDE] * len(boxes))
     edge = conn.execute(
@@ -101,3 +121,8 @@ def _match(conn: sqlite3.Connection, table: str, boxes: Sequence[BBox]) -> _Matc
         "UNION ALL SELECT value FROM json_each(?) ORDER BY 1 LIMIT ? OFFSET ?"
     )
     return _Match(page_ids, params, hits, inner + len(hits))
+
+
+def _box_params(boxes: Sequence[BBox]) -> tuple:
+    """Return the parameters of OVERLAP or INSIDE, once per box."""
+    return tuple(v for (x0, y0, x1, y1) in boxes for v in (x0, x1, y0, y1))

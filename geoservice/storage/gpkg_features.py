@@ -53,19 +53,13 @@ def create_json(conn: sqlite3.Connection, table: str) -> None:
 
 
 def copy_json(conn: sqlite3.Connection, source: str, target: str) -> None:
-    """Copy a version's texts into a new version; without any, the new one goes without."""
-    if has_json(conn, source):
-        conn.execute(f'INSERT INTO "{json_table(target)}" SELECT * FROM "{json_table(source)}"')
-    else:
-        drop_json(conn, target)
+    """Copy a version's texts into a new version's GeoJSON table."""
+    conn.execute(f'INSERT INTO "{json_table(target)}" SELECT * FROM "{json_table(source)}"')
 
 
 def delete_json(conn: sqlite3.Connection, table: str, ids: Sequence[int]) -> None:
     """Forget the texts of deleted features."""
-    if has_json(conn, table):
-        conn.executemany(
-            f'DELETE FROM "{json_table(table)}" WHERE fid = ?', [(int(i),) for i in ids]
-        )
+    conn.executemany(f'DELETE FROM "{json_table(table)}" WHERE fid = ?', [(int(i),) for i in ids])
 
 
 def drop_json(conn: sqlite3.Connection, table: str) -> None:
@@ -83,8 +77,6 @@ def store_json(
 ) -> None:
     """Encode rows as they were just stored (geometries in the storage CRS, values as
     written to SQLite) and keep their texts, replacing those of the same ids."""
-    if not has_json(conn, table):
-        return
     properties = {
         name: from_sqlite(layer, name, list(column))
         for name, column in zip(layer.attribute_names, values, strict=True)

@@ -8,6 +8,7 @@ recorded in ``gs_versions``/``gs_layers`` in the same transaction.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 
 import geopandas as gpd
@@ -16,7 +17,13 @@ from geoservice.catalog.models import LayerDef
 from geoservice.crs import resolve_crs
 from geoservice.storage import gpkg_blob
 from geoservice.storage.base import BBox, VersionInfo
-from geoservice.storage.gpkg_features import create_json, drop_json, store_json
+from geoservice.storage.gpkg_features import (
+    copy_json,
+    create_json,
+    delete_json,
+    drop_json,
+    store_json,
+)
 from geoservice.storage.gpkg_sql import rtree_name, rtree_statements, srs_row
 from geoservice.storage.gpkg_values import to_sqlite
 from geoservice.storage.schema import (
@@ -41,8 +48,11 @@ def current_table(conn: sqlite3.Connection, layer_id: str) -> str | None:
     return row[0] if row else None
 
 
-def create_table(conn: sqlite3.Connection, layer: LayerDef, table: str) -> None:
-    """Create an empty feature table and register it as GeoPackage content."""
+def create_table(conn: sqlite3.Connection, layer: LayerDef, table: str, *, with_json: bool) -> None:
+    """Create an empty feature table and register it as GeoPackage content.
+
+    With ``with_json``, the table gets its (empty) stored GeoJSON table too.
+    """
     srs_id = resolve_crs(layer.storage_crs).srid
     conn.execute(
         "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", srs_row(srs_id)
@@ -62,7 +72,15 @@ def create_table(conn: sqlite3.Connection, layer: LayerDef, table: str) -> None:
         "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)",
         (table, GEOMETRY_COLUMN, geom_type, srs_id),
     )
-    create_json(conn, table)
+    if with_json:
+        create_json(conn, table)
+
+
+def copy_version(conn: sqlite3.Connection, source: str, target: str, *, with_json: bool) -> None:
+    """Copy every row of a version table (and, with ``with_json``, its texts) into a new one."""
+    conn.execute(f'INSERT INTO "{target}" SELECT * FROM "{source}"')
+    if with_json:
+        copy_json(conn, source, target)
 
 
 def insert_rows(
@@ -72,11 +90,13 @@ def insert_rows(
     frame: gpd.GeoDataFrame,
     *,
     keep_ids: bool,
+    with_json: bool,
     next_id: int = 1,
 ) -> list[int]:
     """Insert a frame; with ``keep_ids`` its index ids replace those rows.
 
     Rows without an id get new ones (at least ``next_id``), which are returned.
+    With ``with_json``, the rows' GeoJSON texts are stored too.
     """
     srs_id = resolve_crs(layer.storage_crs).srid
     geoms = conform_geometries(frame.geometry.values, layer.geometry_type)
@@ -92,8 +112,18 @@ def insert_rows(
     ids = [next(fresh) if i is None else i for i in ids]
     rows = zip(ids, blobs, *values, strict=True)
     conn.executemany(f'INSERT OR REPLACE INTO "{table}" ({names}) VALUES ({marks})', rows)
-    store_json(conn, layer, table, ids, geoms, values)
+    if with_json:
+        store_json(conn, layer, table, ids, geoms, values)
     return new_ids
+
+
+def delete_rows(
+    conn: sqlite3.Connection, table: str, ids: Sequence[int], *, with_json: bool
+) -> None:
+    """Delete features (and, with ``with_json``, their texts) by id."""
+    conn.executemany(f'DELETE FROM "{table}" WHERE fid = ?', [(int(i),) for i in ids])
+    if with_json:
+        delete_json(conn, table, ids)
 
 
 def missing_ids(conn: sqlite3.Connection, table: str, ids: list[int]) -> list[int]:

@@ -32,6 +32,7 @@ from geoservice.storage.base import (
     StoreDefaults,
     VersionInfo,
     WriteMode,
+    is_filtered,
     known_count,
 )
 from geoservice.storage.cql import Fragment
@@ -55,10 +56,7 @@ from geoservice.storage.postgis_write import (
     publish,
     record_version,
 )
-from geoservice.storage.querybuild import (
-    counted_page_ctes,
-    is_filtered,
-)
+from geoservice.storage.querybuild import counted_page_ctes
 from geoservice.storage.schema import (
     check_columns,
     ids_from_index,
@@ -67,6 +65,7 @@ from geoservice.storage.versions import (
     VERSION_COLUMNS,
     check_expected_version,
     next_table_name,
+    no_data,
     version_from_row,
 )
 
@@ -151,10 +150,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
             (layer_id,),
         ).fetchone()
         if row is None:
-            raise LayerNotFound(
-                f"collection {layer_id!r} has no data yet: build the sample store "
-                "(geoservice data build) or upload a file"
-            )
+            raise no_data(layer_id)
         return version_from_row(row)
 
     def versions(self, layer_id: str) -> list[VersionInfo]:
@@ -167,10 +163,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
                 (layer_id,),
             ).fetchall()
         if not rows:
-            raise LayerNotFound(
-                f"collection {layer_id!r} has no data yet: build the sample store "
-                "(geoservice data build) or upload a file"
-            )
+            raise no_data(layer_id)
         return [version_from_row(r) for r in rows]
 
     def _version(self, conn: psycopg.Connection, layer_id: str, version: int | None) -> VersionInfo:
@@ -372,9 +365,8 @@ class PostGISStore(StoreDefaults, PostGISTiles):
             missing = sorted(set(wanted) - present)
             if missing:
                 raise FeatureNotFound(f"collection {layer.id!r} has no feature(s) {missing}")
-            ids_to_clear = [int(d) for d in deletes] + [i for i in given if i is not None]
-            if ids_to_clear:
-                conn.execute(f"DELETE FROM {self._t(table)} WHERE fid = ANY(%s)", (ids_to_clear,))
+            if wanted:  # deleted, or replaced: COPY cannot overwrite a row
+                conn.execute(f"DELETE FROM {self._t(table)} WHERE fid = ANY(%s)", (wanted,))
             new_ids: list[int] = []
             if upserts is not None and len(upserts):
                 fresh = iter(range(next_id, next_id + given.count(None)))

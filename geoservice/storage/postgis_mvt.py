@@ -19,13 +19,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from geoservice.catalog.models import LayerDef
 from geoservice.crs import resolve_crs
 from geoservice.storage.capabilities import SIMPLIFY_MIN_POINTS, EncodedTile, TileQuery
 from geoservice.storage.postgis_notify import VersionListener, install_trigger
+from geoservice.storage.postgis_sql import session_options
 from geoservice.storage.schema import GEOMETRY_COLUMN
 
 if TYPE_CHECKING:
@@ -90,12 +90,11 @@ class PostGISTiles:
         if pool is None:
             from psycopg_pool import AsyncConnectionPool
 
-            options = f"-c search_path={self.schema},public -c max_parallel_workers_per_gather=0"
             pool = AsyncConnectionPool(
                 self.pool.conninfo,
                 min_size=1,
                 max_size=self.pool.max_size,
-                kwargs={"autocommit": True, "options": options},
+                kwargs={"autocommit": True, "options": session_options(self.schema)},
                 open=False,
             )
             self.__dict__["_async_tile_pool"] = pool
@@ -104,7 +103,7 @@ class PostGISTiles:
 
     def _statement(self, layer: LayerDef, table: str, query: TileQuery) -> tuple[str, tuple]:
         state = self._tile_state()
-        target = srid_of(query.crs)
+        target = resolve_crs(query.crs).srid
         tiles_table = state["ready"].get(table) if target == TILE_SRID else None
         if tiles_table is None and target == TILE_SRID:
             self._schedule_tile_table(layer, table)
@@ -248,12 +247,6 @@ def tile_table_sql(layer: LayerDef, table: str, name: str) -> str:
     )
 
 
-@lru_cache(maxsize=64)
-def srid_of(crs: str) -> int:
-    """Return the SRID of a CRS string (cached: pyproj lookups are slow)."""
-    return resolve_crs(crs).srid
-
-
 _SQL_CACHE: dict[tuple, str] = {}
 
 
@@ -287,7 +280,7 @@ def tile_sql(layer: LayerDef, table: str, query: TileQuery, *, prepared: bool) -
     Parameters, in order: the tile bounds, the buffer span (features narrower
     than it are not clipped), the buffered bounds, the feature limit.
     """
-    target = srid_of(query.crs)
+    target = resolve_crs(query.crs).srid
     search = f"ST_MakeEnvelope(%s, %s, %s, %s, {target})"
     if prepared:
         geom, size, span, points = "geom", "gs_size", "gs_span", "gs_points"

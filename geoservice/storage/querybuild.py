@@ -100,8 +100,3 @@ def counted_page_ctes(
     )
     limit = -1 if query.limit is None else query.limit
     return Fragment(sql, (*where.params, cap + 1, limit, query.offset))
-
-
-def is_filtered(query: FeatureQuery) -> bool:
-    """Tell whether anything but paging restricts the features."""
-    return query.bbox is not None or query.cql is not None or bool(query.equals)

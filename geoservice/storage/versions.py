@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from geoservice.errors import LayerNotFound, PreconditionFailed
 from geoservice.storage.base import VersionInfo
 
 VERSION_COLUMNS = (
@@ -38,6 +39,14 @@ def version_from_row(row: tuple[Any, ...]) -> VersionInfo:
     )
 
 
+def no_data(layer_id: str) -> LayerNotFound:
+    """Return the error of a layer that has no version yet."""
+    return LayerNotFound(
+        f"collection {layer_id!r} has no data yet: build the sample store "
+        "(geoservice data build) or upload a file"
+    )
+
+
 def next_table_name(conn: Any, layer_id: str, placeholder: str) -> tuple[str, int]:
     """Return the table name and number of the next version of a layer."""
     cursor = conn.execute(
@@ -62,8 +71,6 @@ def check_expected_version(
         f"SELECT current_version FROM {table} WHERE layer = {placeholder}", (layer_id,)
     ).fetchone()
     if current != expected:
-        from geoservice.errors import PreconditionFailed
-
         raise PreconditionFailed(
             f"collection {layer_id!r} is at version {current}, not {expected}: "
             "it changed while this edit was prepared; fetch it again and retry"

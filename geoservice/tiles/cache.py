@@ -14,6 +14,7 @@ import os
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -181,3 +182,15 @@ class TileCache:
         self.memory.put(key, value)
         if self.disk is not None:
             self.disk.put(key, value)
+
+
+def cached(cache: TileCache | None, key: str, make: Callable[[], bytes]) -> bytes:
+    """Return the cached bytes of ``key``, or make them and cache them (``cache=None``: make)."""
+    if cache is not None:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+    value = make()
+    if cache is not None:
+        cache.put(key, value)
+    return value

@@ -8,7 +8,6 @@ uses the same breaks.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,10 +16,10 @@ from geoservice.catalog.models import ClassBreak, LayerDef, StyleDef
 from geoservice.settings import Settings
 from geoservice.storage.base import FeatureStore
 from geoservice.styling import resolve_classes
-from geoservice.tiles.cache import TileCache
+from geoservice.tiles.cache import TileCache, cached
 from geoservice.tiles.raster import RasterLayer, RasterRenderer
 from geoservice.tiles.render import render_png
-from geoservice.tiles.service import LayerPart, TileResult, VectorTileService
+from geoservice.tiles.service import LayerPart, TileResult, VectorTileService, digest
 from geoservice.tiles.tms import TileAddress
 from geoservice.tiles.versions import VersionCache
 
@@ -60,11 +59,11 @@ class PreparedTile:
     @property
     def etag(self) -> str:
         """Return the strong ETag of the tile."""
-        return f'"{_digest(self.key)[:24]}"'
+        return f'"{digest(self.key)[:24]}"'
 
     def result(self) -> TileResult:
         """Render the tile (or take it from the cache)."""
-        body = self.runtime._cached(self.key, self.produce)
+        body = cached(self.runtime.cache, self.key, self.produce)
         return TileResult(body, PNG_MEDIA, self.etag, False, self.versions)
 
 
@@ -83,7 +82,7 @@ class TileRuntime:
         part = LayerPart(layer, _render_attributes(layer, style))
         version = self.vector.versions.current(layer.id)
         classes = self.classes.classes(layer, style, version)
-        tag = _digest(style.model_dump_json(), *(c.model_dump_json() for c in classes))
+        tag = digest(style.model_dump_json(), *(c.model_dump_json() for c in classes))
         key = f"{layer.id}/v{version}/{address.tms}/{address.z}/{address.row}/{address.col}"
         key += f"-{tag[:10]}.png"
 
@@ -107,16 +106,6 @@ class TileRuntime:
         if closer is not None:
             await closer()
 
-    def _cached(self, key: str, produce) -> bytes:
-        if self.cache is not None:
-            hit = self.cache.get(key)
-            if hit is not None:
-                return hit
-        body = produce()
-        if self.cache is not None:
-            self.cache.put(key, body)
-        return body
-
 
 def build_tile_runtime(settings: Settings, store: FeatureStore) -> TileRuntime:
     """Build the tile services over ``store`` as ``settings`` say."""
@@ -139,7 +128,3 @@ def _render_attributes(layer: LayerDef, style: StyleDef) -> tuple[str, ...]:
     if layer.attribute("geometry_quality"):
         wanted.append("geometry_quality")
     return tuple(dict.fromkeys(wanted))
-
-
-def _digest(*parts: object) -> str:
-    return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=16).hexdigest()

@@ -18,7 +18,7 @@ from geoservice.errors import TileNotFound
 from geoservice.settings import TileSettings
 from geoservice.storage.base import FeatureStore
 from geoservice.storage.capabilities import EncodedTile, SupportsMVT, TileQuery
-from geoservice.tiles.cache import TileCache
+from geoservice.tiles.cache import TileCache, cached
 from geoservice.tiles.tms import TileAddress, tile_bounds, tms_crs
 from geoservice.tiles.vector import tile_from_store
 from geoservice.tiles.versions import VersionCache
@@ -78,7 +78,7 @@ class VectorTileService:
         self._async_database = hasattr(store, "amvt")
         # Compressed once and served many times when cached; cheaply otherwise.
         self._gzip_level = 6 if cache is not None else 1
-        self._settings_tag = _digest(
+        self._settings_tag = digest(
             settings.extent,
             settings.buffer,
             settings.simplify_units,
@@ -115,7 +115,7 @@ class VectorTileService:
 
     def _plan(self, parts, address: TileAddress, versions: tuple[int, ...]) -> TilePlan:
         keys = tuple(self._key(p, address, v) for p, v in zip(parts, versions, strict=True))
-        return TilePlan(keys, versions, '"' + _digest(*keys)[:24] + '"')
+        return TilePlan(keys, versions, '"' + digest(*keys)[:24] + '"')
 
     def tile(
         self,
@@ -219,19 +219,14 @@ class VectorTileService:
             return self.store.mvt(layer, query)
         return tile_from_store(self.store, layer, query)
 
-    def _cached_layer(self, part: LayerPart, address: TileAddress, version: int, key: str):
-        if self.cache is not None:
-            hit = self.cache.get(key)
-            if hit is not None:
-                return hit
-        tile = self.produce(part.layer, self.query_for(part, address, version))
-        packed = self._pack(tile.data)
-        if self.cache is not None:
-            self.cache.put(key, packed)
-        return packed
+    def _cached_layer(self, part: LayerPart, address: TileAddress, version: int, key: str) -> bytes:
+        def make() -> bytes:
+            return self._pack(self.produce(part.layer, self.query_for(part, address, version)).data)
+
+        return cached(self.cache, key, make)
 
     def _key(self, part: LayerPart, address: TileAddress, version: int) -> str:
-        params = _digest(self._settings_tag, *part.attributes)[:10]
+        params = digest(self._settings_tag, *part.attributes)[:10]
         return (
             f"{part.layer.id}/v{version}/{address.tms}/{address.z}/"
             f"{address.row}/{address.col}-{params}.mvt.gz"
@@ -262,5 +257,6 @@ def _join(bodies: list[bytes], *, gzip_ok: bool) -> bytes:
     return gzip.compress(raw, compresslevel=6, mtime=0) if gzip_ok else raw
 
 
-def _digest(*parts: object) -> str:
+def digest(*parts: object) -> str:
+    """Return a hex digest of parts' text, for cache keys and ETags."""
     return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=16).hexdigest()
