@@ -85,7 +85,6 @@ class GeoPackageStore(StoreDefaults):
         self.path = Path(path)
         self.prebuilt_geojson = prebuilt_geojson
         self._reads = threading.BoundedSemaphore(concurrent_reads)
-        self._json_tables: dict[str, bool] = {}
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -233,10 +232,9 @@ class GeoPackageStore(StoreDefaults):
         """Tell whether the stored GeoJSON answers ``query`` (CRS84, all properties)."""
         if query.properties is not None or query.crs not in CRS84_NAMES:
             return False
-        known = self._json_tables.get(info.table)
-        if known is None:  # version tables never change once published
-            known = self._json_tables[info.table] = has_json(self._conn(), info.table)
-        return known
+        # Asked each time (10 µs): table names come back after delete_layer, and
+        # another process may write versions without stored GeoJSON.
+        return has_json(self._conn(), info.table)
 
     def _page(self, layer: LayerDef, info: VersionInfo, query: FeatureQuery) -> FeaturePage:
         if _bbox_only(query):

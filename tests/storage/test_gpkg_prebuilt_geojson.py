@@ -120,7 +120,6 @@ def test_a_store_without_stored_geojson_still_answers(store, layer):
     table = store.current_version(layer.id).table
     conn = store._conn()
     conn.execute(f'DROP TABLE "{json_table(table)}"')
-    store._json_tables.clear()
     assert store.query_geojson(layer, FeatureQuery(bbox=BOXES[0], limit=50)).features == expected
     store.write(layer, _cells(5, start=300), mode="append")  # copies what it can: nothing
     assert not has_json(conn, store.current_version(layer.id).table)
@@ -155,3 +154,17 @@ def test_without_prebuilt_geojson_the_store_answers_the_same(tmp_path, layer):
     lean.close()  # the last connection closed folds the WAL into the file
     full.close()
     assert (tmp_path / "lean.gpkg").stat().st_size < (tmp_path / "full.gpkg").stat().st_size
+
+
+def test_a_layer_deleted_and_written_again_without_stored_geojson_still_answers(tmp_path, layer):
+    path = tmp_path / "shared.gpkg"
+    server = GeoPackageStore(path)
+    server.write(layer, _cells())
+    query = FeatureQuery(bbox=BOXES[0], limit=20)
+    before = server.query_geojson(layer, query).features
+    other = GeoPackageStore(path, prebuilt_geojson=False)  # another process, setting off
+    other.delete_layer(layer.id)
+    other.write(layer, _cells())  # the same table name, now without stored GeoJSON
+    other.close()
+    assert server.query_geojson(layer, query).features == before
+    server.close()
