@@ -71,13 +71,17 @@ def store(store_kind, tmp_path, request):
 
 
 @pytest.fixture
-def settings_for(tmp_path):
-    """Return a function building Settings for a store kind and catalogue folders."""
+def settings_for(tmp_path, request):
+    """Return a function building Settings for a store kind and catalogue folders.
+
+    PostGIS settings point at the session database unless ``database_url`` is given.
+    """
 
     def build(store_kind: str = "geopackage", *, layers_dir: Path, styles_dir: Path, **kw):
         extra = {}
         if store_kind == "postgis":
-            extra["database_url"] = kw.pop("database_url")
+            url = kw.pop("database_url", None) or request.getfixturevalue("postgis_url")
+            extra["database_url"] = url
         return Settings(
             layers_dir=layers_dir,
             styles_dir=styles_dir,
@@ -88,6 +92,38 @@ def settings_for(tmp_path):
         )
 
     return build
+
+
+def fill_store(settings: Settings, frames: dict, *, author: str = "fixture") -> None:
+    """Make ``frames`` (layer id → frame, each declared in ``settings.layers_dir``)
+    the store's only layers, each at version 1.
+
+    The PostGIS session database is shared by every test: layers an earlier test
+    left there are deleted first.
+    """
+    from geoservice.catalog.loader import load_catalog
+    from geoservice.storage import open_store
+
+    catalog = load_catalog(settings.layers_dir, settings.styles_dir)
+    store = open_store(settings)
+    try:
+        for layer_id in store.layer_ids():
+            store.delete_layer(layer_id)
+        for layer_id, frame in frames.items():
+            store.write(catalog.get(layer_id), frame, author=author)
+    finally:
+        store.close()
+
+
+def create_key(settings: Settings, role: str, name: str, layers: tuple[str, ...] = ()) -> str:
+    """Create an API key in the service's key store; return the plain key."""
+    from geoservice.auth.keys import KeyStore
+
+    keys = KeyStore(settings.api_keys_path)
+    try:
+        return keys.create(role, name, layers)[1]
+    finally:
+        keys.close()
 
 
 @pytest.fixture

@@ -24,4 +24,5 @@ MODULES = [
 def test_docstring_examples(name):
     module = importlib.import_module(f"geoservice.analysis.{name}")
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0, f"{name} has no Examples to run"
     assert result.failed == 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -125,8 +123,9 @@ def test_input_frame_is_not_modified():
     assert_geodataframe_equal(units, before)
 
 
-def test_a_hundred_thousand_cells_build_in_a_few_seconds():
+def test_a_hundred_thousand_cell_grid_tiles_every_unit_once():
     # 40 irregular units over a 50 km × 50 km area at 150 m: ≈ 111 000 cells.
+    # How long this takes is bench/'s business; here the result must be right.
     rng = np.random.default_rng(0)
     seeds = shapely.points(rng.uniform(0, 50_000, (40, 2)))
     cells = shapely.get_parts(
@@ -135,8 +134,14 @@ def test_a_hundred_thousand_cells_build_in_a_few_seconds():
         )
     )
     units = units_frame(*shapely.intersection(cells, shapely.box(0, 0, 50_000, 50_000)))
-    start = time.perf_counter()
     grid = generate_farmland_grid(units, cell_m=150)
-    elapsed = time.perf_counter() - start
     assert len(grid) > 100_000
-    assert elapsed < 8.0
+    assert grid["code"].is_unique
+    assert (grid["area_m2"] > 0).all() and (grid["area_m2"] <= 150.0**2 + 1e-6).all()
+    by_unit = grid.groupby("parent_code")["area_m2"].sum()
+    expected = units.set_index("code").area
+    assert by_unit.index.sort_values().tolist() == expected.index.sort_values().tolist()
+    assert by_unit.loc[expected.index].to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-9)
+    whole = grid[~grid["is_clipped"]]
+    assert len(whole) > 0.9 * len(grid)
+    assert shapely.area(whole.geometry.values) == pytest.approx(150.0**2)

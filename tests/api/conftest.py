@@ -12,8 +12,7 @@ from fastapi.testclient import TestClient
 from geoservice.app import create_app
 from geoservice.catalog.infer import declared_types, infer_layer
 from geoservice.catalog.loader import write_layer_file
-from geoservice.storage import open_store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, fill_store
 from tests.storage.conftest import CQL2_DATA
 
 PLACES = "ne_110m_populated_places_simple"
@@ -21,30 +20,19 @@ COUNTRIES = "ne_110m_admin_0_countries"
 
 
 @pytest.fixture
-def api_settings(store_kind, tmp_path, settings_for, request):
+def api_settings(store_kind, tmp_path, settings_for):
     """Settings whose catalogue and store hold the three CQL2 test layers."""
     layers_dir, styles_dir = tmp_path / "layers", tmp_path / "styles"
     layers_dir.mkdir()
     shutil.copytree(ROOT / "styles", styles_dir)
-    extra = {}
-    if store_kind == "postgis":
-        extra["database_url"] = request.getfixturevalue("postgis_url")
-    settings = settings_for(store_kind, layers_dir=layers_dir, styles_dir=styles_dir, **extra)
-    store = open_store(settings)
-    if store_kind == "postgis":  # a clean schema per test
-        store.close()
-        from geoservice.storage.postgis import PostGISStore
-
-        store = PostGISStore(extra["database_url"], pool_size=2)
-        for layer_id in store.layer_ids():
-            store.delete_layer(layer_id)
+    frames = {}
     for name in pyogrio.list_layers(CQL2_DATA)[:, 0]:
-        frame = gpd.read_file(CQL2_DATA, layer=name)
+        frames[name] = gpd.read_file(CQL2_DATA, layer=name)
         info = pyogrio.read_info(CQL2_DATA, layer=name)
-        layer = infer_layer(name, frame, types=declared_types(info["fields"], info["dtypes"]))
-        write_layer_file(layer, layers_dir)
-        store.write(layer, frame)
-    store.close()
+        types = declared_types(info["fields"], info["dtypes"])
+        write_layer_file(infer_layer(name, frames[name], types=types), layers_dir)
+    settings = settings_for(store_kind, layers_dir=layers_dir, styles_dir=styles_dir)
+    fill_store(settings, frames)
     return settings
 
 

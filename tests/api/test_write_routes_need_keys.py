@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from geoservice.auth.keys import KeyStore
+from tests.conftest import create_key
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
 SAMPLE_VALUES = {
@@ -44,10 +44,7 @@ def write_routes(app) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def reader_key(api_settings) -> str:
-    store = KeyStore(api_settings.api_keys_path)
-    key = store.create("reader", "reader-tester")[1]
-    store.close()
-    return key
+    return create_key(api_settings, "reader", "reader-tester")
 
 
 def test_the_app_has_write_routes(client):

@@ -8,11 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from geoservice.app import create_app
-from geoservice.auth.keys import KeyStore
-from geoservice.catalog.loader import load_catalog
 from geoservice.sampledata.boundaries import build_district_layer
 from geoservice.settings import UploadSettings
-from geoservice.storage import open_store
+from tests.conftest import create_key, fill_store
 from tests.ingest.files import towns_frame
 
 TOWNS_YAML = """\
@@ -49,35 +47,22 @@ def upload_limits(tmp_path) -> UploadSettings:
 
 
 @pytest.fixture
-def ingest_settings(store_kind, tmp_path, settings_for, catalog_dirs, upload_limits, request):
+def ingest_settings(store_kind, settings_for, catalog_dirs, upload_limits):
     """Settings over a store holding the district layer and four towns (version 1)."""
     layers_dir, styles_dir = catalog_dirs
     (layers_dir / "towns.yaml").write_text(TOWNS_YAML, encoding="utf-8")
-    extra = {}
-    if store_kind == "postgis":
-        extra["database_url"] = request.getfixturevalue("postgis_url")
     settings = settings_for(
-        store_kind, layers_dir=layers_dir, styles_dir=styles_dir, uploads=upload_limits, **extra
+        store_kind, layers_dir=layers_dir, styles_dir=styles_dir, uploads=upload_limits
     )
-    catalog = load_catalog(layers_dir, styles_dir)
-    store = open_store(settings)
-    try:
-        for layer_id in store.layer_ids():
-            store.delete_layer(layer_id)
-        store.write(catalog.get("district"), build_district_layer())
-        store.write(catalog.get("towns"), towns_frame(), author="fixture")
-    finally:
-        store.close()
+    fill_store(settings, {"district": build_district_layer(), "towns": towns_frame()})
     return settings
 
 
 @pytest.fixture
 def keys(ingest_settings) -> dict[str, str]:
     """One key per role, by role name."""
-    store = KeyStore(ingest_settings.api_keys_path)
-    out = {role: store.create(role, f"{role}-tester")[1] for role in ("reader", "editor", "admin")}
-    store.close()
-    return out
+    roles = ("reader", "editor", "admin")
+    return {role: create_key(ingest_settings, role, f"{role}-tester") for role in roles}
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from geoservice.app import create_app
 from geoservice.auth.keys import KeyStore
 from geoservice.cli import app as cli
+from tests.conftest import create_key
 from tests.ingest.conftest import auth, post_file
 from tests.ingest.files import shapefile_zip, towns_frame
 
@@ -34,9 +35,7 @@ def test_x_api_key_header_works_and_reader_cannot_write(client, keys, tmp_path):
 
 
 def test_a_key_limited_to_other_layers_is_refused(client, ingest_settings, tmp_path):
-    store = KeyStore(ingest_settings.api_keys_path)
-    _, key = store.create("editor", "district-only", ("district",))
-    store.close()
+    key = create_key(ingest_settings, "editor", "district-only", ("district",))
     r = post_file(client, "/collections/towns/uploads", shapefile_zip(tmp_path, towns_frame()), key)
     assert r.status_code == 403 and "district" in r.json()["description"]
 

@@ -21,6 +21,7 @@ FLAGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+WEBGL_FLAGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
 BACKGROUND = (246, 245, 240)  # .leaflet-container in gsmaps.css
 
 
@@ -47,12 +48,23 @@ class Watch:
 
 
 @contextmanager
-def chromium_page(*, locale: str = "zh-CN") -> Iterator:
-    """Yield a page whose requests to anything but this machine are aborted."""
+def chromium_page(
+    *,
+    locale: str = "zh-CN",
+    viewport: tuple[int, int] = (1280, 860),
+    webgl: bool = False,
+) -> Iterator:
+    """Yield a page whose requests to anything but this machine are aborted.
+
+    ``page.watch`` collects what went wrong. ``webgl`` gives the page software
+    WebGL (SwiftShader), which MapLibre needs and Leaflet does not.
+    """
     api = pytest.importorskip("playwright.sync_api")
     with api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 860}, locale=locale)
+        args = FLAGS + WEBGL_FLAGS if webgl else FLAGS
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        width, height = viewport
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
         watch = Watch()
 
         def guard(route):
@@ -74,12 +86,21 @@ def chromium_page(*, locale: str = "zh-CN") -> Iterator:
             browser.close()
 
 
-def drawn_share(png: bytes) -> float:
-    """Return the share of pixels that differ from the empty map background."""
+def rgb_pixels(png: bytes) -> np.ndarray:
+    """Return the pixels of a screenshot as an (n, 3) array of RGB."""
     from PIL import Image
 
-    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3).astype(int)
-    return float((np.abs(pixels - np.array(BACKGROUND)).sum(axis=1) > 30).mean())
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3)
+
+
+def drawn_mask(pixels: np.ndarray) -> np.ndarray:
+    """Tell, pixel by pixel, whether it differs from the empty map background."""
+    return np.abs(pixels.astype(int) - np.array(BACKGROUND)).sum(axis=1) > 30
+
+
+def drawn_share(png: bytes) -> float:
+    """Return the share of pixels that differ from the empty map background."""
+    return float(drawn_mask(rgb_pixels(png)).mean())
 
 
 CJK_GLYPHS_DIFFER = """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, fill_store
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 FARMLAND_CELL_M = 1000.0  # about 2,500 cells: quick, yet over the tests' large-layer threshold
@@ -27,12 +27,11 @@ def sample_frames():
 def maps_settings(tmp_path, settings_for, catalog_dirs, sample_frames):
     """Settings over a GeoPackage store holding the sample frames; small layers embedded."""
     from geoservice.catalog.infer import infer_layer
-    from geoservice.catalog.loader import load_catalog, write_layer_file
+    from geoservice.catalog.loader import write_layer_file
+    from geoservice.catalog.models import Text
     from geoservice.settings import MapSettings
-    from geoservice.storage import open_store
 
     layers_dir, styles_dir = catalog_dirs
-    from geoservice.catalog.models import Text
 
     title = Text(zh="分单元覆盖率（测试）", en="Coverage share by unit (test)")
     coverage = infer_layer(
@@ -46,11 +45,5 @@ def maps_settings(tmp_path, settings_for, catalog_dirs, sample_frames):
         indicators_dir=ROOT / "indicators",
         maps=MapSettings(large_layer_features=1_000),
     )
-    catalog = load_catalog(layers_dir, styles_dir)
-    store = open_store(settings)
-    try:
-        for layer_id, frame in sample_frames.items():
-            store.write(catalog.get(layer_id), frame)
-    finally:
-        store.close()
+    fill_store(settings, sample_frames)
     return settings

@@ -79,6 +79,13 @@ def _source(layer_id: str, frame: gpd.GeoDataFrame):
     return LayerSource(layer, style, len(frame), 1, tuple(frame.total_bounds), frame)
 
 
+def _two_points(**columns) -> gpd.GeoDataFrame:
+    """Two points 0.1° apart in Dongsheng, with ``columns``."""
+    return gpd.GeoDataFrame(
+        columns, geometry=[Point(110, 39.8), Point(110.1, 39.8)], crs="EPSG:4326"
+    )
+
+
 def test_coverage_share_per_unit_becomes_a_classed_choropleth_with_a_colour_bar():
     from geoservice.maps.analysis import analysis_drawing
 
@@ -99,11 +106,7 @@ def test_coverage_share_per_unit_becomes_a_classed_choropleth_with_a_colour_bar(
 def test_uncovered_villages_are_highlighted():
     from geoservice.maps.analysis import UNCOVERED, analysis_drawing
 
-    frame = gpd.GeoDataFrame(
-        {"name_zh": ["甲村", "乙村"], "covered_share": [0.0, 1.0]},
-        geometry=[Point(110, 39.8), Point(110.1, 39.8)],
-        crs="EPSG:4326",
-    )
+    frame = _two_points(name_zh=["甲村", "乙村"], covered_share=[0.0, 1.0])
     drawing = analysis_drawing(_source("villages_cover", frame), "zh")
     uncovered, covered = drawing.styles
     assert uncovered["color"] == UNCOVERED["color"] and uncovered["radius"] > covered["radius"]
@@ -180,11 +183,7 @@ def test_isochrones_are_coloured_by_minutes_and_huff_points_by_their_centre():
     drawing = analysis_drawing(_source("reach", reach), "zh")
     assert [e.label for e in drawing.legend] == ["5 分钟", "10 分钟"]
     assert drawing.styles[0]["fillColor"] != drawing.styles[1]["fillColor"]
-    huff = gpd.GeoDataFrame(
-        {"most_likely_facility": ["老城", "铁西"], "max_probability": [0.9, 0.5]},
-        geometry=[Point(110, 39.8), Point(110.1, 39.8)],
-        crs="EPSG:4326",
-    )
+    huff = _two_points(most_likely_facility=["老城", "铁西"], max_probability=[0.9, 0.5])
     drawing = analysis_drawing(_source("huff", huff), "zh")
     first, second = drawing.styles
     assert first["fillColor"] != second["fillColor"] and first["radius"] > second["radius"]

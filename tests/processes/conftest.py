@@ -8,10 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from geoservice.app import create_app
-from geoservice.auth.keys import KeyStore
-from geoservice.catalog.loader import load_catalog
 from geoservice.settings import ProcessSettings
-from geoservice.storage import open_store
+from tests.conftest import create_key, fill_store
 
 SAMPLE_CELL_M = 2000.0
 
@@ -24,38 +22,23 @@ def sample_layers():
 
 
 @pytest.fixture
-def sample_settings(store_kind, settings_for, catalog_dirs, sample_layers, request):
+def sample_settings(store_kind, settings_for, catalog_dirs, sample_layers):
     """Settings whose store holds every sample layer (version 1)."""
     layers_dir, styles_dir = catalog_dirs
-    extra = {}
-    if store_kind == "postgis":
-        extra["database_url"] = request.getfixturevalue("postgis_url")
     settings = settings_for(
         store_kind,
         layers_dir=layers_dir,
         styles_dir=styles_dir,
         processes=ProcessSettings(sync_wait_s=120),
-        **extra,
     )
-    catalog = load_catalog(layers_dir, styles_dir)
-    store = open_store(settings)
-    try:
-        for layer_id in store.layer_ids():
-            store.delete_layer(layer_id)
-        for layer_id, frame in sample_layers.items():
-            store.write(catalog.get(layer_id), frame, author="fixture")
-    finally:
-        store.close()
+    fill_store(settings, sample_layers)
     return settings
 
 
 @pytest.fixture
 def editor(sample_settings) -> dict[str, str]:
     """Headers carrying an editor key."""
-    keys = KeyStore(sample_settings.api_keys_path)
-    key = keys.create("editor", "analyst")[1]
-    keys.close()
-    return {"Authorization": f"Bearer {key}"}
+    return {"Authorization": f"Bearer {create_key(sample_settings, 'editor', 'analyst')}"}
 
 
 @pytest.fixture

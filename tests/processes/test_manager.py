@@ -16,6 +16,7 @@ from geoservice.processes.jobs import JobNotFound, JobStore
 from geoservice.processes.manager import JobManager
 from geoservice.processes.outputs import LayerOutput
 from geoservice.processes.registry import OutputSpec, Process
+from geoservice.storage.postgis_notify import wait_until
 
 
 class SlowInputs(ResultInputs):
@@ -70,10 +71,7 @@ def test_a_running_job_stops_when_dismissed_and_leaves_nothing(manager):
     started.clear()
     submitted = manager.submit(SLOW, SlowInputs(steps=2000, out_layer="slow_points"))
     assert started.wait(10)
-    for _ in range(200):  # wait until it has reported some progress
-        if manager.jobs.get(submitted.record.job_id).progress > 0:
-            break
-        time.sleep(0.01)
+    assert wait_until(lambda: manager.jobs.get(submitted.record.job_id).progress > 0, timeout=10)
     manager.dismiss(submitted.record.job_id)
     submitted.future.result(timeout=30)
     with pytest.raises(JobNotFound):

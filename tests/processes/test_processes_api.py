@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import create_key
 from tests.processes.conftest import wait_for
 
 CONF = "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf"
@@ -162,11 +163,7 @@ def test_jobs_are_listed_and_dismissed_with_their_collections(client, editor):
 
 
 def test_execution_needs_an_editor_key(client, sample_settings):
-    from geoservice.auth.keys import KeyStore
-
-    keys = KeyStore(sample_settings.api_keys_path)
-    reader = keys.create("reader", "viewer")[1]
-    keys.close()
+    reader = create_key(sample_settings, "reader", "viewer")
     assert execute(client, {}, "coverage", COVERAGE).status_code == 401
     r = execute(client, {"X-API-Key": reader}, "coverage", COVERAGE)
     assert r.status_code == 403

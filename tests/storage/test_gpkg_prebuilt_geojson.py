@@ -62,48 +62,79 @@ def layer():
     return infer_layer("cells", _cells(), storage_crs="EPSG:4546", types=TYPES)
 
 
-def _both(store, layer, **kw):
+@pytest.fixture
+def joined(monkeypatch) -> list[str]:
+    """Record each page or export the store joins from its stored GeoJSON.
+
+    The comparisons below are only worth something while the two queries take
+    different paths; this is how the tests know they still do.
+    """
+    from geoservice.storage import geopackage
+
+    calls: list[str] = []
+    real_page = geopackage.bbox_page_text
+    real_export = geopackage.GeoPackageStore._iter_prebuilt
+
+    def page(*args, **kwargs):
+        calls.append("page")
+        return real_page(*args, **kwargs)
+
+    def export(self, *args, **kwargs):
+        calls.append("export")
+        yield from real_export(self, *args, **kwargs)
+
+    monkeypatch.setattr(geopackage, "bbox_page_text", page)
+    monkeypatch.setattr(geopackage.GeoPackageStore, "_iter_prebuilt", export)
+    return calls
+
+
+def _both(store, layer, joined, **kw):
     """Return (prebuilt, encoded-per-request) pages of the same query."""
+    before = len(joined)
     fast = store.query_geojson(layer, FeatureQuery(**kw))
+    assert joined[before:] == ["page"], "the page was not joined from the stored GeoJSON"
     slow = store.query_geojson(layer, FeatureQuery(properties=list(layer.attribute_names), **kw))
+    assert joined[before:] == ["page"], "the page asking for properties was not encoded here"
     return fast, slow
 
 
-def _assert_same_pages(store, layer):
+def _assert_same_pages(store, layer, joined):
     for bbox in BOXES:
         for limit, offset in ((10, 0), (100, 5), (None, 0)):
-            fast, slow = _both(store, layer, bbox=bbox, limit=limit, offset=offset)
+            fast, slow = _both(store, layer, joined, bbox=bbox, limit=limit, offset=offset)
             assert fast.features == slow.features
             assert (fast.number_returned, fast.number_matched) == (
                 slow.number_returned,
                 slow.number_matched,
             )
+    before = len(joined)
     export = b"".join(store.iter_geojson(layer, FeatureQuery(limit=None)))
     encoded = b"".join(
         store.iter_geojson(layer, FeatureQuery(limit=None, properties=list(layer.attribute_names)))
     )
+    assert joined[before:] == ["export"]
     assert export == encoded
 
 
-def test_prebuilt_pages_equal_encoded_pages_through_every_kind_of_version(store, layer):
+def test_prebuilt_pages_equal_encoded_pages_through_every_kind_of_version(store, layer, joined):
     store.write(layer, _cells())
     info = store.current_version(layer.id)
     assert has_json(store._conn(), info.table)
-    _assert_same_pages(store, layer)
+    _assert_same_pages(store, layer, joined)
 
     store.write(layer, _cells(20, start=100), mode="append")
-    _assert_same_pages(store, layer)
+    _assert_same_pages(store, layer, joined)
 
     changed = _cells(3, start=200)
     changed.index = [2, 5, -1]  # replace 2 and 5, insert a new one
     changed.loc[-1, "name_zh"] = "新格"
     store.edit(layer, upserts=changed, deletes=[7, 8])
-    _assert_same_pages(store, layer)
+    _assert_same_pages(store, layer, joined)
     features = store.query_geojson(layer, FeatureQuery(limit=None)).features
     assert b'"id":7,' not in features and "新格".encode() in features
 
     store.rollback(layer, 1)
-    _assert_same_pages(store, layer)
+    _assert_same_pages(store, layer, joined)
 
 
 def test_prebuilt_page_is_what_a_client_asked_for(store, layer):

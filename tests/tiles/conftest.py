@@ -10,6 +10,7 @@ from shapely.geometry import shape
 
 from geoservice.crs import reproject_geometries
 from geoservice.tiles.tms import TileAddress, tile_bounds, tms_crs
+from tests.conftest import fill_store
 
 
 def decode_tile(data: bytes, address: TileAddress, extent: int = 4096) -> dict[str, dict]:
@@ -49,31 +50,10 @@ def sample_layers():
 def tiles_settings(store_kind, settings_for, catalog_dirs, sample_layers, request):
     """Settings over a store holding the sample tile layers (each backend in turn)."""
     layers_dir, styles_dir = catalog_dirs
-    extra = {}
-    if store_kind == "postgis":
-        extra["database_url"] = request.getfixturevalue("postgis_url")
     overrides = getattr(request, "param", {})
-    settings = settings_for(
-        store_kind, layers_dir=layers_dir, styles_dir=styles_dir, **extra, **overrides
-    )
+    settings = settings_for(store_kind, layers_dir=layers_dir, styles_dir=styles_dir, **overrides)
     fill_store(settings, sample_layers)
     return settings
-
-
-def fill_store(settings, frames) -> None:
-    """Replace the store's content with ``frames`` (a clean PostGIS schema too)."""
-    from geoservice.catalog.loader import load_catalog
-    from geoservice.storage import open_store
-
-    catalog = load_catalog(settings.layers_dir, settings.styles_dir)
-    store = open_store(settings)
-    try:
-        for layer_id in store.layer_ids():
-            store.delete_layer(layer_id)
-        for layer_id, frame in frames.items():
-            store.write(catalog.get(layer_id), frame)
-    finally:
-        store.close()
 
 
 @pytest.fixture
