@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -74,15 +75,7 @@ async def upload(
     check_layer_scope(principal, layer.id)
     with _work_folder(settings) as work:
         form = await receive_upload(request, work, settings.uploads.max_bytes)
-        outcome = await run_in_threadpool(
-            ingest,
-            Upload(form.file, form.filename),
-            store=store,
-            catalog=catalog,
-            limits=settings.uploads,
-            options=_options(form, principal.label),
-            layer=layer,
-        )
+        outcome = await _ingest(form, principal, store, catalog, settings, layer=layer)
     return _response(outcome, base_url)
 
 
@@ -109,15 +102,7 @@ async def create_collection(
             raise ConflictError(
                 f"collection {spec.id!r} exists; upload to /collections/{spec.id}/uploads"
             )
-        outcome = await run_in_threadpool(
-            ingest,
-            Upload(form.file, form.filename),
-            store=store,
-            catalog=catalog,
-            limits=settings.uploads,
-            options=_options(form, principal.label),
-            new_layer=spec,
-        )
+        outcome = await _ingest(form, principal, store, catalog, settings, new_layer=spec)
     if outcome.version is not None:
         publish_layer(request.app, outcome.layer)
     return _response(outcome, base_url, declare=True)
@@ -143,18 +128,29 @@ def delete_collection(
     return Response(status_code=204)
 
 
-class _work_folder:
-    def __init__(self, settings) -> None:
-        self.root = settings.uploads.work_dir
+@contextmanager
+def _work_folder(settings) -> Iterator[Path]:
+    """Yield a fresh folder for one upload, removed with everything in it afterwards."""
+    root = settings.uploads.work_dir
+    if root is not None:
+        root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(
+        prefix="gs-upload-", dir=root, ignore_cleanup_errors=True
+    ) as path:
+        yield Path(path)
 
-    def __enter__(self) -> Path:
-        if self.root is not None:
-            self.root.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix="gs-upload-", dir=self.root))
-        return self.path
 
-    def __exit__(self, *exc) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+async def _ingest(form: UploadForm, principal, store, catalog, settings, **target) -> IngestOutcome:
+    """Ingest the uploaded file in a thread; ``target`` is ``layer=`` or ``new_layer=``."""
+    return await run_in_threadpool(
+        ingest,
+        Upload(form.file, form.filename),
+        store=store,
+        catalog=catalog,
+        limits=settings.uploads,
+        options=_options(form, principal.label),
+        **target,
+    )
 
 
 def _options(form: UploadForm, author: str) -> IngestOptions:
