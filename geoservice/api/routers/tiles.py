@@ -116,7 +116,7 @@ def collection_tileset(
     """Describe a collection's tileset: limits, layer schema, tile URL template."""
     get_tms(tileMatrixSetId)
     base = f"{base_url}/collections/{layer.id}/tiles"
-    bbox = store.bounds(layer) or (-180.0, -85.0, 180.0, 85.0)
+    bbox = union_bounds(store, [layer])
     doc = tileset_document(base, base_url, tileMatrixSetId, [layer], bbox, lang=lang)
     return JSONBytesResponse(doc)
 
@@ -263,7 +263,7 @@ def map_tile_response(request, tiles, catalog: Catalog, layer, address, v) -> Re
 
 
 def union_bounds(store, layers: list[LayerDef]) -> tuple[float, float, float, float]:
-    """Return the lon/lat box covering every layer's data."""
+    """Return the lon/lat box covering every layer's data (the world when none has any)."""
     boxes = [b for b in (store.bounds(layer) for layer in layers) if b is not None]
     if not boxes:
         return (-180.0, -85.0, 180.0, 85.0)
