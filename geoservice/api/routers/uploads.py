@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -21,7 +17,7 @@ from geoservice.api.responses import JSONBytesResponse
 from geoservice.errors import ConflictError, InvalidParameter
 from geoservice.ingest import IngestOptions, NewLayerSpec, Upload, ingest
 from geoservice.ingest.options import parse_bool
-from geoservice.ingest.service import IngestOutcome
+from geoservice.ingest.service import IngestOutcome, work_folder
 from geoservice.ogc.links import JSON, link
 
 router = APIRouter(tags=["Uploads"])
@@ -73,7 +69,7 @@ async def upload(
     """Check a file and store it as a new version of the layer (or only report: dry_run)."""
     layer = catalog.get(collectionId)
     check_layer_scope(principal, layer.id)
-    with _work_folder(settings) as work:
+    with work_folder(settings.uploads.work_dir, "gs-upload-") as work:
         form = await receive_upload(request, work, settings.uploads.max_bytes)
         outcome = await _ingest(form, principal, store, catalog, settings, layer=layer)
     return _response(outcome, base_url)
@@ -95,7 +91,7 @@ async def create_collection(
     base_url: BaseUrlDep,
 ):
     """Declare a new layer from an uploaded file (form field ``id``) and store its features."""
-    with _work_folder(settings) as work:
+    with work_folder(settings.uploads.work_dir, "gs-upload-") as work:
         form = await receive_upload(request, work, settings.uploads.max_bytes)
         spec = _new_layer(form)
         if spec.id in catalog or store.has_layer(spec.id):
@@ -126,18 +122,6 @@ def delete_collection(
     store.delete_layer(layer.id)
     remove_layer(request.app, layer.id)
     return Response(status_code=204)
-
-
-@contextmanager
-def _work_folder(settings) -> Iterator[Path]:
-    """Yield a fresh folder for one upload, removed with everything in it afterwards."""
-    root = settings.uploads.work_dir
-    if root is not None:
-        root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(
-        prefix="gs-upload-", dir=root, ignore_cleanup_errors=True
-    ) as path:
-        yield Path(path)
 
 
 async def _ingest(form: UploadForm, principal, store, catalog, settings, **target) -> IngestOutcome:
