@@ -14,6 +14,7 @@ event loop; otherwise the blocking work runs in the thread pool.
 from __future__ import annotations
 
 import re
+from functools import partial
 from urllib.parse import parse_qsl
 
 from anyio import to_thread
@@ -21,9 +22,15 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geoservice.api.catalog_state import current_catalog
-from geoservice.api.tile_http import cache_control, etag_listed
+from geoservice.api.tile_http import (
+    cache_control,
+    names_current,
+    quick_vector_tile,
+    select_attributes,
+    vector_tile,
+)
 from geoservice.errors import GeoserviceError
-from geoservice.tiles.service import LayerPart, TileResult
+from geoservice.tiles.service import LayerPart, TilePlan, TileResult
 from geoservice.tiles.tms import OFFERED, check_tile
 
 TILE_PATH = re.compile(
@@ -55,26 +62,20 @@ class TileFastPath:
             return None
         layer, address, version = found
         state = scope["app"].state
-        part = LayerPart(layer, tuple(layer.tiles.attributes or layer.attribute_names))
+        parts = [LayerPart(layer, select_attributes(layer, None))]
         request = Headers(scope=scope)
-        gzip_ok = "gzip" in request.get("accept-encoding", "")
+        inm, gzip_ok = request.get("if-none-match"), "gzip" in request.get("accept-encoding", "")
         vector, settings = state.tiles.vector, state.tiles.settings.tiles
-        inm = request.get("if-none-match")
-        plan = vector.quick_plan([part], address)
-        if plan is not None:
-            if etag_listed(inm, plan.etag):
-                return _message(None, plan, version, settings)
-            result = vector.memory_tile([part], address, gzip_ok=gzip_ok, plan=plan)
-            if result is None:
-                result = await vector.async_tile([part], address, gzip_ok=gzip_ok, plan=plan)
-            if result is not None:
-                return _message(result, plan, version, settings)
-        try:
-            return await to_thread.run_sync(
-                _respond, vector, part, address, inm, gzip_ok, version, settings
+        answer = await quick_vector_tile(vector, parts, address, if_none_match=inm, gzip_ok=gzip_ok)
+        if answer is None:
+            blocking = partial(
+                vector_tile, vector, parts, address, if_none_match=inm, gzip_ok=gzip_ok
             )
-        except GeoserviceError:
-            return None  # let the route answer with the documented error
+            try:
+                answer = await to_thread.run_sync(blocking)
+            except GeoserviceError:
+                return None  # let the route answer with the documented error
+        return _message(*answer, version, settings)
 
 
 def _plain_tile_request(scope: Scope):
@@ -97,17 +98,11 @@ def _plain_tile_request(scope: Scope):
     return layer, address, dict(query).get("v")
 
 
-def _respond(vector, part, address, inm, gzip_ok, version, settings):
-    plan = vector.plan([part], address)
-    if etag_listed(inm, plan.etag):
-        return _message(None, plan, version, settings)
-    result = vector.tile([part], address, gzip_ok=gzip_ok, plan=plan)
-    return _message(result, plan, version, settings)
-
-
-def _message(result: TileResult | None, plan, version, settings) -> tuple[int, list, bytes]:
+def _message(
+    plan: TilePlan, result: TileResult | None, version, settings
+) -> tuple[int, list, bytes]:
     """Return status, headers and body; ``result`` None means Not Modified."""
-    fresh = version is not None and version == ".".join(map(str, plan.versions))
+    fresh = names_current(version, plan.versions)
     headers = [
         (b"etag", plan.etag.encode()),
         (b"cache-control", cache_control(settings, fresh=fresh).encode()),

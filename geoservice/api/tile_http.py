@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,7 +12,7 @@ from geoservice.catalog.models import LayerDef
 from geoservice.errors import InvalidParameter
 from geoservice.settings import TileSettings
 from geoservice.tiles.runtime import TileRuntime
-from geoservice.tiles.service import TileResult
+from geoservice.tiles.service import LayerPart, TilePlan, TileResult, VectorTileService
 from geoservice.tiles.tms import TileAddress, check_tile
 
 # Tile dependencies are ``async def``: they do no I/O, and a plain ``def`` would
@@ -82,6 +83,63 @@ def tile_response(result: TileResult, headers: dict[str, str]) -> Response:
     if result.gzipped:
         headers = {**headers, "Content-Encoding": "gzip"}
     return Response(result.body, media_type=result.media_type, headers=headers)
+
+
+def conditional_tile_response(
+    request: Request,
+    etag: str,
+    settings: TileSettings,
+    *,
+    fresh: bool,
+    render: Callable[[], TileResult],
+) -> Response:
+    """Return 304 when If-None-Match names ``etag``, else the tile ``render`` makes (200/204)."""
+    headers = cache_headers(etag, settings, fresh=fresh)
+    if etag_matches(request, etag):
+        return not_modified(headers)
+    return tile_response(render(), headers)
+
+
+# A vector tile answer is its plan and the tile, or None for the tile when the
+# client's If-None-Match already names it (Not Modified). The route and the ASGI
+# fast path (``tile_fastpath.py``) both answer through these two functions, so
+# they serve alike; each turns the answer into its own kind of response.
+VectorAnswer = tuple[TilePlan, TileResult | None]
+
+
+async def quick_vector_tile(
+    vector: VectorTileService,
+    parts: Sequence[LayerPart],
+    address: TileAddress,
+    *,
+    if_none_match: str | None,
+    gzip_ok: bool,
+) -> VectorAnswer | None:
+    """Answer inside the event loop when the versions and the tile are known, else None."""
+    plan = vector.quick_plan(parts, address)
+    if plan is None:
+        return None
+    if etag_listed(if_none_match, plan.etag):
+        return plan, None
+    result = vector.memory_tile(parts, address, gzip_ok=gzip_ok, plan=plan)
+    if result is None:
+        result = await vector.async_tile(parts, address, gzip_ok=gzip_ok, plan=plan)
+    return None if result is None else (plan, result)
+
+
+def vector_tile(
+    vector: VectorTileService,
+    parts: Sequence[LayerPart],
+    address: TileAddress,
+    *,
+    if_none_match: str | None,
+    gzip_ok: bool,
+) -> VectorAnswer:
+    """Answer with blocking I/O allowed (run it in a thread from async code)."""
+    plan = vector.plan(parts, address)
+    if etag_listed(if_none_match, plan.etag):
+        return plan, None
+    return plan, vector.tile(parts, address, gzip_ok=gzip_ok, plan=plan)
 
 
 def names_current(v: str | None, versions: tuple[int, ...]) -> bool:

@@ -43,28 +43,26 @@ def ingest_command(
 ) -> None:
     """Check a GIS file and store it as a new version of a layer."""
     from geoservice.errors import GeoserviceError
+    from geoservice.ingest import IngestOptions, NewLayerSpec
 
     if from_gcj02 and from_bd09:
         console.print("[red]--from-gcj02 and --from-bd09 exclude each other[/red]")
         raise typer.Exit(2)
     system = "gcj02" if from_gcj02 else "bd09" if from_bd09 else "wgs84"
     try:
-        outcome = _run(
-            file,
-            layer,
-            mode,
-            crs,
-            source_layer,
-            system,
-            dry_run,
-            repair,
-            force_2d,
-            encoding,
-            author,
-            kind,
-            key,
-            title_zh,
+        options = IngestOptions(
+            mode=mode,
+            crs=crs,
+            source_layer=source_layer,
+            coordinate_system=system,
+            dry_run=dry_run,
+            repair=repair,
+            force_2d=force_2d,
+            encoding=encoding,
+            author=author,
         )
+        spec = NewLayerSpec(id=layer, kind=kind, key=key, title_zh=title_zh)
+        outcome = _run(file, spec, options)
     except GeoserviceError as exc:
         console.print(f"[red]{exc.message}[/red]")
         if isinstance(exc.details, dict) and "errors" in exc.details:
@@ -75,41 +73,16 @@ def ingest_command(
         raise typer.Exit(1)
 
 
-def _run(
-    file,
-    layer_id,
-    mode,
-    crs,
-    source_layer,
-    system,
-    dry_run,
-    repair,
-    force_2d,
-    encoding,
-    author,
-    kind,
-    key,
-    title_zh,
-):
+def _run(file: Path, spec, options):
+    """Ingest ``file`` into layer ``spec.id``, declaring it from ``spec`` if it is new."""
     from geoservice.catalog.loader import load_catalog, write_layer_file
-    from geoservice.ingest import IngestOptions, NewLayerSpec, Upload, ingest
+    from geoservice.ingest import Upload, ingest
     from geoservice.storage import open_store
 
     settings = Settings()
     catalog = load_catalog(settings.layers_dir, settings.styles_dir)
-    options = IngestOptions(
-        mode=mode,
-        crs=crs,
-        source_layer=source_layer,
-        coordinate_system=system,
-        dry_run=dry_run,
-        repair=repair,
-        force_2d=force_2d,
-        encoding=encoding,
-        author=author,
-    )
-    existing = catalog.layers.get(layer_id)
-    new = None if existing else NewLayerSpec(id=layer_id, kind=kind, key=key, title_zh=title_zh)
+    existing = catalog.layers.get(spec.id)
+    new = None if existing else spec
     store = open_store(settings)
     try:
         with _progress() as update:
@@ -127,7 +100,7 @@ def _run(
         store.close()
     if new is not None and outcome.version is not None:
         write_layer_file(outcome.layer, settings.layers_dir)
-        console.print(f"declared new layer in {settings.layers_dir / (layer_id + '.yaml')}")
+        console.print(f"declared new layer in {settings.layers_dir / (spec.id + '.yaml')}")
     return outcome
 
 

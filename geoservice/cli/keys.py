@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import closing
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -27,14 +29,12 @@ def create(
     """Create a key and print it: the key is the last line, shown only this once."""
     from geoservice.errors import GeoserviceError
 
-    store = _store()
-    try:
-        principal, key = store.create(role, name or f"{role} key", tuple(layer))
-    except GeoserviceError as exc:
-        console.print(f"[red]{exc.message}[/red]")
-        raise typer.Exit(2) from None
-    finally:
-        store.close()
+    with closing(_store()) as store:
+        try:
+            principal, key = store.create(role, name or f"{role} key", tuple(layer))
+        except GeoserviceError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(2) from None
     console.print(f"created {principal.role} key {principal.key_id} for {principal.name!r}")
     print(key)
 
@@ -42,11 +42,8 @@ def create(
 @app.command("list")
 def list_keys() -> None:
     """List keys (ids, names, roles; never the secrets)."""
-    store = _store()
-    try:
+    with closing(_store()) as store:
         keys = store.list()
-    finally:
-        store.close()
     table = Table("id", "name", "role", "layers", "created", "revoked")
     for k in keys:
         table.add_row(
@@ -60,12 +57,10 @@ def revoke(key_id: str = typer.Argument(..., help="Key id (from keys list).")) -
     """Revoke a key at once."""
     from geoservice.errors import GeoserviceError
 
-    store = _store()
-    try:
-        store.revoke(key_id)
-    except GeoserviceError as exc:
-        console.print(f"[red]{exc.message}[/red]")
-        raise typer.Exit(1) from None
-    finally:
-        store.close()
+    with closing(_store()) as store:
+        try:
+            store.revoke(key_id)
+        except GeoserviceError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from None
     console.print(f"revoked {key_id}")

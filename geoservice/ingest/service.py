@@ -8,8 +8,9 @@ Either the whole file lands as one new version, or nothing changes and an
 
 from __future__ import annotations
 
-import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -66,13 +67,21 @@ def ingest(
         raise UploadTooLarge(
             f"{upload.name}: {size:,} bytes, more than the limit of {limits.max_bytes:,}"
         )
-    if limits.work_dir is not None:
-        limits.work_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="gs-ingest-", dir=limits.work_dir))
-    try:
+    with work_folder(limits.work_dir, "gs-ingest-") as work:
         return _ingest(upload, work, store, catalog, limits, options, layer, new_layer, progress)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+
+
+@contextmanager
+def work_folder(root: Path | None, prefix: str) -> Iterator[Path]:
+    """Yield a fresh folder in ``root`` (the system temp folder if None), then remove it.
+
+    ``root`` (``uploads.work_dir``) is created if missing; whatever the folder holds
+    is removed with it, whether the block succeeds or raises.
+    """
+    if root is not None:
+        root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=root, ignore_cleanup_errors=True) as path:
+        yield Path(path)
 
 
 def _ingest(upload, work, store, catalog, limits, options, layer, new_layer, progress):

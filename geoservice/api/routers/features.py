@@ -139,20 +139,20 @@ def items(
         etag = _etag(layer.id, version, key)
         if request.headers["if-none-match"] == etag:
             return Response(status_code=304, headers={"ETag": etag})
-    page = store.query_geojson(layer, parsed.query)
-    headers = {"ETag": _etag(layer.id, page.version, key), "Content-Crs": f"<{parsed.crs_uri}>"}
     url = f"{base_url}/collections/{layer.id}"
-    if parsed.format == "html":
-        rows = store.query(layer, parsed.query).rows
+    if parsed.format == "html":  # the rows and counts are enough: no GeoJSON encoding
+        page = store.query(layer, parsed.query)
         return render_html(
             request,
             "items.html",
             layer=layer,
-            rows=rows,
+            rows=page.rows,
             page=page,
             lang=lang,
             collection_url=url,
         )
+    page = store.query_geojson(layer, parsed.query)
+    headers = {"ETag": _etag(layer.id, page.version, key), "Content-Crs": f"<{parsed.crs_uri}>"}
     body = items_document(page, parsed, items_url=f"{url}/items", collection_url=url)
     return GeoJSONResponse(body, headers=headers)
 

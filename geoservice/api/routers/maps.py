@@ -47,7 +47,7 @@ def collection_tilejson(
     _only_web_mercator(tileMatrixSetId)
     version = _versions(tiles, [layer])
     url = f"{base_url}/collections/{layer.id}/tiles/{WEB_MERCATOR}/{TEMPLATE}?v={version}"
-    bbox = store.bounds(layer) or (-180.0, -85.0, 180.0, 85.0)
+    bbox = union_bounds(store, [layer])
     doc = tilejson(name=layer.title.get(lang), tiles_url=url, layers=[layer], bbox=bbox, lang=lang)
     return JSONBytesResponse(doc)
 

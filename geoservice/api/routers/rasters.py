@@ -9,14 +9,7 @@ from fastapi.responses import Response
 
 from geoservice.api.deps import BaseUrlDep, CatalogDep, LangDep, SettingsDep
 from geoservice.api.responses import JSONBytesResponse
-from geoservice.api.tile_http import (
-    TileAddressDep,
-    TilesDep,
-    cache_headers,
-    etag_matches,
-    not_modified,
-    tile_response,
-)
+from geoservice.api.tile_http import TileAddressDep, TilesDep, conditional_tile_response
 from geoservice.ogc.links import JSON, link
 from geoservice.ogc.tiles import PNG
 from geoservice.tiles.raster import RasterLayer, get_raster, list_rasters
@@ -99,10 +92,13 @@ def raster_tile(
 ):
     """Return a PNG tile of a raster layer, coloured by its style."""
     prepared = tiles.raster_tile(raster, address)
-    headers = cache_headers(prepared.etag, tiles.settings.tiles, fresh=v == raster.version)
-    if etag_matches(request, prepared.etag):
-        return not_modified(headers)
-    return tile_response(prepared.result(), headers)
+    return conditional_tile_response(
+        request,
+        prepared.etag,
+        tiles.settings.tiles,
+        fresh=v == raster.version,
+        render=prepared.result,
+    )
 
 
 def _summary(raster: RasterLayer, base_url: str, lang: str) -> dict:

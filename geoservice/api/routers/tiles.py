@@ -14,13 +14,16 @@ from geoservice.api.responses import JSONBytesResponse
 from geoservice.api.tile_http import (
     TileAddressDep,
     TilesDep,
+    VectorAnswer,
     accepts_gzip,
     cache_headers,
-    etag_matches,
+    conditional_tile_response,
     names_current,
     not_modified,
+    quick_vector_tile,
     select_attributes,
     tile_response,
+    vector_tile,
     wants_png,
 )
 from geoservice.catalog.models import LayerDef
@@ -113,7 +116,7 @@ def collection_tileset(
     """Describe a collection's tileset: limits, layer schema, tile URL template."""
     get_tms(tileMatrixSetId)
     base = f"{base_url}/collections/{layer.id}/tiles"
-    bbox = store.bounds(layer) or (-180.0, -85.0, 180.0, 85.0)
+    bbox = union_bounds(store, [layer])
     doc = tileset_document(base, base_url, tileMatrixSetId, [layer], bbox, lang=lang)
     return JSONBytesResponse(doc)
 
@@ -219,42 +222,48 @@ def dataset_tile(
 
 async def vector_tile_response(request: Request, tiles, parts, address, v) -> Response:
     """Answer from memory when the versions and the tile are known, else in a thread."""
-    plan = tiles.vector.quick_plan(parts, address)
-    if plan is not None:
-        fresh = names_current(v, plan.versions)
-        headers = cache_headers(plan.etag, tiles.settings.tiles, fresh=fresh)
-        if etag_matches(request, plan.etag):
-            return not_modified(headers)
-        gzip_ok = accepts_gzip(request)
-        result = tiles.vector.memory_tile(parts, address, gzip_ok=gzip_ok, plan=plan)
-        if result is None:
-            result = await tiles.vector.async_tile(parts, address, gzip_ok=gzip_ok, plan=plan)
-        if result is not None:
-            return tile_response(result, headers)
-    return await run_in_threadpool(_vector_tile, request, tiles, parts, address, v)
+    if_none_match, gzip_ok = request.headers.get("if-none-match"), accepts_gzip(request)
+    answer = await quick_vector_tile(
+        tiles.vector, parts, address, if_none_match=if_none_match, gzip_ok=gzip_ok
+    )
+    if answer is None:
+        answer = await run_in_threadpool(
+            vector_tile, tiles.vector, parts, address, if_none_match=if_none_match, gzip_ok=gzip_ok
+        )
+    return _vector_response(answer, tiles, v)
 
 
 def _vector_tile(request: Request, tiles, parts, address: TileAddress, v: str | None) -> Response:
-    plan = tiles.vector.plan(parts, address)
+    answer = vector_tile(
+        tiles.vector,
+        parts,
+        address,
+        if_none_match=request.headers.get("if-none-match"),
+        gzip_ok=accepts_gzip(request),
+    )
+    return _vector_response(answer, tiles, v)
+
+
+def _vector_response(answer: VectorAnswer, tiles, v: str | None) -> Response:
+    plan, result = answer
     headers = cache_headers(plan.etag, tiles.settings.tiles, fresh=names_current(v, plan.versions))
-    if etag_matches(request, plan.etag):
-        return not_modified(headers)
-    result = tiles.vector.tile(parts, address, gzip_ok=accepts_gzip(request), plan=plan)
-    return tile_response(result, headers)
+    return not_modified(headers) if result is None else tile_response(result, headers)
 
 
 def map_tile_response(request, tiles, catalog: Catalog, layer, address, v) -> Response:
     """Answer a PNG map tile request of a vector layer (304/204/200)."""
     prepared = tiles.map_tile(layer, catalog.style_of(layer), address)
-    fresh = names_current(v, prepared.versions)
-    headers = cache_headers(prepared.etag, tiles.settings.tiles, fresh=fresh)
-    if etag_matches(request, prepared.etag):
-        return not_modified(headers)
-    return tile_response(prepared.result(), headers)
+    return conditional_tile_response(
+        request,
+        prepared.etag,
+        tiles.settings.tiles,
+        fresh=names_current(v, prepared.versions),
+        render=prepared.result,
+    )
 
 
 def union_bounds(store, layers: list[LayerDef]) -> tuple[float, float, float, float]:
-    """Return the lon/lat box covering every layer's data."""
+    """Return the lon/lat box covering every layer's data (the world when none has any)."""
     boxes = [b for b in (store.bounds(layer) for layer in layers) if b is not None]
     if not boxes:
         return (-180.0, -85.0, 180.0, 85.0)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -20,7 +17,7 @@ from geoservice.api.responses import JSONBytesResponse
 from geoservice.errors import ConflictError, InvalidParameter
 from geoservice.ingest import IngestOptions, NewLayerSpec, Upload, ingest
 from geoservice.ingest.options import parse_bool
-from geoservice.ingest.service import IngestOutcome
+from geoservice.ingest.service import IngestOutcome, work_folder
 from geoservice.ogc.links import JSON, link
 
 router = APIRouter(tags=["Uploads"])
@@ -72,17 +69,9 @@ async def upload(
     """Check a file and store it as a new version of the layer (or only report: dry_run)."""
     layer = catalog.get(collectionId)
     check_layer_scope(principal, layer.id)
-    with _work_folder(settings) as work:
+    with work_folder(settings.uploads.work_dir, "gs-upload-") as work:
         form = await receive_upload(request, work, settings.uploads.max_bytes)
-        outcome = await run_in_threadpool(
-            ingest,
-            Upload(form.file, form.filename),
-            store=store,
-            catalog=catalog,
-            limits=settings.uploads,
-            options=_options(form, principal.label),
-            layer=layer,
-        )
+        outcome = await _ingest(form, principal, store, catalog, settings, layer=layer)
     return _response(outcome, base_url)
 
 
@@ -102,22 +91,14 @@ async def create_collection(
     base_url: BaseUrlDep,
 ):
     """Declare a new layer from an uploaded file (form field ``id``) and store its features."""
-    with _work_folder(settings) as work:
+    with work_folder(settings.uploads.work_dir, "gs-upload-") as work:
         form = await receive_upload(request, work, settings.uploads.max_bytes)
         spec = _new_layer(form)
         if spec.id in catalog or store.has_layer(spec.id):
             raise ConflictError(
                 f"collection {spec.id!r} exists; upload to /collections/{spec.id}/uploads"
             )
-        outcome = await run_in_threadpool(
-            ingest,
-            Upload(form.file, form.filename),
-            store=store,
-            catalog=catalog,
-            limits=settings.uploads,
-            options=_options(form, principal.label),
-            new_layer=spec,
-        )
+        outcome = await _ingest(form, principal, store, catalog, settings, new_layer=spec)
     if outcome.version is not None:
         publish_layer(request.app, outcome.layer)
     return _response(outcome, base_url, declare=True)
@@ -143,18 +124,17 @@ def delete_collection(
     return Response(status_code=204)
 
 
-class _work_folder:
-    def __init__(self, settings) -> None:
-        self.root = settings.uploads.work_dir
-
-    def __enter__(self) -> Path:
-        if self.root is not None:
-            self.root.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix="gs-upload-", dir=self.root))
-        return self.path
-
-    def __exit__(self, *exc) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+async def _ingest(form: UploadForm, principal, store, catalog, settings, **target) -> IngestOutcome:
+    """Ingest the uploaded file in a thread; ``target`` is ``layer=`` or ``new_layer=``."""
+    return await run_in_threadpool(
+        ingest,
+        Upload(form.file, form.filename),
+        store=store,
+        catalog=catalog,
+        limits=settings.uploads,
+        options=_options(form, principal.label),
+        **target,
+    )
 
 
 def _options(form: UploadForm, author: str) -> IngestOptions:
