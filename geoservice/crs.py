@@ -8,7 +8,7 @@ at the edges: when a client names ``EPSG:4326`` (latitude first by definition) i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
 
@@ -117,6 +117,21 @@ def _xy_func(tr: Transformer) -> Callable[[np.ndarray, np.ndarray], tuple]:
 def swap_axes(geoms: np.ndarray) -> np.ndarray:
     """Swap x and y of every coordinate (for north-first output CRSs)."""
     return shapely.transform(geoms, lambda xy: xy[:, ::-1])
+
+
+def union_boxes(
+    boxes: Iterable[tuple[float, float, float, float] | None],
+) -> tuple[float, float, float, float] | None:
+    """Return the box covering ``boxes`` (missing ones ignored), or None if none is given."""
+    present = [b for b in boxes if b is not None]
+    if not present:
+        return None
+    return (
+        min(b[0] for b in present),
+        min(b[1] for b in present),
+        max(b[2] for b in present),
+        max(b[3] for b in present),
+    )
 
 
 def reproject_bbox(

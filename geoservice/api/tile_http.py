@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
 
+from geoservice.api.deps import CatalogDep, StoreDep
 from geoservice.catalog.models import LayerDef
+from geoservice.crs import union_boxes
 from geoservice.errors import InvalidParameter
 from geoservice.settings import TileSettings
+from geoservice.storage.base import FeatureStore
 from geoservice.tiles.runtime import TileRuntime
 from geoservice.tiles.service import LayerPart, TilePlan, TileResult, VectorTileService
-from geoservice.tiles.tms import TileAddress, check_tile
+from geoservice.tiles.tms import WORLD_BOUNDS, TileAddress, check_tile
 
 # Tile dependencies are ``async def``: they do no I/O, and a plain ``def`` would
 # cost a thread-pool hop each on the hottest path of the service.
@@ -169,3 +172,38 @@ def select_attributes(layer: LayerDef, properties: str | None) -> tuple[str, ...
             f"use some of {layer.attribute_names}"
         )
     return names
+
+
+# -- which layers a tile or map request names ---------------------------------
+
+
+async def catalog_layer(catalog: CatalogDep, collectionId: Annotated[str, Path()]) -> LayerDef:
+    """Resolve a collection id from the catalogue alone (the version lookup checks data)."""
+    return catalog.get(collectionId)
+
+
+CatalogLayerDep = Annotated[LayerDef, Depends(catalog_layer)]
+
+
+def selected_layers(
+    catalog: CatalogDep,
+    store: StoreDep,
+    collections: Annotated[str | None, Query(description="Collection ids, comma-separated")] = None,
+) -> list[LayerDef]:
+    """Return the layers of ``collections=`` (default: every layer holding data)."""
+    if collections is None:
+        with_data = set(store.layer_ids())
+        return [layer for layer in catalog if layer.id in with_data]
+    ids = [c.strip() for c in collections.split(",") if c.strip()]
+    unknown = [c for c in ids if c not in catalog]
+    if unknown or not ids:
+        raise InvalidParameter(f"collections: unknown or empty {unknown}; see /collections")
+    return [catalog.get(c) for c in ids]
+
+
+LayersDep = Annotated[list[LayerDef], Depends(selected_layers)]
+
+
+def union_bounds(store: FeatureStore, layers: Sequence[LayerDef]) -> tuple[float, ...]:
+    """Return the lon/lat box covering every layer's data (the world when none has any)."""
+    return union_boxes(store.bounds(layer) for layer in layers) or WORLD_BOUNDS

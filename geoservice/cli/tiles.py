@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from geoservice.crs import union_boxes
 from geoservice.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -82,12 +83,7 @@ def _export(path: Path, report, layers, bbox, zoom_range, settings) -> None:
 
 
 def _union(boxes):
-    boxes = [b for b in boxes if b is not None]
-    if not boxes:
+    box = union_boxes(boxes)
+    if box is None:
         raise typer.BadParameter("the layers hold no data")
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
+    return box

@@ -13,6 +13,7 @@ import geopandas as gpd
 
 from geoservice.catalog.models import ClassBreak, LayerDef, LayerKind, StyleDef
 from geoservice.catalog.registry import Catalog
+from geoservice.crs import union_boxes
 from geoservice.maps.i18n import GROUPS
 from geoservice.maps.style import layer_classes
 from geoservice.storage.base import BBox, FeatureStore
@@ -67,15 +68,7 @@ def read_sources(
 
 def union_bbox(sources: Sequence[LayerSource]) -> BBox | None:
     """Return the lon/lat extent of the sources."""
-    boxes = [s.bbox for s in sources if s.bbox is not None]
-    if not boxes:
-        return None
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
+    return union_boxes(s.bbox for s in sources)
 
 
 def study_area(catalog: Catalog, store: FeatureStore) -> gpd.GeoDataFrame | None:

@@ -11,6 +11,8 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+from geoservice.tiles.tms import WORLD_BOUNDS
+
 TileItem = tuple[int, int, int, bytes]  # z, x (column), y (row from the north), gzip MVT
 
 
@@ -30,7 +32,7 @@ def write_pmtiles(path: Path, tiles: Iterable[TileItem], metadata: dict) -> int:
     from pmtiles.writer import Writer
 
     items = sorted(((zxy_to_tileid(z, x, y), data) for z, x, y, data in tiles if data))
-    west, south, east, north = metadata.get("bounds", (-180.0, -85.0, 180.0, 85.0))
+    west, south, east, north = metadata.get("bounds", WORLD_BOUNDS)
     center = metadata.get("center", ((west + east) / 2, (south + north) / 2, 0))
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("wb") as f:
@@ -83,7 +85,7 @@ def write_mbtiles(path: Path, tiles: Iterable[TileItem], metadata: dict) -> int:
 
 
 def _mbtiles_metadata(meta: dict) -> list[tuple[str, str]]:
-    west, south, east, north = meta.get("bounds", (-180.0, -85.0, 180.0, 85.0))
+    west, south, east, north = meta.get("bounds", WORLD_BOUNDS)
     lon, lat, zoom = meta.get("center", ((west + east) / 2, (south + north) / 2, 0))
     return [
         ("name", meta.get("name", "geoservice")),

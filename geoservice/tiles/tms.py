@@ -19,6 +19,8 @@ from geoservice.errors import TileNotFound
 
 OFFERED = ("WebMercatorQuad", "WorldCRS84Quad")
 TMS_CRS = {"WebMercatorQuad": "EPSG:3857", "WorldCRS84Quad": "OGC:CRS84"}
+# What a tileset of no data claims to cover: the world as Web Mercator draws it.
+WORLD_BOUNDS = (-180.0, -85.0, 180.0, 85.0)
 
 
 @dataclass(frozen=True)

@@ -173,6 +173,7 @@ def test_snapping_to_the_tile_grid_repairs_what_rounding_breaks():
     assert snapped[1].is_empty
     assert snapped[2].is_valid and snapped[2].area == pytest.approx(bow.area, abs=10)
     assert snapped[3] is None
-    assert shapely.get_coordinates(snapped).tolist() == np.round(
-        shapely.get_coordinates(snapped)
-    ).tolist()
+    assert (
+        shapely.get_coordinates(snapped).tolist()
+        == np.round(shapely.get_coordinates(snapped)).tolist()
+    )

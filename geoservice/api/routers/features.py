@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import shutil
 from typing import Annotated
@@ -206,7 +207,7 @@ def download(request: Request, layer: LayerDep, store: StoreDep, settings: Setti
     parsed = parse_items_request(layer, params, settings.api)
     if fmt in ("gpkg", "fgb"):
         return _download_file(store, layer, parsed.query, fmt, settings)
-    whole = type(parsed.query)(**{**parsed.query.__dict__, "limit": None, "offset": 0})
+    whole = dataclasses.replace(parsed.query, limit=None, offset=0)
     crs_uri = parsed.crs_uri
 
     def stream():

@@ -9,8 +9,7 @@ from fastapi.responses import Response
 
 from geoservice.api.deps import BaseUrlDep, CatalogDep, LangDep, StoreDep
 from geoservice.api.responses import JSONBytesResponse, render_html
-from geoservice.api.routers.tiles import CatalogLayerDep, LayersDep, union_bounds
-from geoservice.api.tile_http import TilesDep
+from geoservice.api.tile_http import CatalogLayerDep, LayersDep, TilesDep, union_bounds
 from geoservice.catalog.models import LayerDef
 from geoservice.errors import TileNotFound
 from geoservice.tiles.documents import maplibre_style, tilejson

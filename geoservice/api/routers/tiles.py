@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -12,6 +12,8 @@ from geoservice.api.catalog_state import current_catalog
 from geoservice.api.deps import BaseUrlDep, CatalogDep, LangDep, StoreDep
 from geoservice.api.responses import JSONBytesResponse
 from geoservice.api.tile_http import (
+    CatalogLayerDep,
+    LayersDep,
     TileAddressDep,
     TilesDep,
     VectorAnswer,
@@ -23,12 +25,11 @@ from geoservice.api.tile_http import (
     quick_vector_tile,
     select_attributes,
     tile_response,
+    union_bounds,
     vector_tile,
     wants_png,
 )
-from geoservice.catalog.models import LayerDef
 from geoservice.catalog.registry import Catalog
-from geoservice.errors import InvalidParameter
 from geoservice.ogc.tiles import (
     tileset_document,
     tilesets_document,
@@ -45,33 +46,6 @@ TmsId = Annotated[str, Path(description="WebMercatorQuad or WorldCRS84Quad")]
 Properties = Annotated[str | None, Query(description="Attributes in the tile, comma-separated")]
 Version = Annotated[str | None, Query(description="Layer version(s) the URL was made for")]
 Format = Annotated[str | None, Query(description="mvt (default) or png")]
-
-
-async def catalog_layer(catalog: CatalogDep, collectionId: Annotated[str, Path()]) -> LayerDef:
-    """Resolve a collection id from the catalogue alone (the version lookup checks data)."""
-    return catalog.get(collectionId)
-
-
-CatalogLayerDep = Annotated[LayerDef, Depends(catalog_layer)]
-
-
-def selected_layers(
-    catalog: CatalogDep,
-    store: StoreDep,
-    collections: Annotated[str | None, Query(description="Collection ids, comma-separated")] = None,
-) -> list[LayerDef]:
-    """Return the layers of ``collections=`` (default: every layer holding data)."""
-    if collections is None:
-        with_data = set(store.layer_ids())
-        return [layer for layer in catalog if layer.id in with_data]
-    ids = [c.strip() for c in collections.split(",") if c.strip()]
-    unknown = [c for c in ids if c not in catalog]
-    if unknown or not ids:
-        raise InvalidParameter(f"collections: unknown or empty {unknown}; see /collections")
-    return [catalog.get(c) for c in ids]
-
-
-LayersDep = Annotated[list[LayerDef], Depends(selected_layers)]
 
 
 @router.get("/tileMatrixSets", operation_id="getTileMatrixSetsList", summary="Tile matrix sets")
@@ -259,19 +233,6 @@ def map_tile_response(request, tiles, catalog: Catalog, layer, address, v) -> Re
         tiles.settings.tiles,
         fresh=names_current(v, prepared.versions),
         render=prepared.result,
-    )
-
-
-def union_bounds(store, layers: list[LayerDef]) -> tuple[float, float, float, float]:
-    """Return the lon/lat box covering every layer's data (the world when none has any)."""
-    boxes = [b for b in (store.bounds(layer) for layer in layers) if b is not None]
-    if not boxes:
-        return (-180.0, -85.0, 180.0, 85.0)
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
     )
 
 
