@@ -24,7 +24,7 @@ from geoservice.tiles.tms import WORLD_BOUNDS, TileAddress, check_tile
 
 async def get_tiles(request: Request) -> TileRuntime:
     """Return the tile services built in the lifespan."""
-    return request.app.state.tiles
+    return request.app.state.runtime.tiles
 
 
 TilesDep = Annotated[TileRuntime, Depends(get_tiles)]

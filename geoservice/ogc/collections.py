@@ -38,6 +38,7 @@ def collection_document(
         "title": layer.title.get(lang),
         "description": layer.description.get(lang) if layer.description else None,
         "keywords": [layer.kind.value, *layer.keywords],
+        "geoservice:area": layer.area,
         "itemType": "feature",
         "crs": offered_crs_uris(),
         "storageCrs": storage_crs_uri(layer),

@@ -11,7 +11,7 @@ from fastapi import Path as PathParam
 
 from geoservice.api.auth import EditorDep, check_layer_scope
 from geoservice.api.deps import BaseUrlDep, CatalogDep, SettingsDep
-from geoservice.api.errors import error_response
+from geoservice.api.errors import error_response, status_of_code
 from geoservice.api.responses import JSONBytesResponse
 from geoservice.errors import InvalidParameter, NotFoundError
 from geoservice.ogc import processes as docs
@@ -32,7 +32,7 @@ class ResultNotReady(NotFoundError):
 
 async def get_manager(request: Request) -> JobManager:
     """Return the job manager opened in the lifespan."""
-    return request.app.state.jobs
+    return request.app.state.runtime.jobs
 
 
 async def get_process_dep(
@@ -105,7 +105,7 @@ def _failure(record: JobRecord):
     error = record.error or {}
     details = {"jobID": record.job_id, "details": error.get("details")}
     return error_response(
-        int(error.get("status") or 500),
+        status_of_code(error.get("code")),
         error.get("code") or "ProcessFailed",
         error.get("description") or "the job failed",
         details,

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from geoservice.api.catalog_state import current_catalog
 from geoservice.api.deps import BaseUrlDep, CatalogDep, LangDep, StoreDep
 from geoservice.api.responses import JSONBytesResponse
 from geoservice.api.tile_http import (
@@ -114,7 +113,7 @@ async def collection_tile(
     """Return a vector tile (MVT) of one collection, or a PNG with ``f=png``."""
     check_zoom(layer, address)
     if wants_png(request, f):
-        catalog = current_catalog(request.app)
+        catalog = request.app.state.runtime.catalog.catalog()
         return await run_in_threadpool(
             map_tile_response, request, tiles, catalog, layer, address, v
         )
