@@ -152,9 +152,11 @@ def _area_problems(areas: dict[str, AreaDef], layers: dict[str, LayerDef]) -> It
                 yield f"{origin}: {role} names {layer_id!r}, which is not a declared layer"
 
 
-def parse_layer(text: str, layer_id: str, origin: str = "<text>") -> LayerDef:
-    """Parse one layer document (YAML) whose id is ``layer_id``."""
-    return _parse(yaml.safe_load(text), layer_id, LayerDef, origin)
+def parse_layer(
+    text: str, layer_id: str, origin: str = "<text>", *, area: str | None = None
+) -> LayerDef:
+    """Parse one layer document (YAML) whose id is ``layer_id``, in study area ``area``."""
+    return _parse(yaml.safe_load(text), layer_id, LayerDef, origin, area=area)
 
 
 def dump_layer(layer: LayerDef) -> str:

@@ -73,7 +73,8 @@ def test_the_cli_runs_a_process_and_records_the_job(sample_settings, monkeypatch
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "villages_logistics_cover" in result.output and '"covered_features": 7' in result.output
-    assert (sample_settings.layers_dir / "villages_logistics_cover.yaml").is_file()
+    declared = sample_settings.runtime_layers_dir / "dongsheng" / "villages_logistics_cover.yaml"
+    assert declared.is_file()  # declared under the data directory, in the area of its inputs
     jobs = JobStore(sample_settings.jobs_db_path)
     (record,) = jobs.list()
     jobs.close()

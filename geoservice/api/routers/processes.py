@@ -98,7 +98,9 @@ def _accepted(record: JobRecord, base_url: str, preferred: bool):
     headers = {"Location": f"{base_url}/jobs/{record.job_id}"}
     if preferred:
         headers["Preference-Applied"] = "respond-async"
-    return JSONBytesResponse(docs.status_info(record, base_url), status_code=201, headers=headers)
+    return JSONBytesResponse(
+        docs.status_info(record, base_url, status_of_code), status_code=201, headers=headers
+    )
 
 
 def _failure(record: JobRecord):
@@ -129,13 +131,15 @@ def list_jobs(
     if len(records) > limit:
         records = records[:limit]
         next_url = f"{base_url}/jobs?limit={limit}&offset={offset + limit}"
-    return JSONBytesResponse(docs.job_list(records, base_url, next_url=next_url))
+    return JSONBytesResponse(
+        docs.job_list(records, base_url, next_url=next_url, status_of=status_of_code)
+    )
 
 
 @router.get("/jobs/{jobId}", operation_id="getStatus", summary="Job status")
 def job_status(jobId: JobIdPath, manager: ManagerDep, base_url: BaseUrlDep):
     """Return a job's status and progress."""
-    return JSONBytesResponse(docs.status_info(manager.jobs.get(jobId), base_url))
+    return JSONBytesResponse(docs.status_info(manager.jobs.get(jobId), base_url, status_of_code))
 
 
 @router.get("/jobs/{jobId}/results", operation_id="getResult", summary="Job results")
@@ -155,4 +159,4 @@ def job_results(jobId: JobIdPath, manager: ManagerDep, base_url: BaseUrlDep):
 @router.delete("/jobs/{jobId}", operation_id="dismiss", summary="Dismiss a job")
 def dismiss_job(jobId: JobIdPath, principal: EditorDep, manager: ManagerDep, base_url: BaseUrlDep):
     """Cancel a running job or delete a finished one, with the collections it created."""
-    return JSONBytesResponse(docs.status_info(manager.dismiss(jobId), base_url))
+    return JSONBytesResponse(docs.status_info(manager.dismiss(jobId), base_url, status_of_code))
