@@ -15,9 +15,10 @@ from geoservice.catalog.areas import AreaDef
 from geoservice.catalog.models import ClassBreak, LayerDef, LayerKind, StyleDef
 from geoservice.catalog.registry import Catalog
 from geoservice.crs import union_boxes
+from geoservice.features import BBox
 from geoservice.maps.i18n import GROUPS
 from geoservice.maps.style import layer_classes
-from geoservice.storage.base import BBox, FeatureQuery, FeatureStore
+from geoservice.storage.base import FeatureQuery, FeatureStore
 from geoservice.storage.cql import parse_filter
 
 GEOMETRY_ORDER = {"polygon": 0, "any": 1, "raster": 1, "line": 2, "point": 3}

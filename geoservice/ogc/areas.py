@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from geoservice.catalog.areas import AreaDef
 from geoservice.catalog.registry import Catalog
+from geoservice.features import BBox
 from geoservice.ogc.links import HTML, JSON, link
-from geoservice.storage.base import BBox
 
 
 def area_document(

@@ -5,7 +5,6 @@ job lists and results. Framework-free; hrefs are absolute (the base URL is given
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from typing import Any
 
 from geoservice.ogc.links import JSON, link
