@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
@@ -236,5 +237,5 @@ def map_tile_response(request, tiles, catalog: Catalog, layer, address, v) -> Re
 
 
 def _collections_query(request: Request) -> str:
-    value = request.query_params.get("collections")
-    return f"collections={value}" if value else ""
+    params = [(k, request.query_params.get(k)) for k in ("collections", "area")]
+    return "&".join(f"{k}={quote(v, safe=',')}" for k, v in params if v)
