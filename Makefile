@@ -64,6 +64,7 @@ system-deps:
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check geoservice tests bench
+	$(BIN)/lint-imports
 	$(BIN)/geoservice check-layers
 
 test: $(TEST_STAMP) system-deps web lint

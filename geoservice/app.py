@@ -1,36 +1,40 @@
 """The application factory: ``create_app(settings)``.
 
 Run with ``uvicorn --factory geoservice.app:create_app``. Nothing here runs at
-import time; the lifespan opens the store and loads the catalogue into
-``app.state``, where dependencies (``api/deps.py``) find them.
+import time; the lifespan opens the :class:`~geoservice.runtime.Runtime` (store,
+live catalogue, keys, jobs, tiles: the same composition root the CLI uses) into
+``app.state.runtime``, where dependencies (``api/deps.py``) find it. What the HTTP
+parts add up (conformance, links, templates) is ``app.state.web``.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.templating import Jinja2Templates
 
 from geoservice import __version__
 from geoservice.api.auth import KeyMiddleware
-from geoservice.api.catalog_state import install_catalog
 from geoservice.api.errors import add_exception_handlers
 from geoservice.api.maps_setup import install_maps
-from geoservice.api.processes_setup import close_jobs, open_jobs, setup_processes
-from geoservice.api.routers import features, keys, landing, transactions, uploads, versions
+from geoservice.api.processes_setup import setup_processes
+from geoservice.api.routers import (
+    areas,
+    features,
+    keys,
+    landing,
+    transactions,
+    uploads,
+    versions,
+)
 from geoservice.api.tiles_setup import install_tiles
-from geoservice.auth.keys import KeyStore
+from geoservice.api.web import WebParts
 from geoservice.ogc.conformance import FEATURES_CONFORMANCE, TRANSACTIONS_CONFORMANCE
+from geoservice.runtime import Runtime
 from geoservice.settings import Settings
-from geoservice.storage import open_store
-from geoservice.tiles.runtime import build_tile_runtime
-
-TEMPLATES = Path(__file__).parent / "templates"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,17 +43,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        install_catalog(app, settings)
-        app.state.store = open_store(settings)
-        open_jobs(app, settings)
-        app.state.tiles = build_tile_runtime(settings, app.state.store)
+        app.state.runtime = Runtime.open(settings)
         try:
             yield
         finally:
-            await app.state.tiles.aclose()
-            close_jobs(app)
-            app.state.store.close()
-            app.state.keys.close()
+            await app.state.runtime.aclose()
 
     app = FastAPI(
         title=settings.api.title,
@@ -61,11 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.keys = KeyStore(settings.api_keys_path)
-    app.state.templates = Jinja2Templates(directory=TEMPLATES)
-    app.state.conformance = [*FEATURES_CONFORMANCE, *TRANSACTIONS_CONFORMANCE]
-    app.state.landing_links = []
-    app.state.collection_link_builders = []
+    app.state.web = WebParts(conformance=[*FEATURES_CONFORMANCE, *TRANSACTIONS_CONFORMANCE])
     add_exception_handlers(app)
     install_tiles(app)  # innermost: the key check, compression and CORS wrap its fast path
     app.add_middleware(KeyMiddleware)  # inside CORS: preflights never need a key
@@ -81,12 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["ETag", "Content-Crs", "Location", "Link"],
     )
-    app.include_router(landing.router)
-    app.include_router(features.router)
-    app.include_router(transactions.router)
-    app.include_router(uploads.router)
-    app.include_router(versions.router)
-    app.include_router(keys.router)
+    for router in (landing, areas, features, transactions, uploads, versions, keys):
+        app.include_router(router.router)
     setup_processes(app)
     install_maps(app)
     return app

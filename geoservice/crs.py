@@ -8,6 +8,7 @@ at the edges: when a client names ``EPSG:4326`` (latitude first by definition) i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -153,3 +154,25 @@ def same_crs(a: str, b: str) -> bool:
     if ca.to_epsg() in geographic_wgs84 and cb.to_epsg() in geographic_wgs84:
         return ca.is_geographic and cb.is_geographic and ca.datum == cb.datum
     return ca == cb
+
+
+GK3_FIRST_EPSG, GK3_FIRST_CM = 4534, 75
+"""EPSG:4534 is CGCS2000 / 3-degree Gauss-Kruger CM 75E; codes run east in 3° steps to 135E."""
+
+
+def gauss_kruger_crs(lon: float) -> str:
+    """Return the CGCS2000 3-degree Gauss-Krüger zone (CM axis, EPSG:4534-4554) for a longitude.
+
+    Chinese survey data and planning measurements use the zone whose central
+    meridian is nearest; outside China's 73.5-136.5°E the nearest zone of the
+    range is still returned, and distances there carry that zone's scale error.
+
+    Examples
+    --------
+    >>> gauss_kruger_crs(109.98)  # Dongsheng
+    'EPSG:4546'
+    >>> gauss_kruger_crs(107.7)  # Chongqing's centre
+    'EPSG:4545'
+    """
+    zone = math.floor((lon - GK3_FIRST_CM) / 3 + 0.5)
+    return f"EPSG:{GK3_FIRST_EPSG + min(max(zone, 0), 20)}"

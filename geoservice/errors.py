@@ -30,6 +30,12 @@ class LayerNotFound(NotFoundError):
     code = "LayerNotFound"
 
 
+class AreaNotFound(NotFoundError):
+    """No study area with this id."""
+
+    code = "AreaNotFound"
+
+
 class FeatureNotFound(NotFoundError):
     """No feature with this id in the layer."""
 
@@ -157,3 +163,14 @@ class MapAssetsMissing(GeoserviceError):
     """Leaflet and its plugins are not vendored (``make web`` has not run)."""
 
     code = "MapAssetsMissing"
+
+
+def error_class(code: str) -> type[GeoserviceError] | None:
+    """Return the most general error class whose ``code`` is ``code`` (None if unknown)."""
+    pending: list[type[GeoserviceError]] = [GeoserviceError]
+    while pending:
+        cls = pending.pop(0)
+        if cls.code == code:
+            return cls
+        pending.extend(cls.__subclasses__())
+    return None

@@ -60,11 +60,6 @@ class UploadSettings(BaseModel):
         "grows with it (a batch is held in several forms at once: ~9 KB a feature for "
         "12-vertex polygons); above 5 000 an upload gets little faster.",
     )
-    reference_layer: str | None = Field(
-        "district",
-        description="Stored WGS84 boundary layer uploads are compared with to spot a "
-        "GCJ-02/BD-09 offset.",
-    )
     work_dir: Path | None = None
 
 
@@ -160,7 +155,11 @@ class Settings(BaseSettings):
         None,
         description="Public URL prefix for links; derived from the request if unset.",
     )
-    layers_dir: Path = PROJECT_ROOT / "layers"
+    layers_dir: Path = Field(
+        PROJECT_ROOT / "layers",
+        description="Curated declarations: one folder per study area (area.yaml, its layer "
+        "files, indicators/). Read only by the service.",
+    )
     styles_dir: Path = PROJECT_ROOT / "styles"
     data_dir: Path = PROJECT_ROOT / "data"
     gpkg_path: Path | None = Field(
@@ -191,7 +190,6 @@ class Settings(BaseSettings):
     keys_path: Path | None = Field(
         None, description="SQLite file of hashed API keys; defaults to <data_dir>/keys.sqlite."
     )
-    indicators_dir: Path = PROJECT_ROOT / "indicators"
     api: ApiSettings = ApiSettings()
     uploads: UploadSettings = UploadSettings()
     tiles: TileSettings = TileSettings()
@@ -202,6 +200,11 @@ class Settings(BaseSettings):
     def jobs_db_path(self) -> Path:
         """Return the SQLite file of process job records."""
         return self.processes.jobs_path or self.data_dir / "jobs.sqlite"
+
+    @property
+    def runtime_layers_dir(self) -> Path:
+        """Return where layers created at run time (uploads, results) are declared."""
+        return self.data_dir / "layers"
 
     @property
     def raster_dir(self) -> Path:

@@ -2,7 +2,8 @@
 
 Modules (each function takes keyword-only options with units in their names and
 returns a frozen dataclass of frames plus a ``summary`` dict; inputs are never
-changed; distances and areas are computed in EPSG:4546 unless told otherwise):
+changed; distances and areas are computed in the ``crs`` given, else in the
+CGCS2000 3-degree Gauss-Krüger zone of the inputs, never in degrees):
 
 - :mod:`~geoservice.analysis.crs`: ``to_metric``, ``ensure_same_crs``.
 - :mod:`~geoservice.analysis.coverage`: ``compute_coverage``.

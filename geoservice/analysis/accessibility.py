@@ -82,7 +82,7 @@ def two_step_fca(
     per_population : float, default 1000
     demand_point : {"centroid", "representative_point"}
     crs : optional
-        Metric CRS (default EPSG:4546, or the network's).
+        Metric CRS (the network's; else the inputs' GK zone, ``analysis.crs.metric_crs_of``).
 
     Returns
     -------
@@ -107,7 +107,7 @@ def two_step_fca(
         raise InvalidParameter("minutes needs a network (see build_network)")
     reach = c.positive(distance_m if mode == "distance_m" else minutes, mode, allow_zero=True)
     scale = c.positive(per_population, "per_population")
-    crs = analysis_crs(crs, network)
+    crs = analysis_crs(crs, network, demand, supply)
     dem_m, sup_m = to_metric(demand, crs), to_metric(supply, crs)
     pop = c.numeric_column(dem_m, "demand", population_col)
     cap = (

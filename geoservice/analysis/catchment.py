@@ -18,7 +18,7 @@ from scipy.spatial import cKDTree
 
 from geoservice.analysis import _common as c
 from geoservice.analysis._costs import anchors, cost_pairs
-from geoservice.analysis.crs import DEFAULT_METRIC_CRS, analysis_crs, ensure_same_crs, to_metric
+from geoservice.analysis.crs import analysis_crs, ensure_same_crs, to_metric
 from geoservice.errors import InvalidParameter
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def assign_nearest(
     demand_point : {"centroid", "representative_point"}
         Where a polygon's distance is measured from.
     crs : optional
-        Metric CRS (default EPSG:4546, or the network's).
+        Metric CRS (the network's; else the inputs' GK zone, ``analysis.crs.metric_crs_of``).
     progress : callable, optional
 
     Returns
@@ -129,7 +129,7 @@ def _prepare(demand, facilities, network, crs, population_col):
     ensure_same_crs(demand=demand, facilities=facilities)
     if population_col is not None:
         c.numeric_column(demand, "demand", population_col)
-    crs = analysis_crs(crs, network)
+    crs = analysis_crs(crs, network, demand, facilities)
     return to_metric(demand, crs), to_metric(facilities, crs)
 
 
@@ -195,7 +195,7 @@ def voronoi_catchments(
     facilities: gpd.GeoDataFrame,
     *,
     boundary: gpd.GeoDataFrame,
-    crs: Any = DEFAULT_METRIC_CRS,
+    crs: Any = None,
 ) -> VoronoiResult:
     """Split a boundary into the areas closest to each facility (Thiessen polygons).
 
@@ -206,7 +206,8 @@ def voronoi_catchments(
         distinct.
     boundary : geopandas.GeoDataFrame
         Polygons whose union is the study area.
-    crs : default "EPSG:4546"
+    crs : optional
+        Metric CRS; the boundary's metric CRS (``analysis.crs.metric_crs_of``) if None.
 
     Returns
     -------
@@ -225,6 +226,7 @@ def voronoi_catchments(
     c.check_frame(boundary, "boundary")
     c.require_kind(boundary, "boundary", {"polygon"})
     ensure_same_crs(facilities=facilities, boundary=boundary)
+    crs = analysis_crs(crs, None, boundary, facilities)
     fac_m, bnd_m = to_metric(facilities, crs), to_metric(boundary, crs)
     xy = anchors(fac_m, "representative_point")
     if len(np.unique(np.round(xy, 6), axis=0)) != len(xy):

@@ -106,7 +106,8 @@ def compute_coverage(
     unit_key : str, optional
         Column of ``units`` naming each unit.
     crs : optional
-        Metric CRS for the analysis (default EPSG:4546, or the network's).
+        Metric CRS for the analysis (the network's; else the inputs' GK zone,
+        ``analysis.crs.metric_crs_of``).
     quad_segs : int, default 16
         Segments per quarter circle of the buffers (area error < 0.2 %).
     edge_buffer_m : float, default 50
@@ -149,7 +150,7 @@ def compute_coverage(
         minutes,
         network,
     )
-    crs = analysis_crs(crs, network)
+    crs = analysis_crs(crs, network, demand, facilities)
     fac_m, dem_m = to_metric(facilities, crs), to_metric(demand, crs)
     kind = c.require_kind(dem_m, "demand", {"point", "polygon"})
     reach, parts = _reach(fac_m, distance_m, minutes, network, quad_segs, edge_buffer_m)

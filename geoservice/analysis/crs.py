@@ -12,13 +12,14 @@ from typing import Any
 import geopandas as gpd
 from pyproj import CRS
 
+from geoservice.crs import gauss_kruger_crs
 from geoservice.errors import CRSMismatchError, GeographicCRSError, MissingCRSError
 
-#: CGCS2000 / 3-degree Gauss-Kruger CM 111E: the metric CRS for Ordos (Dongsheng).
-DEFAULT_METRIC_CRS = "EPSG:4546"
+EXAMPLE_METRIC_CRS = "EPSG:4546"
+"""Named in messages as an example of a metric CRS (CGCS2000 GK CM 111E)."""
 
 
-def metric_crs(crs: Any = DEFAULT_METRIC_CRS) -> CRS:
+def metric_crs(crs: Any) -> CRS:
     """Return ``crs`` as a :class:`pyproj.CRS`, refusing a geographic one.
 
     Parameters
@@ -45,7 +46,7 @@ def metric_crs(crs: Any = DEFAULT_METRIC_CRS) -> CRS:
     if parsed.is_geographic:
         raise GeographicCRSError(
             f"{parsed.name} is geographic (degrees); distances and areas need a "
-            f"projected CRS in metres such as {DEFAULT_METRIC_CRS}",
+            f"projected CRS in metres such as {EXAMPLE_METRIC_CRS}",
             details={"crs": parsed.to_string()},
         )
     units = {axis.unit_name for axis in parsed.axis_info}
@@ -57,27 +58,54 @@ def metric_crs(crs: Any = DEFAULT_METRIC_CRS) -> CRS:
     return parsed
 
 
-def analysis_crs(crs: Any = None, network: Any = None) -> Any:
+def analysis_crs(crs: Any = None, network: Any = None, *layers: gpd.GeoDataFrame | None) -> Any:
     """Return the metric CRS an analysis measures in.
 
     A road network wins: its nodes, snapping distances and travel times are in
-    its own CRS, so the other layers are projected to it. Otherwise ``crs``, or
-    :data:`DEFAULT_METRIC_CRS` when none is given.
+    its own CRS, so the other layers are projected to it. Otherwise ``crs`` (a
+    process passes its study area's), else :func:`metric_crs_of` the layers.
     """
     if network is not None:
         return network.crs
-    return crs or DEFAULT_METRIC_CRS
+    return crs or metric_crs_of(*layers)
 
 
-def to_metric(gdf: gpd.GeoDataFrame, crs: Any = DEFAULT_METRIC_CRS) -> gpd.GeoDataFrame:
+def metric_crs_of(*layers: gpd.GeoDataFrame | None) -> Any:
+    """Return a metric CRS for layers given none: theirs if projected in metres, else a
+    CGCS2000 3-degree Gauss-Krüger zone.
+
+    The zone is the one whose central meridian is nearest the centre of the
+    layers' lon/lat extent (``crs.gauss_kruger_crs``), the CRS Chinese planning
+    data are measured in; a first layer already in a metric CRS is measured as is.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import Point
+    >>> metric_crs_of(gpd.GeoDataFrame(geometry=[Point(106.0, 29.5)], crs=4326))
+    'EPSG:4544'
+    """
+    given = [g for g in layers if g is not None and g.crs is not None]
+    if not given:
+        raise MissingCRSError("no layer with a CRS to choose a metric CRS from")
+    first = CRS.from_user_input(given[0].crs)
+    if first.is_projected and {a.unit_name for a in first.axis_info} == {"metre"}:
+        return first
+    boxes = [g.to_crs(4326).total_bounds for g in given if not g.empty]
+    if not boxes:
+        raise MissingCRSError("the layers are empty; give a metric CRS")
+    return gauss_kruger_crs((min(b[0] for b in boxes) + max(b[2] for b in boxes)) / 2)
+
+
+def to_metric(gdf: gpd.GeoDataFrame, crs: Any = None) -> gpd.GeoDataFrame:
     """Project a layer to a metric CRS for measuring; the input is not changed.
 
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame
         Any layer with a CRS set.
-    crs : str, int or pyproj.CRS, default "EPSG:4546"
-        Target projected CRS in metres.
+    crs : str, int or pyproj.CRS, optional
+        Target projected CRS in metres; :func:`metric_crs_of` the layer when None.
 
     Returns
     -------
@@ -99,9 +127,9 @@ def to_metric(gdf: gpd.GeoDataFrame, crs: Any = DEFAULT_METRIC_CRS) -> gpd.GeoDa
     >>> round(to_metric(g).geometry.x.iloc[0])
     412669
     """
-    target = metric_crs(crs)
     if gdf.crs is None:
         raise MissingCRSError("the layer has no CRS; set one before analysing it")
+    target = metric_crs(crs if crs is not None else metric_crs_of(gdf))
     if CRS.from_user_input(gdf.crs) == target:
         return gdf.copy(deep=False)
     return gdf.to_crs(target)

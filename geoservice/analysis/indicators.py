@@ -242,7 +242,7 @@ def evaluate_indicators(
     layers : mapping of layer id to GeoDataFrame
         Every layer the indicators name (see :func:`required_layers`).
     crs : optional
-        Metric CRS for distances (default EPSG:4546).
+        Metric CRS for distances (each layer's GK zone, ``analysis.crs.metric_crs_of``, if None).
     progress : callable, optional
     on_missing : {"raise", "report"}, default "raise"
         With "report", an indicator whose layers, columns or values are missing
@@ -446,7 +446,7 @@ def _network(ref: NetworkRef, layers, networks, crs):
             class_col=ref.class_col,
             speed_col=ref.speed_col,
             split_crossings=ref.split_crossings,
-            crs=analysis_crs(crs),
+            crs=analysis_crs(crs, None, layers.get(ref.layer)),
         )
     return networks[ref]
 

@@ -37,7 +37,7 @@ from geoservice.analysis._roads import (
     reached_lines,
 )
 from geoservice.analysis._topology import split_lines
-from geoservice.analysis.crs import DEFAULT_METRIC_CRS, to_metric
+from geoservice.analysis.crs import to_metric
 from geoservice.errors import InvalidParameter
 
 Profile = Literal["walk", "drive"]
@@ -155,7 +155,7 @@ def build_network(
     oneway_col: str | None = None,
     split_crossings: bool = False,
     max_segment_m: float | None = 100.0,
-    crs: Any = DEFAULT_METRIC_CRS,
+    crs: Any = None,
 ) -> RoadNetwork:
     """Build a routable network from a LineString layer.
 
@@ -184,7 +184,8 @@ def build_network(
     max_segment_m : float or None, default 100
         Add vertices so that no edge is longer: every vertex is a node that
         features snap to, so long straight roads still offer nearby nodes.
-    crs : default "EPSG:4546"
+    crs : optional
+        Metric CRS of the network; the roads' (``analysis.crs.metric_crs_of``) if None.
         Metric CRS of the network.
 
     Returns

@@ -27,7 +27,7 @@ import shapely
 from geoservice.analysis import _common as c
 from geoservice.analysis.catchment import assign_nearest
 from geoservice.analysis.coverage import compute_coverage
-from geoservice.analysis.crs import DEFAULT_METRIC_CRS, ensure_same_crs, to_metric
+from geoservice.analysis.crs import analysis_crs, ensure_same_crs, to_metric
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def coverage_share_partitioned(
     client: Any = None,
     npartitions: int | None = None,
     min_features: int = 200_000,
-    crs: Any = DEFAULT_METRIC_CRS,
+    crs: Any = None,
 ) -> PartitionedResult:
     """Covered share of each demand feature within ``distance_m``, maybe on Dask.
 
@@ -73,7 +73,8 @@ def coverage_share_partitioned(
         Default: two per worker thread, at least 1.
     min_features : int, default 200000
         Below this the single-machine path runs even with a scheduler.
-    crs : default "EPSG:4546"
+    crs : optional
+        Metric CRS; the inputs' metric CRS (``analysis.crs.metric_crs_of``) if None.
 
     Returns
     -------
@@ -115,7 +116,7 @@ def assign_nearest_partitioned(
     client: Any = None,
     npartitions: int | None = None,
     min_features: int = 200_000,
-    crs: Any = DEFAULT_METRIC_CRS,
+    crs: Any = None,
 ) -> PartitionedResult:
     """Nearest facility (straight line) of each demand feature, maybe on Dask.
 
@@ -183,6 +184,7 @@ def _run(
     c.check_frame(facilities, "facilities")
     c.check_frame(demand, "demand")
     ensure_same_crs(facilities=facilities, demand=demand)
+    crs = analysis_crs(crs, None, demand, facilities)
     fac_m, dem_m = to_metric(facilities, crs), to_metric(demand, crs)
     use_dask = (client is not None or scheduler_address) and len(dem_m) >= min_features
     if not use_dask:

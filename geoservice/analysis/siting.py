@@ -18,7 +18,7 @@ import shapely
 
 from geoservice.analysis import _common as c
 from geoservice.analysis._costs import dense_costs
-from geoservice.analysis.crs import DEFAULT_METRIC_CRS, analysis_crs, ensure_same_crs, to_metric
+from geoservice.analysis.crs import analysis_crs, ensure_same_crs, to_metric
 from geoservice.errors import AnalysisError, InvalidParameter
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class SitingResult:
 
 
 def candidate_grid(
-    boundary: gpd.GeoDataFrame, *, spacing_m: float, crs: Any = DEFAULT_METRIC_CRS
+    boundary: gpd.GeoDataFrame, *, spacing_m: float, crs: Any = None
 ) -> gpd.GeoDataFrame:
     """Candidate sites on a square grid inside a boundary.
 
@@ -58,7 +58,8 @@ def candidate_grid(
         Polygons; points are kept where they fall inside their union.
     spacing_m : float
         Grid spacing; the first point is half a spacing in from the bounds.
-    crs : default "EPSG:4546"
+    crs : optional
+        Metric CRS; the boundary's metric CRS (``analysis.crs.metric_crs_of``) if None.
 
     Returns
     -------
@@ -122,7 +123,7 @@ def maximal_covering(
         Facilities already there; always selected.
     demand_point : {"centroid", "representative_point"}
     crs : optional
-        Metric CRS (default EPSG:4546, or the network's).
+        Metric CRS (the network's; else the inputs' GK zone, ``analysis.crs.metric_crs_of``).
     time_limit_s : float, default 60
         CBC time limit; a time-limited run reports its status in the summary.
 
@@ -230,7 +231,7 @@ def _prepare(demand, candidates, existing, network, crs, weight_col, n_new, mode
         raise InvalidParameter(f"n_new must be a non-negative integer, not {n_new!r}")
     if n_new > len(candidates):
         raise InvalidParameter(f"n_new={n_new} exceeds the {len(candidates)} candidates")
-    crs = analysis_crs(crs, network)
+    crs = analysis_crs(crs, network, demand, candidates)
     dem_m, cand_m = to_metric(demand, crs), to_metric(candidates, crs)
     weights = c.numeric_column(dem_m, "demand", weight_col) if weight_col else np.ones(len(dem_m))
     frames = []

@@ -52,7 +52,7 @@ class KeyMiddleware:
             return
         app_state = scope["app"].state
         key = key_from_headers(scope["headers"])
-        principal = app_state.keys.verify(key) if key else None
+        principal = app_state.runtime.keys.verify(key) if key else None
         refusal = self._refusal(scope, key, principal, app_state.settings)
         if refusal is not None:
             status, code, problem = refusal

@@ -1,22 +1,29 @@
-"""Typed dependencies: what routes may reach, resolved from ``app.state``.
+"""Typed dependencies: what routes may reach, resolved from the app's runtime.
 
 They are ``async def`` on purpose: none of them blocks (a dict lookup, at most a
-``stat`` of the layers folder), and FastAPI would otherwise run each plain ``def``
-dependency through the thread pool, a hop per dependency per request.
+scan of the layers folders once a second), and FastAPI would otherwise run each
+plain ``def`` dependency through the thread pool, a hop per dependency per request.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 
-from geoservice.api.catalog_state import current_catalog
+from geoservice.catalog.areas import AreaDef
+from geoservice.catalog.live import LiveCatalog
 from geoservice.catalog.models import LayerDef
 from geoservice.catalog.registry import Catalog
 from geoservice.errors import InvalidParameter
+from geoservice.runtime import Runtime
 from geoservice.settings import Settings
 from geoservice.storage.base import FeatureStore
+
+
+async def get_runtime(request: Request) -> Runtime:
+    """Return the runtime the lifespan opened (store, catalogue, keys, jobs, tiles)."""
+    return request.app.state.runtime
 
 
 async def get_settings(request: Request) -> Settings:
@@ -24,15 +31,20 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+async def get_live_catalog(request: Request) -> LiveCatalog:
+    """Return the live catalogue (to publish or retire run-time layers)."""
+    return request.app.state.runtime.catalog
+
+
 async def get_catalog(request: Request) -> Catalog:
     """Return the current catalogue (swapped, never mutated; reloaded if another worker
     changed the layer files)."""
-    return current_catalog(request.app)
+    return request.app.state.runtime.catalog.catalog()
 
 
 async def get_store(request: Request) -> FeatureStore:
     """Return the feature store opened in the lifespan."""
-    return request.app.state.store
+    return request.app.state.runtime.store
 
 
 async def get_base_url(request: Request) -> str:
@@ -52,7 +64,9 @@ async def get_lang(request: Request) -> str:
     return lang
 
 
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+LiveCatalogDep = Annotated[LiveCatalog, Depends(get_live_catalog)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 StoreDep = Annotated[FeatureStore, Depends(get_store)]
 BaseUrlDep = Annotated[str, Depends(get_base_url)]
@@ -71,8 +85,31 @@ async def get_layer(
     to the store call the route makes anyway (it raises LayerNotFound).
     """
     if collectionId not in catalog:
-        catalog = current_catalog(request.app, force=True)
+        catalog = request.app.state.runtime.catalog.catalog(force=True)
     return catalog.get(collectionId)
 
 
 LayerDep = Annotated[LayerDef, Depends(get_layer)]
+
+
+async def get_area(
+    catalog: CatalogDep, areaId: Annotated[str, Path(description="study area id", max_length=63)]
+) -> AreaDef:
+    """Resolve a study-area id to its declaration, or 404."""
+    return catalog.area(areaId)
+
+
+AreaDep = Annotated[AreaDef, Depends(get_area)]
+
+
+async def get_area_filter(
+    catalog: CatalogDep,
+    area: Annotated[
+        str | None, Query(description="Only this study area's (see /areas)", max_length=63)
+    ] = None,
+) -> AreaDef | None:
+    """Resolve an optional ``area=`` query parameter, or 404 for an unknown area."""
+    return None if area is None else catalog.area(area)
+
+
+AreaFilterDep = Annotated[AreaDef | None, Depends(get_area_filter)]

@@ -37,6 +37,19 @@ def status_of(error: e.GeoserviceError) -> int:
     return 500
 
 
+def status_of_code(code: str | None) -> int:
+    """Return the HTTP status of a recorded error code (a failed job's, say).
+
+    Jobs record the domain error's code, not a status, so the CLI and HTTP record
+    the same thing; HTTP decides how to show it when it is read.
+    """
+    cls = e.error_class(code) if code else None
+    for klass in cls.__mro__ if cls is not None else ():
+        if klass in STATUS_CODES:
+            return STATUS_CODES[klass]
+    return 500
+
+
 def error_response(status: int, code: str, description: str, details=None) -> JSONResponse:
     """Return the JSON error body every error uses."""
     body = {"code": code, "description": description}

@@ -9,7 +9,6 @@ from fastapi.staticfiles import StaticFiles
 
 from geoservice.api.routers import webmaps
 from geoservice.catalog.models import LayerDef
-from geoservice.maps.pages import PageCache
 from geoservice.ogc.links import HTML, link
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -23,11 +22,10 @@ def map_links(base_url: str, layer: LayerDef) -> list[dict]:
 def install_maps(app: FastAPI) -> None:
     """Add the map routes and links; mount ``/static`` unless another part already did."""
     app.include_router(webmaps.router)
-    app.state.map_pages = PageCache()
-    app.state.landing_links += [
+    app.state.web.landing_links += [
         ("/maps", "alternate", HTML, "Maps (Folium)"),
         ("/maps/one-map", "alternate", HTML, "One map of every planning layer (一张图)"),
     ]
-    app.state.collection_link_builders.append(map_links)
+    app.state.web.collection_link_builders.append(map_links)
     if not any(getattr(route, "path", None) == "/static" for route in app.routes):
         app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")

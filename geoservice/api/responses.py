@@ -45,5 +45,5 @@ def wants_html(request: Request) -> bool:
 
 def render_html(request: Request, template: str, **context: Any) -> HTMLResponse:
     """Render one of the package's Jinja2 templates."""
-    templates = request.app.state.templates
+    templates = request.app.state.web.templates
     return templates.TemplateResponse(request, template, context)

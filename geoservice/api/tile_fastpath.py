@@ -21,7 +21,6 @@ from anyio import to_thread
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from geoservice.api.catalog_state import current_catalog
 from geoservice.api.tile_http import (
     cache_control,
     names_current,
@@ -65,7 +64,8 @@ class TileFastPath:
         parts = [LayerPart(layer, select_attributes(layer, None))]
         request = Headers(scope=scope)
         inm, gzip_ok = request.get("if-none-match"), "gzip" in request.get("accept-encoding", "")
-        vector, settings = state.tiles.vector, state.tiles.settings.tiles
+        tiles = state.runtime.tiles
+        vector, settings = tiles.vector, tiles.settings.tiles
         answer = await quick_vector_tile(vector, parts, address, if_none_match=inm, gzip_ok=gzip_ok)
         if answer is None:
             blocking = partial(
@@ -86,7 +86,7 @@ def _plain_tile_request(scope: Scope):
     query = parse_qsl(scope["query_string"].decode("latin-1"))
     if any(name != "v" for name, _ in query):
         return None
-    layer = current_catalog(scope["app"]).layers.get(match[1])
+    layer = scope["app"].state.runtime.catalog.catalog().layers.get(match[1])
     if layer is None:
         return None
     try:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from geoservice.api.deps import CatalogDep, StoreDep
+from geoservice.api.deps import AreaFilterDep, CatalogDep, StoreDep
 from geoservice.catalog.models import LayerDef
 from geoservice.crs import union_boxes
 from geoservice.errors import InvalidParameter
@@ -24,7 +24,7 @@ from geoservice.tiles.tms import WORLD_BOUNDS, TileAddress, check_tile
 
 async def get_tiles(request: Request) -> TileRuntime:
     """Return the tile services built in the lifespan."""
-    return request.app.state.tiles
+    return request.app.state.runtime.tiles
 
 
 TilesDep = Annotated[TileRuntime, Depends(get_tiles)]
@@ -188,12 +188,18 @@ CatalogLayerDep = Annotated[LayerDef, Depends(catalog_layer)]
 def selected_layers(
     catalog: CatalogDep,
     store: StoreDep,
+    area: AreaFilterDep = None,
     collections: Annotated[str | None, Query(description="Collection ids, comma-separated")] = None,
 ) -> list[LayerDef]:
-    """Return the layers of ``collections=`` (default: every layer holding data)."""
+    """Return the layers of ``collections=`` (default: every layer holding data, of one
+    study area with ``area=``)."""
     if collections is None:
         with_data = set(store.layer_ids())
-        return [layer for layer in catalog if layer.id in with_data]
+        return [
+            layer
+            for layer in catalog
+            if layer.id in with_data and (area is None or layer.area == area.id)
+        ]
     ids = [c.strip() for c in collections.split(",") if c.strip()]
     unknown = [c for c in ids if c not in catalog]
     if unknown or not ids:

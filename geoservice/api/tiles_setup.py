@@ -26,13 +26,13 @@ def install_tiles(app: FastAPI) -> None:
     app.include_router(tiles.router)
     app.include_router(maps.router)
     app.include_router(rasters.router)
-    app.state.conformance += TILES_CONFORMANCE
-    app.state.landing_links += [
+    app.state.web.conformance += TILES_CONFORMANCE
+    app.state.web.landing_links += [
         ("/tileMatrixSets", TILING_SCHEMES_REL, JSON, "Tile matrix sets"),
         ("/tiles", TILESETS_VECTOR_REL, JSON, "Vector tilesets (all collections)"),
         ("/style.json", "stylesheet", JSON, "MapLibre style (all collections)"),
         ("/map", "alternate", HTML, "Map (MapLibre GL)"),
         ("/rasters", "data", JSON, "Raster layers (PNG tiles)"),
     ]
-    app.state.collection_link_builders.append(tiles_collection_links)
+    app.state.web.collection_link_builders.append(tiles_collection_links)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")

@@ -133,6 +133,9 @@ class LayerDef(Strict):
     """A layer of the catalogue; ``id`` is the file stem of its YAML file."""
 
     id: str
+    area: str | None = Field(
+        None, description="Study area (the folder the file is in); set by the loader."
+    )
     title: Text
     description: Text | None = None
     kind: LayerKind

@@ -5,7 +5,7 @@ a layer input takes a collection id (``--facilities logistics``, with
 ``--facilities-filter "<cql2-text>"``) or a GeoJSON file. Jobs go through the
 same job manager as HTTP requests, so they are recorded (``/jobs`` lists them)
 and their results are collections the server shows at once.
-``geoservice analyse dongsheng`` runs every sample output.
+``geoservice analyse outputs [AREA]`` runs a study area's declared outputs.
 """
 
 from __future__ import annotations
@@ -28,31 +28,6 @@ from geoservice.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="Run analyses (the OGC processes) on the store.")
 console = Console(stderr=True)
-
-
-def open_manager(settings: Settings):
-    """Return a job manager over the configured store and layers folder."""
-    from geoservice.processes.jobs import JobStore
-    from geoservice.processes.layers import FolderRegistry
-    from geoservice.processes.manager import JobManager
-    from geoservice.storage import open_store
-
-    return JobManager(
-        jobs=JobStore(settings.jobs_db_path),
-        store=open_store(settings),
-        layers=FolderRegistry(settings.layers_dir, settings.styles_dir),
-        raster_dir=settings.raster_dir,
-        indicators_dir=settings.indicators_dir,
-        workers=1,
-        max_inline_features=settings.processes.max_inline_features,
-    )
-
-
-def close_manager(manager) -> None:
-    """Stop the workers and release the store."""
-    manager.close()
-    manager.jobs.close()
-    manager.store.close()
 
 
 def run_job(manager, process: Process, raw: dict[str, Any], label: str) -> dict[str, Any]:
@@ -139,15 +114,12 @@ def _option(name: str, flag: str, help_text: str) -> inspect.Parameter:
 
 
 def _run_and_show(process: Process, raw: dict[str, Any]) -> None:
-    settings = Settings()
-    manager = open_manager(settings)
-    try:
-        results = run_job(manager, process, raw, process.id)
-    except GeoserviceError as exc:
-        console.print(f"[red]{exc.message}[/red]")
-        raise typer.Exit(1) from None
-    finally:
-        close_manager(manager)
+    with open_runtime() as runtime:
+        try:
+            results = run_job(runtime.jobs, process, raw, process.id)
+        except GeoserviceError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from None
     show_results(results)
 
 
@@ -168,40 +140,55 @@ for _process in processes().values():
     app.command(_process.id, help=_process.description)(_command(_process))
 
 
-@app.command("dongsheng")
-def dongsheng(
+@app.command("outputs")
+def area_outputs(
+    area: str | None = typer.Argument(None, help="Study area (default: the default area)."),
     out: Path | None = typer.Option(
         None, help="Also write every results document to this JSON file."
     ),
 ) -> None:
-    """Produce every Dongsheng sample output as collections (run `data build` first)."""
-    from geoservice.processes.dongsheng import STEPS, headline
+    """Produce a study area's declared outputs (layers/<area>/outputs.yaml) as collections."""
+    from geoservice.processes.area_outputs import headline, load_outputs
 
-    settings = Settings()
-    manager = open_manager(settings)
     results: dict[str, Any] = {}
-    try:
-        _require_sample(manager)
-        for step in STEPS:
-            console.print(f"[bold]{step.key}[/bold]: {step.question}")
-            results[step.key] = run_job(
-                manager, get_process(step.process_id), step.inputs, step.key
-            )
-    except GeoserviceError as exc:
-        console.print(f"[red]{exc.message}[/red]")
-        raise typer.Exit(1) from None
-    finally:
-        close_manager(manager)
+    with open_runtime() as runtime:
+        catalog = runtime.catalog.catalog()
+        try:
+            chosen = catalog.area(area)
+            outputs = load_outputs(chosen.id, catalog.area_folders.get(chosen.id))
+            if not outputs.steps:
+                raise GeoserviceError(f"study area {chosen.id!r} declares no outputs.yaml")
+            _require_data(runtime, outputs)
+            for step in outputs.steps:
+                console.print(f"[bold]{step.key}[/bold]: {step.question}")
+                process = get_process(step.process)
+                results[step.key] = run_job(
+                    runtime.jobs, process, outputs.inputs_of(step), step.key
+                )
+        except GeoserviceError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from None
     if out is not None:
         out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     console.print_json(json.dumps(headline(results), ensure_ascii=False))
 
 
-def _require_sample(manager) -> None:
-    catalog = manager.layers.catalog()
-    for layer_id in ("villages", "logistics", "roads", "farmland_grid", "commercial_districts"):
-        ref = CollectionInput(collection=layer_id)
-        if ref.layer_id not in catalog or not manager.store.has_layer(layer_id):
-            raise GeoserviceError(
-                f"the sample layer {layer_id!r} has no data; run `geoservice data build` first"
-            )
+def open_runtime():
+    """Open the service's parts for one command (no tiles, one job at a time)."""
+    from geoservice.runtime import Runtime
+
+    return Runtime.open(Settings(), tiles=False, job_workers=1)
+
+
+def _require_data(runtime, outputs) -> None:
+    catalog = runtime.catalog.catalog()
+    for step in outputs.steps:
+        for value in step.inputs.values():
+            if not isinstance(value, dict) or "collection" not in value:
+                continue
+            ref = CollectionInput(collection=value["collection"])
+            if ref.layer_id not in catalog or not runtime.store.has_layer(ref.layer_id):
+                raise GeoserviceError(
+                    f"step {step.key!r} reads {ref.layer_id!r}, which has no data; "
+                    "run `geoservice data build` first"
+                )

@@ -51,13 +51,17 @@ def check_layers(
     from geoservice.catalog.loader import load_catalog
 
     settings = Settings()
+    runtime_dir = None if layers_dir else settings.runtime_layers_dir
     try:
-        catalog = load_catalog(layers_dir or settings.layers_dir, styles_dir or settings.styles_dir)
+        catalog = load_catalog(
+            layers_dir or settings.layers_dir, styles_dir or settings.styles_dir, runtime_dir
+        )
     except CatalogError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from None
     console.print(
-        f"[green]{len(catalog.layers)} layers and {len(catalog.styles)} styles are valid[/green]"
+        f"[green]{len(catalog.areas)} study areas, {len(catalog.layers)} layers and "
+        f"{len(catalog.styles)} styles are valid[/green]"
     )
 
 

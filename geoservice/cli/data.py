@@ -1,4 +1,4 @@
-"""``geoservice data build``: the Dongsheng sample layers into the configured store."""
+"""``geoservice data build``: the study areas' sample layers into the configured store."""
 
 from __future__ import annotations
 
@@ -14,41 +14,61 @@ console = Console(stderr=True)
 
 @app.command("build")
 def build(
-    cell_m: float = typer.Option(500.0, help="Farmland grid cell size in metres (EPSG:4546)."),
+    area: list[str] = typer.Option(
+        [], "--area", "-a", help="Study area to build (repeat; default: every area with a builder)."
+    ),
+    cell_m: float = typer.Option(
+        500.0, help="Farmland grid cell size in metres (the area's metric CRS)."
+    ),
     if_missing: bool = typer.Option(
         False,
         "--if-missing",
-        help="Do nothing when every sample layer already has data.",
+        help="Do nothing for an area whose sample layers all have data already.",
     ),
 ) -> None:
-    """Build every sample layer and store it as a new version."""
-    from geoservice.catalog.loader import load_catalog
-    from geoservice.sampledata import build_sample_layers
-    from geoservice.storage import open_store
+    """Build the sample layers of study areas and store each as a new version."""
+    from geoservice.errors import GeoserviceError
+    from geoservice.runtime import Runtime
+    from geoservice.sampledata import BUILDERS
 
-    settings = Settings()
-    catalog = load_catalog(settings.layers_dir, settings.styles_dir)
-    store = open_store(settings)
-    try:
-        if if_missing and all(
-            store.has_layer(layer.id) for layer in catalog if layer.kind != "analysis_result"
-        ):
-            console.print("sample store present; nothing to do")
-            return
-        layers = build_sample_layers(farmland_cell_m=cell_m)
-        with Progress(console=console) as progress:
-            task = progress.add_task("writing layers", total=len(layers))
-            for layer_id, frame in layers.items():
-                info = store.write(
-                    catalog.get(layer_id),
-                    frame,
-                    author="geoservice data build",
-                    action="sample-build",
-                    message=f"farmland cell {cell_m:g} m",
-                )
-                progress.console.print(
-                    f"{layer_id}: version {info.version}, {info.feature_count} features"
-                )
-                progress.advance(task)
-    finally:
-        store.close()
+    with Runtime.open(Settings(), tiles=False, job_workers=1) as runtime:
+        catalog = runtime.catalog.catalog()
+        try:
+            chosen = [catalog.area(a) for a in area] or list(catalog.areas.values())
+        except GeoserviceError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from None
+        for item in chosen:
+            if item.sample_data is None:
+                if area:
+                    console.print(f"study area {item.id!r} has no sample-data builder")
+                continue
+            if item.sample_data not in BUILDERS:
+                console.print(f"[red]{item.id}: unknown sample-data builder {item.sample_data!r}")
+                raise typer.Exit(1)
+            layers = [
+                layer for layer in catalog.layers_in(item.id) if layer.kind != "analysis_result"
+            ]
+            if if_missing and all(runtime.store.has_layer(layer.id) for layer in layers):
+                console.print(f"{item.id}: sample store present; nothing to do")
+                continue
+            _write(
+                runtime.store, catalog, BUILDERS[item.sample_data](farmland_cell_m=cell_m), cell_m
+            )
+
+
+def _write(store, catalog, frames, cell_m: float) -> None:
+    with Progress(console=console) as progress:
+        task = progress.add_task("writing layers", total=len(frames))
+        for layer_id, frame in frames.items():
+            info = store.write(
+                catalog.get(layer_id),
+                frame,
+                author="geoservice data build",
+                action="sample-build",
+                message=f"farmland cell {cell_m:g} m",
+            )
+            progress.console.print(
+                f"{layer_id}: version {info.version}, {info.feature_count} features"
+            )
+            progress.advance(task)

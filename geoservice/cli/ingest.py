@@ -1,8 +1,9 @@
 """``geoservice ingest FILE --layer ID``: the upload of the HTTP API, from a shell.
 
-Creates the layer (its file in ``layers/``) when the catalogue has none of that
-id, shows a progress bar while batches are checked and written, and prints the
-validation report as a table. Exit status: 0 stored (or a clean dry run), 1 refused.
+Creates the layer (declared under the data directory, in its study area) when the
+catalogue has none of that id, shows a progress bar while batches are checked and
+written, and prints the validation report as a table. Exit status: 0 stored (or a
+clean dry run), 1 refused.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ def ingest_command(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="File to upload."),
     layer: str = typer.Option(..., "--layer", help="Layer id (created if missing)."),
     mode: str = typer.Option("replace", help="replace or append."),
-    crs: str | None = typer.Option(None, help="CRS of the file, e.g. EPSG:4546 (overrides .prj)."),
+    crs: str | None = typer.Option(
+        None, help="CRS of the file, e.g. EPSG:4546 (CGCS2000 GK CM 111E; overrides .prj)."
+    ),
     source_layer: str | None = typer.Option(None, help="Layer inside a GeoPackage/KML/zip."),
     from_gcj02: bool = typer.Option(False, "--from-gcj02", help="Lon/lat are GCJ-02 (AMap)."),
     from_bd09: bool = typer.Option(False, "--from-bd09", help="Lon/lat are BD-09 (Baidu)."),
@@ -40,6 +43,9 @@ def ingest_command(
     kind: str = typer.Option("admin_units", help="New layers: kind."),
     key: str | None = typer.Option(None, help="New layers: key attribute."),
     title_zh: str | None = typer.Option(None, help="New layers: Chinese title."),
+    area: str | None = typer.Option(
+        None, help="New layers: study area to join (default: the default area)."
+    ),
 ) -> None:
     """Check a GIS file and store it as a new version of a layer."""
     from geoservice.errors import GeoserviceError
@@ -61,7 +67,7 @@ def ingest_command(
             encoding=encoding,
             author=author,
         )
-        spec = NewLayerSpec(id=layer, kind=kind, key=key, title_zh=title_zh)
+        spec = NewLayerSpec(id=layer, kind=kind, key=key, title_zh=title_zh, area=area)
         outcome = _run(file, spec, options)
     except GeoserviceError as exc:
         console.print(f"[red]{exc.message}[/red]")
@@ -75,20 +81,22 @@ def ingest_command(
 
 def _run(file: Path, spec, options):
     """Ingest ``file`` into layer ``spec.id``, declaring it from ``spec`` if it is new."""
-    from geoservice.catalog.loader import load_catalog, write_layer_file
+    import dataclasses
+
     from geoservice.ingest import Upload, ingest
-    from geoservice.storage import open_store
+    from geoservice.runtime import Runtime
 
     settings = Settings()
-    catalog = load_catalog(settings.layers_dir, settings.styles_dir)
-    existing = catalog.layers.get(spec.id)
-    new = None if existing else spec
-    store = open_store(settings)
-    try:
+    with Runtime.open(settings, tiles=False, job_workers=1) as runtime:
+        catalog = runtime.catalog.catalog()
+        existing = catalog.layers.get(spec.id)
+        new = None
+        if existing is None:
+            new = dataclasses.replace(spec, area=catalog.area(spec.area).id)
         with _progress() as update:
             outcome = ingest(
                 Upload(file, file.name),
-                store=store,
+                store=runtime.store,
                 catalog=catalog,
                 limits=settings.uploads,
                 options=options,
@@ -96,11 +104,12 @@ def _run(file: Path, spec, options):
                 new_layer=new,
                 progress=update,
             )
-    finally:
-        store.close()
-    if new is not None and outcome.version is not None:
-        write_layer_file(outcome.layer, settings.layers_dir)
-        console.print(f"declared new layer in {settings.layers_dir / (spec.id + '.yaml')}")
+        if new is not None and outcome.version is not None:
+            runtime.catalog.publish(outcome.layer)
+            console.print(
+                f"declared new layer {spec.id!r} in study area {new.area!r} "
+                f"(under {settings.runtime_layers_dir})"
+            )
     return outcome
 
 

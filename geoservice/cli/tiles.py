@@ -26,17 +26,14 @@ def seed_command(
     workers: int = typer.Option(2, help="Tiles produced in parallel."),
 ) -> None:
     """Fill the tile cache for layers and zooms (and export an archive)."""
-    from geoservice.catalog.loader import load_catalog
-    from geoservice.storage import open_store
-    from geoservice.tiles.runtime import build_tile_runtime
+    from geoservice.runtime import Runtime
     from geoservice.tiles.seed import parse_zooms, pyramid, seed
 
     if export is not None and tms != "WebMercatorQuad":
         raise typer.BadParameter("PMTiles and MBTiles hold WebMercatorQuad tiles only")
     settings = Settings()
-    catalog = load_catalog(settings.layers_dir, settings.styles_dir)
-    store = open_store(settings)
-    try:
+    with Runtime.open(settings, job_workers=1) as opened:
+        catalog, store, runtime = opened.catalog.catalog(), opened.store, opened.tiles
         layers = [catalog.get(layer_id) for layer_id in layer]
         bbox = _union([store.bounds(item) for item in layers])
         low = min(item.tiles.min_zoom for item in layers)
@@ -44,7 +41,6 @@ def seed_command(
         wanted = parse_zooms(zooms)
         zoom_range = range(max(wanted.start, low), min(wanted.stop - 1, high) + 1)
         addresses = pyramid(tms, bbox, zoom_range)
-        runtime = build_tile_runtime(settings, store)
         with Progress(
             "[progress.description]{task.description}",
             BarColumn(),
@@ -67,8 +63,6 @@ def seed_command(
         )
         if export is not None:
             _export(export, report, layers, bbox, zoom_range, settings)
-    finally:
-        store.close()
 
 
 def _export(path: Path, report, layers, bbox, zoom_range, settings) -> None:

@@ -12,7 +12,7 @@ import orjson
 import shapely
 
 from geoservice.crs import swap_axes
-from geoservice.storage.base import FeatureRows
+from geoservice.features import FeatureRows
 
 _OPTS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 

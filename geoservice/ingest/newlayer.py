@@ -63,6 +63,7 @@ class NewLayerSpec:
     style: str | None = None
     key: str | None = None
     storage_crs: str = "EPSG:4326"
+    area: str | None = None
 
 
 def layer_from_dataset(
@@ -101,6 +102,7 @@ def _declare(spec: NewLayerSpec, attributes, geometry, dataset: Dataset) -> Laye
     try:
         return LayerDef(
             id=spec.id,
+            area=spec.area,
             title=title,
             kind=LayerKind(spec.kind),
             geometry_type=GeometryType(geometry),

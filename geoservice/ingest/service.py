@@ -184,7 +184,9 @@ def _stored_keys(store: FeatureStore, layer: LayerDef, options: IngestOptions) -
 
 
 def _reference_probe(store, catalog: Catalog, limits: UploadSettings, layer: LayerDef):
-    ref_id = limits.reference_layer
+    """Compare with the reference layer of the study area the upload goes to."""
+    area = catalog.areas.get(layer.area or catalog.default_area or "")
+    ref_id = area.reference if area is not None else None
     if ref_id is None or ref_id == layer.id or layer.geometry_type.family != "polygon":
         return None
     if ref_id not in catalog or not store.has_layer(ref_id):

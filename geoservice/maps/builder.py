@@ -24,7 +24,8 @@ from geoservice.maps.layers import DrawnLayer, LayerOptions, add_layer, map_tile
 from geoservice.maps.sources import LayerSource, is_analysis, union_bbox
 
 TILES_PREFIX = "tiles:"
-DEFAULT_BOUNDS = (109.14, 39.65, 110.39, 39.98)  # Dongsheng
+WORLD_VIEW = (-180.0, -60.0, 180.0, 75.0)
+"""Shown only when neither the layers nor the study area place the map."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class MapOptions:
     cluster_points_at: int = 3
     max_zoom: int = 18
     focus_large: bool = False
+    area_bounds: tuple[float, float, float, float] | None = None
+    """Where the map opens when no layer has data (the study area's declared bounds)."""
 
     @property
     def layer_options(self) -> LayerOptions:
@@ -114,7 +117,7 @@ def _base_map(
 ):
     import folium
 
-    west, south, east, north = _view(sources, outline)
+    west, south, east, north = _view(sources, outline, options.area_bounds)
     m = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=10,
@@ -136,9 +139,11 @@ def _base_map(
     return m
 
 
-def _view(sources: Sequence[LayerSource], outline: dict | None) -> tuple[float, ...]:
+def _view(
+    sources: Sequence[LayerSource], outline: dict | None, area_bounds: tuple | None
+) -> tuple[float, ...]:
     """Return the extent to show: the layers', within the study area when they reach past it."""
-    extent = union_bbox(sources) or DEFAULT_BOUNDS
+    extent = union_bbox(sources) or area_bounds or WORLD_VIEW
     if outline is None:
         return extent
     study = shapely.bounds(shapely.geometry.shape(outline["geometry"])).tolist()

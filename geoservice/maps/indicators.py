@@ -32,17 +32,23 @@ class PlanIndicators:
 
 
 def plan_indicators(
-    indicators_dir: Path, *, jobs: Any = None, read_layer: LayerReader | None = None
+    indicators_dir: Path,
+    *,
+    area: str | None = None,
+    default: bool = True,
+    jobs: Any = None,
+    read_layer: LayerReader | None = None,
 ) -> list[PlanIndicators]:
     """Return every indicator file's latest results (jobs first, else evaluated now).
 
-    ``jobs`` is a :class:`~geoservice.processes.jobs.JobStore` or None;
-    ``read_layer`` returns a layer's frame (None if absent) and enables live
-    evaluation when no job has run.
+    ``jobs`` is a :class:`~geoservice.processes.jobs.JobStore` or None; only jobs
+    run in study area ``area`` count (a job naming no area ran in the default one,
+    which ``default`` says this is). ``read_layer`` returns a layer's frame (None
+    if absent) and enables live evaluation when no job has run.
     """
     from geoservice.analysis.indicators import load_indicators
 
-    latest = _latest_jobs(jobs)
+    latest = _latest_jobs(jobs, area, default)
     plans = []
     for path in sorted(Path(indicators_dir).glob("*.yaml")):
         defs = load_indicators(path)
@@ -113,11 +119,14 @@ def _number(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _latest_jobs(jobs: Any) -> dict[str, Any]:
+def _latest_jobs(jobs: Any, area: str | None, default: bool) -> dict[str, Any]:
     if jobs is None:
         return {}
     latest: dict[str, Any] = {}
     for record in jobs.list(process_id="indicators", status="successful", limit=50):
+        ran_in = (record.inputs or {}).get("area")
+        if area is not None and ran_in != area and not (ran_in is None and default):
+            continue
         name = (record.inputs or {}).get("file")
         if name and name not in latest and record.results and "indicators" in record.results:
             latest[name] = record

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import shapely
 
+from geoservice.catalog.areas import AreaDef
 from geoservice.catalog.registry import Catalog
 from geoservice.maps.assets import Assets
 from geoservice.maps.builder import MapOptions, build_map, render_html
@@ -48,21 +48,30 @@ def one_map_html(
     store: FeatureStore,
     options: MapOptions,
     *,
+    area: AreaDef,
     layer_ids: Sequence[str] | None = None,
     indicators: Sequence[PlanIndicators] = (),
 ) -> str:
-    """Return the one-map (一张图): every planning layer, grouped by kind."""
+    """Return a study area's one-map (一张图): its planning layers, grouped by kind."""
     options.assets.check()
-    ids = list(layer_ids) if layer_ids is not None else planning_layer_ids(catalog, store)
+    ids = list(layer_ids) if layer_ids is not None else one_map_layer_ids(catalog, store, area)
     sources = read_sources(catalog, store, ids, embed_limit=_embed_limit(options))
     m = build_map(
         sources,
-        options,
-        title=text("one_map", options.lang),
-        outline=outline_geojson(catalog, store),
+        dataclasses.replace(options, area_bounds=area.bounds),
+        title=area.one_map_title(options.lang),
+        outline=outline_geojson(catalog, store, area),
         indicators=indicators,
     )
     return render_html(m, options)
+
+
+def one_map_layer_ids(catalog: Catalog, store: FeatureStore, area: AreaDef) -> list[str]:
+    """Return the layers of an area's one-map: as declared, else every one with data."""
+    if area.one_map.layers is not None:
+        with_data = set(store.layer_ids())
+        return [i for i in area.one_map.layers if i in with_data]
+    return planning_layer_ids(catalog, store, area)
 
 
 def layer_map_html(
@@ -72,12 +81,13 @@ def layer_map_html(
     options.assets.check()
     sources = read_sources(catalog, store, [layer_id], embed_limit=_embed_limit(options))
     layer = catalog.get(layer_id)
-    options = dataclasses.replace(options, focus_large=True)
+    area = catalog.area_of(layer)
+    options = dataclasses.replace(options, focus_large=True, area_bounds=area.bounds)
     m = build_map(
         sources,
         options,
         title=layer.title.get(options.lang),
-        outline=outline_geojson(catalog, store),
+        outline=outline_geojson(catalog, store, area),
         show=lambda source: True,
     )
     return render_html(m, options)
@@ -89,18 +99,19 @@ def one_map_page(
     store: FeatureStore,
     settings: Settings,
     *,
+    area: AreaDef,
     lang: str,
     base_url: str,
     jobs: Any = None,
 ) -> str:
-    """Return the served one-map, from ``pages`` unless a layer or job changed."""
+    """Return a served one-map, from ``pages`` unless a layer or job changed."""
     options = map_options(settings.maps, lang=lang, service_url=base_url)
 
     def build() -> str:
-        indicators = indicator_results(settings.indicators_dir, store, catalog, jobs=jobs)
-        return one_map_html(catalog, store, options, indicators=indicators)
+        indicators = indicator_results(area, store, catalog, jobs=jobs)
+        return one_map_html(catalog, store, options, area=area, indicators=indicators)
 
-    key = page_key(catalog, store, ONE_MAP, lang, base_url, jobs=jobs)
+    key = page_key(catalog, store, ONE_MAP, area.id, lang, base_url, jobs=jobs)
     return pages.get_or_build(key, build)
 
 
@@ -121,12 +132,21 @@ def layer_map_page(
 
 
 def map_index(catalog: Catalog, store: FeatureStore, lang: str) -> list[dict[str, Any]]:
-    """Return the maps offered: the one-map, then one per collection with data."""
+    """Return the maps offered: each study area's one-map, then one per collection with data.
+
+    An entry's ``path`` is relative to ``/maps/``; the default area's one-map keeps
+    the short ``one-map`` path it always had.
+    """
     ids = planning_layer_ids(catalog, store)
     entries: list[dict[str, Any]] = [
-        {"id": ONE_MAP, "title": text("one_map", lang), "group": text("all_layers", lang),
-         "features": None}
-    ]  # fmt: skip
+        {
+            "id": ONE_MAP if area.id == catalog.default_area else f"{area.id}/{ONE_MAP}",
+            "title": area.one_map_title(lang),
+            "group": text("all_layers", lang),
+            "features": None,
+        }
+        for area in catalog.areas.values()
+    ]
     for layer_id in ids:
         layer = catalog.get(layer_id)
         entries.append(
@@ -141,21 +161,25 @@ def map_index(catalog: Catalog, store: FeatureStore, lang: str) -> list[dict[str
 
 
 def indicator_results(
-    indicators_dir: Path, store: FeatureStore, catalog: Catalog, *, jobs: Any = None
+    area: AreaDef, store: FeatureStore, catalog: Catalog, *, jobs: Any = None
 ) -> list[PlanIndicators]:
-    """Return the indicator panel's data: latest jobs, else evaluated on current layers."""
+    """Return a study area's indicator panel: latest jobs, else evaluated on current layers."""
+    folder = catalog.indicator_folder(area.id)
+    if folder is None or not folder.is_dir():
+        return []
 
     def read(layer_id: str):
         if layer_id not in catalog or not store.has_layer(layer_id):
             return None
         return store.read_frame(catalog.get(layer_id))
 
-    return plan_indicators(indicators_dir, jobs=jobs, read_layer=read)
+    default = area.id == catalog.default_area
+    return plan_indicators(folder, area=area.id, default=default, jobs=jobs, read_layer=read)
 
 
-def outline_geojson(catalog: Catalog, store: FeatureStore) -> dict | None:
+def outline_geojson(catalog: Catalog, store: FeatureStore, area: AreaDef) -> dict | None:
     """Return the simplified study-area outline for the mini map."""
-    frame = study_area(catalog, store)
+    frame = study_area(catalog, store, area)
     if frame is None or frame.empty:
         return None
     geometry = shapely.simplify(shapely.union_all(frame.geometry.values), OUTLINE_TOLERANCE)

@@ -11,12 +11,15 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 
+from geoservice.catalog.areas import AreaDef
 from geoservice.catalog.models import ClassBreak, LayerDef, LayerKind, StyleDef
 from geoservice.catalog.registry import Catalog
 from geoservice.crs import union_boxes
+from geoservice.features import BBox
 from geoservice.maps.i18n import GROUPS
 from geoservice.maps.style import layer_classes
-from geoservice.storage.base import BBox, FeatureStore
+from geoservice.storage.base import FeatureQuery, FeatureStore
+from geoservice.storage.cql import parse_filter
 
 GEOMETRY_ORDER = {"polygon": 0, "any": 1, "raster": 1, "line": 2, "point": 3}
 """Drawing order: polygons at the bottom, points on top."""
@@ -40,11 +43,17 @@ class LayerSource:
         return self.frame is not None
 
 
-def planning_layer_ids(catalog: Catalog, store: FeatureStore) -> list[str]:
-    """Return every layer with data, by kind (the one-map's groups) then id."""
+def planning_layer_ids(
+    catalog: Catalog, store: FeatureStore, area: AreaDef | None = None
+) -> list[str]:
+    """Return every layer with data (of one study area, if given), by kind then id."""
     with_data = set(store.layer_ids())
     kinds = list(GROUPS)
-    layers = [layer for layer in catalog if layer.id in with_data]
+    layers = [
+        layer
+        for layer in catalog
+        if layer.id in with_data and (area is None or layer.area == area.id)
+    ]
     layers.sort(key=lambda layer: (kinds.index(layer.kind), layer.id))
     return [layer.id for layer in layers]
 
@@ -71,14 +80,15 @@ def union_bbox(sources: Sequence[LayerSource]) -> BBox | None:
     return union_boxes(s.bbox for s in sources)
 
 
-def study_area(catalog: Catalog, store: FeatureStore) -> gpd.GeoDataFrame | None:
-    """Return the study-area outline (``district`` features flagged as such), if stored."""
-    if "district" not in catalog or not store.has_layer("district"):
+def study_area(catalog: Catalog, store: FeatureStore, area: AreaDef) -> gpd.GeoDataFrame | None:
+    """Return a study area's outline: its boundary layer's features its filter selects."""
+    boundary = area.boundary
+    if boundary is None or boundary.layer not in catalog or not store.has_layer(boundary.layer):
         return None
-    layer = catalog.get("district")
-    frame = store.read_frame(layer)
-    if "is_study_area" in frame.columns:
-        frame = frame[frame["is_study_area"].fillna(False).astype(bool)]
+    layer = catalog.get(boundary.layer)
+    cql = parse_filter(boundary.filter, "cql2-text") if boundary.filter else None
+    query = FeatureQuery(cql=cql, limit=None, crs=layer.storage_crs, count_cap=0)
+    frame = store.query(layer, query).rows.to_frame()
     return _lonlat(frame, layer)
 
 

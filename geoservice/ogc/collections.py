@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from geoservice.catalog.models import AttributeType, LayerDef, StyleDef
 from geoservice.crs import CRS84_URI, offered_crs_uris, resolve_crs, same_crs
+from geoservice.features import BBox
 from geoservice.ogc.links import GEOJSON, HTML, JSON, link
-from geoservice.storage.base import BBox, VersionInfo
+from geoservice.storage.base import VersionInfo
 
 GEOMETRY_SCHEMAS = {
     "point": "https://geojson.org/schema/Point.json",
@@ -38,6 +39,7 @@ def collection_document(
         "title": layer.title.get(lang),
         "description": layer.description.get(lang) if layer.description else None,
         "keywords": [layer.kind.value, *layer.keywords],
+        "geoservice:area": layer.area,
         "itemType": "feature",
         "crs": offered_crs_uris(),
         "storageCrs": storage_crs_uri(layer),

@@ -4,6 +4,7 @@ job lists and results. Framework-free; hrefs are absolute (the base URL is given
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from geoservice.ogc.links import JSON, link
@@ -85,7 +86,13 @@ def _output_schema(kind: str) -> dict[str, Any]:
     return {"type": ["object", "array"]}
 
 
-def status_info(record: JobRecord, base_url: str) -> dict[str, Any]:
+StatusOfCode = Callable[[str | None], int]
+"""The HTTP status an error code is shown with (the job records only the code)."""
+
+
+def status_info(
+    record: JobRecord, base_url: str, status_of: StatusOfCode = lambda code: 500
+) -> dict[str, Any]:
     """Return a job's status (``statusInfo``), with links to itself and its results."""
     url = f"{base_url}/jobs/{record.job_id}"
     links = [
@@ -112,18 +119,24 @@ def status_info(record: JobRecord, base_url: str) -> dict[str, Any]:
         doc["exception"] = {
             "type": record.error.get("code"),
             "title": record.error.get("code"),
-            "status": record.error.get("status"),
+            "status": status_of(record.error.get("code")),
             "detail": record.error.get("description"),
         }
     return {k: v for k, v in doc.items() if v is not None}
 
 
-def job_list(records: list[JobRecord], base_url: str, *, next_url: str | None) -> dict[str, Any]:
+def job_list(
+    records: list[JobRecord],
+    base_url: str,
+    *,
+    next_url: str | None,
+    status_of: StatusOfCode = lambda code: 500,
+) -> dict[str, Any]:
     """Return the ``/jobs`` document."""
     links = [link(f"{base_url}/jobs", "self", JSON)]
     if next_url:
         links.append(link(next_url, "next", JSON))
-    return {"jobs": [status_info(r, base_url) for r in records], "links": links}
+    return {"jobs": [status_info(r, base_url, status_of) for r in records], "links": links}
 
 
 def results_document(record: JobRecord, base_url: str) -> dict[str, Any]:

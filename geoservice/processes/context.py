@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
 import geopandas as gpd
 
+from geoservice.catalog.areas import AreaDef
 from geoservice.catalog.models import LayerDef
 from geoservice.catalog.registry import Catalog
 from geoservice.errors import GeoserviceError, InvalidParameter, NotFoundError
@@ -63,7 +65,7 @@ class ProcessContext:
     author: str = "processes"
     reporter: Reporter | None = None
     max_inline_features: int = 100_000
-    indicators_dir: Path = Path("indicators")
+    area: AreaDef | None = None
     written: list[dict[str, Any]] = field(default_factory=list)
     on_write: Callable[[list[dict[str, Any]]], None] | None = None
 
@@ -72,6 +74,37 @@ class ProcessContext:
         self.written.append({"kind": kind, "id": item_id, "version": version})
         if self.on_write is not None:
             self.on_write(self.written)
+
+    @cached_property
+    def metric_crs(self) -> Any:
+        """Return the CRS this run measures in: its study area's (None: the inputs' own).
+
+        An area that declares neither a CRS nor bounds takes the Gauss-Krüger zone
+        of its boundary's extent; with no boundary stored the analyses choose the
+        zone of their inputs (``analysis.crs.metric_crs_of``).
+        """
+        if self.area is None:
+            return None
+        return self.area.metric_crs_for(self._boundary_bounds())
+
+    @property
+    def indicators_dir(self) -> Path | None:
+        """Return the folder of the study area's indicator files (None if it has none)."""
+        if self.area is None:
+            return None
+        return self.layers.catalog().indicator_folder(self.area.id)
+
+    def _boundary_bounds(self) -> tuple[float, float, float, float] | None:
+        if self.area is None or self.area.metric_crs or self.area.bounds:
+            return None
+        boundary = self.area.boundary
+        catalog = self.layers.catalog()
+        if boundary is None or boundary.layer not in catalog:
+            return None
+        try:
+            return self.store.bounds(catalog.get(boundary.layer))
+        except NotFoundError:
+            return None
 
     def report(self, percent: float, message: str) -> None:
         """Report progress (clipped to 0–99; 100 is reported when results are stored)."""
@@ -131,12 +164,32 @@ def _filter(name: str, ref: CollectionInput) -> Any:
 
 
 def check_references(inputs: ProcessInputs, catalog: Catalog) -> None:
-    """Refuse, before any work, collection inputs that name no layer or do not parse."""
-    for name in type(inputs).model_fields:
-        value = getattr(inputs, name)
-        if isinstance(value, CollectionInput):
-            layer_of(catalog, name, value)
-            _filter(name, value)
+    """Refuse, before any work, collection inputs that name no layer or do not parse,
+    and a study area that is not declared."""
+    for name, value in inputs.collection_inputs():
+        layer_of(catalog, name, value)
+        _filter(name, value)
+    area_of(inputs, catalog)
+
+
+def area_of(inputs: ProcessInputs, catalog: Catalog) -> AreaDef:
+    """Return the study area a run belongs to: named, else its first collection's.
+
+    Raises
+    ------
+    InvalidParameter
+        For an area no folder declares (naming the declared ones).
+    """
+    if inputs.area is not None:
+        if inputs.area not in catalog.areas:
+            raise InvalidParameter(
+                f"input 'area': no study area {inputs.area!r}; use one of {sorted(catalog.areas)}"
+            )
+        return catalog.area(inputs.area)
+    for _, ref in inputs.collection_inputs():
+        if ref.layer_id in catalog:
+            return catalog.area_of(catalog.get(ref.layer_id))
+    return catalog.area()
 
 
 def _inline_frame(name: str, value: InlineFeatures, limit: int) -> gpd.GeoDataFrame:

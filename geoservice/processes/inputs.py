@@ -84,9 +84,30 @@ LayerId = Annotated[str, Field(pattern=LAYER_ID_PATTERN.pattern, max_length=50)]
 
 
 class ProcessInputs(BaseModel):
-    """Base of every process's inputs: unknown inputs are refused."""
+    """Base of every process's inputs: unknown inputs are refused.
+
+    Every run belongs to a study area: it measures in the area's metric CRS,
+    finds the area's indicator files and publishes its results in the area.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    area: str | None = Field(
+        None,
+        description="Study area (see /areas): its metric CRS is used for distances and "
+        "areas, its indicator files are read, results join it. Default: the area of the "
+        "first collection input, else the service's default area.",
+        max_length=63,
+    )
+
+    def collection_inputs(self) -> list[tuple[str, CollectionInput]]:
+        """Return the (name, reference) of every collection input given, in field order."""
+        found = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, CollectionInput):
+                found.append((name, value))
+        return found
 
 
 class ResultInputs(ProcessInputs):

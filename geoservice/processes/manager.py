@@ -13,14 +13,13 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from geoservice.errors import GeoserviceError
-from geoservice.processes.context import JobDismissed, LayerRegistry, ProcessContext
+from geoservice.processes.context import JobDismissed, LayerRegistry, ProcessContext, area_of
 from geoservice.processes.inputs import ProcessInputs
 from geoservice.processes.jobs import ACTIVE, JobRecord, JobStore
 from geoservice.processes.outputs import check_target, layer_ids, write_outputs
@@ -38,6 +37,8 @@ def default_base_id(process_id: str, job_id: str) -> str:
 
 def execute(process: Process, inputs: ProcessInputs, ctx: ProcessContext) -> dict[str, Any]:
     """Run a process and store its outputs; return the results document."""
+    if ctx.area is None:
+        ctx.area = area_of(inputs, ctx.layers.catalog())
     base_id = getattr(inputs, "out_layer", None) or default_base_id(process.id, ctx.job_id)
     check_target(ctx, base_id)
     outputs = process.run(inputs, ctx)
@@ -85,15 +86,12 @@ class JobManager:
         store: FeatureStore,
         layers: LayerRegistry,
         raster_dir: Path,
-        indicators_dir: Path,
         workers: int = 1,
         max_inline_features: int = 100_000,
-        status_of: Callable[[GeoserviceError], int] = lambda exc: 500,
     ) -> None:
         self.jobs, self.store, self.layers = jobs, store, layers
-        self.raster_dir, self.indicators_dir = raster_dir, indicators_dir
+        self.raster_dir = raster_dir
         self.max_inline_features = max_inline_features
-        self.status_of = status_of
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gs-job")
         self._closing = threading.Event()
@@ -111,7 +109,6 @@ class JobManager:
             author=record.author or "processes",
             reporter=reporter,
             max_inline_features=self.max_inline_features,
-            indicators_dir=self.indicators_dir,
         )
 
     def submit(self, process: Process, inputs: ProcessInputs, *, author: str = "") -> Submitted:
@@ -141,18 +138,19 @@ class JobManager:
             self._dismissed(ctx)
             return
         except GeoserviceError as exc:
-            self._fail(ctx, exc.code, exc.message, self.status_of(exc), exc.details)
+            self._fail(ctx, exc.code, exc.message, exc.details)
             return
         except Exception as exc:  # a bug or a library failure: report it, keep the pool alive
             log.exception("job %s (%s) failed", record.job_id, process.id)
-            self._fail(ctx, "ProcessFailed", f"{type(exc).__name__}: {exc}", 500, None)
+            self._fail(ctx, "ProcessFailed", f"{type(exc).__name__}: {exc}", None)
             return
         if not self.jobs.finish(record.job_id, results):
             self._dismissed(ctx)
 
-    def _fail(self, ctx, code, description, status, details) -> None:
+    def _fail(self, ctx, code, description, details) -> None:
+        """Record a failure by its domain error code; how HTTP shows it is not decided here."""
         discard_outputs(ctx, ctx.written)
-        error = {"code": code, "description": description, "status": status, "details": details}
+        error = {"code": code, "description": description, "details": details}
         self.jobs.fail(ctx.job_id, error)
 
     def _dismissed(self, ctx: ProcessContext) -> None:
@@ -194,7 +192,6 @@ class JobManager:
                     {
                         "code": "Interrupted",
                         "description": "the service stopped before this job finished; run it again",
-                        "status": 500,
                     },
                 )
 

@@ -110,6 +110,8 @@ def write_layer(ctx: ProcessContext, layer_id: str, out: LayerOutput) -> dict[st
             attribution="geoservice processes",
         ),
     )
+    if ctx.area is not None:
+        layer = layer.model_copy(update={"area": ctx.area.id})
     info = ctx.store.write(
         layer,
         frame,

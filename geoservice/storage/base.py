@@ -15,13 +15,11 @@ from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import geopandas as gpd
-import numpy as np
-import pandas as pd
 
 from geoservice.catalog.models import LayerDef
+from geoservice.features import BBox, FeatureRows
 
 WriteMode = Literal["replace", "append"]
-BBox = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -54,31 +52,6 @@ class FeatureQuery:
     crs: str = "OGC:CRS84"
     count_cap: int | None = 100_000
     version: int | None = None
-
-
-@dataclass(frozen=True)
-class FeatureRows:
-    """Features as columns: ids, shapely geometries and attribute lists.
-
-    Cheaper than a GeoDataFrame for the request path; ``to_frame`` gives one.
-    """
-
-    ids: list[int]
-    geometries: np.ndarray
-    properties: dict[str, list[Any]]
-    crs: str
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def to_frame(self) -> gpd.GeoDataFrame:
-        """Return the rows as a GeoDataFrame indexed by feature id."""
-        index = pd.Index(np.asarray(self.ids, dtype="int64"), name="fid")
-        return gpd.GeoDataFrame(
-            self.properties,
-            geometry=gpd.GeoSeries(self.geometries, crs=self.crs, index=index),
-            index=index,
-        )
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,13 @@ the same features.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from geoservice.catalog.models import LayerDef
+from geoservice.features import BBox
 
-BBox = tuple[float, float, float, float]
 SIMPLIFY_MIN_POINTS = 16
 """Geometries with at most this many vertices (squares, short lines) are not simplified."""
 
@@ -81,4 +81,50 @@ class SupportsMVT(Protocol):
 
     def mvt(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
         """Return one layer of a vector tile, named after the layer id."""
+        ...
+
+
+@runtime_checkable
+class SupportsAsyncMVT(SupportsMVT, Protocol):
+    """A store that encodes vector tiles without leaving the event loop (PostGIS).
+
+    The store owns an asyncio connection pool opened on first use; the tile
+    services close it with :meth:`aclose_tiles` when the app stops.
+    """
+
+    async def amvt(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
+        """Return one layer of a vector tile; ``query.version`` must be set."""
+        ...
+
+    async def aclose_tiles(self) -> None:
+        """Close the asyncio pool of :meth:`amvt`, if it was opened."""
+        ...
+
+
+class VersionWatch(Protocol):
+    """A running subscription to version changes (see :class:`SupportsVersionWatch`)."""
+
+    @property
+    def alive(self) -> bool:
+        """Tell whether notifications are arriving."""
+        ...
+
+    def stop(self) -> None:
+        """Stop listening."""
+        ...
+
+
+@runtime_checkable
+class SupportsVersionWatch(Protocol):
+    """A store that pushes current-version changes (PostGIS: LISTEN/NOTIFY).
+
+    Stores without it (GeoPackage) are asked for a layer's version instead,
+    trusted for ``tiles.version_ttl_s``.
+    """
+
+    def watch_versions(
+        self, on_change: Callable[[str, int], None], on_reset: Callable[[], None]
+    ) -> VersionWatch:
+        """Call ``on_change(layer, version)`` on every change; ``on_reset`` if it may
+        have missed some."""
         ...

@@ -22,11 +22,11 @@ from geoservice.catalog.models import LayerDef
 from geoservice.crs import CRS84_URI, reproject_geometries, resolve_crs
 from geoservice.encoding.geojson import encode_feature_array
 from geoservice.errors import FeatureNotFound, LayerNotFound, VersionNotFound
+from geoservice.features import FeatureRows
 from geoservice.storage import gpkg_blob
 from geoservice.storage.base import (
     FeaturePage,
     FeatureQuery,
-    FeatureRows,
     GeoJSONPage,
     StoreDefaults,
     VersionInfo,

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import shapely
 
+from geoservice.features import BBox
 from geoservice.storage import gpkg_blob
-from geoservice.storage.base import BBox
 from geoservice.storage.cql import Fragment
 from geoservice.storage.gpkg_sql import rtree_name
 from geoservice.storage.schema import GEOMETRY_COLUMN

@@ -26,7 +26,7 @@ import numpy as np
 from geoservice.catalog.models import LayerDef
 from geoservice.crs import reproject_geometries
 from geoservice.encoding.geojson import encode_features
-from geoservice.storage.base import FeatureRows
+from geoservice.features import FeatureRows
 from geoservice.storage.gpkg_values import from_sqlite
 
 CRS84 = "OGC:CRS84"

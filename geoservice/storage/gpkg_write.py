@@ -15,8 +15,9 @@ import geopandas as gpd
 
 from geoservice.catalog.models import LayerDef
 from geoservice.crs import resolve_crs
+from geoservice.features import BBox
 from geoservice.storage import gpkg_blob
-from geoservice.storage.base import BBox, VersionInfo
+from geoservice.storage.base import VersionInfo
 from geoservice.storage.gpkg_features import (
     copy_json,
     create_json,

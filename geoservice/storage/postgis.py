@@ -24,10 +24,10 @@ from geoservice.errors import (
     StoreUnavailable,
     VersionNotFound,
 )
+from geoservice.features import FeatureRows
 from geoservice.storage.base import (
     FeaturePage,
     FeatureQuery,
-    FeatureRows,
     GeoJSONPage,
     StoreDefaults,
     VersionInfo,

@@ -14,7 +14,8 @@ import shapely
 
 from geoservice.catalog.models import LayerDef
 from geoservice.crs import resolve_crs
-from geoservice.storage.base import BBox, VersionInfo
+from geoservice.features import BBox
+from geoservice.storage.base import VersionInfo
 from geoservice.storage.schema import (
     GEOMETRY_COLUMN,
     POSTGRES_TYPES,

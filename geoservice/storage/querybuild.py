@@ -9,7 +9,8 @@ import shapely
 from geoservice.catalog.models import LayerDef
 from geoservice.crs import reproject_bbox, reproject_geometries
 from geoservice.errors import InvalidParameter
-from geoservice.storage.base import BBox, FeatureQuery
+from geoservice.features import BBox
+from geoservice.storage.base import FeatureQuery
 from geoservice.storage.cql import Dialect, FilterCompiler, Fragment
 from geoservice.storage.schema import GEOMETRY_COLUMN, ID_COLUMN
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from geoservice.catalog.models import ClassBreak, LayerDef, StyleDef
 from geoservice.settings import Settings
 from geoservice.storage.base import FeatureStore
+from geoservice.storage.capabilities import SupportsAsyncMVT
 from geoservice.styling import resolve_classes
 from geoservice.tiles.cache import TileCache, cached
 from geoservice.tiles.raster import RasterLayer, RasterRenderer
@@ -102,9 +103,8 @@ class TileRuntime:
     async def aclose(self) -> None:
         """Stop background work (version notifications) and the store's async pool."""
         self.vector.versions.close()
-        closer = getattr(self.vector.store, "aclose_tiles", None)
-        if closer is not None:
-            await closer()
+        if isinstance(self.vector.store, SupportsAsyncMVT):
+            await self.vector.store.aclose_tiles()
 
 
 def build_tile_runtime(settings: Settings, store: FeatureStore) -> TileRuntime:

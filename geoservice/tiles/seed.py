@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 
 from geoservice.catalog.models import LayerDef
 from geoservice.errors import InvalidParameter
+from geoservice.features import BBox
 from geoservice.tiles.service import LayerPart, VectorTileService
 from geoservice.tiles.tms import TileAddress, get_tms, tile_limits
-
-BBox = tuple[float, float, float, float]
 
 
 @dataclass

@@ -17,7 +17,7 @@ from geoservice.catalog.models import LayerDef
 from geoservice.errors import TileNotFound
 from geoservice.settings import TileSettings
 from geoservice.storage.base import FeatureStore
-from geoservice.storage.capabilities import EncodedTile, SupportsMVT, TileQuery
+from geoservice.storage.capabilities import EncodedTile, SupportsAsyncMVT, SupportsMVT, TileQuery
 from geoservice.tiles.cache import TileCache, cached
 from geoservice.tiles.tms import TileAddress, tile_bounds, tms_crs
 from geoservice.tiles.vector import tile_from_store
@@ -75,7 +75,7 @@ class VectorTileService:
         self.versions = versions
         self._bytes_per_feature: dict[tuple[str, int | None], float] = {}
         self._in_database = isinstance(store, SupportsMVT)
-        self._async_database = hasattr(store, "amvt")
+        self._async_database = isinstance(store, SupportsAsyncMVT)
         # Compressed once and served many times when cached; cheaply otherwise.
         self._gzip_level = 6 if cache is not None else 1
         self._settings_tag = digest(

@@ -16,6 +16,7 @@ import threading
 import time
 
 from geoservice.storage.base import FeatureStore
+from geoservice.storage.capabilities import SupportsVersionWatch
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +31,9 @@ class VersionCache:
         self._known: dict[str, tuple[int, float]] = {}
         self._lock = threading.Lock()
         self.listener = None
-        watch = getattr(store, "watch_versions", None)
-        if watch is not None:
+        if isinstance(store, SupportsVersionWatch):
             try:
-                self.listener = watch(self._pushed, self.forget)
+                self.listener = store.watch_versions(self._pushed, self.forget)
             except Exception as exc:  # still correct: every request asks the store
                 log.warning("no version notifications (%s); asking the store each time", exc)
 

@@ -12,7 +12,7 @@ from geoservice.analysis.indicators import (
 )
 from geoservice.errors import CatalogError, InvalidParameter, LayerNotFound
 
-INDICATOR_DIR = Path(__file__).resolve().parents[2] / "indicators"
+INDICATOR_DIR = Path(__file__).resolve().parents[2] / "layers" / "dongsheng" / "indicators"
 SEEDS = Path(__file__).resolve().parents[2] / "docs" / "seeds"
 
 

@@ -20,7 +20,7 @@ def test_project_catalogue_loads_every_layer_and_style():
 
 def test_unknown_key_is_rejected_naming_the_file(catalog_dirs):
     layers, styles = catalog_dirs
-    path = layers / "district.yaml"
+    path = layers / "dongsheng" / "district.yaml"
     path.write_text(path.read_text() + "colour: red\n")
     with pytest.raises(CatalogError, match=r"district\.yaml: colour: Extra inputs"):
         load_catalog(layers, styles)
@@ -45,8 +45,8 @@ def test_every_problem_is_reported_at_once(catalog_dirs):
 
 def test_planning_layers_must_carry_the_standard_attributes(catalog_dirs):
     layers, styles = catalog_dirs
-    text = (layers / "villages.yaml").read_text().replace("geometry_quality", "quality")
-    (layers / "villages.yaml").write_text(text)
+    villages = layers / "dongsheng" / "villages.yaml"
+    villages.write_text(villages.read_text().replace("geometry_quality", "quality"))
     with pytest.raises(CatalogError, match="geometry_quality"):
         load_catalog(layers, styles)
 
@@ -54,7 +54,7 @@ def test_planning_layers_must_carry_the_standard_attributes(catalog_dirs):
 def test_layer_round_trips_through_yaml():
     catalog = load_catalog(ROOT / "layers", ROOT / "styles")
     layer = catalog.get("streets_towns")
-    assert parse_layer(dump_layer(layer), "streets_towns") == layer
+    assert parse_layer(dump_layer(layer), "streets_towns", area="dongsheng") == layer
 
 
 def test_catalog_is_immutable_and_raises_layer_not_found():
@@ -76,7 +76,7 @@ def test_check_layers_command_exits_1_on_a_broken_folder(catalog_dirs, monkeypat
         app, ["check-layers", "--layers-dir", str(layers), "--styles-dir", str(styles)]
     )
     assert ok.exit_code == 0
-    shutil.copy(layers / "district.yaml", layers / "Bad-Name.yaml")
+    shutil.copy(layers / "dongsheng" / "district.yaml", layers / "dongsheng" / "Bad-Name.yaml")
     bad = runner.invoke(
         app, ["check-layers", "--layers-dir", str(layers), "--styles-dir", str(styles)]
     )

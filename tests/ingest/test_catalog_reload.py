@@ -1,4 +1,5 @@
-"""A layer created through one worker is served by the others (they share layers/)."""
+"""A layer created through one worker is served by the others (they share the data
+directory, where run-time layers are declared; the curated layers/ is never written)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,15 @@ def test_other_workers_see_created_and_deleted_layers(client, ingest_settings, k
         path = shapefile_zip(tmp_path, towns_frame())
         r = post_file(client, "/collections", path, keys["admin"], id="towns_b", key="code")
         assert r.status_code == 201, r.text
-        assert (ingest_settings.layers_dir / "towns_b.yaml").exists()
+        declared = ingest_settings.runtime_layers_dir / "dongsheng" / "towns_b.yaml"
+        assert declared.exists()
+        assert not list(ingest_settings.layers_dir.rglob("towns_b.yaml"))
         assert other.get("/collections/towns_b").status_code == 200
         assert other.get("/collections/towns_b/items").json()["numberReturned"] == 4
         r = other.delete("/collections/towns_b", headers=auth(keys["admin"]))
         assert r.status_code == 204
         assert client.get("/collections/towns_b").status_code == 404
-        assert not (ingest_settings.layers_dir / "towns_b.yaml").exists()
+        assert not declared.exists()
 
 
 def test_creating_an_existing_layer_is_a_conflict(client, keys, tmp_path):

@@ -27,9 +27,10 @@ def test_cli_creates_the_layer_and_a_version(env, tmp_path):
     result = CliRunner().invoke(cli, ["ingest", str(path), "--layer", "towns_cli", "--key", "code"])
     assert result.exit_code == 0, result.output
     assert "GB18030" in result.output and "features checked and written" in result.output
-    catalog = load_catalog(layers, layers.parent / "styles")
+    catalog = load_catalog(layers, layers.parent / "styles", tmp_path / "data" / "layers")
     layer = catalog.get("towns_cli")
-    assert layer.key == "code"
+    assert layer.key == "code" and layer.area == "dongsheng"
+    assert not list(layers.rglob("towns_cli.yaml"))  # the curated folder is never written
     store = GeoPackageStore(store_path)
     assert store.current_version("towns_cli").feature_count == 4
     store.close()

@@ -42,7 +42,6 @@ def maps_settings(tmp_path, settings_for, catalog_dirs, sample_frames):
         "geopackage",
         layers_dir=layers_dir,
         styles_dir=styles_dir,
-        indicators_dir=ROOT / "indicators",
         maps=MapSettings(large_layer_features=1_000),
     )
     fill_store(settings, sample_frames)

@@ -155,7 +155,6 @@ def test_a_standalone_export_works_from_disk_without_a_server(
         "GEOSERVICE_STYLES_DIR": str(maps_settings.styles_dir),
         "GEOSERVICE_DATA_DIR": str(maps_settings.data_dir),
         "GEOSERVICE_GPKG_PATH": str(maps_settings.store_path),
-        "GEOSERVICE_INDICATORS_DIR": str(maps_settings.indicators_dir),
         "GEOSERVICE_MAPS__LARGE_LAYER_FEATURES": "1000",
     }
     result = CliRunner().invoke(app, ["map", "--out", str(out)], env=env)

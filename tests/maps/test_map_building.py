@@ -152,7 +152,7 @@ def test_a_standalone_one_map_embeds_every_layer_and_loads_nothing_from_elsewher
     Assets().check()
     options = service.map_options(MapSettings(large_layer_features=1_000), lang="zh",
                                   service_url=None)  # fmt: skip
-    html = service.one_map_html(catalog, store, options)
+    html = service.one_map_html(catalog, store, options, area=catalog.area())
     assert not re.findall(r"""<(?:script|link)[^>]+(?:src|href)=["']?https?://""", html)
     assert "gsmaps.sliced(" in html  # the farmland grid, tiled in the browser
     for layer_id in store.layer_ids():  # the layer control names every layer
@@ -196,7 +196,7 @@ def test_the_indicator_panel_shows_value_target_and_status_and_never_invents(
     from geoservice.maps.service import indicator_results
 
     store, catalog = store_and_catalog
-    plans = indicator_results(ROOT / "indicators", store, catalog, jobs=None)
+    plans = indicator_results(catalog.area("dongsheng"), store, catalog, jobs=None)
     assert len(plans) == 2  # both indicator files, evaluated on the current layers
     rows = {r["id"]: r for plan in plans for r in plan.rows}
     assert rows["culture-tourism-clusters"]["value"] == 9

@@ -1,18 +1,24 @@
-"""The Dongsheng sample outputs, produced over HTTP exactly as `analyse dongsheng` runs them."""
+"""The Dongsheng sample outputs (layers/dongsheng/outputs.yaml), produced over HTTP
+exactly as `geoservice analyse outputs dongsheng` runs them."""
 
 from __future__ import annotations
 
 import pytest
 
-from geoservice.processes.dongsheng import STEPS, headline
+from geoservice.processes.area_outputs import load_outputs
+from tests.conftest import ROOT
+
+DONGSHENG = load_outputs("dongsheng", ROOT / "layers" / "dongsheng")
 
 
 @pytest.fixture
 def outputs(client, editor):
     results = {}
-    for step in STEPS:
+    for step in DONGSHENG.steps:
         r = client.post(
-            f"/processes/{step.process_id}/execution", json={"inputs": step.inputs}, headers=editor
+            f"/processes/{step.process}/execution",
+            json={"inputs": DONGSHENG.inputs_of(step)},
+            headers=editor,
         )
         assert r.status_code == 200, (step.key, r.text)
         results[step.key] = r.json()
@@ -20,9 +26,9 @@ def outputs(client, editor):
 
 
 def test_dongsheng_outputs_are_collections_with_the_expected_answers(client, outputs):
-    head = headline(outputs)
     # 7 of the 20 sourced village points lie within 3 km of a placed logistics facility
-    assert head["villages_within_3km"] == "7 of 20"
+    villages_summary = outputs["villages_logistics"]["summary"]
+    assert (villages_summary["covered_features"], villages_summary["features"]) == (7, 20)
     villages = client.get(
         "/collections/dongsheng_villages_logistics_3km/items", params={"limit": 50}
     ).json()["features"]
@@ -32,12 +38,13 @@ def test_dongsheng_outputs_are_collections_with_the_expected_answers(client, out
         == "dongsheng_villages_logistics_3km_surface"
     )
     # farmland area within 3 km: a small share, and per level-2 unit
-    assert 0.03 < head["farmland_area_share_within_3km"] < 0.08
+    assert 0.03 < outputs["cells_logistics"]["summary"]["area_share"] < 0.08
     units_href = outputs["cells_logistics"]["units"]["href"]
     units = client.get(units_href, params={"limit": 50}).json()["features"]
     assert len(units) == 11
     # the 铁西 circle (a proxy point) is farther than 500 m from the schematic roads
-    assert head["business_circles_off_network"] == 1
+    facilities = outputs["business_circles_walk"]["facilities"]
+    assert sum(f["off_network"] for f in facilities) == 1
     walk = client.get(outputs["business_circles_walk"]["isochrones"]["href"]).json()["features"]
     reached = sorted(f["properties"]["reached_length_m"] for f in walk)
     assert reached == [0.0, pytest.approx(3200.0)]  # 800 m each way along G109 and G210

@@ -73,7 +73,8 @@ def test_the_cli_runs_a_process_and_records_the_job(sample_settings, monkeypatch
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "villages_logistics_cover" in result.output and '"covered_features": 7' in result.output
-    assert (sample_settings.layers_dir / "villages_logistics_cover.yaml").is_file()
+    declared = sample_settings.runtime_layers_dir / "dongsheng" / "villages_logistics_cover.yaml"
+    assert declared.is_file()  # declared under the data directory, in the area of its inputs
     jobs = JobStore(sample_settings.jobs_db_path)
     (record,) = jobs.list()
     jobs.close()
@@ -81,3 +82,48 @@ def test_the_cli_runs_a_process_and_records_the_job(sample_settings, monkeypatch
     assert json.dumps(record.results).count("villages_logistics_cover") >= 2
     bad = CliRunner().invoke(app, ["analyse", "coverage", "--facilities", "logistics"])
     assert bad.exit_code == 1 and "demand" in bad.output
+
+
+def test_the_same_failing_job_is_recorded_alike_from_http_and_the_cli(
+    sample_settings, editor, monkeypatch
+):
+    """Jobs record the domain error; HTTP shows it as 400 whoever ran it."""
+    from typer.testing import CliRunner
+
+    from geoservice.cli import app
+
+    # unfiltered tourism clusters share points: Voronoi cells need distinct ones
+    inputs = {
+        "facilities": {"collection": "tourism_clusters"},
+        "boundary": {"collection": "district", "filter": "is_study_area = true"},
+    }
+    with TestClient(create_app(sample_settings)) as client:
+        r = client.post(
+            "/processes/voronoi-catchments/execution", json={"inputs": inputs}, headers=editor
+        )
+        assert r.status_code == 400
+    for key, value in {
+        "GEOSERVICE_DATA_DIR": sample_settings.data_dir,
+        "GEOSERVICE_GPKG_PATH": sample_settings.store_path,
+        "GEOSERVICE_LAYERS_DIR": sample_settings.layers_dir,
+        "GEOSERVICE_STYLES_DIR": sample_settings.styles_dir,
+    }.items():
+        monkeypatch.setenv(key, str(value))
+    if sample_settings.database_url is not None:
+        monkeypatch.setenv(
+            "GEOSERVICE_DATABASE_URL", sample_settings.database_url.get_secret_value()
+        )
+    args = ["analyse", "voronoi-catchments", "--facilities", "tourism_clusters",
+            "--boundary", "district", "--boundary-filter", "is_study_area = true"]  # fmt: skip
+    assert CliRunner().invoke(app, args).exit_code == 1
+    jobs = JobStore(sample_settings.jobs_db_path)
+    cli_job, http_job = jobs.list()  # newest first
+    jobs.close()
+    assert cli_job.author == "geoservice analyse" and http_job.author != cli_job.author
+    assert cli_job.status == http_job.status == "failed"
+    assert cli_job.error == http_job.error
+    with TestClient(create_app(sample_settings)) as client:
+        for job in (cli_job, http_job):
+            status = client.get(f"/jobs/{job.job_id}").json()
+            assert status["exception"]["status"] == 400
+            assert client.get(f"/jobs/{job.job_id}/results").status_code == 400

@@ -61,7 +61,7 @@ def manager(store, tmp_path):
     registry = Registry(load_catalog(ROOT / "layers", ROOT / "styles"))
     m = JobManager(
         jobs=JobStore(tmp_path / "jobs.sqlite"), store=store, layers=registry,
-        raster_dir=tmp_path / "rasters", indicators_dir=ROOT / "indicators",
+        raster_dir=tmp_path / "rasters",
     )  # fmt: skip
     yield m
     m.close()
@@ -99,7 +99,7 @@ def test_an_unexpected_error_fails_the_job_and_keeps_the_pool(manager):
     first.future.result(timeout=30)
     record = manager.jobs.get(first.record.job_id)
     assert record.status == "failed" and "RuntimeError: boom" in record.message
-    assert record.error["status"] == 500
+    assert record.error["code"] == "ProcessFailed" and "status" not in record.error
     second = manager.submit(SLOW, SlowInputs(steps=1, out_layer="after_bad"))
     second.future.result(timeout=30)
     assert manager.jobs.get(second.record.job_id).status == "successful"

@@ -31,7 +31,7 @@ def _image(response) -> np.ndarray:
 def test_vector_layer_png_uses_the_style_classes(client):
     pixels = _image(client.get(f"/collections/farmland_grid/map/tiles/{Z12}"))
     assert (pixels[..., 3] > 0).mean() > 0.5  # the grid covers the centre of Dongsheng
-    style = client.app.state.catalog.styles["farmland_cells"]
+    style = client.app.state.runtime.catalog.catalog().styles["farmland_cells"]
     class_rgb = {hex_rgba(c.color)[:3] for c in style.classify.classes}
     seen = {tuple(int(v) for v in p[:3]) for p in pixels.reshape(-1, 4) if p[3] > 0}
     assert seen & class_rgb  # fills coloured by parent_code

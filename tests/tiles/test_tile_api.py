@@ -75,8 +75,8 @@ def test_vector_tile_matches_the_source_features(client):
     r = client.get(_url("farmland_grid", Z12))
     assert r.status_code == 200 and r.headers["content-type"] == MVT
     features = decode_tile(r.content, Z12)["farmland_grid"]
-    store = client.app.state.store
-    layer = client.app.state.catalog.get("farmland_grid")
+    store = client.app.state.runtime.store
+    layer = client.app.state.runtime.catalog.catalog().get("farmland_grid")
     west, south, east, north = reproject_bbox(tile_bounds(Z12), "EPSG:3857", "OGC:CRS84")
     margin = (east - west) / 10
     inner_box = (west + margin, south + margin, east - margin, north - margin)
@@ -160,8 +160,8 @@ def test_mvt_is_gzipped_once_when_accepted(client):
 
 def test_new_layer_version_invalidates_cached_tiles(client):
     before = client.get(_url("farmland_grid", Z12))
-    store = client.app.state.store
-    layer = client.app.state.catalog.get("farmland_grid")
+    store = client.app.state.runtime.store
+    layer = client.app.state.runtime.catalog.catalog().get("farmland_grid")
     frame = store.read_frame(layer)
     frame["parent_code"] = "changed"
     store.write(layer, frame.reset_index(drop=True), action="upload")  # what an upload does
@@ -244,7 +244,7 @@ def test_gzip_body_of_multi_layer_tile_is_one_valid_stream(client):
 
 
 def test_an_empty_part_list_gives_an_empty_tile(client):
-    assert client.app.state.tiles.vector.tile([], Z12, gzip_ok=True).body == b""
+    assert client.app.state.runtime.tiles.vector.tile([], Z12, gzip_ok=True).body == b""
 
 
 def test_tile_bounds_are_in_the_tile_matrix_set_crs():

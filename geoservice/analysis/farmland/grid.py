@@ -8,12 +8,14 @@ unit, and cells crossing a unit border are split between the units.
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from geoservice.analysis.crs import DEFAULT_METRIC_CRS
+from geoservice.analysis.crs import analysis_crs
 
 CODE_DIGITS = 6
 """Zero-padded width of the row and column parts of a cell code."""
@@ -26,7 +28,7 @@ def generate_farmland_grid(
     *,
     cell_m: float = 500.0,
     code_column: str = "code",
-    crs: str = DEFAULT_METRIC_CRS,
+    crs: Any = None,
 ) -> gpd.GeoDataFrame:
     """Cut units into square cells on a lattice fixed to the metric CRS.
 
@@ -52,9 +54,10 @@ def generate_farmland_grid(
     code_column : str
         Unit code column; cell codes are ``<unit code>-<row>-<col>``, with
         row and column zero-padded to six digits.
-    crs : str
+    crs : optional
         Projected CRS (metres) in which the lattice is laid out and areas are
-        measured. The default, CGCS2000 / 3-degree GK CM 111E, suits Ordos.
+        measured; the units' CGCS2000 Gauss-Krüger zone
+        (``analysis.crs.metric_crs_of``) when None.
 
     Returns
     -------
@@ -109,13 +112,13 @@ def generate_farmland_grid(
 
 
 def _check_units(
-    units: gpd.GeoDataFrame, *, cell_m: float, code_column: str, crs: str
+    units: gpd.GeoDataFrame, *, cell_m: float, code_column: str, crs: Any
 ) -> gpd.GeoDataFrame:
     if not cell_m > 0:
         raise ValueError(f"cell_m must be positive, got {cell_m!r}")
     if units.crs is None:
         raise ValueError("units has no CRS; set it before cutting a metric grid")
-    metric = units.to_crs(crs)
+    metric = units.to_crs(analysis_crs(crs, None, units))
     if not metric.crs.is_projected:
         raise ValueError(f"grid CRS {crs!r} is not projected; cells need metres")
     codes = metric[code_column]

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoservice.analysis import _common as c
-from geoservice.analysis.crs import DEFAULT_METRIC_CRS, ensure_same_crs, to_metric
+from geoservice.analysis.crs import analysis_crs, ensure_same_crs, to_metric
 from geoservice.analysis.farmland import _checks as checks
 from geoservice.errors import InvalidParameter
 
@@ -54,7 +54,7 @@ def check_grid_nesting(
     id_column: str | None = None,
     code_rule: Literal["separator", "prefix", "none"] = "separator",
     tolerance_m2: float = 1.0,
-    crs: str = DEFAULT_METRIC_CRS,
+    crs: Any = None,
 ) -> NestingReport:
     """Check that a grid nests in its parents: one parent each, no gaps, no overlaps.
 
@@ -79,7 +79,8 @@ def check_grid_nesting(
         Column of ``cells`` reported as ``feature_id`` (the index if unset).
     code_rule : {"separator", "prefix", "none"}
     tolerance_m2 : float, default 1.0
-    crs : str, default "EPSG:4546"
+    crs : optional
+        Metric CRS; the parents' (``analysis.crs.metric_crs_of``) if None.
         Metric CRS in which areas are measured.
 
     Returns
@@ -105,6 +106,7 @@ def check_grid_nesting(
         raise InvalidParameter(f"code_rule must be separator, prefix or none, not {code_rule!r}")
     tol = c.positive(tolerance_m2, "tolerance_m2", allow_zero=True)
     ensure_same_crs(cells=cells, parents=parents)
+    crs = analysis_crs(crs, None, parents, cells)
     grid = checks.GridFrames.build(
         to_metric(cells, crs),
         to_metric(parents, crs),

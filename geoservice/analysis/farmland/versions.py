@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from geoservice.analysis import _common as c
-from geoservice.analysis.crs import DEFAULT_METRIC_CRS, ensure_same_crs, to_metric
+from geoservice.analysis.crs import analysis_crs, ensure_same_crs, to_metric
 from geoservice.analysis.farmland import _checks as checks
 from geoservice.errors import InvalidParameter
 
@@ -38,7 +38,7 @@ def grid_statistics(
     *,
     parent_column: str = "parent_code",
     protected_column: str | None = None,
-    crs: str = DEFAULT_METRIC_CRS,
+    crs: Any = None,
 ) -> GridStatistics:
     """Count cells and sum their area per parent, with the protected share if known.
 
@@ -51,7 +51,8 @@ def grid_statistics(
         A boolean column (the whole cell is protected farmland) or a numeric one
         (protected area in m² within the cell, capped at the cell's area).
         Without it no share is computed: nothing is assumed.
-    crs : str, default "EPSG:4546"
+    crs : optional
+        Metric CRS; the layers' (``analysis.crs.metric_crs_of``) if None.
 
     Returns
     -------
@@ -68,6 +69,7 @@ def grid_statistics(
     """
     c.check_frame(cells, "cells")
     c.require_columns(cells, "cells", parent_column, protected_column)
+    crs = analysis_crs(crs, None, cells)
     metric = to_metric(cells, crs)
     frame = pd.DataFrame({"parent": metric[parent_column].astype("object"), "area": metric.area})
     agg = {
@@ -134,7 +136,7 @@ def compare_grids(
     *,
     code_column: str = "code",
     tolerance_m2: float = 1.0,
-    crs: str = DEFAULT_METRIC_CRS,
+    crs: Any = None,
 ) -> GridComparison:
     """List cells added, removed and changed between two versions of a grid.
 
@@ -148,7 +150,8 @@ def compare_grids(
         Two versions, each with unique codes.
     code_column : str, default "code"
     tolerance_m2 : float, default 1.0
-    crs : str, default "EPSG:4546"
+    crs : optional
+        Metric CRS; the layers' (``analysis.crs.metric_crs_of``) if None.
 
     Returns
     -------
@@ -176,6 +179,7 @@ def compare_grids(
             )
     tol = c.positive(tolerance_m2, "tolerance_m2", allow_zero=True)
     ensure_same_crs(old=old, new=new)
+    crs = analysis_crs(crs, None, new, old)
     cells = checks.compare(to_metric(old, crs), to_metric(new, crs), code_column, tol)
     counts = cells["change"].value_counts()
     kinds = ("changed", "added", "removed", "unchanged")

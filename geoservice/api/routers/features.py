@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
 from geoservice.api.deps import (
+    AreaFilterDep,
     BaseUrlDep,
     CatalogDep,
     LangDep,
@@ -45,9 +46,11 @@ def collections(
     store: StoreDep,
     base_url: BaseUrlDep,
     lang: LangDep,
+    area: AreaFilterDep = None,
 ):
-    """List the layers that hold data."""
+    """List the layers that hold data (of one study area with ``area=``)."""
     with_data = set(store.layer_ids())
+    suffix = f"?area={area.id}" if area is not None else ""
     docs = [
         collection_document(
             layer,
@@ -58,13 +61,15 @@ def collections(
             extra_links=collection_extra_links(request, base_url, layer),
         )
         for layer in catalog
-        if layer.id in with_data
+        if layer.id in with_data and (area is None or layer.area == area.id)
     ]
     doc = {
         "collections": docs,
         "links": [
-            link(f"{base_url}/collections", "self", JSON),
-            link(f"{base_url}/collections?f=html", "alternate", HTML),
+            link(f"{base_url}/collections{suffix}", "self", JSON),
+            link(
+                f"{base_url}/collections{suffix}{'&' if suffix else '?'}f=html", "alternate", HTML
+            ),
         ],
     }
     if wants_html(request):
@@ -227,7 +232,7 @@ def download(request: Request, layer: LayerDep, store: StoreDep, settings: Setti
 
 def collection_extra_links(request: Request, base_url: str, layer) -> list[dict]:
     """Return links other routers (tiles, maps) add to every collection."""
-    builders = request.app.state.collection_link_builders
+    builders = request.app.state.web.collection_link_builders
     return [item for build in builders for item in build(base_url, layer)]
 
 

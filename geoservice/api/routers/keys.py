@@ -25,13 +25,13 @@ class KeyRequest(BaseModel):
 @router.get("/keys", operation_id="getKeys", summary="API keys")
 def list_keys(request: Request, principal: AdminDep):
     """List the keys (never their secrets)."""
-    return JSONBytesResponse({"keys": [k.as_dict() for k in request.app.state.keys.list()]})
+    return JSONBytesResponse({"keys": [k.as_dict() for k in request.app.state.runtime.keys.list()]})
 
 
 @router.post("/keys", operation_id="createKey", summary="Create an API key", status_code=201)
 def create_key(request: Request, principal: AdminDep, body: KeyRequest):
     """Create a key; the response is the only place its secret is ever shown."""
-    key, secret = request.app.state.keys.create(body.role, body.name, tuple(body.layers))
+    key, secret = request.app.state.runtime.keys.create(body.role, body.name, tuple(body.layers))
     return JSONBytesResponse({**key.as_dict(), "key": secret}, status_code=201)
 
 
@@ -40,5 +40,5 @@ def revoke_key(
     request: Request, principal: AdminDep, keyId: Annotated[str, Path(description="key id")]
 ):
     """Revoke a key at once."""
-    request.app.state.keys.revoke(keyId)
+    request.app.state.runtime.keys.revoke(keyId)
     return Response(status_code=204)

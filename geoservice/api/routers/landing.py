@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 
-from geoservice.api.deps import BaseUrlDep, LangDep, SettingsDep
+from geoservice.api.deps import BaseUrlDep, CatalogDep, LangDep, SettingsDep
 from geoservice.api.responses import JSONBytesResponse, render_html, wants_html
 from geoservice.ogc.links import HTML, JSON, OPENAPI, link
 from geoservice.ogc.openapi import openapi_30
@@ -15,12 +15,21 @@ router = APIRouter(tags=["Capabilities"])
 
 
 @router.get("/", operation_id="getLandingPage", summary="Landing page")
-def landing(request: Request, base_url: BaseUrlDep, settings: SettingsDep, lang: LangDep):
-    """Describe the service and link to its parts."""
+def landing(
+    request: Request,
+    base_url: BaseUrlDep,
+    settings: SettingsDep,
+    catalog: CatalogDep,
+    lang: LangDep,
+):
+    """Describe the service, name its study areas and link to its parts."""
+    areas = "、".join(a.title.zh for a in catalog.areas.values())
+    areas_en = ", ".join(a.title.en for a in catalog.areas.values())
     doc = {
         "title": settings.api.title,
-        "description": "东胜区等服务业规划图层：分析、OGC API 发布、瓦片与地图 / "
-        "Planning layers for service-industry plans: analysis, OGC APIs, tiles and maps",
+        "description": f"服务业规划图层（研究区：{areas}）：分析、OGC API 发布、瓦片与地图 / "
+        f"Planning layers for service-industry plans (study areas: {areas_en}): analysis, "
+        "OGC APIs, tiles and maps",
         "links": [
             link(f"{base_url}/", "self", JSON),
             link(f"{base_url}/?f=html", "alternate", HTML),
@@ -28,9 +37,10 @@ def landing(request: Request, base_url: BaseUrlDep, settings: SettingsDep, lang:
             link(f"{base_url}/api.html", "service-doc", HTML, "API documentation"),
             link(f"{base_url}/conformance", "conformance", JSON, "conformance classes"),
             link(f"{base_url}/collections", "data", JSON, "collections"),
+            link(f"{base_url}/areas", "data", JSON, "study areas"),
             *(
                 link(base_url + path, rel, media, title)
-                for path, rel, media, title in request.app.state.landing_links
+                for path, rel, media, title in request.app.state.web.landing_links
             ),
         ],
     }
@@ -42,7 +52,7 @@ def landing(request: Request, base_url: BaseUrlDep, settings: SettingsDep, lang:
 @router.get("/conformance", operation_id="getConformanceDeclaration", summary="Conformance")
 def conformance(request: Request):
     """List the conformance classes this service implements."""
-    doc = {"conformsTo": request.app.state.conformance}
+    doc = {"conformsTo": request.app.state.web.conformance}
     if wants_html(request):
         return render_html(request, "conformance.html", doc=doc)
     return JSONBytesResponse(doc)

@@ -11,7 +11,7 @@ from fastapi import Path as PathParam
 
 from geoservice.api.auth import EditorDep, check_layer_scope
 from geoservice.api.deps import BaseUrlDep, CatalogDep, SettingsDep
-from geoservice.api.errors import error_response
+from geoservice.api.errors import error_response, status_of_code
 from geoservice.api.responses import JSONBytesResponse
 from geoservice.errors import InvalidParameter, NotFoundError
 from geoservice.ogc import processes as docs
@@ -32,7 +32,7 @@ class ResultNotReady(NotFoundError):
 
 async def get_manager(request: Request) -> JobManager:
     """Return the job manager opened in the lifespan."""
-    return request.app.state.jobs
+    return request.app.state.runtime.jobs
 
 
 async def get_process_dep(
@@ -98,14 +98,16 @@ def _accepted(record: JobRecord, base_url: str, preferred: bool):
     headers = {"Location": f"{base_url}/jobs/{record.job_id}"}
     if preferred:
         headers["Preference-Applied"] = "respond-async"
-    return JSONBytesResponse(docs.status_info(record, base_url), status_code=201, headers=headers)
+    return JSONBytesResponse(
+        docs.status_info(record, base_url, status_of_code), status_code=201, headers=headers
+    )
 
 
 def _failure(record: JobRecord):
     error = record.error or {}
     details = {"jobID": record.job_id, "details": error.get("details")}
     return error_response(
-        int(error.get("status") or 500),
+        status_of_code(error.get("code")),
         error.get("code") or "ProcessFailed",
         error.get("description") or "the job failed",
         details,
@@ -129,13 +131,15 @@ def list_jobs(
     if len(records) > limit:
         records = records[:limit]
         next_url = f"{base_url}/jobs?limit={limit}&offset={offset + limit}"
-    return JSONBytesResponse(docs.job_list(records, base_url, next_url=next_url))
+    return JSONBytesResponse(
+        docs.job_list(records, base_url, next_url=next_url, status_of=status_of_code)
+    )
 
 
 @router.get("/jobs/{jobId}", operation_id="getStatus", summary="Job status")
 def job_status(jobId: JobIdPath, manager: ManagerDep, base_url: BaseUrlDep):
     """Return a job's status and progress."""
-    return JSONBytesResponse(docs.status_info(manager.jobs.get(jobId), base_url))
+    return JSONBytesResponse(docs.status_info(manager.jobs.get(jobId), base_url, status_of_code))
 
 
 @router.get("/jobs/{jobId}/results", operation_id="getResult", summary="Job results")
@@ -155,4 +159,4 @@ def job_results(jobId: JobIdPath, manager: ManagerDep, base_url: BaseUrlDep):
 @router.delete("/jobs/{jobId}", operation_id="dismiss", summary="Dismiss a job")
 def dismiss_job(jobId: JobIdPath, principal: EditorDep, manager: ManagerDep, base_url: BaseUrlDep):
     """Cancel a running job or delete a finished one, with the collections it created."""
-    return JSONBytesResponse(docs.status_info(manager.dismiss(jobId), base_url))
+    return JSONBytesResponse(docs.status_info(manager.dismiss(jobId), base_url, status_of_code))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from geoservice.api.catalog_state import current_catalog
 from geoservice.api.deps import BaseUrlDep, CatalogDep, LangDep, StoreDep
 from geoservice.api.responses import JSONBytesResponse
 from geoservice.api.tile_http import (
@@ -114,7 +114,7 @@ async def collection_tile(
     """Return a vector tile (MVT) of one collection, or a PNG with ``f=png``."""
     check_zoom(layer, address)
     if wants_png(request, f):
-        catalog = current_catalog(request.app)
+        catalog = request.app.state.runtime.catalog.catalog()
         return await run_in_threadpool(
             map_tile_response, request, tiles, catalog, layer, address, v
         )
@@ -237,5 +237,5 @@ def map_tile_response(request, tiles, catalog: Catalog, layer, address, v) -> Re
 
 
 def _collections_query(request: Request) -> str:
-    value = request.query_params.get("collections")
-    return f"collections={value}" if value else ""
+    params = [(k, request.query_params.get(k)) for k in ("collections", "area")]
+    return "&".join(f"{k}={quote(v, safe=',')}" for k, v in params if v)

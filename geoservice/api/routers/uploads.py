@@ -10,8 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from geoservice.api.auth import AdminDep, EditorDep, check_layer_scope
-from geoservice.api.catalog_state import publish_layer, remove_layer
-from geoservice.api.deps import BaseUrlDep, CatalogDep, SettingsDep, StoreDep
+from geoservice.api.deps import BaseUrlDep, CatalogDep, LiveCatalogDep, SettingsDep, StoreDep
 from geoservice.api.multipart import UploadForm, receive_upload
 from geoservice.api.responses import JSONBytesResponse
 from geoservice.errors import ConflictError, InvalidParameter
@@ -47,7 +46,7 @@ UPLOAD_FORM_DOC = {
         },
     }
 }
-NEW_LAYER_FIELDS = ("id", "title_zh", "title_en", "kind", "style", "key", "storage_crs")
+NEW_LAYER_FIELDS = ("id", "title_zh", "title_en", "kind", "style", "key", "storage_crs", "area")
 
 
 @router.post(
@@ -86,21 +85,23 @@ async def create_collection(
     request: Request,
     principal: AdminDep,
     catalog: CatalogDep,
+    live: LiveCatalogDep,
     store: StoreDep,
     settings: SettingsDep,
     base_url: BaseUrlDep,
 ):
-    """Declare a new layer from an uploaded file (form field ``id``) and store its features."""
+    """Declare a new layer from an uploaded file (form field ``id``; ``area``, the study
+    area it joins, defaults to the service's default area) and store its features."""
     with work_folder(settings.uploads.work_dir, "gs-upload-") as work:
         form = await receive_upload(request, work, settings.uploads.max_bytes)
-        spec = _new_layer(form)
+        spec = _new_layer(form, catalog)
         if spec.id in catalog or store.has_layer(spec.id):
             raise ConflictError(
                 f"collection {spec.id!r} exists; upload to /collections/{spec.id}/uploads"
             )
         outcome = await _ingest(form, principal, store, catalog, settings, new_layer=spec)
     if outcome.version is not None:
-        publish_layer(request.app, outcome.layer)
+        live.publish(outcome.layer)
     return _response(outcome, base_url, declare=True)
 
 
@@ -114,13 +115,22 @@ def delete_collection(
     request: Request,
     principal: AdminDep,
     catalog: CatalogDep,
+    live: LiveCatalogDep,
     store: StoreDep,
     collectionId: Annotated[str, PathParam(description="collection (layer) id")],
 ):
-    """Delete a layer: its file in layers/ and every stored version."""
+    """Delete a layer created at run time: its declaration and every stored version.
+
+    Layers declared in the repository (curated) are retired by removing their file.
+    """
     layer = catalog.get(collectionId)
+    if live.is_curated(layer.id):
+        raise ConflictError(
+            f"layer {layer.id!r} is declared in the repository's layers folder; "
+            "remove its file there to retire it"
+        )
     store.delete_layer(layer.id)
-    remove_layer(request.app, layer.id)
+    live.unpublish(layer.id)
     return Response(status_code=204)
 
 
@@ -153,10 +163,16 @@ def _options(form: UploadForm, author: str) -> IngestOptions:
     )
 
 
-def _new_layer(form: UploadForm) -> NewLayerSpec:
+def _new_layer(form: UploadForm, catalog) -> NewLayerSpec:
     values = {k: form.fields[k] for k in NEW_LAYER_FIELDS if form.fields.get(k)}
     if "id" not in values:
         raise InvalidParameter("give the new layer's id in the form field 'id' (e.g. towns)")
+    if values.get("area", catalog.default_area) not in catalog.areas:
+        raise InvalidParameter(
+            f"form field 'area': no study area {values['area']!r}; "
+            f"use one of {sorted(catalog.areas)}"
+        )
+    values.setdefault("area", catalog.default_area)
     return NewLayerSpec(**values)
 
 

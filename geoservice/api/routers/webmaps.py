@@ -6,8 +6,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from geoservice.api.deps import BaseUrlDep, CatalogDep, LangDep, LayerDep, SettingsDep, StoreDep
+from geoservice.api.deps import (
+    AreaDep,
+    BaseUrlDep,
+    CatalogDep,
+    LangDep,
+    LayerDep,
+    RuntimeDep,
+    SettingsDep,
+    StoreDep,
+)
 from geoservice.api.responses import JSONBytesResponse, render_html
+from geoservice.catalog.areas import AreaDef
 from geoservice.maps import service
 from geoservice.ogc.links import HTML, link
 
@@ -31,29 +41,42 @@ def maps_list(
 @router.get(
     f"/maps/{service.ONE_MAP}",
     operation_id="getOneMap",
-    summary="One map of every planning layer",
+    summary="One map of the default study area's planning layers",
     response_class=HTMLResponse,
     responses=HTML_ONLY,
 )
 async def one_map(
-    request: Request,
-    catalog: CatalogDep,
-    store: StoreDep,
-    settings: SettingsDep,
-    lang: LangDep,
-    base_url: BaseUrlDep,
+    runtime: RuntimeDep, catalog: CatalogDep, lang: LangDep, base_url: BaseUrlDep
 ) -> HTMLResponse:
-    """Show every planning layer, grouped by kind, with the plan indicators."""
-    manager = getattr(request.app.state, "jobs", None)
+    """Show the default study area's planning layers, grouped by kind, with its indicators."""
+    return await _one_map(runtime, catalog, catalog.area(), lang, base_url)
+
+
+@router.get(
+    f"/maps/{{areaId}}/{service.ONE_MAP}",
+    operation_id="getAreaOneMap",
+    summary="One map of a study area's planning layers",
+    response_class=HTMLResponse,
+    responses=HTML_ONLY,
+)
+async def area_one_map(
+    runtime: RuntimeDep, catalog: CatalogDep, area: AreaDep, lang: LangDep, base_url: BaseUrlDep
+) -> HTMLResponse:
+    """Show a study area's planning layers, grouped by kind, with its plan indicators."""
+    return await _one_map(runtime, catalog, area, lang, base_url)
+
+
+async def _one_map(runtime, catalog, area: AreaDef, lang: str, base_url: str) -> HTMLResponse:
     html = await run_in_threadpool(
         service.one_map_page,
-        request.app.state.map_pages,
+        runtime.map_pages,
         catalog,
-        store,
-        settings,
+        runtime.store,
+        runtime.settings,
+        area=area,
         lang=lang,
         base_url=base_url,
-        jobs=manager.jobs if manager else None,
+        jobs=runtime.jobs.jobs,
     )
     return HTMLResponse(html)
 
@@ -77,7 +100,7 @@ async def collection_map(
     """Show one collection with its style, legend and popups."""
     html = await run_in_threadpool(
         service.layer_map_page,
-        request.app.state.map_pages,
+        request.app.state.runtime.map_pages,
         catalog,
         store,
         settings,

@@ -6,14 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from geoservice.analysis.crs import DEFAULT_METRIC_CRS
 from geoservice.catalog.models import Text
 from geoservice.errors import InvalidParameter
 from geoservice.processes.context import ProcessContext
 from geoservice.processes.inputs import NetworkInputs
 
-METRIC_CRS = DEFAULT_METRIC_CRS
-"""Every process measures in the analyses' default metric CRS."""
 MAX_RASTER_CELLS = 4_000_000
 
 
@@ -36,7 +33,7 @@ def network_of(inputs: NetworkInputs, ctx: ProcessContext, *, start: float, end:
         class_col=class_col,
         speed_col=inputs.speed_column,
         split_crossings=inputs.split_crossings,
-        crs=METRIC_CRS,
+        crs=ctx.metric_crs,
     )
     ctx.report(end, "road network built")
     return network

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from pydantic import Field, model_validator
 
 from geoservice.processes.context import ProcessContext
 from geoservice.processes.inputs import FeatureInput, NetworkInputs
 from geoservice.processes.library._shared import (
-    METRIC_CRS,
     network_of,
     one_reach,
     raster_grid,
@@ -59,7 +60,7 @@ def run_access(inputs: AccessInputs, ctx: ProcessContext) -> dict:
         minutes=inputs.minutes,
         network=network,
         per_population=inputs.per_population,
-        crs=METRIC_CRS,
+        crs=ctx.metric_crs,
     )
     reach = reach_text(inputs.distance_m, inputs.minutes, inputs.profile)
     per = f"{inputs.per_population:g}"
@@ -77,16 +78,16 @@ def run_access(inputs: AccessInputs, ctx: ProcessContext) -> dict:
         ),
     }
     if inputs.raster_cell_m:
-        outputs["surface"] = _surface(result, demand, inputs, reach)
+        outputs["surface"] = _surface(result, demand, inputs, reach, ctx.metric_crs)
     outputs["summary"] = result.summary
     return outputs
 
 
-def _surface(result, demand, inputs: AccessInputs, reach: str) -> RasterOutput:
+def _surface(result, demand, inputs: AccessInputs, reach: str, crs: Any) -> RasterOutput:
     """Step 2 of 2SFCA at every cell centre: Σ ratios of the facilities within reach."""
     from geoservice.analysis.accessibility import access_at
 
-    gx, gy, transform = raster_grid(demand.to_crs(METRIC_CRS).total_bounds, inputs.raster_cell_m)
+    gx, gy, transform = raster_grid(demand.to_crs(crs).total_bounds, inputs.raster_cell_m)
     centres = np.column_stack([gx.ravel(), gy.ravel()])
     access = access_at(result.supply, centres, distance_m=inputs.distance_m)
     access = access.astype("float32").reshape(gx.shape)
@@ -94,7 +95,7 @@ def _surface(result, demand, inputs: AccessInputs, reach: str) -> RasterOutput:
     return RasterOutput(
         access,
         transform,
-        METRIC_CRS,
+        crs,
         text(f"Accessibility surface ({reach})", f"可达性表面（{reach}）"),
         f"Supply within {reach} of each cell centre per {inputs.per_population:g} residents",
         colormap="viridis",

@@ -7,7 +7,7 @@ from pydantic import Field, model_validator
 from geoservice.errors import InvalidParameter
 from geoservice.processes.context import ProcessContext
 from geoservice.processes.inputs import FeatureInput, NetworkInputs, ResultInputs
-from geoservice.processes.library._shared import METRIC_CRS, network_of, text
+from geoservice.processes.library._shared import network_of, text
 from geoservice.processes.outputs import LayerOutput
 from geoservice.processes.registry import OutputSpec, Process
 
@@ -48,7 +48,7 @@ def run_nearest(inputs: NearestInputs, ctx: ProcessContext) -> dict:
         max_distance_m=inputs.max_distance_m,
         max_minutes=inputs.max_minutes,
         population_col=inputs.population_column,
-        crs=METRIC_CRS,
+        crs=ctx.metric_crs,
         progress=ctx.stage(35, 85, "allocating demand"),
     )
     return {
@@ -81,7 +81,7 @@ def run_voronoi(inputs: VoronoiInputs, ctx: ProcessContext) -> dict:
     facilities = ctx.features("facilities", inputs.facilities)
     boundary = ctx.features("boundary", inputs.boundary)
     ctx.report(30, "splitting the study area")
-    result = voronoi_catchments(facilities, boundary=boundary, crs=METRIC_CRS)
+    result = voronoi_catchments(facilities, boundary=boundary, crs=ctx.metric_crs)
     return {
         "catchments": LayerOutput(
             result.catchments,
@@ -144,7 +144,7 @@ def run_huff(inputs: HuffInputs, ctx: ProcessContext) -> dict:
         network=network,
         max_distance_m=inputs.max_distance_m,
         max_minutes=inputs.max_minutes,
-        crs=METRIC_CRS,
+        crs=ctx.metric_crs,
     )
     probabilities = result.probabilities
     return {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import shapely
 from pydantic import Field, model_validator
@@ -10,7 +12,6 @@ from geoservice.errors import InvalidParameter
 from geoservice.processes.context import ProcessContext
 from geoservice.processes.inputs import FeatureInput, NetworkInputs
 from geoservice.processes.library._shared import (
-    METRIC_CRS,
     network_of,
     one_reach,
     raster_grid,
@@ -62,7 +63,7 @@ def run_coverage(inputs: CoverageInputs, ctx: ProcessContext) -> dict:
         population_col=inputs.population_column,
         units=units,
         unit_key=inputs.unit_key,
-        crs=METRIC_CRS,
+        crs=ctx.metric_crs,
         edge_buffer_m=inputs.edge_buffer_m,
         progress=ctx.stage(20, 80, "measuring coverage"),
     )
@@ -81,27 +82,29 @@ def run_coverage(inputs: CoverageInputs, ctx: ProcessContext) -> dict:
         ),
     }
     if result.units is not None:
-        table = units.to_crs(METRIC_CRS)[[inputs.unit_key, units.geometry.name]]
+        table = units.to_crs(ctx.metric_crs)[[inputs.unit_key, units.geometry.name]]
         joined = table.merge(result.units, on=inputs.unit_key, how="left")
         outputs["units"] = LayerOutput(
-            gpd.GeoDataFrame(joined, geometry=units.geometry.name, crs=METRIC_CRS),
+            gpd.GeoDataFrame(joined, geometry=units.geometry.name, crs=ctx.metric_crs),
             text(f"Coverage by unit ({reach})", f"分单元覆盖率（{reach}）"),
             "Per unit: covered area share, covered feature share and population share",
         )
     if inputs.raster_cell_m:
-        outputs["surface"] = _coverage_surface(result, demand, inputs.raster_cell_m, reach)
+        outputs["surface"] = _coverage_surface(
+            result, demand, inputs.raster_cell_m, reach, ctx.metric_crs
+        )
     outputs["summary"] = result.summary
     return outputs
 
 
-def _coverage_surface(result, demand, cell_m: float, reach: str) -> RasterOutput:
-    bounds = demand.to_crs(METRIC_CRS).total_bounds
+def _coverage_surface(result, demand, cell_m: float, reach: str, crs: Any) -> RasterOutput:
+    bounds = demand.to_crs(crs).total_bounds
     gx, gy, transform = raster_grid(bounds, cell_m)
     covered = result.index.covers_points(shapely.points(gx.ravel(), gy.ravel()))
     return RasterOutput(
         covered.reshape(gx.shape).astype("uint8"),
         transform,
-        METRIC_CRS,
+        crs,
         text(f"Covered within {reach}", f"{reach}覆盖范围"),
         f"1 where a cell centre is within {reach} of a facility, else 0",
         colormap="greens",

@@ -11,7 +11,7 @@ from pydantic import Field
 from geoservice.errors import InvalidParameter
 from geoservice.processes.context import ProcessContext
 from geoservice.processes.inputs import FeatureInput, ResultInputs
-from geoservice.processes.library._shared import METRIC_CRS, text
+from geoservice.processes.library._shared import text
 from geoservice.processes.outputs import LayerOutput
 from geoservice.processes.registry import OutputSpec, Process
 
@@ -23,7 +23,9 @@ class GridInputs(ResultInputs):
     """Inputs of ``farmland-grid``."""
 
     units: FeatureInput = Field(description="Parent units (polygons) with a unique code")
-    cell_m: float = Field(500.0, ge=10, le=100_000, description="Cell edge in metres (EPSG:4546)")
+    cell_m: float = Field(
+        500.0, ge=10, le=100_000, description="Cell edge in metres (in the study area's metric CRS)"
+    )
     code_column: str = Field("code", description="Unit code column; cell codes extend it")
 
 
@@ -37,11 +39,11 @@ def run_grid(inputs: GridInputs, ctx: ProcessContext) -> dict:
     ctx.report(20, "cutting cells")
     try:
         grid = generate_farmland_grid(
-            units, cell_m=inputs.cell_m, code_column=inputs.code_column, crs=METRIC_CRS
+            units, cell_m=inputs.cell_m, code_column=inputs.code_column, crs=ctx.metric_crs
         )
     except ValueError as exc:
         raise InvalidParameter(f"input 'units': {exc}") from None
-    stats = grid_statistics(grid, crs=METRIC_CRS)
+    stats = grid_statistics(grid, crs=ctx.metric_crs)
     return {
         "grid": LayerOutput(
             grid,
@@ -93,18 +95,18 @@ def run_check(inputs: CheckInputs, ctx: ProcessContext) -> dict:
         id_column=id_column,
         code_rule=inputs.code_rule,
         tolerance_m2=inputs.tolerance_m2,
-        crs=METRIC_CRS,
+        crs=ctx.metric_crs,
     )
     ctx.report(70, "summarising cells per parent")
     protected = inputs.protected_column or next(
         (c for c in PROTECTED_CANDIDATES if c in cells.columns), None
     )
     stats = grid_statistics(
-        cells, parent_column=inputs.parent_column, protected_column=protected, crs=METRIC_CRS
+        cells, parent_column=inputs.parent_column, protected_column=protected, crs=ctx.metric_crs
     )
     return {
         "problems": LayerOutput(
-            _problem_features(report, cells, id_column),
+            _problem_features(report, cells, id_column, ctx.metric_crs),
             text("Farmland grid nesting problems", "耕地保护网格嵌套问题"),
             "One feature per problem: the cell, the overlap or the gap, with its kind",
             primary=True,
@@ -120,9 +122,9 @@ def run_check(inputs: CheckInputs, ctx: ProcessContext) -> dict:
     }
 
 
-def _problem_features(report, cells, id_column) -> gpd.GeoDataFrame:
+def _problem_features(report, cells, id_column, crs) -> gpd.GeoDataFrame:
     """Problems as features: gaps and overlaps with their own shapes, others with the cell's."""
-    metric = cells.to_crs(METRIC_CRS)
+    metric = cells.to_crs(crs)
     shapes = metric.set_index(id_column).geometry if id_column else metric.geometry
     shapes = shapes[~shapes.index.duplicated()]
     rows = report.problems.copy()
@@ -137,7 +139,7 @@ def _problem_features(report, cells, id_column) -> gpd.GeoDataFrame:
             geometry[pos] = shape
     rows["feature_id"] = rows["feature_id"].map(lambda v: None if v is None else str(v))
     rows["other_id"] = rows["other_id"].map(lambda v: None if v is None or pd.isna(v) else str(v))
-    return gpd.GeoDataFrame(rows, geometry=geometry, crs=METRIC_CRS)
+    return gpd.GeoDataFrame(rows, geometry=geometry, crs=crs)
 
 
 class CompareInputs(ResultInputs):
@@ -157,7 +159,11 @@ def run_compare(inputs: CompareInputs, ctx: ProcessContext) -> dict:
     new = ctx.features("new", inputs.new)
     ctx.report(30, "matching cells by code")
     diff = compare_grids(
-        old, new, code_column=inputs.code_column, tolerance_m2=inputs.tolerance_m2, crs=METRIC_CRS
+        old,
+        new,
+        code_column=inputs.code_column,
+        tolerance_m2=inputs.tolerance_m2,
+        crs=ctx.metric_crs,
     )
     changes = diff.cells[diff.cells["change"] != "unchanged"]
     return {
@@ -176,7 +182,8 @@ PROCESSES = [
         id="farmland-grid",
         title="Generate a farmland-protection grid",
         title_zh="生成耕地保护网格",
-        description="Cut parent units into square cells on a lattice fixed to EPSG:4546; "
+        description="Cut parent units into square cells on a lattice fixed to the study area's "
+        "metric CRS (a CGCS2000 Gauss-Krüger zone); "
         "cells crossing a border are split, codes are '<unit code>-<row>-<col>'.",
         inputs=GridInputs,
         outputs={

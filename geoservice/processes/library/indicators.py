@@ -20,7 +20,9 @@ class IndicatorInputs(ProcessInputs):
     """Inputs of ``indicators``."""
 
     file: str | None = Field(
-        None, description="An indicator file of the service, by name (e.g. dongsheng-services-plan)"
+        None,
+        description="An indicator file of the study area (layers/<area>/indicators/), by "
+        "name without extension (e.g. dongsheng-services-plan)",
     )
     definitions: dict[str, Any] | None = Field(
         None, description="Inline indicator definitions: {plan, indicators: [...]}"
@@ -46,10 +48,15 @@ def run_indicators(inputs: IndicatorInputs, ctx: ProcessContext) -> dict:
     from geoservice.errors import CatalogError
 
     if inputs.file is not None:
-        path = ctx.indicators_dir / f"{inputs.file}.yaml"
-        if not path.is_file():
-            names = sorted(p.stem for p in ctx.indicators_dir.glob("*.yaml"))
-            raise InvalidParameter(f"input 'file': no indicator file {inputs.file!r}; use {names}")
+        folder = ctx.indicators_dir
+        path = folder / f"{inputs.file}.yaml" if folder is not None else None
+        if path is None or not path.is_file():
+            names = sorted(p.stem for p in folder.glob("*.yaml")) if folder is not None else []
+            area = ctx.area.id if ctx.area is not None else None
+            raise InvalidParameter(
+                f"input 'file': study area {area!r} has no indicator file {inputs.file!r}; "
+                f"use one of {names}"
+            )
         defs = load_indicators(path)
     else:
         try:
@@ -65,7 +72,11 @@ def run_indicators(inputs: IndicatorInputs, ctx: ProcessContext) -> dict:
         except (InvalidParameter, NotFoundError, CatalogError):
             continue  # reported per indicator as not evaluable
     results = evaluate_indicators(
-        defs, layers, on_missing="report", progress=ctx.stage(45, 90, "evaluating targets")
+        defs,
+        layers,
+        crs=ctx.metric_crs,
+        on_missing="report",
+        progress=ctx.stage(45, 90, "evaluating targets"),
     )
     rows = [asdict(r) for r in results]
     counts = {s: sum(r.status == s for r in results) for s in ("met", "not_met", "not_evaluable")}

@@ -7,7 +7,7 @@ from pydantic import Field, model_validator
 from geoservice.errors import InvalidParameter
 from geoservice.processes.context import ProcessContext
 from geoservice.processes.inputs import FeatureInput, NetworkInputs
-from geoservice.processes.library._shared import METRIC_CRS, network_of, one_reach, text
+from geoservice.processes.library._shared import network_of, one_reach, text
 from geoservice.processes.outputs import LayerOutput
 from geoservice.processes.registry import OutputSpec, Process
 
@@ -59,7 +59,9 @@ def _prepare(inputs: SitingInputs, ctx: ProcessContext):
         from geoservice.analysis.siting import candidate_grid
 
         boundary = ctx.features("boundary", inputs.boundary)
-        candidates = candidate_grid(boundary, spacing_m=inputs.candidate_spacing_m, crs=METRIC_CRS)
+        candidates = candidate_grid(
+            boundary, spacing_m=inputs.candidate_spacing_m, crs=ctx.metric_crs
+        )
         candidates = candidates.to_crs(demand.crs)
     if inputs.n_new > len(candidates):
         raise InvalidParameter(
@@ -102,7 +104,7 @@ def run_mclp(inputs: MclpInputs, ctx: ProcessContext) -> dict:
         network=network,
         weight_col=inputs.weight_column,
         existing=existing,
-        crs=METRIC_CRS,
+        crs=ctx.metric_crs,
         time_limit_s=inputs.time_limit_s,
     )
     return _outputs(result, "MCLP", "最大覆盖")
@@ -122,7 +124,7 @@ def run_p_median(inputs: SitingInputs, ctx: ProcessContext) -> dict:
         network=network,
         weight_col=inputs.weight_column,
         existing=existing,
-        crs=METRIC_CRS,
+        crs=ctx.metric_crs,
         time_limit_s=inputs.time_limit_s,
     )
     return _outputs(result, "p-median", "p中值")
