@@ -5,11 +5,17 @@ Keys are relative paths that start with the layer id and its version
 is a new key space: stale tiles are never served, and they age out of the disk
 cache (oldest modification time first) when it grows past its budget. An empty
 tile is cached as an empty value, distinct from a miss (None).
+
+Vector tiles are kept on disk gzipped (as most clients ask for them) and in memory
+as :class:`TileBytes`, both encodings ready: a hot tile is answered to a gzip
+client and to one that sends no ``Accept-Encoding`` (GDAL, curl, scripts) without
+compressing or decompressing anything per request.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import threading
 import uuid
@@ -18,16 +24,60 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+class TileBytes:
+    """A vector tile's body, uncompressed and gzipped, each made at most once.
+
+    Made from what is at hand (the encoder's raw bytes, or a disk file's gzip);
+    the other form is made on first use and kept. :meth:`complete` makes both,
+    so a tile entering the memory cache costs no work per request afterwards.
+    """
+
+    __slots__ = ("_gz", "_level", "_raw")
+
+    def __init__(self, *, raw: bytes | None = None, gz: bytes | None = None, level: int = 6):
+        if raw is None and gz is None:
+            raise ValueError("a tile needs its raw or its gzipped bytes")
+        self._raw, self._gz, self._level = raw, gz, level
+
+    def identity(self) -> bytes:
+        """Return the uncompressed MVT."""
+        if self._raw is None:
+            self._raw = gzip.decompress(self._gz) if self._gz else b""
+        return self._raw
+
+    def gzipped(self) -> bytes:
+        """Return the gzipped MVT (empty for an empty tile)."""
+        if self._gz is None:
+            self._gz = gzip.compress(self._raw, self._level, mtime=0) if self._raw else b""
+        return self._gz
+
+    def complete(self) -> TileBytes:
+        """Make both forms now; return self."""
+        self.identity()
+        self.gzipped()
+        return self
+
+    def __bool__(self) -> bool:
+        return bool(self._raw if self._raw is not None else self._gz)
+
+    def __len__(self) -> int:
+        return len(self._raw or b"") + len(self._gz or b"")
+
+
+Cached = bytes | TileBytes
+"""What the cache holds: PNG bytes, or a vector tile in both encodings."""
+
+
 class MemoryLRU:
-    """A thread-safe LRU of byte strings bounded by total size."""
+    """A thread-safe LRU of byte strings or tiles, bounded by total size."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._items: OrderedDict[str, Cached] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str) -> Cached | None:
         """Return the value of ``key`` (and mark it recently used), or None."""
         with self._lock:
             value = self._items.get(key)
@@ -35,7 +85,7 @@ class MemoryLRU:
                 self._items.move_to_end(key)
             return value
 
-    def put(self, key: str, value: bytes) -> None:
+    def put(self, key: str, value: Cached) -> None:
         """Store a value, evicting the least recently used ones past the budget."""
         if len(value) > self.max_bytes // 8:
             return
@@ -169,13 +219,33 @@ class TileCache:
         self.disk = DiskCache(root, max_bytes) if root is not None else None
 
     def get(self, key: str) -> bytes | None:
-        """Return the cached bytes of ``key`` or None."""
+        """Return the cached bytes of ``key`` (a PNG, say) or None."""
         value = self.memory.get(key)
         if value is None and self.disk is not None:
             value = self.disk.get(key)
             if value is not None:
                 self.memory.put(key, value)
-        return value
+        return value if not isinstance(value, TileBytes) else value.gzipped()
+
+    def get_tile(self, key: str) -> TileBytes | None:
+        """Return the vector tile of ``key``, both encodings ready, or None."""
+        value = self.memory.get(key)
+        if isinstance(value, TileBytes):
+            return value
+        if self.disk is None:
+            return None
+        data = self.disk.get(key)
+        if data is None:
+            return None
+        tile = TileBytes(gz=data).complete()  # decompressed once, then served from memory
+        self.memory.put(key, tile)
+        return tile
+
+    def put_tile(self, key: str, tile: TileBytes) -> None:
+        """Store a vector tile: both encodings in memory, the gzipped one on disk."""
+        self.memory.put(key, tile.complete())
+        if self.disk is not None:
+            self.disk.put(key, tile.gzipped())
 
     def put(self, key: str, value: bytes) -> None:
         """Store ``value`` in both levels."""
@@ -194,3 +264,15 @@ def cached(cache: TileCache | None, key: str, make: Callable[[], bytes]) -> byte
     if cache is not None:
         cache.put(key, value)
     return value
+
+
+def cached_tile(cache: TileCache | None, key: str, make: Callable[[], TileBytes]) -> TileBytes:
+    """Return the cached vector tile of ``key``, or make and cache it (``cache=None``: make)."""
+    if cache is not None:
+        hit = cache.get_tile(key)
+        if hit is not None:
+            return hit
+    tile = make()
+    if cache is not None:
+        cache.put_tile(key, tile)
+    return tile

@@ -2,8 +2,10 @@
 
 Framework-free: routes turn a :class:`TileResult` into an HTTP response. Each
 layer of a tile is produced by the store when it can (``SupportsMVT``: PostGIS
-``ST_AsMVT``) and by ``tiles/vector.py`` otherwise, then cached gzip-compressed
-under a key holding the layer version, so an upload or edit invalidates it.
+``ST_AsMVT``) and by ``tiles/vector.py`` otherwise, then cached (gzipped on
+disk, both encodings in memory) under a key holding the layer version, so an
+upload or edit invalidates it. A client that takes no gzip gets the raw bytes of
+a fresh tile, never a zipped-then-unzipped copy.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from geoservice.errors import TileNotFound
 from geoservice.settings import TileSettings
 from geoservice.storage.base import FeatureStore
 from geoservice.storage.capabilities import EncodedTile, SupportsAsyncMVT, SupportsMVT, TileQuery
-from geoservice.tiles.cache import TileCache, cached
+from geoservice.tiles.cache import TileBytes, TileCache, cached_tile
 from geoservice.tiles.tms import TileAddress, tile_bounds, tms_crs
 from geoservice.tiles.vector import tile_from_store
 from geoservice.tiles.versions import VersionCache
@@ -108,7 +110,7 @@ class VectorTileService:
             body = b""
         else:
             hit = self.cache.memory.get(plan.keys[0])
-            if hit is None:
+            if not isinstance(hit, TileBytes):
                 return None
             body = _join([hit], gzip_ok=gzip_ok)
         return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
@@ -171,15 +173,16 @@ class VectorTileService:
         if not self._async_database or len(parts) != 1:
             return None
         (part,), (version,), (key,) = parts, plan.versions, plan.keys
-        packed = b""
+        bodies = []
         if _in_zoom_range(part.layer, address.z):
-            packed = self.cache.get(key) if self.cache is not None else None
+            packed = self.cache.get_tile(key) if self.cache is not None else None
             if packed is None:
                 tile = await self.aproduce(part.layer, self.query_for(part, address, version))
                 packed = self._pack(tile.data)
                 if self.cache is not None:
-                    self.cache.put(key, packed)
-        body = _join([packed], gzip_ok=gzip_ok)
+                    self.cache.put_tile(key, packed)
+            bodies.append(packed)
+        body = _join(bodies, gzip_ok=gzip_ok)
         return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
 
     def _first_limit(self, layer: LayerDef, query: TileQuery) -> int:
@@ -197,8 +200,9 @@ class VectorTileService:
         )
         return max(1, int(min(limit, tile.features) * budget / len(tile.data) * 0.9))
 
-    def _pack(self, data: bytes) -> bytes:
-        return gzip.compress(data, self._gzip_level, mtime=0) if data else b""
+    def _pack(self, data: bytes) -> TileBytes:
+        """Wrap an encoded layer; it is gzipped only when cached or asked for gzipped."""
+        return TileBytes(raw=data, level=self._gzip_level)
 
     def query_for(self, part: LayerPart, address: TileAddress, version: int) -> TileQuery:
         """Return the store-level query of one layer of a tile."""
@@ -219,11 +223,13 @@ class VectorTileService:
             return self.store.mvt(layer, query)
         return tile_from_store(self.store, layer, query)
 
-    def _cached_layer(self, part: LayerPart, address: TileAddress, version: int, key: str) -> bytes:
-        def make() -> bytes:
+    def _cached_layer(
+        self, part: LayerPart, address: TileAddress, version: int, key: str
+    ) -> TileBytes:
+        def make() -> TileBytes:
             return self._pack(self.produce(part.layer, self.query_for(part, address, version)).data)
 
-        return cached(self.cache, key, make)
+        return cached_tile(self.cache, key, make)
 
     def _key(self, part: LayerPart, address: TileAddress, version: int) -> str:
         params = digest(self._settings_tag, *part.attributes)[:10]
@@ -246,14 +252,15 @@ def _in_zoom_range(layer: LayerDef, z: int) -> bool:
     return layer.tiles.min_zoom <= z <= layer.tiles.max_zoom
 
 
-def _join(bodies: list[bytes], *, gzip_ok: bool) -> bytes:
+def _join(bodies: list[TileBytes], *, gzip_ok: bool) -> bytes:
+    """Return the tile body of one or several layers in the encoding the client takes."""
     present = [b for b in bodies if b]
     if not present:
         return b""
     if len(present) == 1:
-        return present[0] if gzip_ok else gzip.decompress(present[0])
+        return present[0].gzipped() if gzip_ok else present[0].identity()
     # Protobuf messages concatenate: the layers of a tile are repeated fields.
-    raw = b"".join(gzip.decompress(b) for b in present)
+    raw = b"".join(b.identity() for b in present)
     return gzip.compress(raw, compresslevel=6, mtime=0) if gzip_ok else raw
 
 

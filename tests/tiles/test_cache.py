@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from geoservice.settings import TileSettings
 from geoservice.storage.postgis_notify import wait_until
 from geoservice.tiles.cache import DiskCache, MemoryLRU, TileCache
 
@@ -30,3 +33,60 @@ def test_empty_tiles_are_cached_as_empty_not_as_misses(tmp_path):
     assert cache.get("a/v1/empty") == b""
     assert TileCache(tmp_path, 10_000, 8_000).get("a/v1/empty") == b""  # from disk
     assert cache.get("a/v1/missing") is None
+
+
+def test_a_tile_read_from_disk_is_decompressed_once_and_kept_in_both_encodings(tmp_path):
+    import gzip
+
+    from geoservice.tiles.cache import TileBytes
+
+    raw = b"\x1a\x05layer" * 100
+    TileCache(tmp_path, 10_000, 100_000).put_tile("a/v1/t.mvt.gz", TileBytes(raw=raw))
+    cache = TileCache(tmp_path, 10_000, 100_000)  # a new process: memory empty
+    tile = cache.get_tile("a/v1/t.mvt.gz")
+    assert tile.identity() == raw and gzip.decompress(tile.gzipped()) == raw
+    assert cache.get_tile("a/v1/t.mvt.gz") is tile  # from memory, both forms ready
+
+
+def _count_gzip_work(monkeypatch) -> list[str]:
+    import gzip
+
+    calls: list[str] = []
+    for name in ("compress", "decompress"):
+        real = getattr(gzip, name)
+
+        def counted(*args, _real=real, _name=name, **kwargs):
+            calls.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(gzip, name, counted)
+    return calls
+
+
+def test_hot_tiles_are_served_to_gzip_and_identity_clients_without_recompressing(
+    client, monkeypatch
+):
+    import gzip
+
+    url = "/collections/farmland_grid/tiles/WebMercatorQuad/12/1553/3299"
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip"})  # produces and caches it
+    assert zipped.status_code == 200
+    calls = _count_gzip_work(monkeypatch)
+    for _ in range(3):
+        plain = client.get(url, headers={"Accept-Encoding": "identity"})
+        again = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert plain.headers.get("content-encoding") is None
+        assert again.headers["content-encoding"] == "gzip"
+    assert calls == []
+    assert plain.content == zipped.content == again.content  # httpx decodes gzip
+    assert gzip.decompress(gzip.compress(plain.content)) == plain.content
+
+
+@pytest.mark.parametrize("tiles_settings", [{"tiles": TileSettings(cache=False)}], indirect=True)
+def test_an_uncached_tile_for_an_identity_client_is_never_zipped(client, monkeypatch):
+    calls = _count_gzip_work(monkeypatch)
+    r = client.get(
+        "/collections/farmland_grid/tiles/WebMercatorQuad/12/1553/3299",
+        headers={"Accept-Encoding": "identity"},
+    )
+    assert r.status_code == 200 and r.content and calls == []
