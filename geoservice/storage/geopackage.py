@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,7 +87,7 @@ class GeoPackageStore(StoreDefaults):
         self.prebuilt_geojson = prebuilt_geojson
         self._reads = threading.BoundedSemaphore(concurrent_reads)
         self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._held: weakref.WeakSet[_Held] = weakref.WeakSet()
         self._lock = threading.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = self._conn()
@@ -97,18 +98,41 @@ class GeoPackageStore(StoreDefaults):
     # -- connections -------------------------------------------------------------
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=30
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA case_sensitive_like=ON")
-            register_functions(conn)
-            self._local.conn = conn
+        """Return this thread's connection, opening it on the thread's first call.
+
+        The connection lives in thread-local storage inside a holder whose
+        finalizer closes it: when a worker thread retires (the server's thread
+        pool lets idle threads go), its local storage is dropped and the file
+        handle and SQLite's page cache with it. Nothing else keeps a reference:
+        streams that outlive one call use a connection of their own.
+        """
+        held = getattr(self._local, "held", None)
+        if held is None:
+            held = _Held(self._open())
+            self._local.held = held
             with self._lock:
-                self._connections.append(conn)
+                self._held.add(held)
+        return held.conn
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA case_sensitive_like=ON")
+        register_functions(conn)
         return conn
+
+    @contextmanager
+    def _stream_conn(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one stream: its chunks may be read from several threads."""
+        conn = self._open()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def open_connections(self) -> int:
+        """Return how many per-thread connections are open (for tests and health)."""
+        return len(self._held)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -124,9 +148,9 @@ class GeoPackageStore(StoreDefaults):
     def close(self) -> None:
         """Close every connection this store opened."""
         with self._lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
+            for held in list(self._held):
+                held.conn.close()
+            self._held = weakref.WeakSet()
         self._local = threading.local()
 
     # -- versions ----------------------------------------------------------------
@@ -291,26 +315,28 @@ class GeoPackageStore(StoreDefaults):
             yield from self._iter_prebuilt(info, query)
             return
         sql, params = self._select(layer, info, query)
-        cursor = self._conn().execute(sql, params)
         north_first = resolve_crs(query.crs).north_first
-        first = True
-        while batch := cursor.fetchmany(EXPORT_CHUNK):
-            rows = self._rows(layer, batch, query.properties, info, query.crs)
-            chunk = encode_feature_array(rows, north_first=north_first)
-            yield chunk if first else b"," + chunk
-            first = False
+        with self._stream_conn() as conn:
+            cursor = conn.execute(sql, params)
+            first = True
+            while batch := cursor.fetchmany(EXPORT_CHUNK):
+                rows = self._rows(layer, batch, query.properties, info, query.crs)
+                chunk = encode_feature_array(rows, north_first=north_first)
+                yield chunk if first else b"," + chunk
+                first = False
 
     def _iter_prebuilt(self, info: VersionInfo, query: FeatureQuery) -> Iterator[bytes]:
         limit = -1 if query.limit is None else query.limit
-        cursor = self._conn().execute(
-            f'SELECT feature FROM "{json_table(info.table)}" ORDER BY fid LIMIT ? OFFSET ?',
-            (limit, query.offset),
-        )
-        first = True
-        while batch := cursor.fetchmany(EXPORT_CHUNK):
-            chunk = b",".join(t for (t,) in batch)
-            yield chunk if first else b"," + chunk
-            first = False
+        with self._stream_conn() as conn:
+            cursor = conn.execute(
+                f'SELECT feature FROM "{json_table(info.table)}" ORDER BY fid LIMIT ? OFFSET ?',
+                (limit, query.offset),
+            )
+            first = True
+            while batch := cursor.fetchmany(EXPORT_CHUNK):
+                chunk = b",".join(t for (t,) in batch)
+                yield chunk if first else b"," + chunk
+                first = False
 
     def get_feature(
         self,
@@ -507,3 +533,13 @@ class GeoPackageStore(StoreDefaults):
 
 def _existing_ids(frame: gpd.GeoDataFrame | None) -> list[int]:
     return [i for i in ids_from_index(frame) if i is not None]
+
+
+class _Held:
+    """Holds one thread's connection; closing it when the thread's storage is dropped."""
+
+    __slots__ = ("__weakref__", "conn")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        weakref.finalize(self, conn.close)
