@@ -162,6 +162,12 @@ def _controls(m, drawn, options: MapOptions, *, title: str, outline: dict | None
     for source, layer in drawn:
         groups.setdefault(group_name(source.layer.kind, lang), []).append(layer.element)
     control = GroupedLayerControl(groups, exclusive_groups=False, collapsed=False)
+    # The control writes group and layer names with innerHTML: a title from an upload
+    # ("<img src=x onerror=...>") must reach it as text, so it is HTML-escaped here.
+    control.grouped_overlays = {
+        str(escape(group)): {str(escape(name)): var for name, var in items.items()}
+        for group, items in control.grouped_overlays.items()
+    }
     for plugin in (
         control,
         Fullscreen(title=text("fullscreen", lang), title_cancel=text("exit_fullscreen", lang)),

@@ -234,6 +234,8 @@
       sourceData: function (text, callback) { callback(records(layers, property)); return {}; },
       formatData: function (data) { return data; },
       marker: false, initial: false, position: "topleft",
+      // leaflet-search writes tips with innerHTML; feature names are data, not markup
+      buildTip: function (name) { return el("li", null, name); },
       textPlaceholder: texts.placeholder, textErr: texts.notFound,
       moveToLocation: function (latlng, title, m) {
         var target = latlng.layer;
