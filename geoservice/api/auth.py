@@ -116,3 +116,42 @@ def check_layer_scope(principal: Principal, layer_id: str) -> None:
         raise Forbidden(
             f"the key {principal.name!r} may edit only {list(principal.layers)}, not {layer_id!r}"
         )
+
+
+def result_writer(principal: Principal):
+    """Return the check a job runs before writing each result collection.
+
+    Replacing an existing result collection needs edit rights on it (a key
+    limited to some layers may replace only those). A new result collection is a
+    new layer: a key limited to some layers may not create one; a key for every
+    layer (editor) and an admin may.
+    """
+
+    def authorise(layer_id: str, exists: bool) -> None:
+        if exists:
+            check_layer_scope(principal, layer_id)
+        elif principal.role != "admin" and principal.layers:
+            raise Forbidden(
+                f"the key {principal.name!r} may edit only {list(principal.layers)}; a new "
+                f"result collection ({layer_id!r}) is a new layer: set out_layer to one of "
+                "those result layers, or use a key not limited to layers"
+            )
+
+    return authorise
+
+
+def may_see_all_jobs(principal: Principal | None) -> bool:
+    """Tell whether a caller sees every job (admins) rather than only its own."""
+    return principal is not None and principal.has_role("admin")
+
+
+def check_job_owner(principal: Principal, owner_key: str, job_id: str) -> None:
+    """Refuse (403) to touch another key's job unless the caller is an admin.
+
+    Dismissing a job deletes the collections it wrote, so another key's job needs
+    the rights that deleting a layer needs.
+    """
+    if owner_key != principal.key_id and not principal.has_role("admin"):
+        raise Forbidden(
+            f"job {job_id} was started by another key; only that key or an admin may dismiss it"
+        )

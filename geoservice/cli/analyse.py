@@ -23,6 +23,7 @@ from rich.table import Table
 
 from geoservice.errors import GeoserviceError
 from geoservice.processes.inputs import CollectionInput, parse_inputs
+from geoservice.processes.jobs import CLI_OWNER
 from geoservice.processes.registry import Process, get_process, processes
 from geoservice.settings import Settings
 
@@ -33,7 +34,7 @@ console = Console(stderr=True)
 def run_job(manager, process: Process, raw: dict[str, Any], label: str) -> dict[str, Any]:
     """Run one job with a progress bar; return its results or raise its error."""
     inputs = parse_inputs(process.inputs, raw)
-    submitted = manager.submit(process, inputs, author="geoservice analyse")
+    submitted = manager.submit(process, inputs, author="geoservice analyse", owner_key=CLI_OWNER)
     job_id = submitted.record.job_id
     columns = (
         TextColumn("{task.description}"),

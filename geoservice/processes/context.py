@@ -68,6 +68,9 @@ class ProcessContext:
     area: AreaDef | None = None
     written: list[dict[str, Any]] = field(default_factory=list)
     on_write: Callable[[list[dict[str, Any]]], None] | None = None
+    authorise: Callable[[str, bool], None] | None = None
+    """Called with (result collection id, whether it exists) before a job writes it;
+    raises :class:`~geoservice.errors.Forbidden` when the caller may not."""
 
     def wrote(self, kind: str, item_id: str, version: int | None = None) -> None:
         """Record a collection or raster the job wrote (so a dismissal can remove it)."""

@@ -24,12 +24,14 @@ CREATE TABLE IF NOT EXISTS jobs (
   message TEXT NOT NULL DEFAULT '', progress INTEGER NOT NULL DEFAULT 0,
   created TEXT NOT NULL, started TEXT, finished TEXT, updated TEXT NOT NULL,
   inputs TEXT NOT NULL, results TEXT, error TEXT, written TEXT NOT NULL DEFAULT '[]',
-  owner TEXT NOT NULL, author TEXT NOT NULL DEFAULT ''
+  owner TEXT NOT NULL, author TEXT NOT NULL DEFAULT '', owner_key TEXT NOT NULL DEFAULT ''
 )"""
 COLUMNS = (
     "job_id, process_id, status, message, progress, created, started, finished, updated, "
-    "inputs, results, error, written, owner, author"
+    "inputs, results, error, written, owner, author, owner_key"
 )
+CLI_OWNER = "cli"
+"""``owner_key`` of jobs run from the command line (listed to admins only)."""
 
 
 class JobNotFound(NotFoundError):
@@ -62,6 +64,8 @@ class JobRecord:
     written: list[dict[str, Any]] = field(default_factory=list)
     owner: str = ""
     author: str = ""
+    owner_key: str = ""
+    """Id of the API key that started the job ('' anonymous, 'cli' the command line)."""
 
     @classmethod
     def from_row(cls, row: tuple) -> JobRecord:
@@ -77,6 +81,14 @@ class JobStore(SQLiteFile):
 
     schema = SCHEMA
 
+    def _db(self):
+        conn = super()._db()
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
+        if "owner_key" not in columns:  # a job file written before jobs had owners
+            conn.execute("ALTER TABLE jobs ADD COLUMN owner_key TEXT NOT NULL DEFAULT ''")
+            conn.commit()
+        return conn
+
     def _write(self, sql: str, params: tuple) -> int:
         with self._lock, self._db() as db:
             return db.execute(sql, params).rowcount
@@ -88,12 +100,12 @@ class JobStore(SQLiteFile):
     def create(self, record: JobRecord) -> JobRecord:
         """Store a new record."""
         self._write(
-            f"INSERT INTO jobs ({COLUMNS}) VALUES ({', '.join('?' * 15)})",
+            f"INSERT INTO jobs ({COLUMNS}) VALUES ({', '.join('?' * 16)})",
             (
                 record.job_id, record.process_id, record.status, record.message,
                 record.progress, record.created, record.started, record.finished,
                 record.updated, json.dumps(record.inputs, ensure_ascii=False), None, None,
-                "[]", record.owner, record.author,
+                "[]", record.owner, record.author, record.owner_key,
             ),
         )  # fmt: skip
         return record
@@ -114,9 +126,13 @@ class JobStore(SQLiteFile):
         offset: int = 0,
         process_id: str | None = None,
         status: str | None = None,
+        owner_key: str | None = None,
     ) -> list[JobRecord]:
-        """Return jobs, newest first."""
+        """Return jobs, newest first (of one key's with ``owner_key``)."""
         where, params = ["status != 'dismissed'"], []
+        if owner_key is not None:
+            where.append("owner_key = ?")
+            params.append(owner_key)
         if process_id:
             where.append("process_id = ?")
             params.append(process_id)

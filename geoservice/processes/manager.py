@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +99,7 @@ class JobManager:
         _LIVE.add(self.owner)
         self.recover()
 
-    def context(self, record: JobRecord, reporter=None) -> ProcessContext:
+    def context(self, record: JobRecord, reporter=None, authorise=None) -> ProcessContext:
         """Return the context a job runs in."""
         return ProcessContext(
             store=self.store,
@@ -109,10 +110,23 @@ class JobManager:
             author=record.author or "processes",
             reporter=reporter,
             max_inline_features=self.max_inline_features,
+            authorise=authorise,
         )
 
-    def submit(self, process: Process, inputs: ProcessInputs, *, author: str = "") -> Submitted:
-        """Record a new job and queue it on the pool."""
+    def submit(
+        self,
+        process: Process,
+        inputs: ProcessInputs,
+        *,
+        author: str = "",
+        owner_key: str = "",
+        authorise: Callable[[str, bool], None] | None = None,
+    ) -> Submitted:
+        """Record a new job and queue it on the pool.
+
+        ``owner_key`` is the key the job belongs to (who may see and dismiss it);
+        ``authorise`` checks each result collection before the job writes it.
+        """
         record = JobRecord(
             job_id=uuid.uuid4().hex,
             process_id=process.id,
@@ -121,16 +135,17 @@ class JobManager:
             inputs=inputs.model_dump(mode="json", by_alias=True, exclude_none=True),
             owner=self.owner,
             author=author,
+            owner_key=owner_key,
         )
         self.jobs.create(record)
-        future = self._pool.submit(self._run, record, process, inputs)
+        future = self._pool.submit(self._run, record, process, inputs, authorise)
         return Submitted(record, future)
 
-    def _run(self, record: JobRecord, process: Process, inputs: ProcessInputs) -> None:
+    def _run(self, record: JobRecord, process: Process, inputs: ProcessInputs, authorise) -> None:
         if not self.jobs.start(record.job_id):  # dismissed while queued
             self.jobs.delete(record.job_id)
             return
-        ctx = self.context(record, self._reporter(record.job_id))
+        ctx = self.context(record, self._reporter(record.job_id), authorise)
         ctx.on_write = lambda written: self.jobs.add_written(record.job_id, written)
         try:
             results = execute(process, inputs, ctx)

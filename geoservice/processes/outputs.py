@@ -87,13 +87,16 @@ def write_outputs(ctx: ProcessContext, outputs: dict[str, Any], base_id: str) ->
 
 
 def check_target(ctx: ProcessContext, layer_id: str) -> None:
-    """Refuse to overwrite a layer that is not an analysis result."""
+    """Refuse to overwrite a layer that is not an analysis result, or one the caller
+    may not write (a new result collection is a new layer)."""
     existing = ctx.layers.catalog().layers.get(layer_id)
     if existing is not None and existing.kind != "analysis_result":
         raise ConflictError(
             f"out_layer {layer_id!r} is a source layer ({existing.kind}); results never "
             "replace one: choose another out_layer"
         )
+    if ctx.authorise is not None:
+        ctx.authorise(layer_id, existing is not None)
 
 
 def write_layer(ctx: ProcessContext, layer_id: str, out: LayerOutput) -> dict[str, Any]:

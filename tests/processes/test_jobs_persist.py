@@ -20,9 +20,9 @@ def test_a_restarted_service_still_lists_jobs_and_serves_results(sample_settings
     with TestClient(create_app(sample_settings)) as first:
         r = first.post("/processes/coverage/execution", json={"inputs": COVERAGE}, headers=editor)
         assert r.status_code == 200
-        job_id = first.get("/jobs").json()["jobs"][0]["jobID"]
+        job_id = first.get("/jobs", headers=editor).json()["jobs"][0]["jobID"]
     with TestClient(create_app(sample_settings)) as second:
-        jobs = second.get("/jobs").json()["jobs"]
+        jobs = second.get("/jobs", headers=editor).json()["jobs"]
         assert [j["jobID"] for j in jobs] == [job_id]
         assert jobs[0]["status"] == "successful"
         results = second.get(f"/jobs/{job_id}/results").json()

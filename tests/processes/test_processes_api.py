@@ -149,15 +149,15 @@ def test_a_failed_job_reports_its_error_in_the_status(client, editor):
 def test_jobs_are_listed_and_dismissed_with_their_collections(client, editor):
     first = execute(client, editor, "coverage", {**COVERAGE, "out_layer": "to_dismiss"})
     assert first.status_code == 200
-    jobs = client.get("/jobs").json()["jobs"]
+    jobs = client.get("/jobs", headers=editor).json()["jobs"]
     assert len(jobs) == 1 and jobs[0]["processID"] == "coverage"
-    assert client.get("/jobs", params={"processID": "huff"}).json()["jobs"] == []
+    assert client.get("/jobs", params={"processID": "huff"}, headers=editor).json()["jobs"] == []
     job_id = jobs[0]["jobID"]
     assert client.delete(f"/jobs/{job_id}").status_code == 401
     r = client.delete(f"/jobs/{job_id}", headers=editor)
     assert r.status_code == 200 and r.json()["status"] == "dismissed"
     assert client.get(f"/jobs/{job_id}").status_code == 404
-    assert client.get("/jobs").json()["jobs"] == []
+    assert client.get("/jobs", headers=editor).json()["jobs"] == []
     assert client.get("/collections/to_dismiss").status_code == 404
     assert client.get("/collections/to_dismiss_reach/items").status_code == 404
 

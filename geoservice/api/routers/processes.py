@@ -9,7 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from fastapi import Path as PathParam
 
-from geoservice.api.auth import EditorDep, check_layer_scope
+from geoservice.api.auth import (
+    EditorDep,
+    check_job_owner,
+    get_principal,
+    may_see_all_jobs,
+    result_writer,
+)
 from geoservice.api.deps import BaseUrlDep, CatalogDep, SettingsDep
 from geoservice.api.errors import error_response, status_of_code
 from geoservice.api.responses import JSONBytesResponse
@@ -78,10 +84,13 @@ def execute(
     """Run a process: wait for small jobs, or answer 201 with the job (Prefer: respond-async)."""
     inputs = parse_inputs(process.inputs, body.get("inputs", {}))
     check_references(inputs, catalog)
+    authorise = result_writer(principal)
     out_layer = getattr(inputs, "out_layer", None)
-    if out_layer and out_layer in catalog:
-        check_layer_scope(principal, out_layer)
-    submitted = manager.submit(process, inputs, author=principal.label)
+    if out_layer:  # refused before anything is queued; derived ids are checked as written
+        authorise(out_layer, out_layer in catalog)
+    submitted = manager.submit(
+        process, inputs, author=principal.label, owner_key=principal.key_id, authorise=authorise
+    )
     wants_async = "respond-async" in (prefer or "").lower()
     if not wants_async:
         with contextlib.suppress(FutureTimeout):
@@ -116,6 +125,7 @@ def _failure(record: JobRecord):
 
 @router.get("/jobs", operation_id="getJobs", summary="Jobs")
 def list_jobs(
+    request: Request,
     manager: ManagerDep,
     base_url: BaseUrlDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -123,10 +133,17 @@ def list_jobs(
     processID: Annotated[str | None, Query()] = None,
     status: Annotated[str | None, Query()] = None,
 ):
-    """List jobs, newest first (filter by processID and status)."""
+    """List the caller's jobs, newest first (an admin's key lists every job; without a key
+    the list is empty: a job's status and results stay readable by its id)."""
     if status is not None and status not in ("accepted", "running", "successful", "failed"):
         raise InvalidParameter("status must be accepted, running, successful or failed")
-    records = manager.jobs.list(limit=limit + 1, offset=offset, process_id=processID, status=status)
+    principal = get_principal(request)
+    if principal is None:
+        return JSONBytesResponse(docs.job_list([], base_url, next_url=None))
+    owner = None if may_see_all_jobs(principal) else principal.key_id
+    records = manager.jobs.list(
+        limit=limit + 1, offset=offset, process_id=processID, status=status, owner_key=owner
+    )
     next_url = None
     if len(records) > limit:
         records = records[:limit]
@@ -158,5 +175,7 @@ def job_results(jobId: JobIdPath, manager: ManagerDep, base_url: BaseUrlDep):
 
 @router.delete("/jobs/{jobId}", operation_id="dismiss", summary="Dismiss a job")
 def dismiss_job(jobId: JobIdPath, principal: EditorDep, manager: ManagerDep, base_url: BaseUrlDep):
-    """Cancel a running job or delete a finished one, with the collections it created."""
+    """Cancel a running job or delete a finished one, with the collections it created
+    (the key that started it, or an admin's)."""
+    check_job_owner(principal, manager.jobs.get(jobId).owner_key, jobId)
     return JSONBytesResponse(docs.status_info(manager.dismiss(jobId), base_url, status_of_code))
