@@ -66,7 +66,7 @@ def parse_items_request(
     query = FeatureQuery(
         bbox=_bbox(params.get("bbox"), north_first=bbox_crs.north_first),
         bbox_crs=bbox_crs.uri,
-        cql=_filter(params),
+        cql=_filter(params, api),
         filter_crs=resolve_crs(params.get("filter-crs")).uri,
         equals=_equals(layer, params),
         properties=_properties(layer, params.get("properties")),
@@ -121,13 +121,13 @@ def _bbox(text: str | None, *, north_first: bool) -> tuple | None:
     return tuple(values)
 
 
-def _filter(params: Mapping[str, str]) -> dict | None:
+def _filter(params: Mapping[str, str], api: ApiSettings) -> Any:
     text = params.get("filter")
     if text is None:
         if "filter-lang" in params or "filter-crs" in params:
             raise InvalidParameter("filter-lang/filter-crs given without a filter")
         return None
-    return parse_filter(text, params.get("filter-lang"))
+    return parse_filter(text, params.get("filter-lang"), api.filters)
 
 
 def _equals(layer: LayerDef, params: Mapping[str, str]) -> dict[str, Any]:

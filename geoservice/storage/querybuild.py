@@ -6,7 +6,7 @@ from functools import partial
 
 import shapely
 
-from geoservice.catalog.models import LayerDef
+from geoservice.catalog.models import AttributeType, LayerDef
 from geoservice.crs import reproject_bbox, reproject_geometries
 from geoservice.errors import InvalidParameter
 from geoservice.features import BBox
@@ -18,6 +18,11 @@ from geoservice.storage.schema import GEOMETRY_COLUMN, ID_COLUMN
 def queryable_columns(layer: LayerDef) -> dict[str, str]:
     """Return queryable name → column (attributes, plus ``id`` for the feature id)."""
     return {**{name: name for name in layer.attribute_names}, "id": ID_COLUMN}
+
+
+def queryable_types(layer: LayerDef) -> dict[str, AttributeType]:
+    """Return queryable name → attribute type (``id`` is an integer)."""
+    return {**{a.name: a.type for a in layer.attributes}, "id": AttributeType.integer}
 
 
 def build_where(
@@ -42,6 +47,7 @@ def build_where(
             columns=queryable_columns(layer),
             geometry_column=GEOMETRY_COLUMN,
             to_storage=partial(_to_storage, src=query.filter_crs, dst=layer.storage_crs),
+            types=queryable_types(layer),
         )
         parts.append(compiler.compile(query.cql))
     if not parts:

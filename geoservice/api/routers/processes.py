@@ -77,7 +77,7 @@ def execute(
 ):
     """Run a process: wait for small jobs, or answer 201 with the job (Prefer: respond-async)."""
     inputs = parse_inputs(process.inputs, body.get("inputs", {}))
-    check_references(inputs, catalog)
+    check_references(inputs, catalog, settings.api.filters)
     out_layer = getattr(inputs, "out_layer", None)
     if out_layer and out_layer in catalog:
         check_layer_scope(principal, out_layer)
