@@ -23,7 +23,7 @@ class FilterLimits(BaseModel):
     operator: a few thousand levels overflow a thread's stack and kill the whole
     process, so a request must be measured before the parser sees it. A unit of
     depth costs the parser up to ~5.5 KB of stack and an operator ~0.3 KB: the
-    defaults stay under 1 MB, the upper bounds under 3 MB (Linux threads get 8 MB).
+    defaults fit a 1 MB stack, the upper bounds a 3 MB one (Linux threads get 8 MB).
     """
 
     model_config = ConfigDict(frozen=True)
