@@ -119,6 +119,7 @@ class FilterCompiler:
     geometry_column: str
     to_storage: Callable[[shapely.Geometry], shapely.Geometry]
     types: Mapping[str, AttributeType] = field(default_factory=dict)
+    _negations: int = field(default=0, init=False)
 
     def compile(self, node: Any) -> Fragment:
         """Return the SQL fragment of a boolean CQL2 expression."""
@@ -166,7 +167,11 @@ class FilterCompiler:
 
     def _not(self, node: dict) -> Fragment:
         (inner,) = _arguments(node, 1, "NOT")
-        return Fragment("NOT (") + self.predicate(inner) + Fragment(")")
+        self._negations += 1
+        try:
+            return Fragment("NOT (") + self.predicate(inner) + Fragment(")")
+        finally:
+            self._negations -= 1
 
     def _boolean_operand(self, node: Any) -> Fragment:
         operand = self.operand(node)
@@ -215,7 +220,8 @@ class FilterCompiler:
         args = _arguments(node, 3, "BETWEEN")
         value, low, high = unify([self.operand(a) for a in args], "BETWEEN")
         if value.kind in (Kind.boolean, Kind.geometry):
-            raise InvalidFilter(f"BETWEEN needs numbers, text or dates; {value.label} is not")
+            shown = next(o for o in (value, low, high) if o.value is not None or not o.literal)
+            raise InvalidFilter(f"BETWEEN needs numbers, text or dates; {shown.label} is not")
         parts = [self.sql(o) for o in (value, low, high)]
         if value.kind is Kind.string:
             parts = [self.dialect.ordered(p) for p in parts]
@@ -257,7 +263,11 @@ class FilterCompiler:
                 f"{op.upper()}: the geometry lies outside the area where the filter CRS "
                 "can be converted to the layer's"
             )
-        return self.dialect.spatial(op, self.geometry_column, stored)
+        # Under NOT a missing geometry must stay unknown (NULL), which an index
+        # prefilter (false for it) would turn into true.
+        return self.dialect.spatial(
+            op, self.geometry_column, stored, prefilter=self._negations % 2 == 0
+        )
 
     def _is_geometry(self, node: Any) -> bool:
         return isinstance(node, dict) and node.get("property") in GEOMETRY_NAMES
@@ -322,8 +332,8 @@ class FilterCompiler:
         """Return the SQL of an operand, binding a literal as a parameter."""
         if operand.sql is not None:
             return operand.sql
-        if operand.kind is Kind.null:
-            return Fragment("NULL")
+        if operand.value is None:
+            return Fragment(self.dialect.null(operand.kind.value))
         value = operand.value
         if operand.kind in (Kind.date, Kind.timestamp):
             value = self.dialect.temporal_literal(value)

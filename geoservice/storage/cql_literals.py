@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely.errors import GEOSException
-from shapely.geometry import box, shape
+from shapely.geometry import LineString, Point, box, shape
 
 from geoservice.errors import InvalidFilter
 from geoservice.storage.cql_types import check_text
@@ -69,8 +69,18 @@ def _bbox(values: Any) -> shapely.Geometry:
             "exceeds its upper bound"
         )
     if minx > maxx:  # crosses the antimeridian
-        return shapely.union(box(minx, miny, 180, maxy), box(-180, miny, maxx, maxy))
-    return box(minx, miny, maxx, maxy)
+        return shapely.union(_box(minx, miny, 180, maxy), _box(-180, miny, maxx, maxy))
+    return _box(minx, miny, maxx, maxy)
+
+
+def _box(minx: float, miny: float, maxx: float, maxy: float) -> shapely.Geometry:
+    """Return the box, or the point or line it is when flat (a flat polygon is invalid,
+    and GEOS in PostGIS and in shapely then disagree)."""
+    if minx < maxx and miny < maxy:
+        return box(minx, miny, maxx, maxy)
+    if (minx, miny) == (maxx, maxy):
+        return Point(minx, miny)
+    return LineString([(minx, miny), (maxx, maxy)])
 
 
 def like_pattern(node: Any) -> tuple[str, list[str]]:

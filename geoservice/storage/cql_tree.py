@@ -6,7 +6,7 @@ recursive walk to be safe. These walks keep their own stack.
 
 Simplifying is what makes such filters cheap: ``(a OR b) OR c`` becomes one OR of
 three, ``NOT NOT x`` becomes ``x`` (also in SQL's three-valued logic) and ``true``
-or ``false`` inside AND/OR are folded away. What is left is the nesting the SQL
+inside an AND (``false`` inside an OR) is dropped. What is left is the nesting the SQL
 engines see, bounded by :data:`SQL_MAX_NESTING`.
 """
 
@@ -85,19 +85,19 @@ def _simplify_node(node: Any, kids: list[Any]) -> Any:
 
 
 def _simplify_junction(op: str, kids: list[Any]) -> Any:
-    absorbing = op == "or"  # true absorbs an OR, false an AND
+    neutral = op == "and"  # true changes nothing in an AND, false nothing in an OR
     flat: list[Any] = []
     for kid in kids:
-        if isinstance(kid, bool):
-            if kid is absorbing:
-                return absorbing
+        if kid is neutral:
             continue
         if op_of(kid) == op:
             flat.extend(children(kid))
         else:
             flat.append(kid)
+    # An absorbing literal (false in an AND) stays: folding the whole junction away
+    # would skip checking its other terms, and a bad term must be a 400 all the same.
     if not flat:
-        return not absorbing
+        return neutral
     return flat[0] if len(flat) == 1 else {"op": op, "args": flat}
 
 

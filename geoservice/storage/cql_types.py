@@ -126,8 +126,10 @@ def check_text(value: str) -> str:
 
 def convert(operand: Operand, kind: Kind) -> Operand | None:
     """Return a literal converted exactly to ``kind``, or None when it cannot be."""
-    if operand.kind is kind or operand.kind is Kind.null:
+    if operand.kind is kind:
         return operand
+    if operand.kind is Kind.null:  # a typed NULL: PostgreSQL cannot guess NULL + NULL
+        return replace(operand, kind=kind)
     if not operand.literal:
         return None
     value = _CONVERSIONS.get((operand.kind, kind), _impossible)(operand.value)
@@ -210,6 +212,14 @@ def _timestamp_to_date(value: datetime) -> date | None:
     return value.date() if value.timetz() == time(tzinfo=UTC) else None
 
 
+def _string_to_date(value: str) -> date | None:
+    """Return the date a text spells: a date, or a timestamp at midnight UTC."""
+    if _DATE_TEXT.fullmatch(value):
+        return parse_temporal(value, Kind.date)
+    moment = parse_temporal(value, Kind.timestamp)
+    return None if moment is None else _timestamp_to_date(moment)
+
+
 def _date_to_timestamp(value: date) -> datetime:
     return datetime.combine(value, time(), tzinfo=UTC)
 
@@ -218,7 +228,7 @@ _CONVERSIONS = {
     (Kind.number, Kind.string): _number_to_string,
     (Kind.string, Kind.number): _string_to_number,
     (Kind.string, Kind.boolean): _string_to_boolean,
-    (Kind.string, Kind.date): lambda v: parse_temporal(v.strip(), Kind.date),
+    (Kind.string, Kind.date): lambda v: _string_to_date(v.strip()),
     (Kind.string, Kind.timestamp): lambda v: parse_temporal(v.strip(), Kind.timestamp),
     (Kind.timestamp, Kind.date): _timestamp_to_date,
     (Kind.date, Kind.timestamp): _date_to_timestamp,

@@ -325,10 +325,16 @@ class SqliteDialect:
         """Quote an identifier."""
         return '"' + name.replace('"', '""') + '"'
 
-    def spatial(self, op: str, column: str, geometry: shapely.Geometry) -> Fragment:
-        """Return an R-tree prefilter plus the exact predicate."""
+    def spatial(
+        self, op: str, column: str, geometry: shapely.Geometry, *, prefilter: bool = True
+    ) -> Fragment:
+        """Return an R-tree prefilter plus the exact predicate (NULL for no geometry).
+
+        The prefilter is false, not NULL, for a feature without geometry: under NOT
+        (``prefilter=False``) only the exact predicate is used.
+        """
         exact = Fragment(f"gs_{op}({self.ident(column)}, ?)", (shapely.to_wkb(geometry),))
-        if op == "s_disjoint" or geometry.is_empty:
+        if op == "s_disjoint" or geometry.is_empty or not prefilter:
             return exact
         minx, miny, maxx, maxy = geometry.bounds
         envelope = Fragment(
@@ -345,6 +351,10 @@ class SqliteDialect:
     def accenti(self, expr: Fragment) -> Fragment:
         """Strip accents (Unicode decomposition)."""
         return Fragment("gs_accenti(") + expr + Fragment(")")
+
+    def null(self, kind: str) -> str:
+        """SQLite's NULL has no type."""
+        return "NULL"
 
     def ordered(self, expr: Fragment) -> Fragment:
         """Text columns already order by code point (BINARY collation)."""

@@ -31,8 +31,10 @@ class PostgresDialect:
         """Quote an identifier."""
         return '"' + name.replace('"', '""') + '"'
 
-    def spatial(self, op: str, column: str, geometry: shapely.Geometry) -> Fragment:
-        """Return ``ST_<Op>(column, literal)``; the GiST index serves it."""
+    def spatial(
+        self, op: str, column: str, geometry: shapely.Geometry, *, prefilter: bool = True
+    ) -> Fragment:
+        """Return ``ST_<Op>(column, literal)`` (NULL for a NULL geometry); GiST serves it."""
         function = "ST_" + op.removeprefix("s_").capitalize()
         return Fragment(
             f"{function}({self.ident(column)}, ST_GeomFromWKB(%s, {self.srid}))",
@@ -47,9 +49,20 @@ class PostgresDialect:
         """Strip accents with the ``unaccent`` extension."""
         return Fragment("unaccent(") + expr + Fragment(")")
 
+    def null(self, kind: str) -> str:
+        """Return a typed NULL (``NULL + NULL`` has no operator to choose)."""
+        types = {
+            "string": "text",
+            "number": "double precision",
+            "boolean": "boolean",
+            "date": "date",
+            "timestamp": "timestamptz",
+        }
+        return f"CAST(NULL AS {types[kind]})" if kind in types else "NULL"
+
     def ordered(self, expr: Fragment) -> Fragment:
         """Order text by code point, as the GeoPackage store does, whatever the locale."""
-        return expr + Fragment(' COLLATE "C"')
+        return Fragment("(") + expr + Fragment(' COLLATE "C")')
 
     def like(self, lhs: Fragment, pattern: str, wrappers: Sequence[str]) -> Fragment:
         """Return ``lhs LIKE pattern ESCAPE '\\'`` (case-sensitive)."""

@@ -46,8 +46,13 @@ class Dialect(Protocol):
         """Quote an identifier."""
         ...
 
-    def spatial(self, op: str, column: str, geometry: shapely.Geometry) -> Fragment:
-        """Return a spatial predicate of the geometry column against a literal."""
+    def spatial(
+        self, op: str, column: str, geometry: shapely.Geometry, *, prefilter: bool = True
+    ) -> Fragment:
+        """Return a spatial predicate of the geometry column against a literal.
+
+        Without ``prefilter`` the predicate must be NULL for a NULL geometry.
+        """
         ...
 
     def casei(self, expr: Fragment) -> Fragment:
@@ -56,6 +61,10 @@ class Dialect(Protocol):
 
     def accenti(self, expr: Fragment) -> Fragment:
         """Return an accent-stripped expression."""
+        ...
+
+    def null(self, kind: str) -> str:
+        """Return a NULL of a CQL2 kind (``string``, ``number``, ... or ``null``)."""
         ...
 
     def ordered(self, expr: Fragment) -> Fragment:
