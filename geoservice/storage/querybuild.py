@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from functools import partial
 
 import shapely
+from pyproj.exceptions import ProjError
 
 from geoservice.catalog.models import AttributeType, LayerDef
 from geoservice.crs import reproject_bbox, reproject_geometries
@@ -82,7 +84,16 @@ def storage_boxes(query: FeatureQuery, storage_crs: str) -> list[BBox]:
     boxes = [(minx, miny, maxx, maxy)]
     if minx > maxx:
         boxes = [(minx, miny, 180.0, maxy), (-180.0, miny, maxx, maxy)]
-    return [reproject_bbox(b, query.bbox_crs, storage_crs) for b in boxes]
+    try:
+        stored = [reproject_bbox(b, query.bbox_crs, storage_crs) for b in boxes]
+    except ProjError as exc:
+        raise InvalidParameter(f"bbox {query.bbox} cannot be converted: {exc}") from None
+    if not all(math.isfinite(v) for b in stored for v in b):
+        raise InvalidParameter(
+            f"bbox {query.bbox} lies outside the area where bbox-crs can be converted "
+            "to the layer's CRS"
+        )
+    return stored
 
 
 def counted_page_ctes(
