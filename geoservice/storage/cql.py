@@ -82,7 +82,6 @@ def parse_filter(text_or_json: str, lang: str | None, limits: FilterLimits = DEF
         tree = expr.to_json()
     except Exception as exc:  # every failure of the parser is the client's filter
         raise InvalidFilter(f"filter does not parse as {lang}: {exc}") from None
-    tree = json.loads(tree) if isinstance(tree, str) else tree
     found = cql_tree.operators(tree)
     if found > limits.max_operators:  # CQL2-JSON may spell "op" with escapes
         raise InvalidFilter(

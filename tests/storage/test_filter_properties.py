@@ -327,3 +327,64 @@ def test_sql_on_both_stores_selects_what_the_in_memory_reading_selects(stores, t
             assert all("does not parse" in a for a in answers.values()), (text, answers)
         return
     assert answers == dict.fromkeys(opened, expected), (text, answers, expected)
+
+
+KEYS = ["op", "args", "property", "date", "timestamp", "interval", "bbox", "type", "coordinates"]
+OPS = [
+    "and", "or", "not", "=", "<", ">=", "like", "between", "in", "isNull", "casei", "accenti",
+    "+", "-", "*", "/", "%", "div", "^", "s_intersects", "s_within", "t_after", "t_during",
+    "a_contains", "Point", "Polygon", "f", "",
+]  # fmt: skip
+JSON_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=6),
+    st.sampled_from(OPS + list(TYPES) + ["geometry", "..", "2020-01-01", "2020-01-01T00:00:00Z"]),
+)
+
+
+def _operation(op: str, args: list) -> dict:
+    return {"op": op, "args": args}
+
+
+ANY_JSON = st.recursive(
+    JSON_LEAVES,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.sampled_from(KEYS), inner, max_size=3),
+        st.builds(_operation, st.sampled_from(OPS), st.lists(inner, max_size=4)),
+    ),
+    max_leaves=25,
+)
+TOKENS = st.lists(
+    st.sampled_from(
+        list(TYPES) + OPS[:4] + ["(", ")", ",", "'x'", "''", "1", "-", "1e400", "NOT", "AND",
+        "IN", "BETWEEN", "LIKE", "IS", "NULL", "TRUE", "DATE('2020-01-01')", "BBOX(0,0,1,1)",
+        "POINT(1 1)", "INTERVAL('2020-01-01',..)", "S_INTERSECTS", "T_AFTER", "CASEI", '"n"']
+    ),
+    max_size=12,
+).map(" ".join)  # fmt: skip
+
+
+@settings(max_examples=EXAMPLES, deadline=None, database=None)
+@given(
+    st.one_of(
+        ANY_JSON.map(lambda t: (json.dumps(t), "cql2-json")), TOKENS.map(lambda t: (t, "cql2-text"))
+    )
+)
+def test_any_filter_is_an_answer_or_a_400_alike_on_both_stores(stores, case):
+    """Arbitrary JSON and token soup: never an exception other than a 400."""
+    layer, opened = stores
+    text, lang = case
+    answers = {}
+    for kind, store in opened.items():
+        try:
+            cql = parse_filter(text, lang)
+            answers[kind] = store.query(
+                layer, FeatureQuery(cql=cql, limit=None, count_cap=0)
+            ).number_returned
+        except InvalidFilter:
+            answers[kind] = "400"
+    assert answers["geopackage"] == answers["postgis"], (text, answers)
