@@ -23,6 +23,7 @@ from geoservice.processes.inputs import CollectionInput, InlineFeatures, Process
 from geoservice.settings import FilterLimits
 from geoservice.storage.base import FeatureQuery, FeatureStore
 from geoservice.storage.cql import DEFAULT_LIMITS, parse_filter
+from geoservice.storage.querybuild import check_filter
 
 WORKING_CRS = "EPSG:4326"
 """Every layer input is handed to the analysis in lon/lat; analyses project to metres."""
@@ -169,10 +170,16 @@ def check_references(
     inputs: ProcessInputs, catalog: Catalog, limits: FilterLimits = DEFAULT_LIMITS
 ) -> None:
     """Refuse, before any work, collection inputs that name no layer or whose filter
-    does not parse (or exceeds ``limits``), and a study area that is not declared."""
+    does not parse (or exceeds ``limits``, or does not fit the layer's attributes),
+    and a study area that is not declared."""
     for name, value in inputs.collection_inputs():
-        layer_of(catalog, name, value)
-        _filter(name, value, limits)
+        layer = layer_of(catalog, name, value)
+        cql = _filter(name, value, limits)
+        if cql is not None:
+            try:
+                check_filter(layer, cql)
+            except InvalidParameter as exc:
+                raise InvalidParameter(f"input '{name}': {exc.message}") from None
     area_of(inputs, catalog)
 
 

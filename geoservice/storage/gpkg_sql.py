@@ -251,10 +251,25 @@ def _numeric(value: int | float) -> decimal.Decimal:
     return decimal.Decimal(f"{value:.15g}") if math.isfinite(value) else decimal.Decimal(value)
 
 
+def _whole(value: int | float) -> int | None:
+    """Return a whole number as an int (exactly representable), else None."""
+    if type(value) is int:
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return None
+
+
 def _mod(lhs: float | None, rhs: float | None) -> float | None:
     """Return ``mod(lhs::numeric, nullif(rhs::numeric, 0))`` as PostgreSQL does."""
     if lhs is None or rhs is None:
         return None
+    a, b = _whole(lhs), _whole(rhs)
+    if a is not None and b is not None:  # the common case, exact without Decimal
+        if b == 0:
+            return None
+        remainder = abs(a) % abs(b)
+        return float(remainder if a >= 0 else -remainder)
     a, b = _numeric(lhs), _numeric(rhs)
     if b == 0:
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from functools import partial
+from typing import Any
 
 import shapely
 from pyproj.exceptions import ProjError
@@ -14,6 +15,7 @@ from geoservice.errors import InvalidParameter
 from geoservice.features import BBox
 from geoservice.storage.base import FeatureQuery
 from geoservice.storage.cql import Dialect, FilterCompiler, Fragment
+from geoservice.storage.gpkg_sql import SqliteDialect
 from geoservice.storage.schema import GEOMETRY_COLUMN, ID_COLUMN
 
 
@@ -58,6 +60,23 @@ def build_where(
         " AND ".join(f"({p.sql})" for p in parts),
         tuple(x for p in parts for x in p.params),
     )
+
+
+def check_filter(layer: LayerDef, cql: Any, filter_crs: str = "OGC:CRS84") -> None:
+    """Compile a parsed filter against a layer without running it (a job's inputs).
+
+    Raises
+    ------
+    InvalidFilter
+        For what the stores would refuse: unknown properties, types, literals.
+    """
+    FilterCompiler(
+        dialect=SqliteDialect("check"),  # either dialect checks alike
+        columns=queryable_columns(layer),
+        geometry_column=GEOMETRY_COLUMN,
+        to_storage=partial(_to_storage, src=filter_crs, dst=layer.storage_crs),
+        types=queryable_types(layer),
+    ).compile(cql)
 
 
 def _to_storage(geometry: shapely.Geometry, *, src: str, dst: str) -> shapely.Geometry:

@@ -136,3 +136,17 @@ def test_type_mismatches_are_400_naming_the_property_on_both_stores(server):
             params={"filter": json.dumps({"op": "=", "args": []}), "filter-lang": "cql2-json"},
         )
         assert r.status_code == 400 and "takes 2 argument" in r.json()["description"]
+
+
+def test_a_process_filter_that_does_not_fit_the_layer_is_400_before_queuing(editor_server):
+    with httpx.Client(base_url=editor_server.url, timeout=60) as client:
+        facilities = {"collection": PLACES, "filter": "pop_other LIKE '1%'"}
+        r = client.post(
+            "/processes/coverage/execution",
+            json={"inputs": _coverage(facilities)},
+            headers=editor_server.headers,
+        )
+        assert r.status_code == 400, r.text[:300]
+        assert "input 'facilities'" in r.json()["description"]
+        assert "property 'pop_other'" in r.json()["description"]
+        assert client.get("/jobs").json()["jobs"] == []
