@@ -51,7 +51,6 @@ def offered_crs_uris() -> list[str]:
     return [CRS84_URI, *(EPSG_URI.format(code=code) for code in OFFERED_EPSG)]
 
 
-@cache
 def resolve_crs(value: str | None) -> CrsRef:
     """Parse a CRS given as an OGC URI, ``EPSG:n``, ``OGC:CRS84`` or a bare code.
 
@@ -61,14 +60,25 @@ def resolve_crs(value: str | None) -> CrsRef:
         For anything outside :data:`OFFERED_EPSG` and CRS84.
     """
     if value is None or value.strip() in ("", CRS84_URI, "OGC:CRS84", "CRS84"):
-        return CrsRef(CRS84_URI, CRS.from_user_input("OGC:CRS84"), north_first=False)
+        return _crs84()
     text = value.strip().strip("[]")
     code = _epsg_code(text)
     if code not in OFFERED_EPSG:
+        shown = value if len(value) <= 100 else value[:97] + "..."
         raise UnsupportedCRS(
-            f"CRS {value!r} is not offered; use one of: CRS84, "
+            f"CRS {shown!r} is not offered; use one of: CRS84, "
             + ", ".join(f"EPSG:{c}" for c in OFFERED_EPSG)
         )
+    return _offered(code)
+
+
+@cache
+def _crs84() -> CrsRef:
+    return CrsRef(CRS84_URI, CRS.from_user_input("OGC:CRS84"), north_first=False)
+
+
+@cache  # keyed by the EPSG code, not the client's spelling: the cache stays small
+def _offered(code: int) -> CrsRef:
     crs = CRS.from_epsg(code)
     north = crs.axis_info[0].direction in ("north", "south")
     return CrsRef(EPSG_URI.format(code=code), crs, north_first=north)
@@ -85,7 +95,7 @@ def _epsg_code(text: str) -> int | None:
         if lowered.startswith(prefix):
             text = text[len(prefix) :]
             break
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 @cache

@@ -67,6 +67,7 @@ class Runtime:
                 raster_dir=settings.raster_dir,
                 workers=job_workers or settings.processes.workers,
                 max_inline_features=settings.processes.max_inline_features,
+                filter_limits=settings.api.filters,
             )
             opened.callback(jobs.close)
             tile_runtime = build_tile_runtime(settings, store) if tiles else None

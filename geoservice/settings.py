@@ -10,10 +10,47 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class FilterLimits(BaseModel):
+    """Bounds on a CQL2 filter, checked before it is parsed.
+
+    The CQL2 parser (Rust) recurses once per nesting level and per chained
+    operator: a few thousand levels overflow a thread's stack and kill the whole
+    process, so a request must be measured before the parser sees it. A unit of
+    depth costs the parser up to ~5.5 KB of stack and an operator ~0.3 KB: the
+    defaults fit a 1 MB stack, the upper bounds a 3 MB one (Linux threads get 8 MB).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    max_chars: int = Field(
+        256 * 1024,
+        ge=1,
+        description="Characters of one filter (text or JSON); room for a polygon "
+        "of ~10 000 vertices.",
+    )
+    max_depth: int = Field(
+        100,
+        ge=1,
+        le=400,
+        description="Nesting of a filter: parentheses and brackets, plus chains of "
+        "NOT, unary minus and arithmetic between two AND/OR/commas (CQL2-JSON: "
+        "objects and arrays). QGIS wraps every binary operator in parentheses, so "
+        "an OR of n values it sends nests n deep.",
+    )
+    max_operators: int = Field(
+        1_000,
+        ge=1,
+        le=10_000,
+        description="Operators in one filter (AND, OR, NOT, comparisons, arithmetic; "
+        "CQL2-JSON: 'op' members). Long flat chains also cost the parser stack and "
+        "SQLite's expression depth; a long list of values belongs in IN (...).",
+    )
 
 
 class ApiSettings(BaseModel):
@@ -42,6 +79,7 @@ class ApiSettings(BaseModel):
         description="How often a worker looks for layer files changed by another worker; "
         "an unknown layer id is looked for at once.",
     )
+    filters: FilterLimits = FilterLimits()
 
 
 class UploadSettings(BaseModel):

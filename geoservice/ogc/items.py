@@ -6,6 +6,8 @@ naming the parameter and what would be accepted, so a client never sees a 500.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,7 +68,7 @@ def parse_items_request(
     query = FeatureQuery(
         bbox=_bbox(params.get("bbox"), north_first=bbox_crs.north_first),
         bbox_crs=bbox_crs.uri,
-        cql=_filter(params),
+        cql=_filter(params, api),
         filter_crs=resolve_crs(params.get("filter-crs")).uri,
         equals=_equals(layer, params),
         properties=_properties(layer, params.get("properties")),
@@ -100,13 +102,18 @@ def output_format(f: str | None, accept: str) -> str:
     return "json"
 
 
+_NUMBER = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*")
+
+
 def _bbox(text: str | None, *, north_first: bool) -> tuple | None:
     if text is None:
         return None
-    try:
-        values = [float(v) for v in text.split(",")]
-    except ValueError:
-        raise InvalidParameter(f"bbox={text!r} is not 4 or 6 comma-separated numbers") from None
+    parts = text.split(",")
+    if len(text) > 1_000 or not all(_NUMBER.fullmatch(v) for v in parts):
+        raise InvalidParameter(f"bbox={text[:100]!r} is not 4 or 6 comma-separated numbers")
+    values = [float(v) for v in parts]
+    if not all(math.isfinite(v) for v in values):
+        raise InvalidParameter(f"bbox={text!r}: numbers out of range (not finite)")
     if len(values) == 6:
         values = [values[0], values[1], values[3], values[4]]
     if len(values) != 4:
@@ -121,13 +128,13 @@ def _bbox(text: str | None, *, north_first: bool) -> tuple | None:
     return tuple(values)
 
 
-def _filter(params: Mapping[str, str]) -> dict | None:
+def _filter(params: Mapping[str, str], api: ApiSettings) -> Any:
     text = params.get("filter")
     if text is None:
         if "filter-lang" in params or "filter-crs" in params:
             raise InvalidParameter("filter-lang/filter-crs given without a filter")
         return None
-    return parse_filter(text, params.get("filter-lang"))
+    return parse_filter(text, params.get("filter-lang"), api.filters)
 
 
 def _equals(layer: LayerDef, params: Mapping[str, str]) -> dict[str, Any]:

@@ -20,8 +20,10 @@ from geoservice.catalog.models import LayerDef
 from geoservice.catalog.registry import Catalog
 from geoservice.errors import GeoserviceError, InvalidParameter, NotFoundError
 from geoservice.processes.inputs import CollectionInput, InlineFeatures, ProcessInputs
+from geoservice.settings import FilterLimits
 from geoservice.storage.base import FeatureQuery, FeatureStore
-from geoservice.storage.cql import parse_filter
+from geoservice.storage.cql import DEFAULT_LIMITS, parse_filter
+from geoservice.storage.querybuild import check_filter
 
 WORKING_CRS = "EPSG:4326"
 """Every layer input is handed to the analysis in lon/lat; analyses project to metres."""
@@ -65,6 +67,7 @@ class ProcessContext:
     author: str = "processes"
     reporter: Reporter | None = None
     max_inline_features: int = 100_000
+    filter_limits: FilterLimits = DEFAULT_LIMITS
     area: AreaDef | None = None
     written: list[dict[str, Any]] = field(default_factory=list)
     on_write: Callable[[list[dict[str, Any]]], None] | None = None
@@ -134,7 +137,7 @@ class ProcessContext:
     def _collection_frame(self, name: str, ref: CollectionInput) -> gpd.GeoDataFrame:
         layer = layer_of(self.layers.catalog(), name, ref)
         query = FeatureQuery(
-            cql=_filter(name, ref),
+            cql=_filter(name, ref, self.filter_limits),
             limit=None,
             crs=layer.storage_crs,
             count_cap=0,
@@ -157,21 +160,29 @@ def layer_of(catalog: Catalog, name: str, ref: CollectionInput) -> LayerDef:
         ) from None
 
 
-def _filter(name: str, ref: CollectionInput) -> Any:
+def _filter(name: str, ref: CollectionInput, limits: FilterLimits) -> Any:
     if ref.filter is None:
         return None
     try:
-        return parse_filter(ref.filter, ref.filter_lang)
+        return parse_filter(ref.filter, ref.filter_lang, limits)
     except InvalidParameter as exc:
         raise InvalidParameter(f"input '{name}': {exc.message}") from None
 
 
-def check_references(inputs: ProcessInputs, catalog: Catalog) -> None:
-    """Refuse, before any work, collection inputs that name no layer or do not parse,
+def check_references(
+    inputs: ProcessInputs, catalog: Catalog, limits: FilterLimits = DEFAULT_LIMITS
+) -> None:
+    """Refuse, before any work, collection inputs that name no layer or whose filter
+    does not parse (or exceeds ``limits``, or does not fit the layer's attributes),
     and a study area that is not declared."""
     for name, value in inputs.collection_inputs():
-        layer_of(catalog, name, value)
-        _filter(name, value)
+        layer = layer_of(catalog, name, value)
+        cql = _filter(name, value, limits)
+        if cql is not None:
+            try:
+                check_filter(layer, cql)
+            except InvalidParameter as exc:
+                raise InvalidParameter(f"input '{name}': {exc.message}") from None
     area_of(inputs, catalog)
 
 

@@ -25,6 +25,7 @@ from geoservice.processes.inputs import ProcessInputs
 from geoservice.processes.jobs import ACTIVE, JobRecord, JobStore
 from geoservice.processes.outputs import check_target, layer_ids, write_outputs
 from geoservice.processes.registry import Process
+from geoservice.settings import FilterLimits
 from geoservice.storage.base import FeatureStore
 
 log = logging.getLogger(__name__)
@@ -89,10 +90,12 @@ class JobManager:
         raster_dir: Path,
         workers: int = 1,
         max_inline_features: int = 100_000,
+        filter_limits: FilterLimits | None = None,
     ) -> None:
         self.jobs, self.store, self.layers = jobs, store, layers
         self.raster_dir = raster_dir
         self.max_inline_features = max_inline_features
+        self.filter_limits = filter_limits or FilterLimits()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gs-job")
         self._closing = threading.Event()
@@ -111,6 +114,7 @@ class JobManager:
             reporter=reporter,
             max_inline_features=self.max_inline_features,
             authorise=authorise,
+            filter_limits=self.filter_limits,
         )
 
     def submit(

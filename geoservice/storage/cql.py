@@ -1,28 +1,48 @@
 """CQL2 filters (OGC API Features Part 3) compiled to parameterised SQL.
 
-Parsing and validation are done by the ``cql2`` library (text and JSON, the
-reference grammar). What comes out is the standard CQL2-JSON tree, which this
-module compiles to a WHERE fragment for a :class:`Dialect` (SQLite/GeoPackage or
-PostGIS), so filters run in the database and literals always travel as bound
-parameters, never spliced into SQL text.
+Parsing is done by the ``cql2`` library (text and JSON, the reference grammar),
+after :mod:`cql_limits` has bounded the filter's length and nesting: the parser
+crashes the process on deep input. What comes out is the standard CQL2-JSON tree,
+simplified (:mod:`cql_tree`), type-checked against the layer's attributes
+(:mod:`cql_types`) and compiled to a WHERE fragment for a :class:`Dialect`
+(SQLite/GeoPackage or PostGIS), so filters run in the database and literals always
+travel as bound parameters. Whatever a client sends, the answer is SQL or a 400.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any
 
 import cql2
+import numpy as np
 import shapely
-from shapely.geometry import box, shape
 
+from geoservice.catalog.models import AttributeType
 from geoservice.errors import InvalidFilter
+from geoservice.settings import FilterLimits
+from geoservice.storage import cql_tree
+from geoservice.storage.cql_limits import check_filter
+from geoservice.storage.cql_literals import geometry_literal, like_pattern
+from geoservice.storage.cql_temporal import TemporalCompiler
+from geoservice.storage.cql_types import (
+    ATTRIBUTE_KINDS,
+    Kind,
+    Operand,
+    literal,
+    require,
+    temporal_literal,
+    unify,
+)
+from geoservice.storage.sqlfragment import Dialect, Fragment, binary, joined
+
+__all__ = ["Dialect", "FilterCompiler", "Fragment", "binary", "parse_filter"]
 
 COMPARISONS = {"=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-ARITHMETIC = {"+", "-", "*", "/", "%"}
+ORDERING = frozenset({"<", "<=", ">", ">="})
+ARITHMETIC = frozenset({"+", "-", "*", "/", "%", "div", "^"})
 SPATIAL_OPS = (
     "s_intersects",
     "s_disjoint",
@@ -34,300 +54,291 @@ SPATIAL_OPS = (
     "s_contains",
 )
 GEOMETRY_NAMES = ("geometry", "geom")
-UNBOUNDED = ".."
+MAX_BOUND_VALUES = 30_000
+"""Literals one filter may bind: PostgreSQL takes at most 65 535 parameters a
+statement, SQLite builds commonly 32 766."""
+DEFAULT_LIMITS = FilterLimits()
 
 
-@dataclass(frozen=True)
-class Fragment:
-    """A piece of SQL with its bound parameters, in order."""
-
-    sql: str
-    params: tuple[Any, ...] = ()
-
-    def __add__(self, other: Fragment) -> Fragment:
-        return Fragment(self.sql + other.sql, self.params + other.params)
-
-
-class Dialect(Protocol):
-    """What differs between the SQL engines a filter compiles to."""
-
-    placeholder: str
-
-    def ident(self, name: str) -> str:
-        """Quote an identifier."""
-        ...
-
-    def spatial(self, op: str, column: str, geometry: shapely.Geometry) -> Fragment:
-        """Return a spatial predicate of the geometry column against a literal."""
-        ...
-
-    def casei(self, expr: Fragment) -> Fragment:
-        """Return a case-folded expression."""
-        ...
-
-    def accenti(self, expr: Fragment) -> Fragment:
-        """Return an accent-stripped expression."""
-        ...
-
-    def temporal_literal(self, value: date | datetime) -> Any:
-        """Return a bound parameter value for a date or timestamp."""
-        ...
-
-    def arithmetic(self, op: str, lhs: Fragment, rhs: Fragment) -> Fragment:
-        """Return ``lhs op rhs`` for + - * / % div (integer division) and ^ (power)."""
-        ...
-
-
-def parse_filter(text_or_json: str, lang: str | None) -> dict:
-    """Parse a CQL2 filter (``cql2-text`` or ``cql2-json``) into CQL2-JSON.
+def parse_filter(text_or_json: str, lang: str | None, limits: FilterLimits = DEFAULT_LIMITS) -> Any:
+    """Parse a CQL2 filter (``cql2-text`` or ``cql2-json``) into simplified CQL2-JSON.
 
     Raises
     ------
     InvalidFilter
-        With the parser's message, which points at the offending character.
+        When the filter exceeds ``limits`` (before any parsing), does not parse
+        (with the parser's message, which points at the offending character) or
+        nests deeper than the databases accept.
     """
     lang = lang or "cql2-text"
+    if lang not in ("cql2-text", "cql2-json"):
+        raise InvalidFilter(f"filter-lang {lang!r} is not supported; use cql2-text or cql2-json")
+    check_filter(text_or_json, lang, limits)
     try:
-        if lang == "cql2-text":
-            expr = cql2.parse_text(text_or_json)
-        elif lang == "cql2-json":
-            expr = cql2.parse_json(text_or_json)
-        else:
-            raise InvalidFilter(
-                f"filter-lang {lang!r} is not supported; use cql2-text or cql2-json"
-            )
+        parse = cql2.parse_text if lang == "cql2-text" else cql2.parse_json
+        expr = parse(text_or_json)
         # Not expr.validate(): the JSON-schema check costs ~40 ms a call, and the
-        # compiler below already rejects any structure it does not understand.
-    except (cql2.ParseError, cql2.ValidationError, ValueError) as exc:
+        # compiler rejects any structure it does not understand.
+        tree = expr.to_json()
+    except Exception as exc:  # every failure of the parser is the client's filter
         raise InvalidFilter(f"filter does not parse as {lang}: {exc}") from None
-    tree = expr.to_json()
-    return json.loads(tree) if isinstance(tree, str) else tree
+    found = cql_tree.operators(tree)
+    if found > limits.max_operators:  # CQL2-JSON may spell "op" with escapes
+        raise InvalidFilter(
+            f"filter has {found:,} operators; at most {limits.max_operators:,} are accepted "
+            "(setting api.filters.max_operators)"
+        )
+    tree = cql_tree.simplify(tree)
+    cql_tree.check_nesting(tree)
+    return tree
+
+
+def _arguments(node: dict, count: int | None, name: str | None = None) -> list:
+    """Return a node's arguments, refusing a missing list or a wrong number of them."""
+    args = node.get("args")
+    shown = name or str(node.get("op")).upper()
+    if not isinstance(args, list):
+        raise InvalidFilter(f"{shown} needs an 'args' list")
+    if count is not None and len(args) != count:
+        raise InvalidFilter(f"{shown} takes {count} argument(s), got {len(args)}")
+    return args
 
 
 @dataclass
 class FilterCompiler:
     """Compile one CQL2-JSON tree against a layer's queryables.
 
-    ``columns`` maps queryable names to SQL column names; ``geometry_column`` is
-    the geometry column; ``to_storage`` reprojects geometry literals from the
-    filter CRS into the storage CRS.
+    ``columns`` maps queryable names to SQL column names and ``types`` gives their
+    attribute types; ``geometry_column`` is the geometry column; ``to_storage``
+    reprojects geometry literals from the filter CRS into the storage CRS.
     """
 
     dialect: Dialect
     columns: Mapping[str, str]
     geometry_column: str
     to_storage: Callable[[shapely.Geometry], shapely.Geometry]
+    types: Mapping[str, AttributeType] = field(default_factory=dict)
+    _negations: int = field(default=0, init=False)
 
     def compile(self, node: Any) -> Fragment:
         """Return the SQL fragment of a boolean CQL2 expression."""
+        tree = cql_tree.simplify(node)
+        cql_tree.check_nesting(tree)
+        fragment = self.predicate(tree)
+        if len(fragment.params) > MAX_BOUND_VALUES:
+            raise InvalidFilter(
+                f"filter holds {len(fragment.params):,} values; at most "
+                f"{MAX_BOUND_VALUES:,} fit in one database query"
+            )
+        return fragment
+
+    # -- predicates ------------------------------------------------------------
+
+    def predicate(self, node: Any) -> Fragment:
+        """Return the SQL of a boolean expression."""
         if isinstance(node, bool):
             return Fragment("1=1" if node else "1=0")
-        if not isinstance(node, dict) or "op" not in node:
-            raise InvalidFilter(f"expected a predicate, got {json.dumps(node)}")
-        op = node["op"].lower() if node["op"] != "isNull" else "isNull"
-        args = node.get("args", [])
+        op = cql_tree.op_of(node)
+        if op is None:
+            return self._boolean_operand(node)
         handler = self._handlers().get(op)
-        if handler is None:
-            if op in SPATIAL_OPS:
-                return self._spatial(op, args)
-            if op.startswith("t_"):
-                return self._temporal(op, args)
-            raise InvalidFilter(f"CQL2 operator {node['op']!r} is not supported")
-        return handler(args)
+        if handler is not None:
+            return handler(node)
+        if op in SPATIAL_OPS:
+            return self._spatial(op, _arguments(node, 2))
+        if op.startswith("t_"):
+            return TemporalCompiler(self.dialect, self.operand).compile(op, _arguments(node, 2))
+        if op in ARITHMETIC or op in ("casei", "accenti"):
+            raise InvalidFilter(f"{op.upper()} gives a value, not a condition: compare it")
+        raise InvalidFilter(f"CQL2 operator {node['op']!r} is not supported")
 
-    def _handlers(self) -> dict[str, Callable[[list], Fragment]]:
+    def _handlers(self) -> dict[str, Callable[[dict], Fragment]]:
         return {
-            "and": lambda a: self._join(" AND ", a),
-            "or": lambda a: self._join(" OR ", a),
-            "not": lambda a: Fragment("NOT (") + self.compile(a[0]) + Fragment(")"),
-            "isNull": lambda a: self.scalar(a[0]) + Fragment(" IS NULL"),
+            "and": lambda n: self._junction(" AND ", _arguments(n, None)),
+            "or": lambda n: self._junction(" OR ", _arguments(n, None)),
+            "not": self._not,
+            "isNull": self._is_null,
             "like": self._like,
             "between": self._between,
             "in": self._in,
-            **{op: self._comparison(sql) for op, sql in COMPARISONS.items()},
+            **dict.fromkeys(COMPARISONS, self._comparison),
         }
 
-    def _join(self, sep: str, args: list) -> Fragment:
-        parts = [self.compile(a) for a in args]
-        return Fragment(
-            "(" + sep.join(p.sql for p in parts) + ")",
-            tuple(x for p in parts for x in p.params),
-        )
+    def _not(self, node: dict) -> Fragment:
+        (inner,) = _arguments(node, 1, "NOT")
+        self._negations += 1
+        try:
+            return Fragment("NOT (") + self.predicate(inner) + Fragment(")")
+        finally:
+            self._negations -= 1
 
-    def _comparison(self, sql_op: str) -> Callable[[list], Fragment]:
-        def build(args: list) -> Fragment:
-            lhs, rhs = (self.scalar(a) for a in args)
-            return Fragment("(") + lhs + Fragment(f" {sql_op} ") + rhs + Fragment(")")
+    def _boolean_operand(self, node: Any) -> Fragment:
+        operand = self.operand(node)
+        if operand.kind is not Kind.boolean:
+            raise InvalidFilter(f"expected a condition, got {operand.label}")
+        return Fragment("(") + self.sql(operand) + Fragment(")")
 
-        return build
+    def _junction(self, separator: str, args: list) -> Fragment:
+        parts = [self.predicate(a) for a in args]
+        if not parts:
+            raise InvalidFilter(f"{separator.strip()} needs at least one argument")
+        # Groups of CHUNK terms: SQLite nests a chain of n terms n deep.
+        while len(parts) > cql_tree.CHUNK:
+            step = cql_tree.CHUNK
+            parts = [joined(parts[i : i + step], separator) for i in range(0, len(parts), step)]
+        return joined(parts, separator)
 
-    def _like(self, args: list) -> Fragment:
-        lhs, pattern = self.scalar(args[0]), self.scalar(args[1])
-        return lhs + Fragment(" LIKE ") + pattern + Fragment(" ESCAPE '\\'")
+    def _comparison(self, node: dict) -> Fragment:
+        op = cql_tree.op_of(node)
+        args = _arguments(node, 2)
+        lhs, rhs = unify([self.operand(a) for a in args], f"'{op}'")
+        if Kind.geometry in (lhs.kind, rhs.kind):
+            raise InvalidFilter(
+                f"'{op}' cannot compare geometries; use S_EQUALS, S_INTERSECTS or another "
+                "spatial operator"
+            )
+        left, right = self.sql(lhs), self.sql(rhs)
+        if op in ORDERING and lhs.kind is Kind.string:
+            left, right = self.dialect.ordered(left), self.dialect.ordered(right)
+        return binary(left, COMPARISONS[op], right)
 
-    def _between(self, args: list) -> Fragment:
-        value, low, high = (self.scalar(a) for a in args)
+    def _is_null(self, node: dict) -> Fragment:
+        (arg,) = _arguments(node, 1, "IS NULL")
+        operand = self.operand(arg, allow_geometry=True)
+        if operand.literal:  # a bare NULL parameter has no type in PostgreSQL
+            return Fragment("1=1" if operand.value is None else "1=0")
+        return Fragment("(") + self.sql(operand) + Fragment(" IS NULL)")
+
+    def _like(self, node: dict) -> Fragment:
+        value, pattern = _arguments(node, 2, "LIKE")
+        lhs = require(self.operand(value), (Kind.string,), "LIKE")
+        text, wrappers = like_pattern(pattern)
+        return self.dialect.like(self.sql(lhs), text, wrappers)
+
+    def _between(self, node: dict) -> Fragment:
+        args = _arguments(node, 3, "BETWEEN")
+        value, low, high = unify([self.operand(a) for a in args], "BETWEEN")
+        if value.kind in (Kind.boolean, Kind.geometry):
+            shown = next(o for o in (value, low, high) if o.value is not None or not o.literal)
+            raise InvalidFilter(f"BETWEEN needs numbers, text or dates; {shown.label} is not")
+        parts = [self.sql(o) for o in (value, low, high)]
+        if value.kind is Kind.string:
+            parts = [self.dialect.ordered(p) for p in parts]
         return (
             Fragment("(")
-            + value
+            + parts[0]
             + Fragment(" BETWEEN ")
-            + low
+            + parts[1]
             + Fragment(" AND ")
-            + high
+            + parts[2]
             + Fragment(")")
         )
 
-    def _in(self, args: list) -> Fragment:
-        lhs = self.scalar(args[0])
-        items = [self.scalar(v) for v in args[1]]
+    def _in(self, node: dict) -> Fragment:
+        value, items = _arguments(node, 2, "IN")
+        if not isinstance(items, list):
+            raise InvalidFilter("IN needs a list of values: x IN (1, 2)")
         if not items:
             return Fragment("1=0")
-        inner = Fragment(", ".join(i.sql for i in items), sum((i.params for i in items), ()))
-        return lhs + Fragment(" IN (") + inner + Fragment(")")
-
-    def scalar(self, node: Any) -> Fragment:
-        """Compile a scalar expression: property, literal, function or arithmetic."""
-        ph = self.dialect.placeholder
-        if node is None:
-            return Fragment("NULL")
-        if isinstance(node, bool | int | float | str):
-            return Fragment(ph, (node,))
-        if isinstance(node, dict):
-            if "property" in node:
-                return Fragment(self._column(node["property"]))
-            if "date" in node or "timestamp" in node:
-                return Fragment(ph, (self._temporal_value(node),))
-            op = node.get("op", "").lower()
-            if op in ("casei", "accenti"):
-                inner = self.scalar(node["args"][0])
-                fn = self.dialect.casei if op == "casei" else self.dialect.accenti
-                return fn(inner)
-            if op in ARITHMETIC or op in ("div", "^"):
-                lhs, rhs = (self.scalar(a) for a in node["args"])
-                return self.dialect.arithmetic(op, lhs, rhs)
-        raise InvalidFilter(f"unsupported expression in filter: {json.dumps(node)}")
-
-    def _column(self, name: str) -> str:
-        if name in self.columns:
-            return self.dialect.ident(self.columns[name])
-        raise InvalidFilter(
-            f"unknown property {name!r} in filter; queryables are "
-            f"{sorted(self.columns)} (see /queryables)"
-        )
+        lhs, *rest = unify([self.operand(value), *(self.operand(i) for i in items)], "IN")
+        if lhs.kind is Kind.geometry:
+            raise InvalidFilter("IN cannot compare geometries")
+        listed = joined([self.sql(o) for o in rest], ", ")
+        return Fragment("(") + self.sql(lhs) + Fragment(" IN ") + listed + Fragment(")")
 
     def _spatial(self, op: str, args: list) -> Fragment:
         lhs, rhs = args
-        if self._is_geometry_property(rhs) and not self._is_geometry_property(lhs):
+        if self._is_geometry(rhs) and not self._is_geometry(lhs):
             lhs, rhs = rhs, lhs
             op = {"s_within": "s_contains", "s_contains": "s_within"}.get(op, op)
-        if not self._is_geometry_property(lhs):
+        if not self._is_geometry(lhs):
             raise InvalidFilter(
-                f"{op.upper()} needs the geometry property ({GEOMETRY_NAMES[0]!r}) as one argument"
+                f"{op.upper()} needs the geometry property ({GEOMETRY_NAMES[0]!r}) as one "
+                "argument and a geometry literal as the other"
             )
-        geometry = self.to_storage(_literal_geometry(rhs))
-        return self.dialect.spatial(op, self.geometry_column, geometry)
+        stored = self.to_storage(geometry_literal(rhs, op))
+        if not np.isfinite(shapely.get_coordinates(stored)).all():
+            raise InvalidFilter(
+                f"{op.upper()}: the geometry lies outside the area where the filter CRS "
+                "can be converted to the layer's"
+            )
+        # Under NOT a missing geometry must stay unknown (NULL), which an index
+        # prefilter (false for it) would turn into true.
+        return self.dialect.spatial(
+            op, self.geometry_column, stored, prefilter=self._negations % 2 == 0
+        )
 
-    def _is_geometry_property(self, node: Any) -> bool:
+    def _is_geometry(self, node: Any) -> bool:
         return isinstance(node, dict) and node.get("property") in GEOMETRY_NAMES
 
-    def _temporal(self, op: str, args: list) -> Fragment:
-        (a_start, a_end), (b_start, b_end) = (self._interval(a) for a in args)
-        rules = TEMPORAL_RULES.get(op)
-        if rules is None:
-            raise InvalidFilter(f"temporal operator {op.upper()} is not supported")
-        ends = {"as": a_start, "ae": a_end, "bs": b_start, "be": b_end}
-        clause = _and([_bound_compare(ends[x], cmp, ends[y]) for x, cmp, y in rules])
-        return Fragment("NOT ") + clause if op == "t_disjoint" else clause
+    # -- scalar operands -------------------------------------------------------
 
-    def _interval(self, node: Any) -> tuple[Bound, Bound]:
-        if isinstance(node, dict) and "interval" in node:
-            start, end = node["interval"]
-            low = -INF if start == UNBOUNDED else self._instant(start)
-            high = INF if end == UNBOUNDED else self._instant(end)
-            return low, high
-        value = self._instant(node)
-        return value, value
+    def operand(self, node: Any, *, allow_geometry: bool = False) -> Operand:
+        """Return the typed operand of a scalar expression."""
+        if node is None or isinstance(node, bool | int | float | str):
+            return literal(node)
+        if isinstance(node, dict):
+            if "property" in node:
+                return self._property(node["property"], allow_geometry)
+            if "date" in node or "timestamp" in node:
+                return temporal_literal(node)
+            op = cql_tree.op_of(node)
+            if op in ("casei", "accenti"):
+                return self._text_function(op, node)
+            if op in ARITHMETIC:
+                return self._arithmetic(op, node)
+            if op is not None:
+                raise InvalidFilter(
+                    f"function or operator {node['op']!r} cannot be used as a value here; "
+                    "filters may use CASEI, ACCENTI and + - * / % div ^"
+                )
+        raise InvalidFilter(f"unsupported expression in filter: {_shown(node)}")
 
-    def _instant(self, node: Any) -> Fragment:
-        if isinstance(node, str):
-            node = {"timestamp": node} if "T" in node else {"date": node}
-        return self.scalar(node)
+    def _property(self, name: Any, allow_geometry: bool) -> Operand:
+        if not isinstance(name, str):
+            raise InvalidFilter(f"property names are text, got {name!r}")
+        if name in GEOMETRY_NAMES and name not in self.columns:
+            if not allow_geometry:
+                raise InvalidFilter(
+                    f"the geometry ({name!r}) can only be used in spatial operators "
+                    "(S_INTERSECTS, ...) and IS NULL"
+                )
+            column = Fragment(self.dialect.ident(self.geometry_column))
+            return Operand(Kind.geometry, f"property {name!r}", column)
+        if name not in self.columns:
+            raise InvalidFilter(
+                f"unknown property {name!r} in filter; queryables are "
+                f"{sorted(self.columns)} (see /queryables)"
+            )
+        kind = ATTRIBUTE_KINDS[self.types.get(name, AttributeType.string)]
+        return Operand(kind, f"property {name!r}", Fragment(self.dialect.ident(self.columns[name])))
 
-    def _temporal_value(self, node: dict) -> Any:
-        text = node.get("date") or node.get("timestamp")
-        try:
-            if "date" in node:
-                return self.dialect.temporal_literal(date.fromisoformat(text))
-            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidFilter(f"not an ISO 8601 date/timestamp: {text!r}") from None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return self.dialect.temporal_literal(value)
+    def _text_function(self, op: str, node: dict) -> Operand:
+        (arg,) = _arguments(node, 1)
+        inner = require(self.operand(arg), (Kind.string,), op.upper())
+        function = self.dialect.casei if op == "casei" else self.dialect.accenti
+        return Operand(Kind.string, f"{op.upper()}({inner.label})", function(self.sql(inner)))
 
+    def _arithmetic(self, op: str, node: dict) -> Operand:
+        lhs, rhs = (
+            require(self.operand(a), (Kind.number,), f"arithmetic ({op})")
+            for a in _arguments(node, 2)
+        )
+        sql = self.dialect.arithmetic(op, self.sql(lhs), self.sql(rhs))
+        return Operand(Kind.number, f"an arithmetic expression ({op})", sql)
 
-INF = float("inf")
-Bound = Fragment | float
-
-
-def _bound_compare(lhs: Bound, cmp: str, rhs: Bound) -> Fragment:
-    """Compare two interval ends; an open end ('..') is -inf or +inf."""
-    if isinstance(lhs, Fragment) and isinstance(rhs, Fragment):
-        return Fragment("(") + lhs + Fragment(f" {cmp} ") + rhs + Fragment(")")
-    # At least one side is infinite, so the answer does not depend on the row:
-    # a finite end stands in as 0.
-    left = 0.0 if isinstance(lhs, Fragment) else lhs
-    right = 0.0 if isinstance(rhs, Fragment) else rhs
-    ops = {"<": left < right, "<=": left <= right, ">": left > right}
-    ops |= {">=": left >= right, "=": left == right and left != 0.0}
-    return Fragment("1=1" if ops[cmp] else "1=0")
-
-
-def binary(lhs: Fragment, operator: str, rhs: Fragment) -> Fragment:
-    """Return ``(lhs operator rhs)``."""
-    return Fragment("(") + lhs + Fragment(f" {operator} ") + rhs + Fragment(")")
-
-
-def _and(parts: list[Fragment]) -> Fragment:
-    return Fragment(
-        "(" + " AND ".join(p.sql for p in parts) + ")",
-        tuple(x for p in parts for x in p.params),
-    )
-
-
-def _literal_geometry(node: Any) -> shapely.Geometry:
-    if isinstance(node, dict) and "bbox" in node:
-        bbox = node["bbox"]
-        if len(bbox) == 6:
-            bbox = [bbox[0], bbox[1], bbox[3], bbox[4]]
-        minx, miny, maxx, maxy = bbox
-        if minx > maxx:  # crosses the antimeridian
-            return shapely.union(box(minx, miny, 180, maxy), box(-180, miny, maxx, maxy))
-        return box(*bbox)
-    if isinstance(node, dict) and "type" in node:
-        try:
-            return shape(node)
-        except (ValueError, TypeError, AttributeError) as exc:
-            raise InvalidFilter(f"invalid geometry literal in filter: {exc}") from None
-    raise InvalidFilter(f"expected a geometry literal, got {json.dumps(node)}")
+    def sql(self, operand: Operand) -> Fragment:
+        """Return the SQL of an operand, binding a literal as a parameter."""
+        if operand.sql is not None:
+            return operand.sql
+        if operand.value is None:
+            return Fragment(self.dialect.null(operand.kind.value))
+        value = operand.value
+        if operand.kind in (Kind.date, Kind.timestamp):
+            value = self.dialect.temporal_literal(value)
+        return Fragment(self.dialect.placeholder, (value,))
 
 
-# CQL2 temporal operators on intervals I=[as, ae] and J=[bs, be] (instants are
-# intervals of zero length), following the table of OGC 21-065 §6.4.6.
-TEMPORAL_RULES: dict[str, list[tuple[str, str, str]]] = {
-    "t_after": [("as", ">", "be")],
-    "t_before": [("ae", "<", "bs")],
-    "t_contains": [("as", "<", "bs"), ("ae", ">", "be")],
-    "t_disjoint": [("as", "<=", "be"), ("ae", ">=", "bs")],
-    "t_during": [("as", ">", "bs"), ("ae", "<", "be")],
-    "t_equals": [("as", "=", "bs"), ("ae", "=", "be")],
-    "t_finishedby": [("as", "<", "bs"), ("ae", "=", "be")],
-    "t_finishes": [("as", ">", "bs"), ("ae", "=", "be")],
-    "t_intersects": [("as", "<=", "be"), ("ae", ">=", "bs")],
-    "t_meets": [("ae", "=", "bs")],
-    "t_metby": [("as", "=", "be")],
-    "t_overlappedby": [("as", ">", "bs"), ("as", "<", "be"), ("ae", ">", "be")],
-    "t_overlaps": [("as", "<", "bs"), ("ae", ">", "bs"), ("ae", "<", "be")],
-    "t_startedby": [("as", "=", "bs"), ("ae", ">", "be")],
-    "t_starts": [("as", "=", "bs"), ("ae", "<", "be")],
-}
+def _shown(node: Any) -> str:
+    text = json.dumps(node)
+    return text if len(text) <= 200 else text[:197] + "..."

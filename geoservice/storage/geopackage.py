@@ -36,6 +36,7 @@ from geoservice.storage.base import (
     known_count,
 )
 from geoservice.storage.cql import Fragment
+from geoservice.storage.filter_errors import translate_filter_errors
 from geoservice.storage.gpkg_bbox import bbox_fragment, bbox_page, bbox_page_text
 from geoservice.storage.gpkg_features import has_json, json_table
 from geoservice.storage.gpkg_sql import BOOTSTRAP_SQL, SqliteDialect, register_functions
@@ -216,12 +217,14 @@ class GeoPackageStore(StoreDefaults):
 
     # -- reading -----------------------------------------------------------------
 
+    @translate_filter_errors
     def query(self, layer: LayerDef, query: FeatureQuery) -> FeaturePage:
         """Return a page of features matching ``query``."""
         info = self._version(layer.id, query.version)
         with self._reads:
             return self._page(layer, info, query)
 
+    @translate_filter_errors
     def query_geojson(self, layer: LayerDef, query: FeatureQuery) -> GeoJSONPage:
         """Return a page of features encoded as GeoJSON.
 
@@ -308,6 +311,7 @@ class GeoPackageStore(StoreDefaults):
         )
         return sql, ctes.params
 
+    @translate_filter_errors
     def iter_geojson(self, layer: LayerDef, query: FeatureQuery) -> Iterator[bytes]:
         """Yield the features of a whole result as comma-separated JSON chunks."""
         info = self._version(layer.id, query.version)

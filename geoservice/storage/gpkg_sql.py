@@ -4,12 +4,25 @@ The spatial SQL functions are registered on every connection because Python's
 ``sqlite3`` cannot load SpatiaLite here (no ``enable_load_extension``). The R-tree
 triggers of the GeoPackage spec call ``ST_MinX`` and friends; CQL2 predicates call
 ``gs_s_*``. Predicates only run on rows that survive the R-tree envelope test.
+
+CQL2 arithmetic and text functions behave as PostgreSQL's do, so both stores
+answer a filter alike: arithmetic raises where PostgreSQL's raises (a bigint or
+double precision overflow, an underflow, a complex power) instead of returning
+infinity, ``%`` and ``div`` follow ``mod(numeric)`` and ``trunc(/)``, division by
+zero is NULL in both, ``CASEI`` is ``lower()`` and LIKE is case-sensitive (SQLite's
+own LIKE ignores ASCII case).
 """
 
 from __future__ import annotations
 
+import decimal
+import math
+import operator
+import re
 import sqlite3
+import threading
 import unicodedata
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -17,8 +30,8 @@ import shapely
 from pyproj import CRS
 
 from geoservice.storage import gpkg_blob
-from geoservice.storage.cql import Fragment, binary
 from geoservice.storage.schema import GEOMETRY_COLUMN, iso_datetime
+from geoservice.storage.sqlfragment import Fragment
 
 BOOTSTRAP_SQL = """
 CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
@@ -131,21 +144,146 @@ def _predicate(name: str):
     return func
 
 
-def _casei(value: str | None) -> str | None:
-    return None if value is None else str(value).casefold()
+def casei(value: str | None) -> str | None:
+    """Return the text in lower case (as PostgreSQL's ``lower()``)."""
+    return None if value is None else str(value).lower()
 
 
-def _accenti(value: str | None) -> str | None:
+def accenti(value: str | None) -> str | None:
+    """Return the text without combining accents (Unicode decomposition)."""
     if value is None:
         return None
     decomposed = unicodedata.normalize("NFKD", str(value))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+class FunctionError(ValueError):
+    """An SQL function met a value it cannot compute (sqlite3 hides the message)."""
+
+
+_failure = threading.local()
+
+
+def function_error() -> str | None:
+    """Return (and forget) why an SQL function last failed on this thread."""
+    message = getattr(_failure, "message", None)
+    _failure.message = None
+    return message
+
+
+def _fail(message: str) -> FunctionError:
+    _failure.message = message
+    return FunctionError(message)
+
+
 def _power(base: float | None, exponent: float | None) -> float | None:
+    """Return ``base ^ exponent``, failing where PostgreSQL's ``power()`` fails."""
     if base is None or exponent is None:
         return None
-    return float(base) ** float(exponent)
+    x, y = float(base), float(exponent)
+    if math.isnan(x) or math.isnan(y):
+        return 1.0 if (y == 0 or x == 1) else math.nan
+    if x == 0 and y < 0:
+        raise _fail("zero raised to a negative power is undefined")
+    if x < 0 and math.isfinite(y) and math.floor(y) != y:
+        raise _fail("a negative number raised to a non-integer power yields a complex result")
+    if math.isinf(x) or math.isinf(y):
+        return x**y
+    try:
+        result = math.pow(x, y)
+    except OverflowError:
+        raise _fail("value out of range: overflow") from None
+    if result == 0 and x != 0:
+        raise _fail("value out of range: underflow")
+    return result
+
+
+BIGINT = 2**63
+
+
+def _checked(result: float | int, *inputs: float | int) -> float | int:
+    """Raise where PostgreSQL's bigint or double precision arithmetic raises."""
+    if isinstance(result, int):
+        if not -BIGINT <= result < BIGINT:
+            raise _fail("bigint out of range")
+        return result
+    if math.isinf(result) and all(math.isfinite(v) for v in inputs):
+        raise _fail("value out of range: overflow")
+    return result
+
+
+def _arithmetic(operator):
+    def func(lhs: float | int | None, rhs: float | int | None) -> float | int | None:
+        if lhs is None or rhs is None:
+            return None
+        return _checked(operator(lhs, rhs), lhs, rhs)
+
+    return func
+
+
+def _multiply(lhs: float | int, rhs: float | int) -> float | int:
+    result = lhs * rhs
+    if result == 0 and lhs != 0 and rhs != 0 and isinstance(result, float):
+        raise _fail("value out of range: underflow")
+    return result
+
+
+def _quotient(lhs: float | int | None, rhs: float | int | None) -> float | int | None:
+    """Return ``lhs / nullif(rhs, 0)``: integers divide as PostgreSQL's bigints do."""
+    if lhs is None or rhs is None or rhs == 0:
+        return None
+    if isinstance(lhs, int) and isinstance(rhs, int):
+        quotient = abs(lhs) // abs(rhs)
+        return _checked(quotient if (lhs < 0) == (rhs < 0) else -quotient)
+    result = float(lhs) / float(rhs)
+    if result == 0 and lhs != 0 and math.isfinite(rhs):
+        raise _fail("value out of range: underflow")
+    return _checked(result, lhs, rhs)
+
+
+_DECIMALS = decimal.Context(prec=800, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+
+def _numeric(value: int | float) -> decimal.Decimal:
+    """Return a value as PostgreSQL's ``::numeric`` makes it (floats: 15 digits)."""
+    if isinstance(value, int):
+        return decimal.Decimal(value)
+    return decimal.Decimal(f"{value:.15g}") if math.isfinite(value) else decimal.Decimal(value)
+
+
+def _whole(value: int | float) -> int | None:
+    """Return a whole number as an int (exactly representable), else None."""
+    if type(value) is int:
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return None
+
+
+def _mod(lhs: float | None, rhs: float | None) -> float | None:
+    """Return ``mod(lhs::numeric, nullif(rhs::numeric, 0))`` as PostgreSQL does."""
+    if lhs is None or rhs is None:
+        return None
+    a, b = _whole(lhs), _whole(rhs)
+    if a is not None and b is not None:  # the common case, exact without Decimal
+        if b == 0:
+            return None
+        remainder = abs(a) % abs(b)
+        return float(remainder if a >= 0 else -remainder)
+    a, b = _numeric(lhs), _numeric(rhs)
+    if b == 0:
+        return None
+    if not (a.is_finite() and b.is_finite()):
+        return math.nan if not a.is_finite() or b.is_nan() else float(a)
+    return float(_DECIMALS.remainder(a, b))
+
+
+def _div(lhs: float | None, rhs: float | None) -> float | int | None:
+    """Return ``trunc(lhs / nullif(rhs, 0))`` as PostgreSQL does (integers stay exact)."""
+    result = _quotient(lhs, rhs)
+    if isinstance(result, float) and math.isfinite(result):
+        return float(math.trunc(result))
+    return result
 
 
 PREDICATES = {
@@ -168,9 +306,26 @@ def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("ST_IsEmpty", 1, lambda b: int(gpkg_blob.is_empty(b)), **det)
     for op, name in PREDICATES.items():
         conn.create_function(f"gs_{op}", 2, _predicate(name), **det)
-    conn.create_function("gs_casei", 1, _casei, **det)
+    conn.create_function("gs_casei", 1, casei, **det)
     conn.create_function("gs_power", 2, _power, **det)
-    conn.create_function("gs_accenti", 1, _accenti, **det)
+    conn.create_function("gs_mod", 2, _mod, **det)
+    conn.create_function("gs_add", 2, _arithmetic(operator.add), **det)
+    conn.create_function("gs_sub", 2, _arithmetic(operator.sub), **det)
+    conn.create_function("gs_mul", 2, _arithmetic(_multiply), **det)
+    conn.create_function("gs_quot", 2, _quotient, **det)
+    conn.create_function("gs_div", 2, _div, **det)
+    conn.create_function("gs_accenti", 1, accenti, **det)
+
+
+ARITHMETIC_FUNCTIONS = {
+    "+": "gs_add",
+    "-": "gs_sub",
+    "*": "gs_mul",
+    "/": "gs_quot",
+    "%": "gs_mod",
+    "div": "gs_div",
+    "^": "gs_power",
+}
 
 
 class SqliteDialect:
@@ -185,10 +340,16 @@ class SqliteDialect:
         """Quote an identifier."""
         return '"' + name.replace('"', '""') + '"'
 
-    def spatial(self, op: str, column: str, geometry: shapely.Geometry) -> Fragment:
-        """Return an R-tree prefilter plus the exact predicate."""
+    def spatial(
+        self, op: str, column: str, geometry: shapely.Geometry, *, prefilter: bool = True
+    ) -> Fragment:
+        """Return an R-tree prefilter plus the exact predicate (NULL for no geometry).
+
+        The prefilter is false, not NULL, for a feature without geometry: under NOT
+        (``prefilter=False``) only the exact predicate is used.
+        """
         exact = Fragment(f"gs_{op}({self.ident(column)}, ?)", (shapely.to_wkb(geometry),))
-        if op == "s_disjoint" or geometry.is_empty:
+        if op == "s_disjoint" or geometry.is_empty or not prefilter:
             return exact
         minx, miny, maxx, maxy = geometry.bounds
         envelope = Fragment(
@@ -199,23 +360,54 @@ class SqliteDialect:
         return Fragment("(") + envelope + Fragment(" AND ") + exact + Fragment(")")
 
     def casei(self, expr: Fragment) -> Fragment:
-        """Case-fold with Python's Unicode rules (SQLite's lower() is ASCII only)."""
+        """Lower-case with Python's Unicode rules (SQLite's lower() is ASCII only)."""
         return Fragment("gs_casei(") + expr + Fragment(")")
 
     def accenti(self, expr: Fragment) -> Fragment:
         """Strip accents (Unicode decomposition)."""
         return Fragment("gs_accenti(") + expr + Fragment(")")
 
+    def null(self, kind: str) -> str:
+        """SQLite's NULL has no type."""
+        return "NULL"
+
+    def ordered(self, expr: Fragment) -> Fragment:
+        """Text columns already order by code point (BINARY collation)."""
+        return expr
+
+    def like(self, lhs: Fragment, pattern: str, wrappers: Sequence[str]) -> Fragment:
+        """Return a case-sensitive GLOB equivalent to the LIKE pattern."""
+        for name in wrappers:
+            pattern = casei(pattern) if name == "casei" else accenti(pattern)
+        return Fragment("(") + lhs + Fragment(" GLOB ?)", (like_to_glob(pattern),))
+
     def arithmetic(self, op: str, lhs: Fragment, rhs: Fragment) -> Fragment:
-        """Arithmetic; power is a registered function, div truncates like CQL2's."""
-        if op == "^":
-            return Fragment("gs_power(") + lhs + Fragment(", ") + rhs + Fragment(")")
-        if op == "div":
-            return Fragment("CAST(") + binary(lhs, "/", rhs) + Fragment(" AS INTEGER)")
-        return binary(lhs, op, rhs)
+        """Arithmetic as PostgreSQL computes it (see the module docstring)."""
+        function = ARITHMETIC_FUNCTIONS[op]
+        return Fragment(f"{function}(") + lhs + Fragment(", ") + rhs + Fragment(")")
 
     def temporal_literal(self, value: date | datetime) -> str:
         """Format dates and timestamps as the GeoPackage stores them."""
         if isinstance(value, datetime):
             return iso_datetime(value)
         return value.isoformat()
+
+
+_GLOB_SPECIAL = re.compile(r"[*?\[]")
+
+
+def like_to_glob(pattern: str) -> str:
+    """Translate a CQL2 LIKE pattern (``%``, ``_``, ``\\`` escapes) to a GLOB pattern."""
+    out = []
+    chars = iter(pattern)
+    for ch in chars:
+        if ch == "\\":
+            ch = next(chars, "")
+            out.append(_GLOB_SPECIAL.sub(lambda m: f"[{m.group()}]", ch))
+        elif ch == "%":
+            out.append("*")
+        elif ch == "_":
+            out.append("?")
+        else:
+            out.append(_GLOB_SPECIAL.sub(lambda m: f"[{m.group()}]", ch))
+    return "".join(out)

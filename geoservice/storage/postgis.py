@@ -36,6 +36,7 @@ from geoservice.storage.base import (
     known_count,
 )
 from geoservice.storage.cql import Fragment
+from geoservice.storage.filter_errors import translate_filter_errors
 from geoservice.storage.postgis_mvt import PostGISTiles
 from geoservice.storage.postgis_sql import (
     PostgresDialect,
@@ -182,6 +183,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
 
     # -- reading -----------------------------------------------------------------
 
+    @translate_filter_errors
     def query(self, layer: LayerDef, query: FeatureQuery) -> FeaturePage:
         """Return a page of features matching ``query``."""
         names = property_names(layer, query.properties)
@@ -195,6 +197,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
             matched = self._count(conn, info, where, query, len(rows))
         return FeaturePage(_rows(rows, names, query.crs), matched)
 
+    @translate_filter_errors
     def query_geojson(self, layer: LayerDef, query: FeatureQuery) -> GeoJSONPage:
         """Return a page of features encoded as GeoJSON by PostgreSQL.
 
@@ -230,6 +233,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
             ctes.params,
         )
 
+    @translate_filter_errors
     def iter_geojson(self, layer: LayerDef, query: FeatureQuery) -> Iterator[bytes]:
         """Stream a whole result as GeoJSON features through a server-side cursor."""
         with self.pool.connection() as conn, conn.transaction():

@@ -14,9 +14,9 @@ import shapely
 from geoservice.catalog.models import LayerDef
 from geoservice.crs import resolve_crs, same_crs
 from geoservice.storage.base import FeatureQuery
-from geoservice.storage.cql import Fragment, binary
 from geoservice.storage.querybuild import build_where, order_by, storage_boxes
 from geoservice.storage.schema import GEOMETRY_COLUMN
+from geoservice.storage.sqlfragment import Fragment, binary
 
 
 class PostgresDialect:
@@ -31,8 +31,10 @@ class PostgresDialect:
         """Quote an identifier."""
         return '"' + name.replace('"', '""') + '"'
 
-    def spatial(self, op: str, column: str, geometry: shapely.Geometry) -> Fragment:
-        """Return ``ST_<Op>(column, literal)``; the GiST index serves it."""
+    def spatial(
+        self, op: str, column: str, geometry: shapely.Geometry, *, prefilter: bool = True
+    ) -> Fragment:
+        """Return ``ST_<Op>(column, literal)`` (NULL for a NULL geometry); GiST serves it."""
         function = "ST_" + op.removeprefix("s_").capitalize()
         return Fragment(
             f"{function}({self.ident(column)}, ST_GeomFromWKB(%s, {self.srid}))",
@@ -47,20 +49,49 @@ class PostgresDialect:
         """Strip accents with the ``unaccent`` extension."""
         return Fragment("unaccent(") + expr + Fragment(")")
 
+    def null(self, kind: str) -> str:
+        """Return a typed NULL (``NULL + NULL`` has no operator to choose)."""
+        types = {
+            "string": "text",
+            "number": "double precision",
+            "boolean": "boolean",
+            "date": "date",
+            "timestamp": "timestamptz",
+        }
+        return f"CAST(NULL AS {types[kind]})" if kind in types else "NULL"
+
+    def ordered(self, expr: Fragment) -> Fragment:
+        """Order text by code point, as the GeoPackage store does, whatever the locale."""
+        return Fragment("(") + expr + Fragment(' COLLATE "C")')
+
+    def like(self, lhs: Fragment, pattern: str, wrappers: Sequence[str]) -> Fragment:
+        """Return ``lhs LIKE pattern ESCAPE '\\'`` (case-sensitive)."""
+        literal = Fragment("%s", (pattern,))
+        for name in wrappers:
+            literal = self.casei(literal) if name == "casei" else self.accenti(literal)
+        return Fragment("(") + lhs + Fragment(" LIKE ") + literal + Fragment(" ESCAPE '\\')")
+
     def temporal_literal(self, value: date | datetime) -> Any:
         """Dates and timestamps travel as typed parameters."""
         return value
 
     def arithmetic(self, op: str, lhs: Fragment, rhs: Fragment) -> Fragment:
-        """Arithmetic: power(), truncated division and numeric modulo."""
+        """Arithmetic: power(), truncated division and numeric modulo; x / 0 is NULL."""
         if op == "^":
             return Fragment("power(") + lhs + Fragment(", ") + rhs + Fragment(")")
+        divisor = Fragment("NULLIF(") + rhs + Fragment(", 0)")
         if op == "div":
-            return Fragment("trunc(") + binary(lhs, "/", rhs) + Fragment(")")
+            return Fragment("trunc(") + binary(lhs, "/", divisor) + Fragment(")")
         if op == "%":  # numeric: CQL2 numbers arrive as floats
             return (
-                Fragment("mod((") + lhs + Fragment(")::numeric, (") + rhs + Fragment(")::numeric)")
+                Fragment("mod((")
+                + lhs
+                + Fragment(")::numeric, NULLIF((")
+                + rhs
+                + Fragment(")::numeric, 0))")
             )
+        if op == "/":
+            return binary(lhs, "/", divisor)
         return binary(lhs, op, rhs)
 
 

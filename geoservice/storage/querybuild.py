@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import math
 from functools import partial
+from typing import Any
 
 import shapely
+from pyproj.exceptions import ProjError
 
-from geoservice.catalog.models import LayerDef
+from geoservice.catalog.models import AttributeType, LayerDef
 from geoservice.crs import reproject_bbox, reproject_geometries
 from geoservice.errors import InvalidParameter
 from geoservice.features import BBox
 from geoservice.storage.base import FeatureQuery
 from geoservice.storage.cql import Dialect, FilterCompiler, Fragment
+from geoservice.storage.gpkg_sql import SqliteDialect
 from geoservice.storage.schema import GEOMETRY_COLUMN, ID_COLUMN
 
 
 def queryable_columns(layer: LayerDef) -> dict[str, str]:
     """Return queryable name → column (attributes, plus ``id`` for the feature id)."""
     return {**{name: name for name in layer.attribute_names}, "id": ID_COLUMN}
+
+
+def queryable_types(layer: LayerDef) -> dict[str, AttributeType]:
+    """Return queryable name → attribute type (``id`` is an integer)."""
+    return {**{a.name: a.type for a in layer.attributes}, "id": AttributeType.integer}
 
 
 def build_where(
@@ -42,6 +51,7 @@ def build_where(
             columns=queryable_columns(layer),
             geometry_column=GEOMETRY_COLUMN,
             to_storage=partial(_to_storage, src=query.filter_crs, dst=layer.storage_crs),
+            types=queryable_types(layer),
         )
         parts.append(compiler.compile(query.cql))
     if not parts:
@@ -50,6 +60,23 @@ def build_where(
         " AND ".join(f"({p.sql})" for p in parts),
         tuple(x for p in parts for x in p.params),
     )
+
+
+def check_filter(layer: LayerDef, cql: Any, filter_crs: str = "OGC:CRS84") -> None:
+    """Compile a parsed filter against a layer without running it (a job's inputs).
+
+    Raises
+    ------
+    InvalidFilter
+        For what the stores would refuse: unknown properties, types, literals.
+    """
+    FilterCompiler(
+        dialect=SqliteDialect("check"),  # either dialect checks alike
+        columns=queryable_columns(layer),
+        geometry_column=GEOMETRY_COLUMN,
+        to_storage=partial(_to_storage, src=filter_crs, dst=layer.storage_crs),
+        types=queryable_types(layer),
+    ).compile(cql)
 
 
 def _to_storage(geometry: shapely.Geometry, *, src: str, dst: str) -> shapely.Geometry:
@@ -76,7 +103,16 @@ def storage_boxes(query: FeatureQuery, storage_crs: str) -> list[BBox]:
     boxes = [(minx, miny, maxx, maxy)]
     if minx > maxx:
         boxes = [(minx, miny, 180.0, maxy), (-180.0, miny, maxx, maxy)]
-    return [reproject_bbox(b, query.bbox_crs, storage_crs) for b in boxes]
+    try:
+        stored = [reproject_bbox(b, query.bbox_crs, storage_crs) for b in boxes]
+    except ProjError as exc:
+        raise InvalidParameter(f"bbox {query.bbox} cannot be converted: {exc}") from None
+    if not all(math.isfinite(v) for b in stored for v in b):
+        raise InvalidParameter(
+            f"bbox {query.bbox} lies outside the area where bbox-crs can be converted "
+            "to the layer's CRS"
+        )
+    return stored
 
 
 def counted_page_ctes(

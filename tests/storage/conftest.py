@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -10,7 +11,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from geoservice.catalog.infer import declared_types, infer_layer
-from geoservice.catalog.models import LayerDef
+from geoservice.catalog.models import AttributeType, LayerDef
 
 CQL2_DATA = Path(__file__).resolve().parent.parent / "data" / "ne110m4cql2.gpkg"
 
@@ -57,3 +58,37 @@ def cql2_store(store):
         store.write(layer, frame)
         layers[name] = layer
     return store, layers
+
+
+@pytest.fixture
+def typed_layer() -> tuple[LayerDef, gpd.GeoDataFrame]:
+    """Five features with a column of each attribute type, nulls, points and polygons."""
+    frame = gpd.GeoDataFrame(
+        {
+            "code": ["150602", "abc", None, "It's", "0150602"],
+            "n": [1, 2, None, -5, 150602],
+            "confidence": [0.5, 1.5, None, 2.0, 0.0],
+            "flag": [True, False, None, True, False],
+            "d": [date(2020, 1, 1), date(2021, 6, 1), None, date(1999, 12, 31), date(2020, 1, 1)],
+            "t": [
+                datetime(2020, 1, 1, tzinfo=UTC),
+                datetime(2021, 6, 1, 12, tzinfo=UTC),
+                None,
+                datetime(1999, 12, 31, tzinfo=UTC),
+                datetime(2020, 1, 1, tzinfo=UTC),
+            ],
+            "name": ["Straße", "ABC", None, "Été", "abc"],
+        },
+        geometry=[Point(1, 1), box(0, 0, 2, 2), Point(5, 5), box(4, 4, 6, 6), None],
+        crs="EPSG:4326",
+    )
+    types = {
+        "code": AttributeType.string,
+        "n": AttributeType.integer,
+        "confidence": AttributeType.number,
+        "flag": AttributeType.boolean,
+        "d": AttributeType.date,
+        "t": AttributeType.datetime,
+        "name": AttributeType.string,
+    }
+    return infer_layer("typed", frame, types=types), frame

@@ -83,7 +83,7 @@ def execute(
 ):
     """Run a process: wait for small jobs, or answer 201 with the job (Prefer: respond-async)."""
     inputs = parse_inputs(process.inputs, body.get("inputs", {}))
-    check_references(inputs, catalog)
+    check_references(inputs, catalog, settings.api.filters)
     authorise = result_writer(principal)
     out_layer = getattr(inputs, "out_layer", None)
     if out_layer:  # refused before anything is queued; derived ids are checked as written
