@@ -179,3 +179,16 @@ def test_build_is_deterministic_and_returns_fresh_frames(area_frames):
         assert_geodataframe_equal(frame, area_frames[layer_id], check_less_precise=False)
     again["chongqing_districts"].loc[0, "name_en"] = "changed"
     assert area_frames["chongqing_districts"].loc[0, "name_en"] != "changed"
+
+
+@pytest.mark.parametrize("area", NEW_AREAS)
+def test_every_indicator_quotes_its_seed_line(project_catalog, area):
+    from geoservice.analysis.indicators import load_indicators
+
+    files = sorted(project_catalog.indicator_folder(area).glob("*.yaml"))
+    assert files, area
+    for path in files:
+        for indicator in load_indicators(path).indicators:
+            text = seed_line(indicator.source.doc, indicator.source.line)
+            for fragment in indicator.source.quote.split("……"):
+                assert fragment in text, (path.name, indicator.id, fragment)
