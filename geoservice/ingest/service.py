@@ -10,6 +10,9 @@ name the uploaded file, never a path on the server.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -80,6 +83,30 @@ def ingest(
         if disk_full(exc):
             raise out_of_space(upload.name) from None
         raise
+    finally:
+        _give_back_memory()
+
+
+def _give_back_memory() -> None:
+    """Return the heap an upload freed to the system (glibc keeps it otherwise).
+
+    GDAL, Arrow and shapely allocate in many small pieces; after a 1 000 000-vertex
+    polygon the process stayed at ~780 MB, ~300 MB after ``malloc_trim``.
+    """
+    gc.collect()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "malloc_trim") else None
+
+
+_LIBC = _load_libc()
 
 
 def out_of_space(name: str) -> InsufficientStorage:
