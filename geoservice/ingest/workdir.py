@@ -84,7 +84,7 @@ def remove_stale(root: Path | None) -> int:
 def _in_use(folder: Path) -> bool:
     """Tell whether a live process holds the folder's lock."""
     try:
-        handle = (folder / LOCK_NAME).open("a")
+        handle = (folder / LOCK_NAME).open("rb")  # never create it
     except FileNotFoundError:
         with suppress(FileNotFoundError):
             return time.time() - folder.stat().st_mtime < UNLOCKED_GRACE_S
