@@ -25,7 +25,7 @@ from tests.ingest.files import feature, feature_collection, towns_frame, zip_fol
 def town_feature(i: int, geometry=None, **props) -> dict:
     """A valid town with a fixed-width code, so every line of a sequence is as long."""
     geom = geometry or mapping(box(110 + i * 1e-4, 39.8, 110 + i * 1e-4 + 5e-5, 39.81))
-    return feature(geom, **{"code": f"t{i:04d}", "name_zh": "镇", "pop": i, **props})
+    return feature(geom, **{"code": f"t{i:05d}", "name_zh": "镇", "pop": i, **props})
 
 
 def sequence_lines(n: int) -> list[str]:
