@@ -71,7 +71,9 @@ class Records:
 
     def locator(self) -> Locator:
         """Return the locator turning GDAL positions into these lines/records."""
-        return Locator(self.unit, np.asarray(self.numbers, dtype=np.int64))
+        if not isinstance(self.numbers, np.ndarray):  # once, when the scan is over
+            self.numbers = np.asarray(self.numbers, dtype=np.int64)
+        return Locator(self.unit, self.numbers)
 
     def problem(self, number: int | None, rule: str, message: str) -> None:
         """Record a record that cannot be used."""

@@ -15,6 +15,9 @@ import csv
 import math
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from geoservice.errors import UploadTooLarge
 from geoservice.ingest.records import Records
 
@@ -34,20 +37,36 @@ def scan_csv(
     """
     records = Records("line")
     csv.field_size_limit(max(131_072, 64 * max_vertices))
+    coordinates = _Coordinates(records)
     with path.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.reader(f)
         header = [h.strip() for h in next(reader, [])]
         columns = _columns(header, lonlat, wkt)
+        width, numbers = len(header), records.numbers
+        wkt_at = columns.get("wkt")
+        lon_at, lat_at = columns.get("lon", width), columns.get("lat", width)
+        lon_texts, lat_texts = coordinates.lon, coordinates.lat
         line = reader.line_num + 1
         try:
             for row in reader:
                 start, line = line, reader.line_num + 1
-                if row:  # GDAL skips blank lines too
-                    _row(row, start, len(header), columns, records, label, max_vertices)
+                if not row:  # GDAL skips blank lines too
+                    continue
+                if len(row) != width:
+                    records.problem(start, "csv-fields", _width_message(row, width))
+                if wkt_at is not None:
+                    _wkt(row, wkt_at, start, len(numbers), records, label, max_vertices)
+                else:
+                    lon_texts.append(row[lon_at] if lon_at < len(row) else "")
+                    lat_texts.append(row[lat_at] if lat_at < len(row) else "")
+                    if len(lon_texts) >= coordinates.BLOCK:
+                        coordinates.flush()
+                numbers.append(start)
         except csv.Error as exc:
             raise UploadTooLarge(
                 f"{label}, line {line}: {exc}; a quote that is never closed? [rule record-size]"
             ) from None
+    coordinates.flush()
     _last_row(path, records)
     return records
 
@@ -57,26 +76,43 @@ def _columns(header: list[str], lonlat, wkt) -> dict[str, int]:
     return {role: header.index(name) for role, name in names.items() if name in header}
 
 
-def _row(row, line: int, width: int, columns, records: Records, label, max_vertices) -> None:
-    position = records.count
-    records.numbers.append(line)
-    if len(row) != width:
-        records.problem(line, "csv-fields", _width_message(row, width))
-    if "wkt" in columns:
-        text = row[columns["wkt"]] if columns["wkt"] < len(row) else ""
-        vertices = text.count(",") + 1  # WKT separates every vertex, ring and part by one
-        if vertices > max_vertices:
-            raise UploadTooLarge(
-                f"{label}, line {line}: about {vertices:,} vertices in the WKT, more than "
-                f"the limit of {max_vertices:,} per feature; simplify it or split it "
-                "[rule feature-coordinates]"
-            )
-        if not text.strip():
-            records.hints[position] = "its WKT column is empty"
-        return
-    hint = _coordinates_hint(row, columns)
-    if hint:
-        records.hints[position] = hint
+def _wkt(row, column: int, line: int, position: int, records, label, max_vertices) -> None:
+    text = row[column] if column < len(row) else ""
+    vertices = text.count(",") + 1  # WKT separates every vertex, ring and part by one
+    if vertices > max_vertices:
+        raise UploadTooLarge(
+            f"{label}, line {line}: about {vertices:,} vertices in the WKT, more than "
+            f"the limit of {max_vertices:,} per feature; simplify it or split it "
+            "[rule feature-coordinates]"
+        )
+    if not text.strip():
+        records.hints[position] = "its WKT column is empty"
+
+
+class _Coordinates:
+    """Collects lon/lat texts and checks them a block at a time (numbers parsed in C)."""
+
+    BLOCK = 65_536
+
+    def __init__(self, records: Records) -> None:
+        self.records = records
+        self.start = 0
+        self.lon: list[str] = []
+        self.lat: list[str] = []
+
+    def flush(self) -> None:
+        """Check the texts collected so far; empty the lists (kept: the scan appends to them)."""
+        if not self.lon:
+            return
+        lon = pd.to_numeric(pd.Series(self.lon, dtype=object), errors="coerce").to_numpy(float)
+        lat = pd.to_numeric(pd.Series(self.lat, dtype=object), errors="coerce").to_numpy(float)
+        for k in np.flatnonzero(~(np.isfinite(lon) & np.isfinite(lat))):
+            hint = _coordinates_hint({"lon": self.lon[k], "lat": self.lat[k]})
+            if hint:
+                self.records.hints[self.start + int(k)] = hint
+        self.start += len(self.lon)
+        self.lon.clear()
+        self.lat.clear()
 
 
 def _width_message(row: list[str], width: int) -> str:
@@ -92,10 +128,10 @@ def _width_message(row: list[str], width: int) -> str:
     )
 
 
-def _coordinates_hint(row: list[str], columns: dict[str, int]) -> str | None:
-    values = {role: row[i].strip() if i < len(row) else "" for role, i in columns.items()}
+def _coordinates_hint(values: dict[str, str]) -> str | None:
     bad = []
     for role, text in values.items():
+        text = text.strip()
         try:
             number = float(text)
         except ValueError:
