@@ -34,6 +34,7 @@ GEOMETRY_TYPES = frozenset(
     }
 )
 WHITESPACE = re.compile(r"[ \t\r\n]*")
+SEPARATOR = re.compile(r"[ \t\r\n]*([,\]])[ \t\r\n]*")
 SEQUENCE_SPACE = re.compile(r"[ \t\r\n\x1e]*")
 VERTEX = re.compile(rb"\[\s*[-+0-9.]")  # the opening bracket of a position
 VERTEX_TEXT = re.compile(r"\[\s*[-+0-9.]")
@@ -82,7 +83,9 @@ def scan_geojson(path: Path, label: str, max_vertices: int) -> Records | None:
         except _NotUtf8 as exc:
             rule, message = "encoding", _utf8_message(exc.sample)
             member, line = text.member if text else None, exc.line
-    records.problem(member, rule, f"line {line}: {message}")
+    records.problem(
+        member, rule, message if rule == "file-truncated" else f"line {line}: {message}"
+    )
     records.fatal = True
     return records
 
@@ -186,32 +189,50 @@ def _utf8_message(sample: bytes) -> str:
 
 
 class _Text:
-    """A window on a UTF-8 file, decoded strictly, that knows the line of its position."""
+    """A window on a UTF-8 file, decoded strictly, that can tell the line of a position.
+
+    Lines are counted lazily (only up to the positions asked about, each newline
+    once), so a one-line 100 MB GeoJSON costs no counting per feature.
+    """
 
     def __init__(self, f: BinaryIO) -> None:
         self.f = f
         self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.buf = ""
         self.pos = 0
-        self.line = 1
         self.eof = False
         self.member: int | None = None  # index in 'features' being read, for messages
+        self._mark, self._mark_line = 0, 1  # a position of the window and its line
         self.read_more(0)
         if self.buf.startswith("\ufeff"):
-            self.pos = 1
+            self.pos = self._mark = 1
+
+    def line_at(self, pos: int) -> int:
+        """Return the line (1-based) of position ``pos`` of the window."""
+        if pos < self._mark:
+            return self._mark_line - self.buf.count("\n", pos, self._mark)
+        self._mark_line += self.buf.count("\n", self._mark, pos)
+        self._mark = pos
+        return self._mark_line
+
+    @property
+    def line(self) -> int:
+        """Return the line of the current position."""
+        return self.line_at(self.pos)
 
     def read_more(self, want: int) -> bool:
         """Add at least ``want`` characters (or the rest of the file) to the window."""
         if self.eof:
             return False
-        self.buf, self.pos = self.buf[self.pos :], 0
+        self.line_at(self.pos)
+        self.buf, self._mark, self.pos = self.buf[self.pos :], 0, 0
         data = self.f.read(max(CHUNK, want))
         self.eof = not data
         try:
             self.buf += self.decoder.decode(data, final=self.eof)
         except UnicodeDecodeError as exc:
             before = exc.object.count(b"\n", 0, exc.start)
-            line = self.line + self.buf.count("\n", self.pos) + before
+            line = self.line_at(len(self.buf)) + before
             if self.eof:  # a character cut in two by the end of the file
                 raise _Broken("", line=line, truncated=True) from None
             raise _NotUtf8(line, exc.object[exc.start : exc.start + 12]) from None
@@ -220,9 +241,7 @@ class _Text:
     def skip(self, space: re.Pattern = WHITESPACE) -> str | None:
         """Move past whitespace; return the next character, None at the end of the file."""
         while True:
-            end = space.match(self.buf, self.pos).end()
-            self.line += self.buf.count("\n", self.pos, end)
-            self.pos = end
+            self.pos = space.match(self.buf, self.pos).end()
             if self.pos < len(self.buf):
                 return self.buf[self.pos]
             if not self.read_more(0):
@@ -237,28 +256,38 @@ class _Text:
             raise _Broken(f"expected {char!r}, found {found!r}", line=self.line)
         self.pos += 1
 
+    def separator(self) -> str:
+        """Move past the ',' or ']' after an array member (and the spaces around it)."""
+        while True:
+            found = SEPARATOR.match(self.buf, self.pos)
+            if found and (found.end() < len(self.buf) or self.eof):
+                self.pos = found.end()
+                return found.group(1)
+            if found is None and WHITESPACE.match(self.buf, self.pos).end() < len(self.buf):
+                char = self.skip()
+                raise _Broken(f"expected ',' or ']', found {char!r}", line=self.line)
+            if not self.read_more(0):
+                if found:
+                    self.pos = found.end()
+                    return found.group(1)
+                raise _Broken("", line=self.line, truncated=True)
+
     def value(self, guard: _Guard, place: str) -> Any:
         """Parse the JSON value at the position, reading more of the file as needed."""
         if self.skip() is None:
             raise _Broken("", line=self.line, truncated=True)
         while True:
             try:
-                obj, end = DECODER.raw_decode(self.buf, self.pos)
+                obj, self.pos = DECODER.raw_decode(self.buf, self.pos)
+                return obj
             except json.JSONDecodeError as exc:
                 incomplete = exc.pos >= len(self.buf) - 8 or exc.msg.startswith("Unterminated")
                 if self.eof or not incomplete:
-                    line = self.line + self.buf.count("\n", self.pos, exc.pos)
                     raise _Broken(
-                        f"{exc.msg} (column {exc.colno})",
-                        line=line,
-                        truncated=self.eof and incomplete,
+                        exc.msg, line=self.line_at(exc.pos), truncated=self.eof and incomplete
                     ) from None
                 guard.partial(self.buf, self.pos, place)
                 self.read_more(len(self.buf) - self.pos)
-                continue
-            self.line += self.buf.count("\n", self.pos, end)
-            self.pos = end
-            return obj
 
 
 def _document(text: _Text, records: Records, guard: _Guard) -> Records | None:
@@ -303,30 +332,35 @@ def _single(doc: dict[str, Any], records: Records, guard: _Guard) -> Records | N
 def _members(text: _Text, records: Records, guard: _Guard) -> bool:
     """Scan the ``features`` array; return False when its members are not GeoJSON."""
     text.pos += 1
+    if text.skip() == "]":
+        text.pos += 1
+        return True
     index = 0
     while True:
-        found = text.skip()
-        if found == "]":
-            text.pos += 1
-            text.member = None
-            return True
-        if index:
-            text.take(",")
         text.member = index
         obj = text.value(guard, f"feature {index}")
         if isinstance(obj, dict) and "attributes" in obj and "type" not in obj:
             return False
         _member(obj, index, records, guard)
         index += 1
+        if text.separator() == "]":
+            text.member = None
+            return True
+
+
+def _what(obj: Any) -> str:
+    if isinstance(obj, dict):
+        return repr(obj["type"]) if "type" in obj else 'an object without "type"'
+    return {type(None): "null", list: "an array", str: "a string"}.get(type(obj), "a number")
 
 
 def _member(obj: Any, index: int, records: Records, guard: _Guard) -> None:
     if not isinstance(obj, dict) or obj.get("type") != "Feature":
-        what = obj.get("type") if isinstance(obj, dict) else type(obj).__name__
+        what = _what(obj)
         records.problem(
             index,
             "not-a-feature",
-            f"is not a GeoJSON Feature (it is {what!r}); GDAL skips it: make it "
+            f"is not a GeoJSON Feature (it is {what}); GDAL skips it: make it "
             '{"type": "Feature", "geometry": ..., "properties": ...} or remove it',
         )
         return
@@ -382,11 +416,10 @@ def _sequence_record(raw: bytes, line: int, complete: bool, records: Records, gu
 def _sequence_object(obj: Any, line: int, records: Records, guard: _Guard) -> None:
     kind = obj.get("type") if isinstance(obj, dict) else None
     if kind != "Feature" and kind not in GEOMETRY_TYPES:
-        what = kind if kind is not None else type(obj).__name__
         records.problem(
             line,
             "not-a-feature",
-            f"is not a GeoJSON Feature (it is {what!r}); GDAL skips it: put one "
+            f"is not a GeoJSON Feature (it is {_what(obj)}); GDAL skips it: put one "
             "Feature per line or remove it",
         )
         return
@@ -425,10 +458,8 @@ def _resync(text: _Text) -> bool:
     while True:
         found = text.buf.find("\x1e", text.pos)
         if found >= 0:
-            text.line += text.buf.count("\n", text.pos, found)
             text.pos = found
             return True
-        text.line += text.buf.count("\n", text.pos)
         text.pos = len(text.buf)
         if not text.read_more(0):
             return False

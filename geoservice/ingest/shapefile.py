@@ -46,7 +46,7 @@ def scan_shapefile(shp: Path, label: str, max_vertices: int) -> Records:
     """Return the shapefile's records (numbered from 1) and where its files disagree."""
     shx, dbf = _part(shp, ".shx"), _part(shp, ".dbf")
     records = Records("record")
-    shp_size = _header(shp, label)
+    shp_size, shp_declared = _header(shp, label)
     entries = _index(shx, label, records)
     count, deleted = _dbf(dbf, label, records)
     if len(entries) != count:
@@ -57,7 +57,7 @@ def scan_shapefile(shp: Path, label: str, max_vertices: int) -> Records:
             f"the files come from different exports; {EXPORT_AGAIN}",
         )
     usable = min(len(entries), count)
-    _records(shp, shp_size, entries[:usable], records, label, max_vertices)
+    _records(shp, (shp_size, shp_declared), entries[:usable], records, label, max_vertices)
     keep = np.ones(usable, dtype=bool)
     keep[deleted[deleted < usable]] = False  # GDAL skips records marked deleted
     records.numbers = np.flatnonzero(keep) + 1
@@ -72,8 +72,8 @@ def _part(shp: Path, suffix: str) -> Path:
     raise InvalidUpload(f"{shp.name}: {shp.stem}{suffix} is missing")
 
 
-def _header(shp: Path, label: str) -> int:
-    """Check the .shp header; return the file's real size."""
+def _header(shp: Path, label: str) -> tuple[int, int]:
+    """Check the .shp header; return the file's real size and the size it declares."""
     size = shp.stat().st_size
     with shp.open("rb") as f:
         head = f.read(HEADER)
@@ -82,7 +82,7 @@ def _header(shp: Path, label: str) -> int:
             f"{label}: {shp.name} is not a shapefile's geometry file (or is cut before the "
             f"end of its header); {EXPORT_AGAIN}"
         )
-    return size
+    return size, struct.unpack(">i", head[24:28])[0] * 2
 
 
 def _index(shx: Path, label: str, records: Records) -> np.ndarray:
@@ -132,20 +132,32 @@ def _dbf(dbf: Path, label: str, records: Records) -> tuple[int, np.ndarray]:
     return count, deleted
 
 
-def _records(shp: Path, size: int, entries: np.ndarray, records, label, max_vertices) -> None:
+def _records(shp: Path, sizes, entries: np.ndarray, records, label, max_vertices) -> None:
     """Check that each index entry points at its record; refuse records with too many vertices."""
     if not len(entries):
         return
+    size, declared = sizes
     offsets, lengths = entries[:, 0], entries[:, 1]
     inside = offsets + 8 + lengths <= size
     if not inside.all():
         first = int(np.flatnonzero(~inside)[0])
-        records.problem(
-            first + 1,
-            "file-truncated",
-            f"{shp.name} ends before this record ({int((~inside).sum()):,} record(s) "
-            "missing): the file is cut; upload the complete file",
-        )
+        missing = int((~inside).sum())
+        if size < declared:  # the .shp itself says it is longer: it was cut
+            records.problem(
+                first + 1,
+                "file-truncated",
+                f"{shp.name} is cut: its header says {declared:,} bytes, the file has "
+                f"{size:,}; this record and {missing - 1:,} after it are missing; upload "
+                "the complete file",
+            )
+        else:
+            records.problem(
+                first + 1,
+                "shapefile-parts",
+                f"the {shp.stem}.shx entry of this record points past the end of {shp.name} "
+                f"({missing:,} such records): the files come from different exports; "
+                f"{EXPORT_AGAIN}",
+            )
     data = np.memmap(shp, dtype=np.uint8, mode="r")
     where = offsets[inside]
     numbers = _int32(data, where)
