@@ -383,6 +383,7 @@ CASES |= {
     "fgb-cut-in-header": Case(d.flatgeobuf_cut(0.005, "head.fgb"), 422, ("cut inside",)),
     "fgb-cut-in-index": Case(d.flatgeobuf_cut(0.1, "index.fgb"), 422, ("truncated",)),
     "fgb-cut-in-features": Case(d.flatgeobuf_cut(0.7, "features.fgb"), 422, ("truncated",)),
+    "fgb-not-utf8": Case(d.flatgeobuf_not_utf8, 422, ("'name_zh' holds text that is not UTF-8",)),
     "shp-cut": Case(d.shapefile_cut(".shp", 0.7), 422, ("record 3", "towns.shp is cut")),
     "dbf-cut": Case(d.shapefile_cut(".dbf", 0.8), 422, ("towns.dbf is cut", "record 4")),
     "shx-from-other-export": Case(

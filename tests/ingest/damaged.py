@@ -148,6 +148,18 @@ def flatgeobuf_cut(fraction: float, name: str):
     return build
 
 
+def flatgeobuf_not_utf8(tmp: Path) -> Path:
+    """The towns as FlatGeobuf with bytes that are not UTF-8 in one name (Arrow: a 500)."""
+    frame = towns_frame()
+    frame.loc[1, "name_zh"] = "AAAAZZ"
+    path = tmp / "latin.fgb"
+    pyogrio.write_dataframe(frame, path, driver="FlatGeobuf")
+    data = path.read_bytes()
+    assert data.count(b"AAAAZZ") == 1
+    path.write_bytes(data.replace(b"AAAAZZ", b"\xff\xfeAAZZ"))  # same length: still framed
+    return path
+
+
 def _shapefile_folder(tmp: Path, frame: gpd.GeoDataFrame, name: str) -> Path:
     folder = tmp / name
     folder.mkdir(exist_ok=True)
