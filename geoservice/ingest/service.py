@@ -196,7 +196,7 @@ def _describe(report: IngestReport, dataset: Dataset, limits: UploadSettings) ->
     report.source_layer = dataset.layer
     report.encoding = dataset.encoding.as_dict() if dataset.encoding else None
     expected = dataset.expected_count()
-    count = max(dataset.feature_count, expected[0] if expected else 0)
+    count = expected[0] if expected else dataset.feature_count  # deleted records excluded
     report.feature_count = count
     if count > limits.max_features:
         raise UploadTooLarge(
