@@ -5,12 +5,13 @@ A dataset is never read whole: ``iter_frames`` yields frames of at most
 shapefile costs the memory of one batch, not of the file.
 
 Before GDAL opens it, the file's own structure is scanned (``scan_json``,
-``scan_csv``, ``shapefile``, ``gpkgcheck``): GDAL skips records it cannot parse
-without a word, so the scan names them (line or record number) and says how
-many features GDAL must return. Geometries are built by ``wkb.decode``, which
-refuses oversized ones before building them; what cannot be read (a ring not
-closed, text that is not UTF-8) travels with each frame as ``attrs["problems"]``
-for the pipeline to report.
+``scan_jsonseq``, ``scan_csv``, ``shapefile``, ``containers``): GDAL skips
+records it cannot parse without a word, so the scan names them (line or record
+number) and says how many features GDAL must return. Each batch becomes a frame
+in ``batches`` (geometries built by ``wkb.decode``, which refuses oversized
+ones before building them); what cannot be read (a ring not closed, text that
+is not UTF-8) travels with each frame as ``attrs["problems"]`` for the pipeline
+to report.
 """
 
 from __future__ import annotations
@@ -25,22 +26,21 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 import pyogrio.raw
-import shapely
 
 from geoservice.errors import GeoserviceError, InvalidParameter, InvalidUpload
+from geoservice.ingest.batches import arrow_frame, table_frame
 from geoservice.ingest.containers import check_flatgeobuf, check_geopackage
 from geoservice.ingest.encoding import TextEncoding, shapefile_encoding
-from geoservice.ingest.records import Records, RowProblem
+from geoservice.ingest.records import Records
 from geoservice.ingest.report import IngestReport, Locator
 from geoservice.ingest.scan_csv import scan_csv
-from geoservice.ingest.scan_json import scan_geojson, scan_geojson_seq
+from geoservice.ingest.scan_json import scan_geojson
+from geoservice.ingest.scan_jsonseq import scan_geojson_seq
 from geoservice.ingest.shapefile import scan_shapefile
 from geoservice.ingest.sniff import Source, scrub
-from geoservice.ingest.wkb import decode
 from geoservice.ingest.workdir import disk_full
 
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "point_x")
@@ -49,18 +49,6 @@ WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "shape")
 RANDOM_ACCESS = ("ESRI Shapefile", "GPKG")
 PREFIXED = ("GeoJSONSeq", "CSV")
 NO_LIMIT = 10**12  # GDAL guesses another driver for some such files
-KML_BOOKKEEPING = (
-    "id",
-    "timestamp",
-    "begin",
-    "end",
-    "altitudeMode",
-    "tessellate",
-    "extrude",
-    "visibility",
-    "drawOrder",
-    "icon",
-)
 
 
 @dataclass(frozen=True)
@@ -83,9 +71,8 @@ class Dataset:
 
     @property
     def gdal_path(self) -> str:
-        """Return the path with a driver prefix where GDAL could guess another driver."""
-        path = str(self.source.path)
-        return f"{self.source.driver}:{path}" if self.source.driver in PREFIXED else path
+        """Return the path GDAL opens (see :func:`gdal_path`)."""
+        return gdal_path(self.source)
 
     @property
     def locator(self) -> Locator:
@@ -102,6 +89,14 @@ class Dataset:
         if self.source.driver == "FlatGeobuf":
             return self.feature_count, "features its header declares"
         return None  # GeoPackages are checked by SQLite; KML by the XML parser
+
+
+def gdal_path(source: Source) -> str:
+    """Return the path with a driver prefix where GDAL could guess another driver
+    (a GeoJSON sequence whose first line GDAL reads as a whole GeoJSON, a CSV
+    named ``.txt``)."""
+    path = str(source.path)
+    return f"{source.driver}:{path}" if source.driver in PREFIXED else path
 
 
 def open_dataset(
@@ -154,13 +149,12 @@ def open_dataset(
 
 
 def _describe(source, source_layer, kwargs, text_encoding, csv_geometry, records, limit):
-    probe = Dataset(source, None, 0, None, "", [], [], read_kwargs=kwargs)
-    layer = _choose_layer(source, source_layer, probe.gdal_path)
+    layer = _choose_layer(source, source_layer, gdal_path(source))
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             info = pyogrio.read_info(
-                probe.gdal_path, layer=layer, force_feature_count=True, **kwargs
+                gdal_path(source), layer=layer, force_feature_count=True, **kwargs
             )
     except Exception as exc:  # GDAL reports damaged files with several error types
         raise InvalidUpload(
@@ -258,7 +252,7 @@ def _stream_frames(dataset: Dataset, batch: int) -> Iterator[gpd.GeoDataFrame]:
                 record_batch = next(reader, None)
             if record_batch is None:
                 return
-            frame = _frame(record_batch, meta, dataset, done)
+            frame = arrow_frame(record_batch, meta, dataset, done)
             done += len(frame)
             yield frame
 
@@ -279,7 +273,7 @@ def _seek_frames(dataset: Dataset, batch: int) -> Iterator[gpd.GeoDataFrame]:
         if count == 0:
             return
         attrs = pd.DataFrame(dict(zip(meta["fields"], values, strict=True)))
-        yield _assemble(attrs, wkb, meta.get("crs"), dataset, done, [])
+        yield table_frame(attrs, wkb, meta.get("crs"), dataset, done)
         done += count
         if count < batch:
             return
@@ -312,92 +306,6 @@ def _damaged_file(dataset: Dataset, done: int, batch: int, exc: Exception) -> No
         f"{where} could not be read: {scrub(str(exc), dataset.source)}; the file may be "
         "damaged or truncated: upload the complete file again"
     ) from None
-
-
-def _frame(record_batch, meta: dict, dataset: Dataset, start: int) -> gpd.GeoDataFrame:
-    """Convert one Arrow batch as ``pyogrio.read_dataframe`` would (geometry from WKB,
-    datetimes parsed, GDAL's KML bookkeeping columns dropped)."""
-    import pyarrow as pa
-
-    record_batch, problems = _valid_text(record_batch, start)
-    frame = pa.Table.from_batches([record_batch]).to_pandas()
-    name = meta.get("geometry_name") or "wkb_geometry"
-    wkb = frame.pop(name).to_numpy() if name in frame.columns else None
-    for dtype, column in zip(meta["dtypes"], meta["fields"], strict=True):
-        if dtype and dtype.startswith("datetime") and dtype != "datetime64[D]":
-            frame[column] = pd.to_datetime(frame[column], errors="coerce", format="ISO8601")
-    if dataset.source.driver in ("KML", "LIBKML"):
-        frame = frame.drop(columns=[c for c in KML_BOOKKEEPING if c in frame.columns])
-    return _assemble(frame, wkb, meta.get("crs"), dataset, start, problems)
-
-
-def _assemble(attrs: pd.DataFrame, wkb, crs, dataset: Dataset, start: int, problems):
-    """Build the frame of one batch: positions as index, geometries decoded, problems kept."""
-    positions = np.arange(start, start + len(attrs))
-    attrs.index = pd.RangeIndex(start, start + len(attrs))
-    geometry = None
-    if wkb is not None:
-        locator = dataset.locator
-        geometry, found = decode(
-            np.asarray(wkb, dtype=object),
-            positions,
-            max_vertices=dataset.max_vertices,
-            place=lambda p: f"{dataset.source.label}, {locator.text(p)}",
-        )
-        problems = problems + found + _hints(dataset, geometry, positions, found)
-    frame = gpd.GeoDataFrame(attrs, geometry=geometry, crs=crs)
-    frame.attrs["problems"] = problems
-    return frame
-
-
-def _hints(dataset: Dataset, geometry, positions, found: list[RowProblem]) -> list[RowProblem]:
-    """Say why features come without a geometry when the scan knows (a lon that is 'abc')."""
-    hints = dataset.records.hints if dataset.records else {}
-    if not hints:
-        return []
-    known = {p.position for p in found}
-    out = []
-    for i in np.flatnonzero(shapely.is_missing(geometry)):
-        position = int(positions[i])
-        if position in hints and position not in known:
-            message = f"has no geometry: {hints[position]}"
-            out.append(RowProblem(position, "geometry-missing", message))
-    return out
-
-
-def _valid_text(record_batch, start: int):
-    """Replace text that is not UTF-8 (Arrow refuses it) and name the features holding it."""
-    import pyarrow as pa
-
-    problems: list[RowProblem] = []
-    columns = list(record_batch.columns)
-    for i, column in enumerate(columns):
-        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-            continue
-        try:
-            column.validate(full=True)
-            continue
-        except pa.ArrowInvalid:
-            pass
-        values = []
-        for row, raw in enumerate(column.cast(pa.large_binary()).to_pylist()):
-            try:
-                values.append(None if raw is None else raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                name = record_batch.schema.field(i).name
-                problems.append(
-                    RowProblem(
-                        start + row,
-                        "encoding",
-                        f"{name!r} holds text that is not UTF-8 ({raw[:12]!r}); save the "
-                        "file as UTF-8",
-                    )
-                )
-                values.append(raw.decode("utf-8", "replace"))
-        columns[i] = pa.array(values, type=column.type)
-    if not problems:
-        return record_batch, problems
-    return pa.RecordBatch.from_arrays(columns, schema=record_batch.schema), problems
 
 
 def _csv_as_utf8(path: Path, work: Path, label: str) -> tuple[Path, TextEncoding]:

@@ -7,9 +7,10 @@ import shutil
 
 import pytest
 
-from geoservice.ingest import scan_json
+from geoservice.ingest import jsontext
 from geoservice.ingest.scan_csv import scan_csv
-from geoservice.ingest.scan_json import scan_geojson, scan_geojson_seq
+from geoservice.ingest.scan_json import scan_geojson
+from geoservice.ingest.scan_jsonseq import scan_geojson_seq
 from geoservice.ingest.shapefile import scan_shapefile
 from tests.ingest.conftest import post_file
 from tests.ingest.damaged import _shapefile_folder, town_feature
@@ -19,7 +20,7 @@ LIMIT = 20_000
 
 
 def test_features_split_across_reads_are_parsed_whole(tmp_path, monkeypatch):
-    monkeypatch.setattr(scan_json, "CHUNK", 97)  # every feature crosses a read
+    monkeypatch.setattr(jsontext, "CHUNK", 97)  # every feature crosses a read
     features = [town_feature(i, name_zh="东胜" * (i % 7)) for i in range(60)]
     path = feature_collection(tmp_path, "towns.geojson", features)
     records = scan_geojson(path, path.name, LIMIT)
