@@ -72,7 +72,7 @@ class Records:
     def locator(self) -> Locator:
         """Return the locator turning GDAL positions into these lines/records."""
         if not isinstance(self.numbers, np.ndarray):  # once, when the scan is over
-            self.numbers = np.asarray(self.numbers, dtype=np.int64)
+            self.numbers = np.asarray(self.numbers, dtype=np.int32)
         return Locator(self.unit, self.numbers)
 
     def problem(self, number: int | None, rule: str, message: str) -> None:

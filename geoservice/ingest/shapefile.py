@@ -22,6 +22,9 @@ from geoservice.ingest.records import Records
 
 FILE_CODE = 9994
 HEADER = 100
+HEAD_BYTES = 8 + 44  # record header, shape type, bounding box, part and point counts
+WINDOW = 8 * 1024 * 1024
+BLOCK = 8_192  # records whose headers are held at once (and their 8-byte byte indexes)
 # shape type -> offset of the point count in a record's content (None: one point)
 POINT_COUNT_AT = {
     0: None,
@@ -60,7 +63,7 @@ def scan_shapefile(shp: Path, label: str, max_vertices: int) -> Records:
     _records(shp, (shp_size, shp_declared), entries[:usable], records, label, max_vertices)
     keep = np.ones(usable, dtype=bool)
     keep[deleted[deleted < usable]] = False  # GDAL skips records marked deleted
-    records.numbers = np.flatnonzero(keep) + 1
+    records.numbers = (np.flatnonzero(keep) + 1).astype(np.int32)
     records.fatal = any(p.rule == "file-truncated" for p in records.problems)  # GDAL would fail
     return records
 
@@ -104,7 +107,7 @@ def _index(shx: Path, label: str, records: Records) -> np.ndarray:
             f"{size:,}; upload the complete file",
         )
     raw = np.fromfile(shx, dtype=">i4", offset=HEADER, count=(size - HEADER) // 8 * 2)
-    return raw.reshape(-1, 2).astype(np.int64) * 2
+    return np.multiply(raw.reshape(-1, 2), 2, dtype=np.int64)  # 16-bit words to bytes
 
 
 def _dbf(dbf: Path, label: str, records: Records) -> tuple[int, np.ndarray]:
@@ -123,13 +126,14 @@ def _dbf(dbf: Path, label: str, records: Records) -> tuple[int, np.ndarray]:
                 f"{dbf.name} is cut: its header declares {count:,} records but only "
                 f"{complete:,} are complete; upload the complete file",
             )
-        if not record_len or not count:
-            return count, np.empty(0, dtype=np.int64)
-        flags = np.memmap(dbf, dtype=np.uint8, mode="r")
-        firsts = header_len + np.arange(min(count, complete), dtype=np.int64) * record_len
-        deleted = np.flatnonzero(flags[firsts] == ord("*"))
-        del flags
-    return count, deleted
+    if not record_len or not count:
+        return count, np.empty(0, dtype=np.int64)
+    deleted = []
+    for block in range(0, min(count, complete), BLOCK):  # each record's deletion flag
+        rows = np.arange(block, min(block + BLOCK, count, complete), dtype=np.int64)
+        flags = _bytes_at(dbf, header_len + rows * record_len, 1)[:, 0]
+        deleted.append(rows[flags == ord("*")])
+    return count, np.concatenate(deleted) if deleted else np.empty(0, dtype=np.int64)
 
 
 def _records(shp: Path, sizes, entries: np.ndarray, records, label, max_vertices) -> None:
@@ -158,46 +162,66 @@ def _records(shp: Path, sizes, entries: np.ndarray, records, label, max_vertices
                 f"({missing:,} such records): the files come from different exports; "
                 f"{EXPORT_AGAIN}",
             )
-    data = np.memmap(shp, dtype=np.uint8, mode="r")
-    where = offsets[inside]
-    numbers = _int32(data, where)
-    stored_len = _int32(data, where + 4) * 2
-    wrong = (numbers != np.flatnonzero(inside) + 1) | (stored_len != lengths[inside])
-    if wrong.any():
-        first = int(np.flatnonzero(inside)[np.flatnonzero(wrong)[0]])
+    index = np.flatnonzero(inside)
+    wrong, first = 0, None
+    for block in range(0, len(index), BLOCK):  # record headers, a block at a time
+        rows = index[block : block + BLOCK]
+        heads = _bytes_at(shp, offsets[rows], HEAD_BYTES)
+        numbers = _int32(heads, 0, ">i4")
+        stored_len = _int32(heads, 4, ">i4") * 2
+        bad = np.flatnonzero((numbers != rows + 1) | (stored_len != lengths[rows]))
+        if len(bad) and first is None:
+            first = int(rows[bad[0]])
+        wrong += len(bad)
+        _vertices(heads, lengths[rows], rows, label, max_vertices)
+    if first is not None:
         records.problem(
             first + 1,
             "shapefile-parts",
             f"the {shp.stem}.shx entry of this record points at another place of {shp.name} "
-            f"({int(wrong.sum()):,} such records): the files come from different exports; "
+            f"({wrong:,} such records): the files come from different exports; "
             f"{EXPORT_AGAIN}",
         )
-    _vertices(data, where, lengths[inside], np.flatnonzero(inside), label, max_vertices)
-    del data
 
 
-def _int32(data: np.memmap, at: np.ndarray, dtype: str = ">i4") -> np.ndarray:
-    """Return the 4-byte integers at byte offsets ``at``, a slice of offsets at a time."""
-    out = np.empty(len(at), dtype=np.int64)
-    step = 1 << 18
-    for i in range(0, len(at), step):
-        part = at[i : i + step]
-        out[i : i + step] = data[part[:, None] + np.arange(4)].copy().view(dtype).ravel()
+def _bytes_at(path: Path, offsets: np.ndarray, width: int) -> np.ndarray:
+    """Return the ``width`` bytes at each of ``offsets`` (zeros past the end of the file).
+
+    The file is read once, front to back, a window at a time: a memory map would
+    bring every page of a 100 MB .shp into the process's resident memory.
+    """
+    out = np.zeros((len(offsets), width), dtype=np.uint8)
+    order = np.argsort(offsets, kind="stable")
+    ordered = offsets[order]
+    with path.open("rb") as f:
+        i = 0
+        while i < len(ordered):
+            start = int(ordered[i])
+            j = max(int(np.searchsorted(ordered, start + WINDOW, side="left")), i + 1)
+            f.seek(start)
+            data = f.read(int(ordered[j - 1]) - start + width)  # up to the last one needed
+            window = np.frombuffer(data + bytes(width), dtype=np.uint8)
+            relative = ordered[i:j] - start
+            out[order[i:j]] = window[relative[:, None] + np.arange(width)]
+            i = j
     return out
 
 
-def _vertices(data, where, lengths, index, label: str, max_vertices: int) -> None:
-    content = where + 8
-    has_type = lengths >= 4
-    kinds = np.full(len(where), -1, dtype=np.int64)
-    kinds[has_type] = _int32(data, content[has_type], "<i4")
+def _int32(heads: np.ndarray, at: int, dtype: str) -> np.ndarray:
+    """Return the 4-byte integers at byte ``at`` of each row of ``heads``."""
+    return np.ascontiguousarray(heads[:, at : at + 4]).view(dtype).ravel().astype(np.int64)
+
+
+def _vertices(heads: np.ndarray, lengths, index, label: str, max_vertices: int) -> None:
+    """Refuse a record whose header counts more vertices than allowed."""
+    kinds = np.where(lengths >= 4, _int32(heads, 8, "<i4"), -1)
     for kind, at in POINT_COUNT_AT.items():
         if at is None:
             continue
         rows = np.flatnonzero((kinds == kind) & (lengths >= at + 4))
         if not len(rows):
             continue
-        counts = _int32(data, content[rows] + at, "<i4")
+        counts = _int32(heads[rows], 8 + at, "<i4")
         over = np.flatnonzero(counts > max_vertices)
         if len(over):
             row = rows[over[0]]
