@@ -11,6 +11,7 @@ refuses a file GDAL read fewer (or more) features from.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -58,7 +59,7 @@ class Records:
     """
 
     unit: Unit
-    numbers: list[int] | np.ndarray = field(default_factory=list)
+    numbers: array | np.ndarray = field(default_factory=lambda: array("q"))  # 8 bytes each
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     hints: dict[int, str] = field(default_factory=dict)
@@ -72,7 +73,7 @@ class Records:
     def locator(self) -> Locator:
         """Return the locator turning GDAL positions into these lines/records."""
         if not isinstance(self.numbers, np.ndarray):  # once, when the scan is over
-            self.numbers = np.asarray(self.numbers, dtype=np.int32)
+            self.numbers = np.frombuffer(self.numbers, dtype=np.int64).astype(np.int32)
         return Locator(self.unit, self.numbers)
 
     def problem(self, number: int | None, rule: str, message: str) -> None:
