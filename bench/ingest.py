@@ -96,7 +96,7 @@ def free_port() -> int:
 
 def start_server(data: Path, port: int, database_url: str | None) -> subprocess.Popen:
     """Start uvicorn (one process, no reloader) over a fresh store and catalogue copy."""
-    layers = data / "layers"
+    layers = data / "catalogue"  # <data>/layers is where run-time layers are declared
     shutil.copytree(ROOT / "layers", layers)
     env = {
         **os.environ,

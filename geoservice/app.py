@@ -32,6 +32,7 @@ from geoservice.api.routers import (
 )
 from geoservice.api.tiles_setup import install_tiles
 from geoservice.api.web import WebParts
+from geoservice.ingest.workdir import remove_stale
 from geoservice.ogc.conformance import FEATURES_CONFORMANCE, TRANSACTIONS_CONFORMANCE
 from geoservice.runtime import Runtime
 from geoservice.settings import Settings
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        remove_stale(settings.uploads.work_dir)  # work folders of uploads killed mid-way
         app.state.runtime = Runtime.open(settings)
         try:
             yield

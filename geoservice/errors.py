@@ -126,6 +126,15 @@ class StoreUnavailable(GeoserviceError):
     code = "StoreUnavailable"
 
 
+class InsufficientStorage(GeoserviceError):
+    """The server's disk (or the database's) filled up while handling the request.
+
+    Nothing was stored; the same request can succeed once space is freed.
+    """
+
+    code = "InsufficientStorage"
+
+
 # --- analysis (geoservice.analysis) -----------------------------------------
 
 

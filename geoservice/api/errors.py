@@ -25,6 +25,7 @@ STATUS_CODES: dict[type[e.GeoserviceError], int] = {
     e.Unauthorized: 401,
     e.Forbidden: 403,
     e.StoreUnavailable: 503,
+    e.InsufficientStorage: 507,
     e.MapAssetsMissing: 503,
 }
 

@@ -3,12 +3,22 @@
 Starlette's form parser spools files to the system temp folder with no size
 cap; here the body is parsed as it streams in, the file part is written into
 the upload work folder, and the request is refused (413) the moment it passes
-``max_bytes``, so neither memory nor disk holds more than the limit.
+a limit, so neither memory nor disk holds more than the limits allow:
+
+* the file: ``max_bytes`` (``uploads.max_bytes``);
+* the whole body, fields and framing included: ``max_bytes`` + ``FORM_OVERHEAD``;
+* text fields: ``MAX_PARTS`` parts, ``FIELD_MAX_BYTES`` each and
+  ``FIELDS_MAX_BYTES`` together, and only the names the route accepts (the
+  parser itself bounds each part's headers: 8 lines of at most 4 KiB).
+
+Every limit is checked before the bytes that would pass it are kept. A disk
+that fills up while the file is written is a 507, not a broken upload.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,10 +26,13 @@ from fastapi import Request
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from geoservice.errors import InvalidParameter, UploadTooLarge
+from geoservice.errors import InsufficientStorage, InvalidParameter, UploadTooLarge
+from geoservice.ingest.workdir import disk_full
 
 FIELD_MAX_BYTES = 64 * 1024
-FORM_OVERHEAD = 64 * 1024
+FIELDS_MAX_BYTES = 256 * 1024
+MAX_PARTS = 32
+FORM_OVERHEAD = FIELDS_MAX_BYTES + MAX_PARTS * 40 * 1024  # fields, part headers, framing
 
 
 @dataclass
@@ -32,8 +45,8 @@ class UploadForm:
 
 
 class _Receiver:
-    def __init__(self, dest: Path, max_bytes: int) -> None:
-        self.dest, self.max_bytes = dest, max_bytes
+    def __init__(self, dest: Path, max_bytes: int, allowed: Collection[str] | None) -> None:
+        self.dest, self.max_bytes, self.allowed = dest, max_bytes, allowed
         self.form = UploadForm()
         self._headers: dict[bytes, bytes] = {}
         self._field, self._value = b"", b""
@@ -41,6 +54,8 @@ class _Receiver:
         self._out = None
         self._buffer = bytearray()
         self._size = 0
+        self._parts = 0
+        self._field_bytes = 0
 
     def callbacks(self) -> dict:
         return {
@@ -57,6 +72,12 @@ class _Receiver:
         setattr(self, attr, getattr(self, attr) + data)
 
     def _begin(self) -> None:
+        self._parts += 1
+        if self._parts > MAX_PARTS:
+            raise UploadTooLarge(
+                f"the form has more than {MAX_PARTS} parts; send the file and the few "
+                "options the upload takes"
+            )
         self._headers, self._name, self._out = {}, None, None
         self._buffer = bytearray()
 
@@ -72,22 +93,44 @@ class _Receiver:
             if self.form.file is not None:
                 raise InvalidParameter("send one file per upload, in the field 'file'")
             self.form.filename = _safe_name(filename.decode("utf-8", "replace"))
-            self.form.file = self.dest / ("upload-" + self.form.filename)
+            folder = self.dest / "received"
+            folder.mkdir(exist_ok=True)
+            self.form.file = folder / self.form.filename
             self._out = self.form.file.open("wb")
+            return
+        self._check_field_name()
+
+    def _check_field_name(self) -> None:
+        name = self._name or ""
+        if self.allowed is not None and name not in self.allowed:
+            shown = name if len(name) <= 40 else name[:40] + "..."
+            raise InvalidParameter(
+                f"unknown form field {shown!r}; this upload takes: file, "
+                f"{', '.join(sorted(self.allowed))}"
+            )
+        if name in self.form.fields:
+            raise InvalidParameter(f"form field {name!r} is given twice; give it once")
 
     def _data(self, data: bytes, start: int, end: int) -> None:
-        chunk = data[start:end]
+        size = end - start
         if self._out is None:
-            self._buffer += chunk
-            if len(self._buffer) > FIELD_MAX_BYTES:
-                raise InvalidParameter(f"form field {self._name!r} is longer than 64 KiB")
+            if len(self._buffer) + size > FIELD_MAX_BYTES:
+                raise UploadTooLarge(
+                    f"form field {self._name!r} is longer than {FIELD_MAX_BYTES // 1024} KiB"
+                )
+            self._field_bytes += size
+            if self._field_bytes > FIELDS_MAX_BYTES:
+                raise UploadTooLarge(
+                    f"the form's text fields hold more than {FIELDS_MAX_BYTES // 1024} KiB"
+                )
+            self._buffer += data[start:end]
             return
-        self._size += len(chunk)
+        self._size += size
         if self._size > self.max_bytes:
             raise UploadTooLarge(
                 f"{self.form.filename}: more than the upload limit of {self.max_bytes:,} bytes"
             )
-        self._out.write(chunk)
+        self._out.write(data[start:end])
 
     def _end(self) -> None:
         if self._out is not None:
@@ -103,31 +146,52 @@ class _Receiver:
 
 def _safe_name(filename: str) -> str:
     base = re.split(r"[\\/]", filename)[-1].strip() or "upload"
-    return re.sub(r"[^\w.\-]", "_", base)[:120]
+    return re.sub(r"[^\w.\-]", "_", base)[:120].lstrip(".") or "upload"
 
 
-async def receive_upload(request: Request, dest: Path, max_bytes: int) -> UploadForm:
-    """Parse a ``multipart/form-data`` request into ``dest``; refuse it past ``max_bytes``."""
+async def receive_upload(
+    request: Request, dest: Path, max_bytes: int, fields: Collection[str] | None = None
+) -> UploadForm:
+    """Parse a ``multipart/form-data`` request into ``dest``; refuse it past the limits.
+
+    ``fields`` names the text fields the route takes (None: any, within the limits).
+    """
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
     if content_type != b"multipart/form-data" or b"boundary" not in options:
         raise InvalidParameter(
             "send multipart/form-data with the file in the field 'file' "
             "(curl -F file=@boundary.zip ...)"
         )
+    limit = max_bytes + FORM_OVERHEAD
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes + FORM_OVERHEAD:
+    if declared and declared.isdigit() and int(declared) > limit:
         raise UploadTooLarge(
             f"the request is {int(declared):,} bytes, more than the upload limit of "
             f"{max_bytes:,} bytes"
         )
-    receiver = _Receiver(dest, max_bytes)
+    receiver = _Receiver(dest, max_bytes, fields)
     parser = MultipartParser(options[b"boundary"], receiver.callbacks())
+    received = 0
     try:
         async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                raise UploadTooLarge(
+                    f"the request is more than {limit:,} bytes (the upload limit of "
+                    f"{max_bytes:,} bytes and the form around it)"
+                )
             parser.write(chunk)
         parser.finalize()
     except FormParserError as exc:
         raise InvalidParameter(f"the multipart body is malformed: {exc}") from None
+    except OSError as exc:
+        if disk_full(exc):
+            raise InsufficientStorage(
+                f"{receiver.form.filename or 'the upload'}: the server ran out of disk space "
+                "while receiving this upload; nothing was stored. Try again later, or ask "
+                "the administrator to free space in the upload work folder"
+            ) from None
+        raise
     finally:
         receiver.close()
     if receiver.form.file is None:

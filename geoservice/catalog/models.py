@@ -14,8 +14,59 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 LAYER_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+# A layer id names database tables: "<id>__v<n>" per version, a PostGIS view "<id>".
+# PostgreSQL cuts identifiers at 63 bytes, so ids stay short enough for "__v9999999".
+MAX_LAYER_ID_LENGTH = 50
+RESERVED_ID_PREFIXES = {
+    "sqlite_": "SQLite's internal tables",
+    "gpkg_": "GeoPackage's metadata tables",
+    "rtree_": "GeoPackage's spatial indexes",
+    "gs_": "geoservice's own tables (versions, layers, prebuilt GeoJSON)",
+    "pg_": "PostgreSQL's system catalogs",
+}
+RESERVED_IDS = {
+    "spatial_ref_sys": "PostGIS",
+    "geometry_columns": "PostGIS",
+    "geography_columns": "PostGIS",
+    "raster_columns": "PostGIS raster",
+    "raster_overviews": "PostGIS raster",
+    "topology": "PostGIS topology",
+    "information_schema": "PostgreSQL",
+    "public": "PostgreSQL",
+}
 ATTRIBUTE_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 RESERVED_ATTRIBUTES = frozenset({"fid", "geom", "geometry"})
+
+
+def layer_id_problem(value: str) -> str | None:
+    """Return why ``value`` cannot be a layer id (None if it can), naming the rule.
+
+    Besides the spelling, an id must not collide with the tables a store keeps
+    beside the layers: SQLite, GeoPackage, PostGIS and geoservice's own.
+    """
+    if not LAYER_ID_PATTERN.match(value) or len(value) > MAX_LAYER_ID_LENGTH:
+        return (
+            f"layer id {value[:80]!r} must start with a lower-case letter and hold only "
+            f"lower-case letters, digits and '_' (at most {MAX_LAYER_ID_LENGTH} characters) "
+            "[rule layer-id]"
+        )
+    for prefix, owner in RESERVED_ID_PREFIXES.items():
+        if value.startswith(prefix):
+            return (
+                f"layer id {value!r} starts with {prefix!r}, reserved for {owner}; choose "
+                "another id [rule layer-id-reserved]"
+            )
+    if value in RESERVED_IDS:
+        return (
+            f"layer id {value!r} is the name of a {RESERVED_IDS[value]} table; choose "
+            "another id [rule layer-id-reserved]"
+        )
+    if "__" in value:
+        return (
+            f"layer id {value!r} holds '__', which geoservice uses to name a layer's "
+            "versions (<id>__v<n>); use a single '_' [rule layer-id-reserved]"
+        )
+    return None
 
 
 class Strict(BaseModel):
@@ -155,11 +206,9 @@ class LayerDef(Strict):
     @field_validator("id")
     @classmethod
     def _valid_id(cls, value: str) -> str:
-        if not LAYER_ID_PATTERN.match(value):
-            raise ValueError(
-                f"layer id {value!r} must start with a lower-case letter and hold "
-                "only lower-case letters, digits and '_' (at most 63 characters)"
-            )
+        problem = layer_id_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")

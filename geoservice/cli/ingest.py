@@ -84,9 +84,11 @@ def _run(file: Path, spec, options):
     import dataclasses
 
     from geoservice.ingest import Upload, ingest
+    from geoservice.ingest.workdir import remove_stale
     from geoservice.runtime import Runtime
 
     settings = Settings()
+    remove_stale(settings.uploads.work_dir)  # left by uploads killed mid-way
     with Runtime.open(settings, tiles=False, job_workers=1) as runtime:
         catalog = runtime.catalog.catalog()
         existing = catalog.layers.get(spec.id)

@@ -153,7 +153,7 @@ def check_keys(
 ) -> None:
     """Record key values already used (in this file, or in the layer when appending)."""
     for row, first in seen.add(keys, positions):
-        where = "the stored layer" if first < 0 else f"feature {first}"
+        where = "the stored layer" if first < 0 else report.place(first)
         report.error(
             "key-duplicate",
             f"key {name}={keys[row]!r} is already used by {where}; keys must be unique",

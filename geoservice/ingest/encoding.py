@@ -92,7 +92,7 @@ def _checked(dbf: Path | None, enc: TextEncoding, label: str, origin: str) -> Te
         guess = _guess(dbf)
         hint = f"it reads as {guess.upper()}" if guess else "no usual encoding fits"
         raise InvalidUpload(
-            f"{label}: the {origin} says {enc.codec.upper()} but feature {record} has text "
+            f"{label}: the {origin} says {enc.codec.upper()} but record {record + 1} has text "
             f"that is not {enc.codec.upper()} ({sample!r}); {hint}: fix the .cpg "
             f"(one line, e.g. GBK or UTF-8) or upload again with encoding=... [rule encoding]"
         )
@@ -113,7 +113,7 @@ def _detect(dbf: Path | None, label: str) -> TextEncoding:
     record, sample = first_undecodable(dbf, "utf-8") or (0, b"")
     raise InvalidUpload(
         f"{label}: no .cpg, and the attribute text is neither UTF-8 nor GBK/GB18030 "
-        f"(feature {record}: {sample!r}); add a .cpg naming its encoding or upload again "
+        f"(record {record + 1}: {sample!r}); add a .cpg naming its encoding or upload again "
         "with encoding=... [rule encoding]"
     )
 

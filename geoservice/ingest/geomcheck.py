@@ -36,11 +36,16 @@ class GeometryPolicy:
 
 @dataclass
 class Batch:
-    """Geometries of one batch with their file positions and key values."""
+    """Geometries of one batch with their file positions and key values.
+
+    ``reported`` marks rows whose geometry problem the reader already reported
+    (unreadable WKB, a NaN point, a CSV lon that is not a number).
+    """
 
     geoms: np.ndarray
     positions: np.ndarray
     keys: list[Any]
+    reported: np.ndarray | None = None
 
     def at(self, i: int) -> tuple[int, Any]:
         """Return (file position, key) of row ``i``."""
@@ -65,7 +70,8 @@ def _presence(batch: Batch, report: IngestReport) -> np.ndarray:
     missing = shapely.is_missing(batch.geoms)
     empty = np.zeros_like(missing)
     empty[~missing] = shapely.is_empty(batch.geoms[~missing])
-    for i in np.flatnonzero(missing | empty):
+    unreported = ~batch.reported if batch.reported is not None else np.ones_like(missing)
+    for i in np.flatnonzero((missing | empty) & unreported):
         report.error("geometry-missing", "has no geometry; give it one or remove it", *batch.at(i))
     return ~(missing | empty)
 
@@ -105,9 +111,9 @@ def _coordinates(batch, present, report: IngestReport, policy: GeometryPolicy) -
     if len(over):
         position, _key = batch.at(over[0])
         raise UploadTooLarge(
-            f"{report.file}, feature {position}: {int(counts[over[0]]):,} vertices, more than "
-            f"the limit of {policy.max_feature_coordinates:,} per feature; simplify it or "
-            "split it [rule feature-coordinates]"
+            f"{report.file}, {report.place(position)}: {int(counts[over[0]]):,} vertices, "
+            f"more than the limit of {policy.max_feature_coordinates:,} per feature; "
+            "simplify it or split it [rule feature-coordinates]"
         )
     report.counts[("info", "coordinates")] += int(counts.sum())
 
@@ -117,12 +123,18 @@ def _finite(batch: Batch, present: np.ndarray, report: IngestReport) -> bool:
     bad_rows = ~np.isfinite(coords).all(axis=1)
     if not bad_rows.any():
         return True
-    rows = np.flatnonzero(present)[np.unique(index[bad_rows])]
-    for i in rows:
+    rows = np.flatnonzero(present)
+    bad = np.flatnonzero(bad_rows)
+    _, first = np.unique(index[bad], return_index=True)  # the first bad vertex of each row
+    for k in bad[first]:
+        row = int(index[k])
+        vertex = k - int(np.searchsorted(index, row))
+        x, y = coords[k]
+        kind = "NaN (not a number)" if np.isnan(coords[k]).any() else "infinite"
         report.error(
             "coordinates-finite",
-            "has NaN or infinite coordinates; fix or remove the broken vertices",
-            *batch.at(i),
+            f"has a {kind} coordinate (vertex {vertex + 1}: {x}, {y}); fix or remove that vertex",
+            *batch.at(rows[row]),
         )
     return False
 

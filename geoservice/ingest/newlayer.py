@@ -24,6 +24,7 @@ from geoservice.catalog.models import (
     LayerKind,
     SourceDef,
     Text,
+    layer_id_problem,
 )
 from geoservice.catalog.registry import Catalog
 from geoservice.crs import resolve_crs
@@ -64,6 +65,11 @@ class NewLayerSpec:
     key: str | None = None
     storage_crs: str = "EPSG:4326"
     area: str | None = None
+
+    def __post_init__(self) -> None:
+        problem = layer_id_problem(self.id)
+        if problem:  # before the file is read: the id would name database tables
+            raise InvalidParameter(problem)
 
 
 def layer_from_dataset(

@@ -11,6 +11,7 @@ the new version back. The previous version is never touched.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import geopandas as gpd
@@ -20,12 +21,14 @@ import shapely
 from geoservice.catalog.models import LayerDef
 from geoservice.crs import reproject_geometries, same_crs
 from geoservice.errors import InvalidUpload, UploadTooLarge
+from geoservice.ingest.areacheck import check_antimeridian, check_area_of_use
 from geoservice.ingest.attrcheck import check_attributes, check_keys, report_schema
-from geoservice.ingest.geomcheck import Batch, GeometryPolicy, check_geometries
+from geoservice.ingest.geomcheck import FIX_HINT, Batch, GeometryPolicy, check_geometries
 from geoservice.ingest.georef import SourceCRS, to_storage
 from geoservice.ingest.keyindex import KeyIndex
 from geoservice.ingest.offset import OffsetProbe
 from geoservice.ingest.options import IngestOptions
+from geoservice.ingest.records import RowProblem, check_count
 from geoservice.ingest.report import IngestReport
 from geoservice.settings import UploadSettings
 
@@ -60,20 +63,56 @@ class BatchPipeline:
         self.bounds: list[float] | None = None
 
     def run(
-        self, frames: Iterable[gpd.GeoDataFrame], *, total: int, progress: Progress | None = None
+        self,
+        frames: Iterable[gpd.GeoDataFrame],
+        *,
+        total: int,
+        progress: Progress | None = None,
+        expected: tuple[int, str] | None = None,
     ) -> Iterator[gpd.GeoDataFrame]:
-        """Yield checked batches while the upload is acceptable; raise at the end if not."""
+        """Yield checked batches while the upload is acceptable; raise at the end if not.
+
+        ``expected`` is how many features the file holds (its own structure says,
+        e.g. its lines or its header) and what they are: reading fewer means the
+        file is truncated. The report's feature count is the count read, so a
+        stored version always holds the count the report gives.
+        """
         done = 0
-        for frame in frames:
-            out = self.check(frame)
-            done += len(frame)
-            if progress is not None:
-                progress(done, total)
-            if self.report.accepted:
-                yield out
+        with self._unreadable():
+            for frame in frames:
+                out = self.check(frame)
+                done += len(frame)
+                self._check_feature_count(done)
+                if progress is not None:
+                    progress(done, max(total, done))
+                if self.report.accepted:
+                    yield out
+        self.report.feature_count = done
+        if expected is not None:
+            check_count(self.report, read=done, expected=expected[0], what=expected[1])
         self.finish()
         if not self.report.accepted and not self.options.dry_run:
             raise InvalidUpload(self.report.summary(), details=self.report.as_dict())
+
+    @contextmanager
+    def _unreadable(self) -> Iterator[None]:
+        """When GDAL gives up on a file, refuse it with what was found before, too."""
+        try:
+            yield
+        except UploadTooLarge:
+            raise
+        except InvalidUpload as exc:
+            if self.report.accepted:
+                raise
+            self.report.error("file-unreadable", exc.message)
+            raise InvalidUpload(self.report.summary(), details=self.report.as_dict()) from None
+
+    def _check_feature_count(self, done: int) -> None:
+        if done > self.limits.max_features:
+            raise UploadTooLarge(
+                f"{self.report.file}: more than {self.limits.max_features:,} features, the "
+                "limit per upload; split the file [rule features]"
+            )
 
     def check(self, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """Check one batch; return it with the layer's columns in the storage CRS."""
@@ -87,11 +126,32 @@ class BatchPipeline:
         if self.layer.key:
             check_keys(keys, positions, self.seen, report, self.layer.key)
         geoms = frame.geometry.to_numpy()
-        geoms = check_geometries(Batch(geoms, positions, keys), report, self.policy, self.source)
+        reported = self._reader_problems(frame.attrs.get("problems", ()), positions, keys)
+        geoms = check_geometries(
+            Batch(geoms, positions, keys, reported), report, self.policy, self.source
+        )
         self._check_total_coordinates()
         if report.accepted:
             geoms = self._to_storage(geoms, Batch(geoms, positions, keys))
         return gpd.GeoDataFrame(attrs, geometry=geoms, crs=self.layer.storage_crs)
+
+    def _reader_problems(
+        self, problems: Iterable[RowProblem], positions: np.ndarray, keys: list
+    ) -> np.ndarray:
+        """Report what the reader could not take as it is; mark the rows concerned."""
+        reported = np.zeros(len(positions), dtype=bool)
+        start = int(positions[0]) if len(positions) else 0
+        for p in problems:
+            row = p.position - start
+            key = keys[row] if 0 <= row < len(keys) else None
+            if p.repairable and self.policy.repair:
+                self.report.repaired(p.rule, f"repaired: {p.message}", p.position, key)
+                continue
+            hint = f"; {FIX_HINT}" if p.repairable else ""
+            self.report.error(p.rule, p.message + hint, p.position, key)
+            if 0 <= row < len(reported) and p.rule != "encoding":
+                reported[row] = True
+        return reported
 
     def _check_total_coordinates(self) -> None:
         total = self.report.counts[("info", "coordinates")]
@@ -122,6 +182,8 @@ class BatchPipeline:
         lonlat = stored
         if not same_crs(self.layer.storage_crs, "OGC:CRS84"):
             lonlat = reproject_geometries(stored, self.layer.storage_crs, "OGC:CRS84")
+        check_area_of_use(lonlat, batch, self.report, self.source)
+        check_antimeridian(lonlat, batch, self.report)
         box = shapely.total_bounds(lonlat)
         if np.isfinite(box).all():
             old = self.bounds or list(box)

@@ -3,6 +3,15 @@
 A dataset is never read whole: ``iter_frames`` yields frames of at most
 ``batch`` features, indexed by their position in the file, so a 100 MB
 shapefile costs the memory of one batch, not of the file.
+
+Before GDAL opens it, the file's own structure is scanned (``scan_json``,
+``scan_jsonseq``, ``scan_csv``, ``shapefile``, ``containers``): GDAL skips
+records it cannot parse without a word, so the scan names them (line or record
+number) and says how many features GDAL must return. Each batch becomes a frame
+in ``batches`` (geometries built by ``wkb.decode``, which refuses oversized
+ones before building them); what cannot be read (a ring not closed, text that
+is not UTF-8) travels with each frame as ``attrs["problems"]`` for the pipeline
+to report.
 """
 
 from __future__ import annotations
@@ -20,29 +29,26 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pyogrio.raw
-import shapely
-from pyogrio.errors import DataLayerError, DataSourceError
 
-from geoservice.errors import InvalidParameter, InvalidUpload
+from geoservice.errors import GeoserviceError, InvalidParameter, InvalidUpload
+from geoservice.ingest.batches import arrow_frame, table_frame
+from geoservice.ingest.containers import check_flatgeobuf, check_geopackage
 from geoservice.ingest.encoding import TextEncoding, shapefile_encoding
-from geoservice.ingest.sniff import Source
+from geoservice.ingest.records import Records
+from geoservice.ingest.report import IngestReport, Locator
+from geoservice.ingest.scan_csv import scan_csv
+from geoservice.ingest.scan_json import scan_geojson
+from geoservice.ingest.scan_jsonseq import scan_geojson_seq
+from geoservice.ingest.shapefile import scan_shapefile
+from geoservice.ingest.sniff import Source, scrub
+from geoservice.ingest.workdir import disk_full
 
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "point_x")
 LAT_NAMES = ("lat", "latitude", "y", "纬度", "point_y")
 WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "shape")
 RANDOM_ACCESS = ("ESRI Shapefile", "GPKG")
-KML_BOOKKEEPING = (
-    "id",
-    "timestamp",
-    "begin",
-    "end",
-    "altitudeMode",
-    "tessellate",
-    "extrude",
-    "visibility",
-    "drawOrder",
-    "icon",
-)
+PREFIXED = ("GeoJSONSeq", "CSV")
+NO_LIMIT = 10**12  # GDAL guesses another driver for some such files
 
 
 @dataclass(frozen=True)
@@ -60,31 +66,100 @@ class Dataset:
     csv_geometry: str | None = None  # "lonlat" or "wkt"
     measured: bool = False  # the layer has M values (GDAL reads them as 2D)
     read_kwargs: dict[str, Any] = field(default_factory=dict)
+    records: Records | None = None  # what the scan of the file's structure found
+    max_vertices: int = NO_LIMIT
+
+    @property
+    def gdal_path(self) -> str:
+        """Return the path GDAL opens (see :func:`gdal_path`)."""
+        return gdal_path(self.source)
+
+    @property
+    def locator(self) -> Locator:
+        """Return how positions of this dataset are shown (line, record, feature)."""
+        return self.records.locator() if self.records else Locator()
+
+    def expected_count(self) -> tuple[int, str] | None:
+        """Return how many features GDAL must return, and where that number comes from."""
+        if self.records is not None:
+            if self.records.problems:  # reported line by line: a count would say it again
+                return None
+            what = "records of the shapefile" if self.records.unit == "record" else "features"
+            return self.records.count, f"{what} in the file"
+        if self.source.driver == "FlatGeobuf":
+            return self.feature_count, "features its header declares"
+        return None  # GeoPackages are checked by SQLite; KML by the XML parser
+
+
+def gdal_path(source: Source) -> str:
+    """Return the path with a driver prefix where GDAL could guess another driver
+    (a GeoJSON sequence whose first line GDAL reads as a whole GeoJSON, a CSV
+    named ``.txt``)."""
+    path = str(source.path)
+    return f"{source.driver}:{path}" if source.driver in PREFIXED else path
 
 
 def open_dataset(
-    source: Source, *, source_layer: str | None, encoding: str | None, work: Path
+    source: Source,
+    *,
+    source_layer: str | None,
+    encoding: str | None,
+    work: Path,
+    max_vertices: int | None = None,
+    report: IngestReport | None = None,
 ) -> Dataset:
-    """Choose the layer, settle the text encoding and read the dataset's metadata."""
+    """Scan the file's structure, choose the layer, settle the text encoding and read
+    the dataset's metadata.
+
+    The scan's findings go into ``report`` (which refuses the upload at once when
+    GDAL could not read the file at all).
+    """
+    limit = max_vertices or NO_LIMIT
     kwargs: dict[str, Any] = {}
-    text_encoding, csv_geometry = None, None
+    text_encoding, csv_geometry, records = None, None, None
     path = source.path
     if source.driver == "ESRI Shapefile":
+        records = scan_shapefile(path, source.label, limit)
         text_encoding = shapefile_encoding(path, encoding, source.label)
         kwargs["encoding"] = text_encoding.codec
     elif source.driver == "CSV":
         path, text_encoding = _csv_as_utf8(path, work, source.label)
-        csv_geometry, options = _csv_options(path, source.label)
+        csv_geometry, options, columns = _csv_options(path, source.label)
+        records = scan_csv(path, source.label, max_vertices=limit, **columns)
         kwargs.update(options)
+    elif source.driver == "GeoJSON":
+        records = scan_geojson(path, source.label, limit)
+    elif source.driver == "GeoJSONSeq":
+        records = scan_geojson_seq(path, source.label, limit)
+        path = _without_bom(path, work)
+    elif source.driver == "GPKG":
+        check_geopackage(path, source.label)
+    elif source.driver == "FlatGeobuf":
+        check_flatgeobuf(path, source.label)
+    if records is not None and report is not None:
+        records.apply(report)
     source = Source(path, source.driver, source.label)
-    layer = _choose_layer(source, source_layer)
+    try:
+        return _describe(source, source_layer, kwargs, text_encoding, csv_geometry, records, limit)
+    except InvalidUpload as exc:
+        if report is None or report.accepted:
+            raise
+        report.error("file-unreadable", exc.message)  # after the scan's own findings
+        raise InvalidUpload(report.summary(), details=report.as_dict()) from None
+
+
+def _describe(source, source_layer, kwargs, text_encoding, csv_geometry, records, limit):
+    layer = _choose_layer(source, source_layer, gdal_path(source))
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            info = pyogrio.read_info(path, layer=layer, force_feature_count=True, **kwargs)
-    except (DataSourceError, DataLayerError) as exc:
+            info = pyogrio.read_info(
+                gdal_path(source), layer=layer, force_feature_count=True, **kwargs
+            )
+    except Exception as exc:  # GDAL reports damaged files with several error types
         raise InvalidUpload(
-            f"{source.label}: GDAL cannot read it as {source.driver}: {exc}"
+            f"{source.label}: GDAL cannot read it as {source.driver}: "
+            f"{scrub(str(exc), source)}; is the file complete?"
         ) from None
     return Dataset(
         source=source,
@@ -98,16 +173,32 @@ def open_dataset(
         csv_geometry=csv_geometry,
         read_kwargs=kwargs,
         measured=any("Measured (M)" in str(w.message) for w in caught),
+        records=records,
+        max_vertices=limit,
     )
 
 
-def _choose_layer(source: Source, wanted: str | None) -> str | None:
+def _without_bom(path: Path, work: Path) -> Path:
+    """Return a copy without its byte-order mark: GDAL's GeoJSONSeq skips that line."""
+    with path.open("rb") as f:
+        if f.read(3) != b"\xef\xbb\xbf":
+            return path
+        target = work / "nobom" / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as out:
+            while chunk := f.read(1024 * 1024):
+                out.write(chunk)
+    return target
+
+
+def _choose_layer(source: Source, wanted: str | None, gdal_path: str) -> str | None:
     try:
-        names = [str(n) for n in pyogrio.list_layers(source.path)[:, 0]]
-    except (DataSourceError, DataLayerError) as exc:
+        names = [str(n) for n in pyogrio.list_layers(gdal_path)[:, 0]]
+    except Exception as exc:  # GDAL reports damaged files with several error types
         raise InvalidUpload(
-            f"{source.label}: cannot be opened as {source.driver} ({exc}); is the file "
-            "complete and of the format its name says?"
+            f"{source.label}: cannot be opened as {source.driver} "
+            f"({scrub(str(exc), source)}); is the file complete and of the format its "
+            "name says?"
         ) from None
     if not names:
         raise InvalidUpload(f"{source.label}: the file holds no layer of features")
@@ -131,9 +222,9 @@ def iter_frames(dataset: Dataset, batch: int) -> Iterator[gpd.GeoDataFrame]:
     peaks ~30 MB lower than through Arrow). GeoJSON, KML, CSV and FlatGeobuf are
     read in one pass through GDAL's Arrow stream: skipping k x ``batch`` features
     would parse them again from the start for every batch (quadratic in size).
+    Reading stops where GDAL stops, not at the count its metadata gave: the
+    pipeline compares the two.
     """
-    if dataset.feature_count == 0:
-        return
     if dataset.source.driver in RANDOM_ACCESS:
         yield from _seek_frames(dataset, batch)
     else:
@@ -147,7 +238,7 @@ def _stream_frames(dataset: Dataset, batch: int) -> Iterator[gpd.GeoDataFrame]:
             warnings.filterwarnings("ignore", message="Measured")
             meta, reader = stack.enter_context(
                 pyogrio.raw.open_arrow(
-                    dataset.source.path,
+                    dataset.gdal_path,
                     layer=dataset.layer,
                     batch_size=batch,
                     use_pyarrow=True,
@@ -156,34 +247,36 @@ def _stream_frames(dataset: Dataset, batch: int) -> Iterator[gpd.GeoDataFrame]:
                 )
             )
         while True:
-            with _damaged(dataset, done, batch):
+            with _damaged(dataset, done, batch), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's, about skipped input
                 record_batch = next(reader, None)
             if record_batch is None:
                 return
-            frame = _frame(record_batch, meta, dataset)
-            frame.index = range(done, done + len(frame))
+            frame = arrow_frame(record_batch, meta, dataset, done)
             done += len(frame)
             yield frame
 
 
 def _seek_frames(dataset: Dataset, batch: int) -> Iterator[gpd.GeoDataFrame]:
     done = 0
-    while done < dataset.feature_count:
-        limit = min(batch, dataset.feature_count - done)
-        with _damaged(dataset, done, limit), warnings.catch_warnings():
+    while True:
+        with _damaged(dataset, done, batch), warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Measured")
-            frame = pyogrio.read_dataframe(
-                dataset.source.path,
+            meta, _fids, wkb, values = pyogrio.raw.read(
+                dataset.gdal_path,
                 layer=dataset.layer,
                 skip_features=done,
-                max_features=limit,
+                max_features=batch,
                 **dataset.read_kwargs,
             )
-        if len(frame) == 0:
+        count = len(wkb) if wkb is not None else (len(values[0]) if len(values) else 0)
+        if count == 0:
             return
-        frame.index = range(done, done + len(frame))
-        done += len(frame)
-        yield frame
+        attrs = pd.DataFrame(dict(zip(meta["fields"], values, strict=True)))
+        yield table_frame(attrs, wkb, meta.get("crs"), dataset, done)
+        done += count
+        if count < batch:
+            return
 
 
 @contextmanager
@@ -191,28 +284,28 @@ def _damaged(dataset: Dataset, done: int, batch: int) -> Iterator[None]:
     """Turn GDAL's errors on a damaged file into a message naming the features."""
     try:
         yield
-    except Exception as exc:  # GDAL reports damaged files with several error types
+    except GeoserviceError:
+        raise
+    except Exception as exc:
+        if disk_full(exc):
+            raise
+        _damaged_file(dataset, done, batch, exc)
+
+
+def _damaged_file(dataset: Dataset, done: int, batch: int, exc: Exception) -> None:
+    """Raise the refusal of a file GDAL failed to read between features ``done``.."""
+    where = f"{dataset.source.label}: features {done}..{done + batch - 1}"
+    if isinstance(exc, UnicodeDecodeError):
+        codec = dataset.encoding.codec.upper() if dataset.encoding else "UTF-8"
         raise InvalidUpload(
-            f"{dataset.source.label}: reading features {done}..{done + batch - 1} failed: "
-            f"{exc}; the file may be damaged or truncated"
+            f"{where} hold text that is not {codec} "
+            f"({exc.object[exc.start : exc.start + 12]!r}); save the file as UTF-8 (or "
+            "give the right encoding=)"
         ) from None
-
-
-def _frame(record_batch, meta: dict, dataset: Dataset) -> gpd.GeoDataFrame:
-    """Convert one Arrow batch as ``pyogrio.read_dataframe`` would (geometry from WKB,
-    datetimes parsed, GDAL's KML bookkeeping columns dropped)."""
-    import pyarrow as pa
-
-    frame = pa.Table.from_batches([record_batch]).to_pandas()
-    name = meta.get("geometry_name") or "wkb_geometry"
-    wkb = frame.pop(name) if name in frame.columns else None
-    for dtype, column in zip(meta["dtypes"], meta["fields"], strict=True):
-        if dtype and dtype.startswith("datetime") and dtype != "datetime64[D]":
-            frame[column] = pd.to_datetime(frame[column], errors="coerce", format="ISO8601")
-    if dataset.source.driver in ("KML", "LIBKML"):
-        frame = frame.drop(columns=[c for c in KML_BOOKKEEPING if c in frame.columns])
-    geometry = shapely.from_wkb(wkb.to_numpy()) if wkb is not None else None
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs=meta.get("crs"))
+    raise InvalidUpload(
+        f"{where} could not be read: {scrub(str(exc), dataset.source)}; the file may be "
+        "damaged or truncated: upload the complete file again"
+    ) from None
 
 
 def _csv_as_utf8(path: Path, work: Path, label: str) -> tuple[Path, TextEncoding]:
@@ -251,7 +344,7 @@ def first_undecodable_text(path: Path, codec: str) -> int | None:
     return None
 
 
-def _csv_options(path: Path, label: str) -> tuple[str, dict[str, str]]:
+def _csv_options(path: Path, label: str) -> tuple[str, dict[str, str], dict[str, Any]]:
     with path.open(encoding="utf-8-sig", newline="") as f:
         header = next(csv.reader(f), [])
     lowered = {h.strip().lower(): h.strip() for h in header}
@@ -260,9 +353,11 @@ def _csv_options(path: Path, label: str) -> tuple[str, dict[str, str]]:
     wkt = next((lowered[n] for n in WKT_NAMES if n in lowered), None)
     if lon and lat:
         options = {"X_POSSIBLE_NAMES": lon, "Y_POSSIBLE_NAMES": lat}
-        return "lonlat", {**options, "KEEP_GEOM_COLUMNS": "NO"}
+        columns = {"lonlat": (lon, lat), "wkt": None}
+        return "lonlat", {**options, "KEEP_GEOM_COLUMNS": "NO"}, columns
     if wkt:
-        return "wkt", {"GEOM_POSSIBLE_NAMES": wkt, "KEEP_GEOM_COLUMNS": "NO"}
+        columns = {"lonlat": None, "wkt": wkt}
+        return "wkt", {"GEOM_POSSIBLE_NAMES": wkt, "KEEP_GEOM_COLUMNS": "NO"}, columns
     raise InvalidUpload(
         f"{label}: the CSV has no coordinate columns (found: {', '.join(header[:12])}); "
         f"name them lon/lat (or {', '.join(LON_NAMES[:4])} / {', '.join(LAT_NAMES[:3])}) "

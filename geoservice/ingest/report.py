@@ -1,9 +1,12 @@
 """The validation report of an upload: what was read, what is wrong, what was repaired.
 
-Every finding names the file, the rule and, when it concerns one feature, the
-feature's position in the file (0-based) and its key value, so a GIS technician
-can find it in QGIS or ArcGIS. Findings are grouped per rule and capped, so a
-file with a million bad features still gives a short, readable report.
+Every finding names the file, the rule and, when it concerns one feature, where
+a person finds it: the line of a text file (CSV, GeoJSON sequence; 1-based, as
+an editor counts), the record of a shapefile (1-based, as the .dbf counts) or
+the feature's index in a GeoJSON/GeoPackage/FlatGeobuf/KML (0-based), plus its
+key value, so a GIS technician can find it in QGIS, ArcGIS or a text editor.
+Findings are grouped per rule and capped, so a file with a million bad features
+still gives a short, readable report.
 """
 
 from __future__ import annotations
@@ -12,25 +15,55 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 Severity = Literal["error", "warning", "repair"]
 MAX_LISTED_PER_RULE = 20
 
 
 @dataclass(frozen=True)
+class Locator:
+    """How a person finds the feature at a file position: its line, record or index.
+
+    ``numbers[position]`` is the line (text formats) or record (shapefiles)
+    holding the feature GDAL read at ``position``; without ``numbers`` a record
+    is ``position + 1`` and a feature index is the position itself.
+    """
+
+    unit: Literal["feature", "line", "record"] = "feature"
+    numbers: np.ndarray | None = None
+
+    def place(self, position: int) -> tuple[str, int]:
+        """Return (unit, number) of the feature read at ``position``."""
+        if self.numbers is not None and 0 <= position < len(self.numbers):
+            return self.unit, int(self.numbers[position])
+        if self.unit == "record":
+            return "record", position + 1
+        return "feature", position
+
+    def text(self, position: int) -> str:
+        """Return e.g. 'line 502', 'record 3' or 'feature 0'."""
+        unit, number = self.place(position)
+        return f"{unit} {number}"
+
+
+@dataclass(frozen=True)
 class Finding:
-    """One problem, warning or repair, optionally about one feature."""
+    """One problem, warning or repair, optionally about one feature or one line."""
 
     rule: str
     message: str
     severity: Severity = "error"
-    feature: int | None = None
+    feature: int | None = None  # position in the file (0-based), when GDAL read it
     key: Any = None
+    place: tuple[str, int] | None = None  # ("line", 502), ("record", 3), ("feature", 0)
 
     def text(self, file: str) -> str:
-        """Return the one-line form: file, feature, message and rule."""
+        """Return the one-line form: file, line/record/feature, message and rule."""
         where = file
-        if self.feature is not None:
-            where += f", feature {self.feature}"
+        place = self.place or (("feature", self.feature) if self.feature is not None else None)
+        if place is not None:
+            where += f", {place[0]} {place[1]}"
             if self.key is not None:
                 where += f" (key {self.key!r})"
         return f"{where}: {self.message} [rule {self.rule}]"
@@ -40,6 +73,8 @@ class Finding:
         out: dict[str, Any] = {"rule": self.rule, "message": self.message}
         if self.feature is not None:
             out["feature"] = self.feature
+        if self.place is not None and self.place[0] != "feature":
+            out[self.place[0]] = self.place[1]
         if self.key is not None:
             out["key"] = self.key
         return out
@@ -64,6 +99,7 @@ class IngestReport:
     findings: list[Finding] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     version: dict[str, Any] | None = None
+    locator: Locator = field(default_factory=Locator)
 
     def add(self, finding: Finding) -> None:
         """Record a finding; beyond the cap per rule only the count grows."""
@@ -74,15 +110,29 @@ class IngestReport:
 
     def error(self, rule: str, message: str, feature: int | None = None, key: Any = None) -> None:
         """Record a problem that refuses the upload."""
-        self.add(Finding(rule, message, "error", feature, key))
+        self.add(self._finding(rule, message, "error", feature, key))
 
     def warn(self, rule: str, message: str, feature: int | None = None, key: Any = None) -> None:
         """Record something worth checking that does not refuse the upload."""
-        self.add(Finding(rule, message, "warning", feature, key))
+        self.add(self._finding(rule, message, "warning", feature, key))
 
     def repaired(self, rule: str, message: str, feature: int | None = None, key: Any = None):
         """Record a change made to the data (e.g. make_valid)."""
-        self.add(Finding(rule, message, "repair", feature, key))
+        self.add(self._finding(rule, message, "repair", feature, key))
+
+    def error_at(
+        self, rule: str, message: str, place: tuple[str, int], severity: Severity = "error"
+    ) -> None:
+        """Record a finding about a line or record GDAL does not read (it has no position)."""
+        self.add(Finding(rule, message, severity, place=place))
+
+    def place(self, position: int) -> str:
+        """Return where a person finds the feature read at ``position`` ('line 502')."""
+        return self.locator.text(position)
+
+    def _finding(self, rule, message, severity: Severity, feature, key) -> Finding:
+        place = self.locator.place(feature) if feature is not None else None
+        return Finding(rule, message, severity, feature, key, place)
 
     def has(self, rule: str) -> bool:
         """Tell whether a finding of ``rule`` was recorded."""

@@ -9,6 +9,7 @@ GeoJSON, a KML (KMZ), a FlatGeobuf or a CSV.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,10 @@ FOREIGN_MAGIC = {
 }
 
 
+# an absolute POSIX path of at least one folder, not part of a word, number or URL
+ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/'\"`:,;()<>]+/)+[^\s/'\"`:,;()<>]*")
+
+
 @dataclass(frozen=True)
 class Source:
     """A dataset GDAL can open: its path, driver and a name for messages."""
@@ -54,6 +59,15 @@ class Source:
     path: Path
     driver: str
     label: str
+
+
+def scrub(text: str, source: Source | None = None, *, name: str | None = None) -> str:
+    """Return ``text`` without server paths: GDAL quotes the file it opened, and a
+    message must name the uploaded file, never the temporary folder it sits in."""
+    label = source.label if source else (name or "the uploaded file")
+    if source is not None:
+        text = text.replace(str(source.path), label)
+    return ABSOLUTE_PATH.sub(label, text)
 
 
 def detect_source(

@@ -81,3 +81,12 @@ def test_check_layers_command_exits_1_on_a_broken_folder(catalog_dirs, monkeypat
         app, ["check-layers", "--layers-dir", str(layers), "--styles-dir", str(styles)]
     )
     assert bad.exit_code == 1
+
+
+@pytest.mark.parametrize("name", ["sqlite_master", "gpkg_contents", "spatial_ref_sys", "x__v1"])
+def test_layer_ids_that_name_store_tables_are_refused(catalog_dirs, name):
+    layers, styles = catalog_dirs
+    source = layers / "dongsheng" / "district.yaml"
+    (layers / "dongsheng" / f"{name}.yaml").write_text(source.read_text())
+    with pytest.raises(CatalogError, match=rf"{name}.*layer-id-reserved"):
+        load_catalog(layers, styles)

@@ -21,6 +21,7 @@ import pyogrio
 import shapely
 from shapely.geometry import Point, Polygon, box, mapping
 
+from tests.ingest import damaged as d
 from tests.ingest.files import feature, feature_collection, shapefile_zip, towns_frame
 
 
@@ -318,4 +319,107 @@ CASES: dict[str, Case] = {
     ),
     "outside-expected-extent": Case(fc("far.geojson", town(0, FAR)), 422, ("expected extent",)),
     "gk-zone-number": Case(zone_prefixed, 422, ("zone number", "EPSG:4525")),
+}
+
+# Damaged files GDAL reads without a word (or that stopped the server with a 500):
+# the refusal names the line (text), record (shapefile) or feature index (GeoJSON).
+NEW_LAYER = "/collections"
+CASES |= {
+    "geojsonl-cut-mid-line": Case(d.geojsonl_cut_mid_line, 422, ("line 501", "truncated")),
+    "geojsonl-garbage-line": Case(
+        d.geojsonl_with("garbage.geojsonl", 7, b"garbage {not json"),
+        422,
+        ("line 7", "not valid JSON", "json-syntax"),
+    ),
+    "geojsonl-not-a-feature": Case(
+        d.geojsonl_with("array.geojsonl", 3, b"[110.0, 39.8]"), 422, ("line 3", "not a GeoJSON")
+    ),
+    "geojsonl-not-utf8": Case(d.gbk_geojsonl, 422, ("line 2", "not UTF-8", "GBK")),
+    "geojson-cut": Case(d.geojson_cut, 422, ("feature 2", "truncated")),
+    "geojson-member-not-feature": Case(
+        d.geojson_member_not_feature, 422, ("feature 2", "not a GeoJSON Feature")
+    ),
+    "geojson-not-utf8": Case(d.geojson_not_utf8, 422, ("not UTF-8", "latin.geojson")),
+    "unclosed-ring": Case(d.unclosed_ring, 422, ("feature 0", "not closed", "repair=true")),
+    "nan-point": Case(
+        d.nan_point, 422, ("feature 1", "NaN", "coordinates-finite"), {"id": "pts_nan"}, NEW_LAYER
+    ),
+    "csv-cut-mid-row": Case(
+        d.csv_text("cut.csv", d.CSV_HEAD + d.CSV_ROWS + "丁,v4,110.4"),
+        422,
+        ("line 5", "truncated"),
+        {"id": "pts_cut"},
+        NEW_LAYER,
+    ),
+    "csv-short-row": Case(
+        d.csv_text("short.csv", d.CSV_HEAD + "甲,v1,110.1\n" + d.CSV_ROWS),
+        422,
+        ("line 2", "3 field(s) where the header has 4"),
+        {"id": "pts_short"},
+        NEW_LAYER,
+    ),
+    "csv-unclosed-quote": Case(
+        d.csv_text("quote.csv", d.CSV_HEAD + '"甲,v1,110.1,39.8\n' + d.CSV_ROWS),
+        422,
+        ("line 2", "never closed"),
+        {"id": "pts_quote"},
+        NEW_LAYER,
+    ),
+    "csv-lon-not-a-number": Case(
+        d.csv_text("lon.csv", d.CSV_HEAD + "甲,v1,abc,39.8\n" + d.CSV_ROWS),
+        422,
+        ("line 2", "lon 'abc' is not a number"),
+        {"id": "pts_lon"},
+        NEW_LAYER,
+    ),
+    "csv-nan-coordinates": Case(
+        d.csv_text("nan.csv", d.CSV_HEAD + d.CSV_ROWS + "丁,v4,NaN,39.8\n"),
+        422,
+        ("line 5", "NaN"),
+        {"id": "pts_nan_csv"},
+        NEW_LAYER,
+    ),
+    "kml-cut": Case(d.kml_cut, 422, ("towns.kml", "unclosed token")),
+    "fgb-cut-in-header": Case(d.flatgeobuf_cut(0.005, "head.fgb"), 422, ("cut inside",)),
+    "fgb-cut-in-index": Case(d.flatgeobuf_cut(0.1, "index.fgb"), 422, ("truncated",)),
+    "fgb-cut-in-features": Case(d.flatgeobuf_cut(0.7, "features.fgb"), 422, ("truncated",)),
+    "fgb-not-utf8": Case(d.flatgeobuf_not_utf8, 422, ("'name_zh' holds text that is not UTF-8",)),
+    "shp-cut": Case(d.shapefile_cut(".shp", 0.7), 422, ("record 3", "towns.shp is cut")),
+    "dbf-cut": Case(d.shapefile_cut(".dbf", 0.8), 422, ("towns.dbf is cut", "record 4")),
+    "shx-from-other-export": Case(
+        d.shx_from_other_export, 422, ("towns.shx indexes 5 records but towns.dbf holds 4",)
+    ),
+    "shp-too-many-vertices": Case(
+        d.shapefile_huge_polygon, 413, ("record 1", "25,001 vertices", "20,000")
+    ),
+    "gpkg-cut": Case(d.geopackage_cut, 422, ("GeoPackage is cut",)),
+    "lonlat-with-gk-prj": Case(
+        d.lonlat_with_gk_crs, 422, ("EPSG:4546", "area of use", "109.5", "crs=EPSG:4326")
+    ),
+    "antimeridian": Case(d.antimeridian_polygon, 422, ("antimeridian", "split it at 180")),
+    "zip-exact-mebibyte-entries": Case(d.exact_mebibyte_entries, 413, ("zip bomb",)),
+    "reserved-id-sqlite": Case(
+        fc("ok.geojson", town(0)),
+        400,
+        ("sqlite_", "layer-id-reserved"),
+        {"id": "sqlite_master"},
+        NEW_LAYER,
+    ),
+    "reserved-id-postgis": Case(
+        fc("ok.geojson", town(0)),
+        400,
+        ("PostGIS", "layer-id-reserved"),
+        {"id": "spatial_ref_sys"},
+        NEW_LAYER,
+    ),
+    "reserved-id-internal": Case(
+        fc("ok.geojson", town(0)),
+        400,
+        ("gs_", "layer-id-reserved"),
+        {"id": "gs_versions"},
+        NEW_LAYER,
+    ),
+    "reserved-id-version-table": Case(
+        fc("ok.geojson", town(0)), 400, ("__v", "layer-id-reserved"), {"id": "towns__v1"}, NEW_LAYER
+    ),
 }

@@ -3,7 +3,9 @@
 The child process ingests a large file into the 'towns' layer; its progress
 callback stops it after the first batch was written into the new version's
 table, inside the still-open transaction, and the test kills it there. The
-previous version must be exactly as it was, and the next upload must work.
+previous version must be exactly as it was, the work folder the child could
+not remove must be gone once the service starts again, and the next upload
+must work.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import signal
 import subprocess
 import sys
 import textwrap
+import zipfile
 
 import geopandas as gpd
 import shapely
+from fastapi.testclient import TestClient
 from shapely.geometry import box
 
+from geoservice.app import create_app
 from geoservice.catalog.loader import load_catalog
 from geoservice.ingest import IngestOptions, Upload, ingest
 from geoservice.storage import open_store
@@ -41,7 +46,7 @@ CHILD = textwrap.dedent(
             print("MIDWRITE", done, flush=True)
             time.sleep(120)
 
-    ingest(Upload(Path(sys.argv[1]), "big.geojson"), store=store, catalog=catalog,
+    ingest(Upload(Path(sys.argv[1]), "big.zip"), store=store, catalog=catalog,
            limits=settings.uploads, options=IngestOptions(author="doomed"),
            layer=catalog.get("towns"), progress=progress)
     print("FINISHED", flush=True)
@@ -109,8 +114,11 @@ def state(settings):
 def test_killed_upload_leaves_the_previous_version_intact(ingest_settings, tmp_path):
     before = state(ingest_settings)
     path = big_file(tmp_path)
+    zipped = tmp_path / "big.zip"  # unpacked into the child's work folder
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(path, path.name)
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(path)],
+        [sys.executable, "-c", CHILD, str(zipped)],
         env=child_env(ingest_settings),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -125,6 +133,14 @@ def test_killed_upload_leaves_the_previous_version_intact(ingest_settings, tmp_p
         if child.poll() is None:
             child.kill()
     assert child.returncode == -signal.SIGKILL
+    assert state(ingest_settings) == before
+    (left,) = ingest_settings.uploads.work_dir.iterdir()  # the child's, unremovable by it
+    assert left.name.startswith("gs-ingest-")
+    assert (left / "unzipped" / "big.geojson").stat().st_size == path.stat().st_size
+
+    with TestClient(create_app(ingest_settings)) as client:  # the service starts again
+        assert list(ingest_settings.uploads.work_dir.iterdir()) == []
+        assert client.get("/collections/towns/versions").json()["versions"][0]["version"] == 1
     assert state(ingest_settings) == before
 
     catalog = load_catalog(ingest_settings.layers_dir, ingest_settings.styles_dir)

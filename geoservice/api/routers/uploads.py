@@ -16,7 +16,8 @@ from geoservice.api.responses import JSONBytesResponse
 from geoservice.errors import ConflictError, InvalidParameter
 from geoservice.ingest import IngestOptions, NewLayerSpec, Upload, ingest
 from geoservice.ingest.options import parse_bool
-from geoservice.ingest.service import IngestOutcome, work_folder
+from geoservice.ingest.service import IngestOutcome
+from geoservice.ingest.workdir import work_folder
 from geoservice.ogc.links import JSON, link
 
 router = APIRouter(tags=["Uploads"])
@@ -47,6 +48,13 @@ UPLOAD_FORM_DOC = {
     }
 }
 NEW_LAYER_FIELDS = ("id", "title_zh", "title_en", "kind", "style", "key", "storage_crs", "area")
+UPLOAD_FIELDS = tuple(
+    name
+    for name in UPLOAD_FORM_DOC["requestBody"]["content"]["multipart/form-data"]["schema"][
+        "properties"
+    ]
+    if name != "file"
+)
 
 
 @router.post(
@@ -69,7 +77,7 @@ async def upload(
     layer = catalog.get(collectionId)
     check_layer_scope(principal, layer.id)
     with work_folder(settings.uploads.work_dir, "gs-upload-") as work:
-        form = await receive_upload(request, work, settings.uploads.max_bytes)
+        form = await receive_upload(request, work, settings.uploads.max_bytes, UPLOAD_FIELDS)
         outcome = await _ingest(form, principal, store, catalog, settings, layer=layer)
     return _response(outcome, base_url)
 
@@ -93,7 +101,8 @@ async def create_collection(
     """Declare a new layer from an uploaded file (form field ``id``; ``area``, the study
     area it joins, defaults to the service's default area) and store its features."""
     with work_folder(settings.uploads.work_dir, "gs-upload-") as work:
-        form = await receive_upload(request, work, settings.uploads.max_bytes)
+        fields = (*UPLOAD_FIELDS, *NEW_LAYER_FIELDS)
+        form = await receive_upload(request, work, settings.uploads.max_bytes, fields)
         spec = _new_layer(form, catalog)
         if spec.id in catalog or store.has_layer(spec.id):
             raise ConflictError(
