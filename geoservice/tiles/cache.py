@@ -18,6 +18,7 @@ import contextlib
 import gzip
 import os
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -114,8 +115,11 @@ class DiskCache:
         self.max_bytes = max_bytes
         self._size: int | None = None
         self._pending = 0  # bytes put while the size was being measured
-        self._busy = False
+        # The first walk starts now: it measures the cache and removes temporary
+        # files of writers that died between write and rename (kill -9).
+        self._busy = True
         self._lock = threading.Lock()
+        threading.Thread(target=self._housekeeping, daemon=True, name="tile-cache").start()
 
     def get(self, key: str) -> bytes | None:
         """Return the cached bytes of ``key`` or None."""
@@ -135,7 +139,7 @@ class DiskCache:
         """
         path = self.root / key
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
         tmp.write_bytes(data)
         tmp.replace(path)
         with self._lock:
@@ -184,6 +188,9 @@ class DiskCache:
                     stack.append(entry.path)
                 elif not entry.name.endswith(".tmp"):
                     found.append(entry)
+                elif _abandoned(entry):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.path)
         return found
 
     def _stats(self) -> list[tuple[os.DirEntry, os.stat_result]]:
@@ -209,6 +216,31 @@ class DiskCache:
                 os.unlink(entry.path)
             total -= st.st_size
         return total
+
+
+TEMP_MAX_AGE_S = 3600
+
+
+def _abandoned(entry: os.DirEntry) -> bool:
+    """Tell whether a temporary file's writer is gone (its process, or an hour passed)."""
+    parts = entry.name.rsplit(".", 3)  # .<name>.<pid>.<token>.tmp
+    if len(parts) == 4 and parts[1].isdigit() and not process_running(int(parts[1])):
+        return True
+    try:
+        return time.time() - entry.stat().st_mtime > TEMP_MAX_AGE_S
+    except FileNotFoundError:
+        return False
+
+
+def process_running(pid: int) -> bool:
+    """Tell whether a process with this id runs on this machine (this one counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 class TileCache:
