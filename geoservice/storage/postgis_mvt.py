@@ -22,6 +22,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from psycopg import OperationalError
+from psycopg.errors import UndefinedTable
 from psycopg_pool import PoolTimeout
 
 from geoservice.catalog.models import LayerDef
@@ -56,7 +57,13 @@ class PostGISTiles:
         with self._connection() as conn:
             table = self._tile_table(conn, layer.id, query.version)
             text, params = self._statement(layer, table, query)
-            data, count = conn.execute(text, params, prepare=True).fetchone()
+            try:
+                data, count = conn.execute(text, params, prepare=True).fetchone()
+            except UndefinedTable:
+                if not self._forget_tile_table(table):
+                    raise
+                text, params = self._statement(layer, table, query, build=False)
+                data, count = conn.execute(text, params, prepare=True).fetchone()
         return EncodedTile(bytes(data or b""), int(count))
 
     async def amvt(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
@@ -94,9 +101,24 @@ class PostGISTiles:
                 return self.mvt(layer, query)  # raises the right not-found error
             table = self._tile_state()["tables"].setdefault(key, row[0])
         text, params = self._statement(layer, table, query)
-        cursor = await conn.execute(text, params, prepare=True)
+        try:
+            cursor = await conn.execute(text, params, prepare=True)
+        except UndefinedTable:
+            if not self._forget_tile_table(table):
+                raise
+            text, params = self._statement(layer, table, query, build=False)
+            cursor = await conn.execute(text, params, prepare=True)
         data, count = await cursor.fetchone()
         return EncodedTile(bytes(data or b""), int(count))
+
+    def _forget_tile_table(self, table: str) -> bool:
+        """Forget the tile table of ``table``, dropped meanwhile; tell if there was one.
+
+        Another worker process drops the tile tables of versions that stopped being
+        current; a request of this one planned on the old version then finds the
+        tile table gone and is answered from the version table instead.
+        """
+        return self._tile_state()["ready"].pop(table, None) is not None
 
     async def aclose_tiles(self) -> None:
         """Close the asyncio pool of :meth:`amvt`, if it was opened."""
@@ -128,11 +150,13 @@ class PostGISTiles:
             await pool.open()
         return pool
 
-    def _statement(self, layer: LayerDef, table: str, query: TileQuery) -> tuple[str, tuple]:
+    def _statement(
+        self, layer: LayerDef, table: str, query: TileQuery, *, build: bool = True
+    ) -> tuple[str, tuple]:
         state = self._tile_state()
         target = resolve_crs(query.crs).srid
         tiles_table = state["ready"].get(table) if target == TILE_SRID else None
-        if tiles_table is None and target == TILE_SRID:
+        if tiles_table is None and target == TILE_SRID and build:
             self._schedule_tile_table(layer, table)
         text = cached_tile_sql(layer, self._qualified(tiles_table or table), query)
         params = (
