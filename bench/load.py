@@ -375,7 +375,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--seconds", type=float, default=60, help="timed run")
-    parser.add_argument("--warmup", type=float, default=15, help="warm-up run before the baseline")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=60,
+        help="warm-up run: bounded caches fill before the baseline",
+    )
     parser.add_argument(
         "--rest",
         type=float,

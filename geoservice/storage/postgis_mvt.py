@@ -225,10 +225,11 @@ class PostGISTiles:
             if table in state["building"]:
                 return
             state["building"].add(table)
-        thread = threading.Thread(
-            target=self._build_quietly, args=(layer, table), daemon=True, name="tile-table"
-        )
-        state["threads"].append(thread)
+            thread = threading.Thread(
+                target=self._build_quietly, args=(layer, table), daemon=True, name="tile-table"
+            )
+            # Finished builders are let go: one a version would pile up under uploads.
+            state["threads"] = [t for t in state["threads"] if t.is_alive()] + [thread]
         thread.start()
 
     def wait_for_tile_tables(self, timeout: float = 60.0) -> None:

@@ -69,6 +69,18 @@ Cached = bytes | TileBytes
 """What the cache holds: PNG bytes, or a vector tile in both encodings."""
 
 
+ENTRY_OVERHEAD = 200
+"""Bytes an entry costs besides its value (key object, dict slot, tile object).
+
+Counted so that empty tiles, cached as empty values, fill the budget too: every
+new layer version makes new keys, and entries of zero bytes were never evicted.
+"""
+
+
+def _footprint(key: str, value: Cached) -> int:
+    return len(value) + len(key) + ENTRY_OVERHEAD
+
+
 class MemoryLRU:
     """A thread-safe LRU of byte strings or tiles, bounded by total size."""
 
@@ -88,17 +100,17 @@ class MemoryLRU:
 
     def put(self, key: str, value: Cached) -> None:
         """Store a value, evicting the least recently used ones past the budget."""
-        if len(value) > self.max_bytes // 8:
+        if _footprint(key, value) > self.max_bytes // 8:
             return
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self._bytes -= len(old)
+                self._bytes -= _footprint(key, old)
             self._items[key] = value
-            self._bytes += len(value)
+            self._bytes += _footprint(key, value)
             while self._bytes > self.max_bytes and self._items:
-                _, dropped = self._items.popitem(last=False)
-                self._bytes -= len(dropped)
+                dropped_key, dropped = self._items.popitem(last=False)
+                self._bytes -= _footprint(dropped_key, dropped)
 
     def clear(self) -> None:
         """Forget everything."""
