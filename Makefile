@@ -14,7 +14,7 @@ MAPLIBRE := node_modules/maplibre-gl/dist
 LEAFLET := $(VENDOR_DIR)/leaflet/dist/leaflet.js
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: serve test test-slow test-all lint bench bench-deps bench-tiles bench-maps data web system-deps clean help
+.PHONY: serve test test-slow test-all lint bench bench-deps bench-tiles bench-maps load data web system-deps clean help
 
 help:
 	@echo "make serve    - install and serve on http://127.0.0.1:$(PORT)"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench    - benchmarks against peers (see bench/README.md)"
 	@echo "make bench-tiles - tile benchmark: geoservice vs tipg, TiTiler and the floors (PostGIS, wrk)"
 	@echo "make bench-maps - web-map load time: 100 000-cell grid vs district (Chromium)"
+	@echo "make load     - 50 clients on a multi-worker server, both stores; fails on errors or leaks"
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -94,6 +95,12 @@ bench-maps: $(TEST_STAMP) system-deps web
 # Peers (tipg, TiTiler) go to their own venv under bench/.work; the load tool is wrk.
 bench-tiles: $(TEST_STAMP) system-deps bench-deps
 	$(BIN)/python bench/tiles.py
+
+# 50 concurrent clients (items, tiles, maps, uploads) against `geoservice serve
+# --workers 2` on each store; exits non-zero on any error, or if the workers' RSS or
+# open handles are not back within 10 % after a rest. LOAD_ARGS="--seconds 120" etc.
+load: $(TEST_STAMP) system-deps web
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) data/geoservice.gpkg data/geoservice.gpkg-* .pytest_cache node_modules $(VENDOR_DIR)

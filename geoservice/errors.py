@@ -121,9 +121,20 @@ class Forbidden(GeoserviceError):
 
 
 class StoreUnavailable(GeoserviceError):
-    """The configured store cannot be reached."""
+    """The configured store cannot be reached or read right now; nothing was changed.
+
+    ``retry_after_s`` says when asking again makes sense (the HTTP answer is a 503
+    with ``Retry-After``): a database that went away is tried again in the
+    background every few seconds, a locked GeoPackage frees up once a write ends.
+    """
 
     code = "StoreUnavailable"
+
+    def __init__(
+        self, message: str, *, details: Any = None, retry_after_s: float | None = None
+    ) -> None:
+        super().__init__(message, details=details)
+        self.retry_after_s = retry_after_s
 
 
 class InsufficientStorage(GeoserviceError):

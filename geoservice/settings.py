@@ -213,12 +213,35 @@ class Settings(BaseSettings):
         description="postgresql://... selects the PostGIS store instead of GeoPackage.",
     )
     db_pool_size: int = 16
+    db_pool_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        description="Longest a request waits for a pooled PostGIS connection; then a 503 "
+        "with Retry-After (the pool is busy, or the database went away).",
+    )
+    db_connect_timeout_s: int = Field(
+        3, ge=2, description="Longest one attempt to connect to PostGIS may take (libpq)."
+    )
+    db_probe_interval_s: float = Field(
+        2.0,
+        gt=0,
+        description="While PostGIS is unreachable, requests get a 503 at once (Retry-After: "
+        "this many seconds) and the database is tried again this often; the service "
+        "recovers by itself when it answers.",
+    )
     gpkg_prebuilt_geojson: bool = Field(
         True,
         description="Keep every GeoPackage version's features as CRS84 GeoJSON text too: "
         "bbox pages and downloads are joined from it (1.5-2x the pages/s, 3-4x faster "
         "downloads) at about twice the file size. Versions written without it are "
         "served the slower way.",
+    )
+    gpkg_busy_timeout_s: float = Field(
+        30.0,
+        ge=0,
+        description="How long a GeoPackage statement waits for a lock another writer "
+        "(an upload, another process) holds; then a 503 with Retry-After. Reads never "
+        "wait for writes (WAL), only for a process that locks the whole file.",
     )
     gpkg_concurrent_reads: int = Field(
         1,

@@ -32,6 +32,11 @@ class SQLiteFile:
             self._conn = conn
         return self._conn
 
+    def ping(self) -> None:
+        """Read the file's catalogue (raises ``sqlite3.Error`` if it cannot be read)."""
+        with self._lock:
+            self._db().execute("SELECT count(*) FROM sqlite_master").fetchone()
+
     def close(self) -> None:
         """Close the database connection (it reopens on next use)."""
         with self._lock:

@@ -23,7 +23,7 @@ from geoservice.auth.keys import Principal
 from geoservice.errors import Forbidden, Unauthorized
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-ALWAYS_OPEN = frozenset({"/healthz"})
+ALWAYS_OPEN = frozenset({"/healthz", "/readyz"})
 HOW = "send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
 
 

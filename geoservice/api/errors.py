@@ -6,6 +6,8 @@ exception shape), so a client or a GIS technician can read what went wrong.
 
 from __future__ import annotations
 
+import math
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -51,13 +53,22 @@ def status_of_code(code: str | None) -> int:
     return 500
 
 
-def error_response(status: int, code: str, description: str, details=None) -> JSONResponse:
-    """Return the JSON error body every error uses."""
+def error_response(
+    status: int, code: str, description: str, details=None, *, retry_after_s: float | None = None
+) -> JSONResponse:
+    """Return the JSON error body every error uses (with Retry-After when it is known)."""
     body = {"code": code, "description": description}
     if details is not None:
         body["details"] = details
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if retry_after_s is not None:
+        headers["Retry-After"] = retry_after(retry_after_s)
+    return JSONResponse(body, status_code=status, headers=headers or None)
+
+
+def retry_after(seconds: float) -> str:
+    """Return a Retry-After value: whole seconds, at least one."""
+    return str(max(1, math.ceil(seconds)))
 
 
 def add_exception_handlers(app: FastAPI) -> None:
@@ -65,7 +76,13 @@ def add_exception_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(e.GeoserviceError)
     async def _domain(request: Request, exc: e.GeoserviceError) -> JSONResponse:
-        return error_response(status_of(exc), exc.code, exc.message, exc.details)
+        return error_response(
+            status_of(exc),
+            exc.code,
+            exc.message,
+            exc.details,
+            retry_after_s=getattr(exc, "retry_after_s", None),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -66,15 +66,17 @@ class TileFastPath:
         inm, gzip_ok = request.get("if-none-match"), "gzip" in request.get("accept-encoding", "")
         tiles = state.runtime.tiles
         vector, settings = tiles.vector, tiles.settings.tiles
-        answer = await quick_vector_tile(vector, parts, address, if_none_match=inm, gzip_ok=gzip_ok)
-        if answer is None:
-            blocking = partial(
-                vector_tile, vector, parts, address, if_none_match=inm, gzip_ok=gzip_ok
+        try:
+            answer = await quick_vector_tile(
+                vector, parts, address, if_none_match=inm, gzip_ok=gzip_ok
             )
-            try:
+            if answer is None:
+                blocking = partial(
+                    vector_tile, vector, parts, address, if_none_match=inm, gzip_ok=gzip_ok
+                )
                 answer = await to_thread.run_sync(blocking)
-            except GeoserviceError:
-                return None  # let the route answer with the documented error
+        except GeoserviceError:
+            return None  # let the route answer with the documented error (a 503, say)
         return _message(*answer, version, settings)
 
 

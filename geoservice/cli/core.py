@@ -25,8 +25,12 @@ def register(app: typer.Typer) -> None:
 def serve(
     host: str | None = typer.Option(None, help="Interface (default GEOSERVICE_HOST)."),
     port: int | None = typer.Option(None, help="Port (default GEOSERVICE_PORT or 8000)."),
-    workers: int = typer.Option(1, help="uvicorn worker processes."),
+    workers: int = typer.Option(
+        1, min=1, help="uvicorn worker processes (each opens its own store connections)."
+    ),
     reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+    access_log: bool = typer.Option(True, help="Log every request (off under load tests)."),
+    log_level: str = typer.Option("info", help="uvicorn log level."),
 ) -> None:
     """Serve the API (uvicorn)."""
     import uvicorn
@@ -39,7 +43,8 @@ def serve(
         port=port or settings.port,
         workers=workers,
         reload=reload,
-        log_level="info",
+        log_level=log_level,
+        access_log=access_log,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import typer
@@ -27,10 +28,17 @@ def seed_command(
 ) -> None:
     """Fill the tile cache for layers and zooms (and export an archive)."""
     from geoservice.runtime import Runtime
-    from geoservice.tiles.seed import parse_zooms, pyramid, seed
+    from geoservice.tiles.seed import parse_zooms, pyramid
 
     if export is not None and tms != "WebMercatorQuad":
         raise typer.BadParameter("PMTiles and MBTiles hold WebMercatorQuad tiles only")
+    if export is not None:
+        from geoservice.tiles.archive import check_suffix
+
+        try:
+            check_suffix(export)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
     settings = Settings()
     with Runtime.open(settings, job_workers=1) as opened:
         catalog, store, runtime = opened.catalog.catalog(), opened.store, opened.tiles
@@ -41,39 +49,51 @@ def seed_command(
         wanted = parse_zooms(zooms)
         zoom_range = range(max(wanted.start, low), min(wanted.stop - 1, high) + 1)
         addresses = pyramid(tms, bbox, zoom_range)
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=console,
-        ) as progress:
-            task = progress.add_task(f"seeding {','.join(layer)}", total=len(addresses))
-            report = seed(
-                runtime.vector,
-                layers,
-                addresses,
-                workers=workers,
-                keep=export is not None,
-                progress=lambda: progress.advance(task),
-            )
+        with contextlib.ExitStack() as archive:
+            sink = None
+            if export is not None:
+                sink, addresses = _archive(archive, export, addresses, layers, bbox, zoom_range)
+            report = _seed_with_progress(runtime.vector, layers, addresses, workers, sink)
         console.print(
             f"{report.produced} tiles (z{zoom_range.start}-{zoom_range.stop - 1}), "
             f"{report.empty} empty, {report.bytes / 1e6:.1f} MB gzip"
         )
         if export is not None:
-            _export(export, report, layers, bbox, zoom_range, settings)
+            console.print(f"wrote {report.produced - report.empty} tiles to {export}")
 
 
-def _export(path: Path, report, layers, bbox, zoom_range, settings) -> None:
-    from geoservice.tiles.archive import write_archive
+def _seed_with_progress(vector, layers, addresses, workers, sink):
+    from geoservice.tiles.seed import seed
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as progress:
+        names = ",".join(item.id for item in layers)
+        task = progress.add_task(f"seeding {names}", total=len(addresses))
+        return seed(
+            vector,
+            layers,
+            addresses,
+            workers=workers,
+            sink=sink,
+            progress=lambda: progress.advance(task),
+        )
+
+
+def _archive(stack: contextlib.ExitStack, path: Path, addresses, layers, bbox, zoom_range):
+    """Open the archive (whole at ``path`` only once the seed ends well); return its sink
+    and the addresses in the order that clusters it."""
+    from geoservice.tiles.archive import archive_order, open_archive
     from geoservice.tiles.documents import tilejson
 
     meta = tilejson(name=",".join(x.id for x in layers), tiles_url="", layers=layers, bbox=bbox)
     meta.update(minzoom=zoom_range.start, maxzoom=zoom_range.stop - 1)
-    items = ((a.z, a.col, a.row, body) for a, body in report.tiles)
-    count = write_archive(path, items, meta)
-    console.print(f"wrote {count} tiles to {path}")
+    archive = stack.enter_context(open_archive(path, meta))
+    return (lambda a, body: archive.add(a.z, a.col, a.row, body)), archive_order(addresses)
 
 
 def _union(boxes):

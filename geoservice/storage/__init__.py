@@ -12,7 +12,11 @@ def open_store(settings: Settings) -> FeatureStore:
         from geoservice.storage.postgis import PostGISStore
 
         return PostGISStore(
-            settings.database_url.get_secret_value(), pool_size=settings.db_pool_size
+            settings.database_url.get_secret_value(),
+            pool_size=settings.db_pool_size,
+            pool_timeout_s=settings.db_pool_timeout_s,
+            connect_timeout_s=settings.db_connect_timeout_s,
+            probe_interval_s=settings.db_probe_interval_s,
         )
     from geoservice.storage.geopackage import GeoPackageStore
 
@@ -20,6 +24,7 @@ def open_store(settings: Settings) -> FeatureStore:
         settings.store_path,
         concurrent_reads=settings.gpkg_concurrent_reads,
         prebuilt_geojson=settings.gpkg_prebuilt_geojson,
+        busy_timeout_s=settings.gpkg_busy_timeout_s,
     )
 
 

@@ -38,6 +38,7 @@ from geoservice.storage.base import (
 from geoservice.storage.cql import Fragment
 from geoservice.storage.filter_errors import translate_filter_errors
 from geoservice.storage.gpkg_bbox import bbox_fragment, bbox_page, bbox_page_text
+from geoservice.storage.gpkg_faults import translate_store_faults
 from geoservice.storage.gpkg_features import has_json, json_table
 from geoservice.storage.gpkg_sql import BOOTSTRAP_SQL, SqliteDialect, register_functions
 from geoservice.storage.gpkg_values import from_sqlite
@@ -76,22 +77,31 @@ EXPORT_CHUNK = 5_000
 CRS84_NAMES = (CRS84_URI, "OGC:CRS84", "CRS84", None)
 
 
+@translate_store_faults
 class GeoPackageStore(StoreDefaults):
     """A :class:`~geoservice.storage.base.FeatureStore` on one GeoPackage file."""
 
     kind = "geopackage"
 
     def __init__(
-        self, path: Path, *, concurrent_reads: int = 1, prebuilt_geojson: bool = True
+        self,
+        path: Path,
+        *,
+        concurrent_reads: int = 1,
+        prebuilt_geojson: bool = True,
+        busy_timeout_s: float = 30.0,
     ) -> None:
         self.path = Path(path)
         self.prebuilt_geojson = prebuilt_geojson
+        self.busy_timeout_s = busy_timeout_s
         self._reads = threading.BoundedSemaphore(concurrent_reads)
         self._local = threading.local()
         self._held: weakref.WeakSet[_Held] = weakref.WeakSet()
         self._lock = threading.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = self._conn()
+        conn = self._open(create=True)
+        self._local.held = held = _Held(conn)
+        self._held.add(held)
         conn.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
         conn.execute("PRAGMA user_version = 10400")
         conn.executescript(f"BEGIN IMMEDIATE;{BOOTSTRAP_SQL}COMMIT;")
@@ -115,8 +125,18 @@ class GeoPackageStore(StoreDefaults):
                 self._held.add(held)
         return held.conn
 
-    def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+    def _open(self, *, create: bool = False) -> sqlite3.Connection:
+        # Only the constructor may create the file: a thread opening it later
+        # must not make an empty one if it was deleted (that is a 503, not a
+        # store without tables).
+        target = str(self.path) if create else f"{self.path.absolute().as_uri()}?mode=rw"
+        conn = sqlite3.connect(
+            target,
+            uri=not create,
+            check_same_thread=False,
+            isolation_level=None,
+            timeout=self.busy_timeout_s,
+        )
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA case_sensitive_like=ON")
         register_functions(conn)
@@ -134,6 +154,20 @@ class GeoPackageStore(StoreDefaults):
     def open_connections(self) -> int:
         """Return how many per-thread connections are open (for tests and health)."""
         return len(self._held)
+
+    def check_health(self) -> dict:
+        """Read the store's own table on a fresh connection; raise if the file cannot be.
+
+        A fresh connection, with a short wait for locks, answers for the file as a
+        new worker thread would find it (deleted, unreadable, damaged, locked).
+        """
+        conn = self._open()
+        try:
+            conn.execute("PRAGMA busy_timeout = 1000")
+            (layers,) = conn.execute("SELECT count(*) FROM gs_layers").fetchone()
+        finally:
+            conn.close()
+        return {"layers": layers, "connections": self.open_connections()}
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

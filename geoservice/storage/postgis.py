@@ -9,13 +9,14 @@ pointer in one transaction: a failed or killed write leaves nothing visible.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 import geopandas as gpd
 import numpy as np
 import psycopg
 import shapely
 from psycopg import sql
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from geoservice.catalog.models import LayerDef
 from geoservice.errors import (
@@ -37,6 +38,7 @@ from geoservice.storage.base import (
 )
 from geoservice.storage.cql import Fragment
 from geoservice.storage.filter_errors import translate_filter_errors
+from geoservice.storage.outage import Outage, first_line, lost_connection
 from geoservice.storage.postgis_mvt import PostGISTiles
 from geoservice.storage.postgis_sql import (
     PostgresDialect,
@@ -78,22 +80,101 @@ class PostGISStore(StoreDefaults, PostGISTiles):
 
     kind = "postgis"
 
-    def __init__(self, url: str, *, pool_size: int = 16, schema: str = "geoservice") -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 16,
+        schema: str = "geoservice",
+        pool_timeout_s: float = 5.0,
+        connect_timeout_s: int = 3,
+        probe_interval_s: float = 2.0,
+    ) -> None:
         self.schema = schema
+        self.connect_timeout_s = connect_timeout_s
+        self.outage = Outage(
+            self._probe,
+            interval_s=probe_interval_s,
+            on_recover=self._renew_connections,
+            name="the PostGIS database",
+        )
+        self._failed_connects = 0
         try:
             self.pool = ConnectionPool(
                 url,
                 min_size=1,
                 max_size=pool_size,
-                kwargs={"autocommit": True, "options": session_options(schema)},
+                kwargs={
+                    "autocommit": True,
+                    "options": session_options(schema),
+                    "connect_timeout": connect_timeout_s,
+                },
                 open=True,
-                timeout=30,
+                timeout=pool_timeout_s,
+                # The pool's own retries back off for minutes; past this it gives
+                # up, the outage is tripped and probed here instead.
+                reconnect_timeout=max(pool_timeout_s, probe_interval_s),
+                reconnect_failed=lambda _pool: self.outage.trip("no connection could be made"),
             )
             self.pool.wait(timeout=10)
         except (psycopg.OperationalError, Exception) as exc:  # pool wraps errors
             raise StoreUnavailable(f"cannot reach PostGIS at the configured URL: {exc}") from exc
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             self._bootstrap(conn)
+
+    # -- connections -------------------------------------------------------------
+
+    @contextmanager
+    def _connection(self, timeout: float | None = None) -> Iterator[psycopg.Connection]:
+        """Lend a pooled connection; a lost database becomes :class:`StoreUnavailable`.
+
+        While the database is known to be down this fails at once, without
+        queueing on the pool (see :mod:`geoservice.storage.outage`).
+        """
+        self.outage.check()
+        try:
+            with self.pool.connection(timeout=timeout) as conn:
+                yield conn
+        except PoolTimeout as exc:
+            raise self._pool_timed_out() from exc
+        except psycopg.OperationalError as exc:
+            if not lost_connection(exc):
+                raise
+            self.outage.trip(first_line(exc))
+            raise self.outage.error(first_line(exc)) from exc
+
+    def _pool_timed_out(self) -> StoreUnavailable:
+        """Tell a dead database (connection attempts failing) from a busy pool."""
+        failed = self.pool.get_stats().get("connections_errors", 0)
+        if failed > self._failed_connects:
+            self._failed_connects = failed
+            self.outage.trip("connection attempts fail")
+            return self.outage.error("connection attempts fail")
+        return StoreUnavailable(
+            "every PostGIS connection is busy; nothing was changed, try again shortly",
+            details={"part": "store", "reason": "connection pool exhausted"},
+            retry_after_s=1,
+        )
+
+    def _probe(self) -> None:
+        """Connect afresh and run a trivial query (raises while the database is away)."""
+        with psycopg.connect(
+            self.pool.conninfo, autocommit=True, connect_timeout=self.connect_timeout_s
+        ) as conn:
+            conn.execute("SELECT 1")
+
+    def _renew_connections(self) -> None:
+        """Replace every pooled connection: those made before the outage are dead."""
+        self._failed_connects = self.pool.get_stats().get("connections_errors", 0)
+        self.pool.drain()
+        self.__dict__["_async_tile_pool_stale"] = True  # renewed in its own event loop
+
+    def check_health(self) -> dict:
+        """Return how the database answers now; raise :class:`StoreUnavailable` if not."""
+        with self._connection(timeout=self.connect_timeout_s) as conn:
+            conn.execute("SELECT 1")
+        stats = self.pool.get_stats()
+        return {"connections": stats.get("pool_size", 0), "idle": stats.get("pool_available", 0)}
 
     def _bootstrap(self, conn: psycopg.Connection) -> None:
         s = self.schema
@@ -116,6 +197,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
 
     def close(self) -> None:
         """Close the connection pool, once tile tables being built are done."""
+        self.outage.close()
         self.wait_for_tile_tables()
         self.pool.close()
 
@@ -126,13 +208,13 @@ class PostGISStore(StoreDefaults, PostGISTiles):
 
     def layer_ids(self) -> list[str]:
         """Return the ids of layers that have a current version."""
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             rows = conn.execute(f"SELECT layer FROM {self._t('gs_layers')} ORDER BY layer")
             return [r[0] for r in rows]
 
     def has_layer(self, layer_id: str) -> bool:
         """Tell whether a layer has data."""
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             row = conn.execute(
                 f"SELECT 1 FROM {self._t('gs_layers')} WHERE layer = %s", (layer_id,)
             ).fetchone()
@@ -140,7 +222,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
 
     def current_version(self, layer_id: str) -> VersionInfo:
         """Return the current version of a layer."""
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             return self._current(conn, layer_id)
 
     def _current(self, conn: psycopg.Connection, layer_id: str) -> VersionInfo:
@@ -156,7 +238,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
 
     def versions(self, layer_id: str) -> list[VersionInfo]:
         """Return every version of a layer, oldest first."""
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             rows = conn.execute(
                 f"SELECT {VERSION_COLUMNS}, v.version = l.current_version "
                 f"FROM {self._t('gs_versions')} v JOIN {self._t('gs_layers')} l "
@@ -187,7 +269,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
     def query(self, layer: LayerDef, query: FeatureQuery) -> FeaturePage:
         """Return a page of features matching ``query``."""
         names = property_names(layer, query.properties)
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             info = self._version(conn, layer.id, query.version)
             where = where_clause(layer, query)
             geom = geometry_expr(layer, query.crs, north_first=False)
@@ -204,7 +286,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
         Matches are found and counted (up to the cap) in one statement, and JSON is
         built only for the page's rows.
         """
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             info = self._version(conn, layer.id, query.version)
             where = where_clause(layer, query)
             cap = query.count_cap or 0
@@ -236,7 +318,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
     @translate_filter_errors
     def iter_geojson(self, layer: LayerDef, query: FeatureQuery) -> Iterator[bytes]:
         """Stream a whole result as GeoJSON features through a server-side cursor."""
-        with self.pool.connection() as conn, conn.transaction():
+        with self._connection() as conn, conn.transaction():
             info = self._version(conn, layer.id, query.version)
             where = where_clause(layer, query)
             text, params = paged(self._feature_select(layer, info, query), where, query)
@@ -259,7 +341,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
     ) -> FeatureRows:
         """Return one feature by id."""
         names = layer.attribute_names
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             info = self._version(conn, layer.id, version)
             geom = geometry_expr(layer, crs, north_first=False)
             cols = ", ".join([f"fid, ST_AsBinary({geom})", *(f'"{n}"' for n in names)])
@@ -308,7 +390,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
         An exception raised while ``batches`` is consumed (a refused upload, a
         killed client) rolls everything back: the previous version stays current.
         """
-        with self.pool.connection() as conn, conn.transaction():
+        with self._connection() as conn, conn.transaction():
             lock_layer(conn, layer.id)
             previous = current_table(conn, self.schema, layer.id)
             table, version = next_table_name(conn, layer.id, "%s")
@@ -348,7 +430,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
         With ``expected_version``, the edit is refused (PreconditionFailed) if
         another version became current in the meantime.
         """
-        with self.pool.connection() as conn, conn.transaction():
+        with self._connection() as conn, conn.transaction():
             lock_layer(conn, layer.id)
             current = current_table(conn, self.schema, layer.id)
             if current is None:
@@ -391,7 +473,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
 
     def rollback(self, layer: LayerDef, version: int, *, author: str = "system") -> VersionInfo:
         """Make a new current version that reuses the immutable table of ``version``."""
-        with self.pool.connection() as conn, conn.transaction():
+        with self._connection() as conn, conn.transaction():
             lock_layer(conn, layer.id)
             target = self._version(conn, layer.id, version)
             _, new_version = next_table_name(conn, layer.id, "%s")
@@ -411,7 +493,7 @@ class PostGISStore(StoreDefaults, PostGISTiles):
 
     def delete_layer(self, layer_id: str) -> None:
         """Remove a layer, its view, versions and tables."""
-        with self.pool.connection() as conn, conn.transaction():
+        with self._connection() as conn, conn.transaction():
             lock_layer(conn, layer_id)
             tables = [
                 r[0]

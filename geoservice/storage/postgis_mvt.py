@@ -21,9 +21,14 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from psycopg import OperationalError
+from psycopg.errors import UndefinedTable
+from psycopg_pool import PoolTimeout
+
 from geoservice.catalog.models import LayerDef
 from geoservice.crs import resolve_crs
 from geoservice.storage.capabilities import SIMPLIFY_MIN_POINTS, EncodedTile, TileQuery
+from geoservice.storage.outage import Outage, first_line, lost_connection
 from geoservice.storage.postgis_notify import VersionListener, install_trigger
 from geoservice.storage.postgis_sql import session_options
 from geoservice.storage.schema import GEOMETRY_COLUMN
@@ -42,42 +47,78 @@ class PostGISTiles:
 
     pool: ConnectionPool
     schema: str
+    outage: Outage
+    connect_timeout_s: int
 
     def mvt(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
         """Return one layer of a vector tile, encoded by the database."""
         # The store's sessions run without parallel workers, which cost more to
         # start than a tile takes to make (see PostGISStore's session options).
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             table = self._tile_table(conn, layer.id, query.version)
             text, params = self._statement(layer, table, query)
-            data, count = conn.execute(text, params, prepare=True).fetchone()
+            try:
+                data, count = conn.execute(text, params, prepare=True).fetchone()
+            except UndefinedTable:
+                if not self._forget_tile_table(table):
+                    raise
+                text, params = self._statement(layer, table, query, build=False)
+                data, count = conn.execute(text, params, prepare=True).fetchone()
         return EncodedTile(bytes(data or b""), int(count))
 
     async def amvt(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
         """Return one layer of a vector tile without leaving the event loop.
 
         ``query.version`` must be set. Uses an asyncio connection pool opened on
-        first use in the running loop (close it with :meth:`aclose_tiles`).
+        first use in the running loop (close it with :meth:`aclose_tiles`). A lost
+        database is a :class:`~geoservice.errors.StoreUnavailable`, as in :meth:`mvt`.
         """
+        self.outage.check()
         pool = await self._async_pool()
-        async with pool.connection() as conn:
-            key = (layer.id, query.version)
-            table = self._tile_state()["tables"].get(key)
-            if table is None:
-                row = await (
-                    await conn.execute(
-                        f"SELECT table_name FROM {self._qualified('gs_versions')} "
-                        "WHERE layer = %s AND version = %s",
-                        key,
-                    )
-                ).fetchone()
-                if row is None:
-                    return self.mvt(layer, query)  # raises the right not-found error
-                table = self._tile_state()["tables"].setdefault(key, row[0])
-            text, params = self._statement(layer, table, query)
+        try:
+            async with pool.connection() as conn:
+                return await self._amvt(conn, layer, query)
+        except PoolTimeout as exc:
+            raise self._pool_timed_out() from exc
+        except OperationalError as exc:
+            if not lost_connection(exc):
+                raise
+            self.outage.trip(first_line(exc))
+            raise self.outage.error(first_line(exc)) from exc
+
+    async def _amvt(self, conn, layer: LayerDef, query: TileQuery) -> EncodedTile:
+        key = (layer.id, query.version)
+        table = self._tile_state()["tables"].get(key)
+        if table is None:
+            row = await (
+                await conn.execute(
+                    f"SELECT table_name FROM {self._qualified('gs_versions')} "
+                    "WHERE layer = %s AND version = %s",
+                    key,
+                )
+            ).fetchone()
+            if row is None:
+                return self.mvt(layer, query)  # raises the right not-found error
+            table = self._tile_state()["tables"].setdefault(key, row[0])
+        text, params = self._statement(layer, table, query)
+        try:
             cursor = await conn.execute(text, params, prepare=True)
-            data, count = await cursor.fetchone()
+        except UndefinedTable:
+            if not self._forget_tile_table(table):
+                raise
+            text, params = self._statement(layer, table, query, build=False)
+            cursor = await conn.execute(text, params, prepare=True)
+        data, count = await cursor.fetchone()
         return EncodedTile(bytes(data or b""), int(count))
+
+    def _forget_tile_table(self, table: str) -> bool:
+        """Forget the tile table of ``table``, dropped meanwhile; tell if there was one.
+
+        Another worker process drops the tile tables of versions that stopped being
+        current; a request of this one planned on the old version then finds the
+        tile table gone and is answered from the version table instead.
+        """
+        return self._tile_state()["ready"].pop(table, None) is not None
 
     async def aclose_tiles(self) -> None:
         """Close the asyncio pool of :meth:`amvt`, if it was opened."""
@@ -87,6 +128,8 @@ class PostGISTiles:
 
     async def _async_pool(self):
         pool = self.__dict__.get("_async_tile_pool")
+        if pool is not None and self.__dict__.pop("_async_tile_pool_stale", False):
+            await pool.drain()  # the database came back: connections made before are dead
         if pool is None:
             from psycopg_pool import AsyncConnectionPool
 
@@ -94,18 +137,26 @@ class PostGISTiles:
                 self.pool.conninfo,
                 min_size=1,
                 max_size=self.pool.max_size,
-                kwargs={"autocommit": True, "options": session_options(self.schema)},
+                kwargs={
+                    "autocommit": True,
+                    "options": session_options(self.schema),
+                    "connect_timeout": self.connect_timeout_s,
+                },
                 open=False,
+                timeout=self.pool.timeout,
+                reconnect_timeout=self.pool.reconnect_timeout,
             )
             self.__dict__["_async_tile_pool"] = pool
             await pool.open()
         return pool
 
-    def _statement(self, layer: LayerDef, table: str, query: TileQuery) -> tuple[str, tuple]:
+    def _statement(
+        self, layer: LayerDef, table: str, query: TileQuery, *, build: bool = True
+    ) -> tuple[str, tuple]:
         state = self._tile_state()
         target = resolve_crs(query.crs).srid
         tiles_table = state["ready"].get(table) if target == TILE_SRID else None
-        if tiles_table is None and target == TILE_SRID:
+        if tiles_table is None and target == TILE_SRID and build:
             self._schedule_tile_table(layer, table)
         text = cached_tile_sql(layer, self._qualified(tiles_table or table), query)
         params = (
@@ -122,13 +173,20 @@ class PostGISTiles:
         Installs the notifying trigger on ``gs_layers`` and starts a listener
         thread; see :mod:`geoservice.storage.postgis_notify`.
         """
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             install_trigger(conn, self.schema)
-        return VersionListener(self.pool.conninfo, self.schema, on_change, on_reset).start()
+        return VersionListener(
+            self.pool.conninfo,
+            self.schema,
+            on_change,
+            on_reset,
+            max_pause_s=self.outage.interval_s,
+            connect_timeout_s=self.connect_timeout_s,
+        ).start()
 
     def prepare_tiles(self, layer: LayerDef, version: int | None = None) -> str:
         """Build the web-mercator tile table of a version now; return its name."""
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             table = self._tile_table(conn, layer.id, version)
         return self._build_tile_table(layer, table)
 
@@ -167,10 +225,11 @@ class PostGISTiles:
             if table in state["building"]:
                 return
             state["building"].add(table)
-        thread = threading.Thread(
-            target=self._build_quietly, args=(layer, table), daemon=True, name="tile-table"
-        )
-        state["threads"].append(thread)
+            thread = threading.Thread(
+                target=self._build_quietly, args=(layer, table), daemon=True, name="tile-table"
+            )
+            # Finished builders are let go: one a version would pile up under uploads.
+            state["threads"] = [t for t in state["threads"] if t.is_alive()] + [thread]
         thread.start()
 
     def wait_for_tile_tables(self, timeout: float = 60.0) -> None:
@@ -187,7 +246,7 @@ class PostGISTiles:
     def _build_tile_table(self, layer: LayerDef, table: str) -> str:
         state = self._tile_state()
         name = tile_table_name(table)
-        with self.pool.connection() as conn, conn.transaction():
+        with self._connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"gs-tiles:{name}",))
             exists = conn.execute("SELECT to_regclass(%s)", (self._qualified(name),)).fetchone()
             if exists[0] is None:

@@ -47,7 +47,8 @@ class VersionListener:
     """A daemon thread that LISTENs on a store's channel and reports changes.
 
     ``alive`` is False while the connection is down (callers then ask the
-    database directly); it reconnects with a growing pause and calls
+    database directly); it reconnects with a pause growing up to ``max_pause_s``
+    (the store's probe interval: back within seconds of the database) and calls
     ``on_reset`` after a reconnection, since notifications may have been missed.
     """
 
@@ -57,8 +58,13 @@ class VersionListener:
         schema: str,
         on_change: VersionCallback,
         on_reset: Callable[[], None],
+        *,
+        max_pause_s: float = 30.0,
+        connect_timeout_s: int = 10,
     ) -> None:
         self.conninfo = conninfo
+        self.max_pause_s = max_pause_s
+        self.connect_timeout_s = connect_timeout_s
         self.channel = channel_name(schema)
         self.on_change = on_change
         self.on_reset = on_reset
@@ -84,11 +90,11 @@ class VersionListener:
                 conn.cancel_safe()
 
     def _run(self) -> None:
-        pause = 0.5
+        pause = min(0.5, self.max_pause_s)
         while not self._stop.is_set():
             try:
                 self._listen()
-                pause = 0.5
+                pause = min(0.5, self.max_pause_s)
             except Exception as exc:
                 log.warning("version notifications lost (%s); retrying in %.1f s", exc, pause)
             self.alive = False
@@ -96,10 +102,12 @@ class VersionListener:
             self.on_reset()
             if self._stop.wait(pause):
                 break
-            pause = min(pause * 2, 30.0)
+            pause = min(pause * 2, self.max_pause_s)
 
     def _listen(self) -> None:
-        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+        with psycopg.connect(
+            self.conninfo, autocommit=True, connect_timeout=self.connect_timeout_s
+        ) as conn:
             self._conn = conn
             conn.execute(f'LISTEN "{self.channel}"')
             self.alive = True

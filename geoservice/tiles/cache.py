@@ -18,6 +18,7 @@ import contextlib
 import gzip
 import os
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -68,6 +69,18 @@ Cached = bytes | TileBytes
 """What the cache holds: PNG bytes, or a vector tile in both encodings."""
 
 
+ENTRY_OVERHEAD = 200
+"""Bytes an entry costs besides its value (key object, dict slot, tile object).
+
+Counted so that empty tiles, cached as empty values, fill the budget too: every
+new layer version makes new keys, and entries of zero bytes were never evicted.
+"""
+
+
+def _footprint(key: str, value: Cached) -> int:
+    return len(value) + len(key) + ENTRY_OVERHEAD
+
+
 class MemoryLRU:
     """A thread-safe LRU of byte strings or tiles, bounded by total size."""
 
@@ -87,17 +100,17 @@ class MemoryLRU:
 
     def put(self, key: str, value: Cached) -> None:
         """Store a value, evicting the least recently used ones past the budget."""
-        if len(value) > self.max_bytes // 8:
+        if _footprint(key, value) > self.max_bytes // 8:
             return
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self._bytes -= len(old)
+                self._bytes -= _footprint(key, old)
             self._items[key] = value
-            self._bytes += len(value)
+            self._bytes += _footprint(key, value)
             while self._bytes > self.max_bytes and self._items:
-                _, dropped = self._items.popitem(last=False)
-                self._bytes -= len(dropped)
+                dropped_key, dropped = self._items.popitem(last=False)
+                self._bytes -= _footprint(dropped_key, dropped)
 
     def clear(self) -> None:
         """Forget everything."""
@@ -114,8 +127,11 @@ class DiskCache:
         self.max_bytes = max_bytes
         self._size: int | None = None
         self._pending = 0  # bytes put while the size was being measured
-        self._busy = False
+        # The first walk starts now: it measures the cache and removes temporary
+        # files of writers that died between write and rename (kill -9).
+        self._busy = True
         self._lock = threading.Lock()
+        threading.Thread(target=self._housekeeping, daemon=True, name="tile-cache").start()
 
     def get(self, key: str) -> bytes | None:
         """Return the cached bytes of ``key`` or None."""
@@ -135,7 +151,7 @@ class DiskCache:
         """
         path = self.root / key
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
         tmp.write_bytes(data)
         tmp.replace(path)
         with self._lock:
@@ -184,6 +200,9 @@ class DiskCache:
                     stack.append(entry.path)
                 elif not entry.name.endswith(".tmp"):
                     found.append(entry)
+                elif _abandoned(entry):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.path)
         return found
 
     def _stats(self) -> list[tuple[os.DirEntry, os.stat_result]]:
@@ -209,6 +228,31 @@ class DiskCache:
                 os.unlink(entry.path)
             total -= st.st_size
         return total
+
+
+TEMP_MAX_AGE_S = 3600
+
+
+def _abandoned(entry: os.DirEntry) -> bool:
+    """Tell whether a temporary file's writer is gone (its process, or an hour passed)."""
+    parts = entry.name.rsplit(".", 3)  # .<name>.<pid>.<token>.tmp
+    if len(parts) == 4 and parts[1].isdigit() and not process_running(int(parts[1])):
+        return True
+    try:
+        return time.time() - entry.stat().st_mtime > TEMP_MAX_AGE_S
+    except FileNotFoundError:
+        return False
+
+
+def process_running(pid: int) -> bool:
+    """Tell whether a process with this id runs on this machine (this one counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 class TileCache:

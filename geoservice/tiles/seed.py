@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from geoservice.catalog.models import LayerDef
 from geoservice.errors import InvalidParameter
@@ -15,12 +15,15 @@ from geoservice.tiles.tms import TileAddress, get_tms, tile_limits
 
 @dataclass
 class SeedReport:
-    """What a seed run produced; ``tiles`` holds them when asked to keep them."""
+    """What a seed run produced."""
 
     produced: int = 0
     empty: int = 0
     bytes: int = 0
-    tiles: list[tuple[TileAddress, bytes]] = field(default_factory=list)
+
+
+TileSink = Callable[[TileAddress, bytes], None]
+"""Receives each non-empty gzip tile as it is made (an archive being written)."""
 
 
 def parse_zooms(text: str) -> range:
@@ -53,10 +56,14 @@ def seed(
     addresses: Sequence[TileAddress],
     *,
     workers: int = 2,
-    keep: bool = False,
+    sink: TileSink | None = None,
     progress: Callable[[], None] = lambda: None,
 ) -> SeedReport:
-    """Produce (and cache) every tile of ``addresses``; optionally keep the gzip bodies."""
+    """Produce (and cache) every tile of ``addresses``, in order; hand each to ``sink``.
+
+    Tiles are written on as they come (the cache, and an archive through ``sink``)
+    rather than held: a seed of millions of tiles needs no more memory than a few.
+    """
     parts = [
         LayerPart(layer, tuple(layer.tiles.attributes or layer.attribute_names)) for layer in layers
     ]
@@ -70,7 +77,7 @@ def seed(
             report.produced += 1
             report.empty += not body
             report.bytes += len(body)
-            if keep and body:
-                report.tiles.append((address, body))
+            if sink is not None and body:
+                sink(address, body)
             progress()
     return report

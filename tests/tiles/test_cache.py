@@ -19,7 +19,9 @@ def test_disk_cache_evicts_the_oldest_files_past_its_budget(tmp_path):
 
 
 def test_memory_lru_drops_the_least_recently_used():
-    lru = MemoryLRU(max_bytes=4000)  # items up to 500 bytes are kept
+    from geoservice.tiles.cache import ENTRY_OVERHEAD
+
+    lru = MemoryLRU(max_bytes=8 * (450 + 1 + ENTRY_OVERHEAD))  # room for eight entries
     for i in range(8):
         lru.put(str(i), bytes(450))
     lru.get("0")
@@ -90,3 +92,12 @@ def test_an_uncached_tile_for_an_identity_client_is_never_zipped(client, monkeyp
         headers={"Accept-Encoding": "identity"},
     )
     assert r.status_code == 200 and r.content and calls == []
+
+
+def test_empty_tiles_count_towards_the_memory_budget():
+    from geoservice.tiles.cache import MemoryLRU
+
+    lru = MemoryLRU(max_bytes=100_000)
+    for version in range(10_000):  # every upload makes new keys; most tiles are empty
+        lru.put(f"villages/v{version}/WebMercatorQuad/12/1553/3299-abc.mvt.gz", b"")
+    assert len(lru._items) < 1_000

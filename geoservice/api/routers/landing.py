@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
-from geoservice.api.deps import BaseUrlDep, CatalogDep, LangDep, SettingsDep
+from geoservice.api.deps import BaseUrlDep, CatalogDep, LangDep, RuntimeDep, SettingsDep
+from geoservice.api.errors import retry_after
 from geoservice.api.responses import JSONBytesResponse, render_html, wants_html
 from geoservice.ogc.links import HTML, JSON, OPENAPI, link
 from geoservice.ogc.openapi import openapi_30
+from geoservice.readiness import check_readiness
 
 router = APIRouter(tags=["Capabilities"])
 
@@ -78,5 +81,18 @@ async def favicon() -> Response:
 
 @router.get("/healthz", include_in_schema=False)
 async def health() -> dict:
-    """Answer without touching the thread pool, so a busy server still reports alive."""
+    """Answer without touching the thread pool, so a busy server still reports alive.
+
+    Liveness only: whether the store answers is ``/readyz``'s question.
+    """
     return {"status": "ok"}
+
+
+@router.get("/readyz", include_in_schema=False)
+def ready(runtime: RuntimeDep) -> JSONResponse:
+    """Ask the store and the service's own files; 503 naming the parts that are down."""
+    state = check_readiness(runtime)
+    headers = {}
+    if state.retry_after_s is not None:
+        headers["Retry-After"] = retry_after(state.retry_after_s)
+    return JSONResponse(state.as_dict(), status_code=200 if state.ready else 503, headers=headers)
