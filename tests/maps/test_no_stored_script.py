@@ -104,13 +104,13 @@ def test_no_page_runs_script_planted_in_a_layer(hostile_settings):
             page.goto(server.url + path, wait_until="load")
             page.wait_for_timeout(300)
             if path.startswith("/maps/one-map") or path == f"/maps/{LAYER}":
-                page.wait_for_function("window.gsmapsReady === true", timeout=60_000)
+                page.wait_for_function("() => window.gsmapsReady === true", timeout=60_000)
                 _exercise_map(page)
             assert page.evaluate("() => window.__xss") is None, path
             assert dialogs == [], (path, dialogs)
         # the planted text is shown as text where it is shown at all
         page.goto(server.url + "/maps/one-map", wait_until="load")
-        page.wait_for_function("window.gsmapsReady === true", timeout=60_000)
+        page.wait_for_function("() => window.gsmapsReady === true", timeout=60_000)
         labels = page.eval_on_selector_all(
             ".leaflet-control-layers-overlays label", "ls => ls.map(l => l.textContent.trim())"
         )
