@@ -163,15 +163,20 @@ class Policies:
             )
         )
 
-    def docs(self, scripts: Sequence[str], origins: Sequence[str]) -> str:
+    def docs(
+        self,
+        scripts: Sequence[str],
+        *,
+        script_origins: Sequence[str] = (),
+        style_origins: Sequence[str] = (),
+    ) -> str:
         """Return the policy of the API docs page: its own inline scripts, its CDN."""
-        cdn = " ".join(origins)
-        hashes = " ".join(hash_source(s) for s in scripts)
+        hashes = [hash_source(s) for s in scripts]
         return join(
             (
                 f"default-src {self._own()}",
-                f"script-src {self._own(cdn, hashes)}".rstrip(),
-                f"style-src {self._own(cdn, SAFE_INLINE_STYLE)}",
+                f"script-src {self._own(*script_origins, *hashes)}",
+                f"style-src {self._own(*style_origins, SAFE_INLINE_STYLE)}",
                 f"img-src {self._own('data:', 'https:')}",
                 *LOCKED,
                 "form-action 'none'",

@@ -33,7 +33,8 @@ NOSNIFF = (b"x-content-type-options", b"nosniff")
 REFERRER = (b"referrer-policy", b"strict-origin-when-cross-origin")
 FRAME_OPTIONS = {("'self'",): b"SAMEORIGIN", ("'none'",): b"DENY"}
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
-_ASSET = re.compile(r"""(?:src|href)=["'](https?://[^"']+)["']""")
+_SCRIPT_SRC = re.compile(r"""<script[^>]*\ssrc=["'](https?://[^"']+)["']""")
+_STYLE_HREF = re.compile(r"""<link[^>]*\shref=["'](https?://[^"']+\.css)["']""")
 
 
 def policies_of(settings: Settings) -> Policies:
@@ -127,9 +128,11 @@ class SecurityHeaders:
         await self.app(scope, receive, collect)
 
     def _docs_policy(self, html: str) -> str:
-        scripts = _INLINE_SCRIPT.findall(html)
-        origins = sorted({o for o in map(origin_of, _ASSET.findall(html)) if o is not None})
-        return self.policies.docs(scripts, origins)
+        return self.policies.docs(
+            _INLINE_SCRIPT.findall(html),
+            script_origins=_origins(_SCRIPT_SRC.findall(html)),
+            style_origins=_origins(_STYLE_HREF.findall(html)),
+        )
 
 
 def _kind(content_type: bytes) -> str:
@@ -144,3 +147,7 @@ def _docs_paths(scope: Scope) -> tuple[str, ...]:
     app = scope.get("app")
     paths = (getattr(app, "docs_url", None), getattr(app, "swagger_ui_oauth2_redirect_url", None))
     return tuple(p for p in paths if p)
+
+
+def _origins(urls: list[str]) -> list[str]:
+    return sorted({o for o in map(origin_of, urls) if o is not None})

@@ -1,4 +1,4 @@
-/* geoservice: leaflet-measure's templates without lodash.template (put in by vendor.py).
+/* geoservice: leaflet-measure's templates without lodash.template (put in by assets.csp_safe_measure).
  * lodash compiles a template into a function with Function(), which a
  * Content-Security-Policy without 'unsafe-eval' refuses, so the bundle would fail
  * as it loads. Its five templates use only {{ path }}, {{ fn(path, digits) }}
