@@ -68,6 +68,8 @@ def load_catalog(
     styles = _load_folder(styles_dir, "*.json", StyleDef, json.loads, problems)
     areas, folders = _load_areas(layers_dir, problems)
     default = _default_area(areas, problems)
+    # The default area leads every listing (/areas, the map index), then the rest by id.
+    areas = dict(sorted(areas.items(), key=lambda item: (item[0] != default, item[0])))
     layers: dict[str, LayerDef] = {}
     for area_id, folder in _layer_folders(layers_dir, runtime_layers_dir, folders, default):
         if area_id not in areas:

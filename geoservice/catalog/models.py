@@ -42,6 +42,7 @@ class LayerKind(StrEnum):
     logistics = "logistics"
     tourism = "tourism"
     commercial = "commercial"
+    services = "services"
     transport = "transport"
     farmland_grid = "farmland_grid"
     analysis_result = "analysis_result"

@@ -11,6 +11,7 @@ GROUPS: dict[str, dict[str, str]] = {
     LayerKind.logistics: {"zh": "物流", "en": "Logistics"},
     LayerKind.tourism: {"zh": "文化旅游", "en": "Culture and tourism"},
     LayerKind.commercial: {"zh": "商业", "en": "Commercial"},
+    LayerKind.services: {"zh": "服务业与公共服务", "en": "Services and public services"},
     LayerKind.farmland_grid: {"zh": "耕地保护网格", "en": "Farmland protection grid"},
     LayerKind.transport: {"zh": "交通", "en": "Transport"},
     LayerKind.analysis_result: {"zh": "分析结果", "en": "Analysis results"},

