@@ -30,6 +30,7 @@ from geoservice.api.routers import (
     uploads,
     versions,
 )
+from geoservice.api.security import SecurityHeaders
 from geoservice.api.tiles_setup import install_tiles
 from geoservice.api.web import WebParts
 from geoservice.ingest.workdir import remove_stale
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["ETag", "Content-Crs", "Location", "Link"],
     )
+    app.add_middleware(SecurityHeaders, settings=settings)  # outermost: every response
     for router in (landing, areas, features, transactions, uploads, versions, keys):
         app.include_router(router.router)
     setup_processes(app)

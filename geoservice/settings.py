@@ -8,12 +8,15 @@ differently configured apps as they like.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FRAME_SOURCE = re.compile(r"^https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?$")
+"""An origin a page may be framed by: scheme, host (``*.`` allowed first), port."""
 
 
 class FilterLimits(BaseModel):
@@ -65,6 +68,12 @@ class ApiSettings(BaseModel):
         "many features, so a count never dominates a page request.",
     )
     cors_origins: list[str] = ["*"]
+    frame_ancestors: list[str] = Field(
+        ["'self'"],
+        description="Who may show the pages in a frame (CSP frame-ancestors): \"'self'\", "
+        "\"'none'\", or origins such as 'https://portal.example.gov' (a bureau's portal "
+        "embedding the one-map); 'self' must be listed to keep it.",
+    )
     gzip_min_bytes: int = 1024
     gzip_level: int = Field(
         3,
@@ -80,6 +89,22 @@ class ApiSettings(BaseModel):
         "an unknown layer id is looked for at once.",
     )
     filters: FilterLimits = FilterLimits()
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _frame_sources(cls, value: list[str]) -> list[str]:
+        """Accept only what CSP frame-ancestors understands (the list goes into a header)."""
+        if not value:
+            raise ValueError("list \"'none'\" to forbid framing, \"'self'\" to allow this host")
+        for source in value:
+            if source not in ("'self'", "'none'") and not FRAME_SOURCE.match(source):
+                raise ValueError(
+                    f"{source!r}: use \"'self'\", \"'none'\" or an origin such as "
+                    "https://portal.example.gov (no path)"
+                )
+        if "'none'" in value and len(value) > 1:
+            raise ValueError("\"'none'\" cannot be combined with other sources")
+        return value
 
 
 class UploadSettings(BaseModel):

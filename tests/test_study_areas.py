@@ -204,7 +204,7 @@ def test_its_one_map_draws_its_layers_in_chromium(testland_settings):
     app = create_app(testland_settings)
     with LiveServer(app) as server, chromium_page() as page:
         page.goto(f"{server.url}/maps/{AREA}/one-map", wait_until="load")
-        page.wait_for_function("window.gsmapsReady === true", timeout=60_000)
+        page.wait_for_function("() => window.gsmapsReady === true", timeout=60_000)
         assert page.title().startswith("测试区一张图")
         labels = page.eval_on_selector_all(
             ".leaflet-control-layers-overlays label", "ls => ls.map(l => l.textContent.trim())"

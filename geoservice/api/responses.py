@@ -8,7 +8,10 @@ import orjson
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
+from geoservice.api.security import policies_of
 from geoservice.errors import InvalidParameter
+from geoservice.maps.pages import MapPage, new_nonce
+from geoservice.settings import Settings
 
 GEOJSON_MEDIA = "application/geo+json"
 JSON_MEDIA = "application/json"
@@ -43,7 +46,24 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept and "json" not in accept
 
 
-def render_html(request: Request, template: str, **context: Any) -> HTMLResponse:
-    """Render one of the package's Jinja2 templates."""
+def render_html(
+    request: Request, template: str, *, policy: str | None = None, **context: Any
+) -> HTMLResponse:
+    """Render one of the package's Jinja2 templates (autoescaped: every value is text).
+
+    Pages link their styles and scripts under ``static_url``: the plain pages'
+    Content-Security-Policy (``api/security.py``) allows nothing inline. A page that
+    needs another ``policy`` passes it.
+    """
     templates = request.app.state.web.templates
-    return templates.TemplateResponse(request, template, context)
+    base = (request.app.state.settings.base_url or str(request.base_url)).rstrip("/")
+    context.setdefault("static_url", f"{base}/static")
+    headers = {"Content-Security-Policy": policy} if policy is not None else None
+    return templates.TemplateResponse(request, template, context, headers=headers)
+
+
+def map_page_response(page: MapPage, settings: Settings) -> HTMLResponse:
+    """Return a built map page whose scripts, and only those, run: a fresh nonce each time."""
+    nonce = new_nonce()
+    policy = policies_of(settings).leaflet(nonce)
+    return HTMLResponse(page.html(nonce), headers={"Content-Security-Policy": policy})

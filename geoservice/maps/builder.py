@@ -1,7 +1,7 @@
 """Compose a Folium map: layers, grouped layer control, plugins, legend, panels.
 
 No FastAPI and no store here: :mod:`geoservice.maps.service` reads the layers
-and calls :func:`build_map`; :func:`render_html` turns the map into a page
+and calls :func:`build_map`; :func:`render_page` turns the map into a page
 (vendored JS/CSS linked from the service, or inlined for a standalone file).
 """
 
@@ -14,13 +14,23 @@ import shapely
 import shapely.geometry
 from markupsafe import Markup, escape
 
+from geoservice.csp import Policies
 from geoservice.maps.analysis import analysis_drawing
-from geoservice.maps.assets import Assets, inline_assets, localize, own_script, own_style
+from geoservice.maps.assets import (
+    Assets,
+    inline_assets,
+    localize,
+    nonce_scripts,
+    own_script,
+    own_style,
+)
+from geoservice.maps.branca_text import keep_written_text
 from geoservice.maps.drawing import legend_control_html, legend_html, plan_drawing
-from geoservice.maps.elements import HtmlControl, NameSearch, OutlineMiniMap, RawHtml, Ready
+from geoservice.maps.elements import HtmlControl, NameSearch, OutlineMiniMap, Ready
 from geoservice.maps.i18n import group_name, text
 from geoservice.maps.indicators import PlanIndicators, indicators_html
 from geoservice.maps.layers import DrawnLayer, LayerOptions, add_layer, map_tiles_url
+from geoservice.maps.pages import MapPage, new_slot
 from geoservice.maps.sources import LayerSource, is_analysis, union_bbox
 
 TILES_PREFIX = "tiles:"
@@ -83,6 +93,7 @@ def build_map(
     show: Callable[[LayerSource], bool] | None = None,
 ):
     """Return a Folium map of ``sources`` (drawn in the order given)."""
+    keep_written_text()  # before any element is rendered: see branca_text
     m = _base_map(sources, options, outline, title)
     show = show or default_visibility(options)
     lang = options.lang
@@ -104,12 +115,56 @@ def build_map(
     return m
 
 
-def render_html(m, options: MapOptions) -> str:
-    """Return the page of map ``m``; inline every asset when there is no server."""
-    html = m.get_root().render()
+def render_page(m, options: MapOptions) -> MapPage:
+    """Return the page of map ``m``; inline every asset when there is no server.
+
+    The page is put together here rather than by Folium's figure template (see
+    :func:`written` for why), so that the inline scripts the builder writes
+    (Folium's map script, its global switches, ``gsmaps.js`` and, in an export,
+    the vendored libraries) and only those carry the page's nonce slot: the
+    parts holding data (the title, the map script's JSON) are never searched
+    for ``<script>``. A standalone file states its own Content-Security-Policy
+    in a ``<meta>`` (served pages get theirs as a header,
+    :mod:`geoservice.api.security`).
+    """
+    root = m.get_root()
+    for child in root._children.values():
+        child.render()
+    slot = new_slot()
+    header = nonce_scripts(written(root.header), slot)  # Folium's: no data in it
+    meta = ""
     if options.assets.base_url is None:
-        html = inline_assets(html, options.assets.vendor_dir)
-    return html
+        header = inline_assets(header, options.assets.vendor_dir, nonce=slot)
+        policy = Policies.of(basemap=options.basemap_url()).export(slot)
+        meta = f'<meta http-equiv="Content-Security-Policy" content="{escape(policy)}">\n'
+    lang = "en" if options.lang == "en" else "zh-CN"
+    title = escape(root.title or "")
+    html = (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n'
+        f"<head>\n{meta}<title>{title}</title>\n"
+        f"{header}\n{own_style()}\n{own_script(slot)}\n</head>\n<body>\n"
+        f"{written(root.html)}\n"
+        f'<script nonce="{slot}">\n{written(root.script)}\n</script>\n</body>\n</html>\n'
+    )
+    return MapPage.of(html, slot)
+
+
+def written(part) -> str:
+    """Return what the elements of a figure part (header, html, script) wrote, as written.
+
+    branca keeps each element's rendered macro as the *source* of a new Jinja
+    template and renders that again with the page: data in it (``{{ ... }}`` in
+    a feature name) would be evaluated on the server, which is remote code
+    execution with an unsandboxed Jinja (:mod:`geoservice.maps.branca_text`).
+    The text each element wrote (``_template_str``) is used as it is; only
+    elements that are templates of the library's own (script and stylesheet
+    links) are rendered.
+    """
+    out = []
+    for child in part._children.values():
+        text = getattr(child, "_template_str", None)
+        out.append(text if text is not None and not child._children else child.render())
+    return "\n".join(out)
 
 
 def _base_map(
@@ -128,9 +183,7 @@ def _base_map(
     )
     m.options["maxZoom"] = options.max_zoom  # tiles=None drops it; clusters need it
     localize(m, options.assets)
-    root = m.get_root()
-    head = Markup(f"<title>{escape(title)} · {escape(text('maps', options.lang))}</title>")
-    root.header.add_child(RawHtml(head + Markup(own_style() + own_script())), name="gsmaps")
+    m.get_root().title = escape(f"{title} · {text('maps', options.lang)}")
     url = options.basemap_url()
     if url is not None:
         attribution = options.basemap_attribution or " "

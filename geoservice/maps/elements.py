@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from folium.elements import Element, JSCSSMixin, MacroElement
+from folium.elements import JSCSSMixin, MacroElement
 from folium.map import Layer
 from folium.template import Template
 from markupsafe import Markup
@@ -20,14 +20,6 @@ def script_json(value: Any) -> Markup:
     """Return ``value`` as JSON safe inside a ``<script>`` element."""
     text = orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
-
-
-class RawHtml(Element):
-    """HTML put in the page as data: never parsed as a template (titles come from uploads)."""
-
-    def __init__(self, html: Markup) -> None:
-        super().__init__(template="{{ this.html }}")
-        self.html = html
 
 
 class HtmlControl(MacroElement):

@@ -22,6 +22,7 @@ import numpy as np
 import orjson
 import pandas as pd
 import shapely
+from markupsafe import escape
 
 from geoservice.maps.assets import Assets, localize
 from geoservice.maps.drawing import Drawing
@@ -186,7 +187,8 @@ def _tiled(m, source, drawing, options: LayerOptions, *, name: str, show: bool) 
         "maxZoom": 22,
         "bounds": _latlng_bounds(source.bbox),
         "pane": "overlayPane",
-        "attribution": layer.source.attribution or "",
+        # Leaflet writes attributions with innerHTML; the layer's is text
+        "attribution": str(escape(layer.source.attribution or "")),
     }
     tiles = ServedVectorTiles(
         url, layer.id, class_table(source.style, source.classes), tiles_options,

@@ -15,10 +15,10 @@ import shapely
 from geoservice.catalog.areas import AreaDef
 from geoservice.catalog.registry import Catalog
 from geoservice.maps.assets import Assets
-from geoservice.maps.builder import MapOptions, build_map, render_html
+from geoservice.maps.builder import MapOptions, build_map, render_page
 from geoservice.maps.i18n import group_name, text
 from geoservice.maps.indicators import PlanIndicators, plan_indicators
-from geoservice.maps.pages import PageCache, page_key
+from geoservice.maps.pages import MapPage, PageCache, new_nonce, page_key
 from geoservice.maps.sources import planning_layer_ids, read_sources, study_area
 from geoservice.settings import MapSettings, Settings
 from geoservice.storage.base import FeatureStore
@@ -52,6 +52,20 @@ def one_map_html(
     layer_ids: Sequence[str] | None = None,
     indicators: Sequence[PlanIndicators] = (),
 ) -> str:
+    """Return a study area's one-map as one HTML document (an export, with its nonce)."""
+    page = one_map(catalog, store, options, area=area, layer_ids=layer_ids, indicators=indicators)
+    return page.html(new_nonce())
+
+
+def one_map(
+    catalog: Catalog,
+    store: FeatureStore,
+    options: MapOptions,
+    *,
+    area: AreaDef,
+    layer_ids: Sequence[str] | None = None,
+    indicators: Sequence[PlanIndicators] = (),
+) -> MapPage:
     """Return a study area's one-map (一张图): its planning layers, grouped by kind."""
     options.assets.check()
     ids = list(layer_ids) if layer_ids is not None else one_map_layer_ids(catalog, store, area)
@@ -63,7 +77,7 @@ def one_map_html(
         outline=outline_geojson(catalog, store, area),
         indicators=indicators,
     )
-    return render_html(m, options)
+    return render_page(m, options)
 
 
 def one_map_layer_ids(catalog: Catalog, store: FeatureStore, area: AreaDef) -> list[str]:
@@ -77,6 +91,11 @@ def one_map_layer_ids(catalog: Catalog, store: FeatureStore, area: AreaDef) -> l
 def layer_map_html(
     catalog: Catalog, store: FeatureStore, layer_id: str, options: MapOptions
 ) -> str:
+    """Return the map of one collection as one HTML document (with its nonce)."""
+    return layer_map(catalog, store, layer_id, options).html(new_nonce())
+
+
+def layer_map(catalog: Catalog, store: FeatureStore, layer_id: str, options: MapOptions) -> MapPage:
     """Return the map of one collection (shown, with its legend)."""
     options.assets.check()
     sources = read_sources(catalog, store, [layer_id], embed_limit=_embed_limit(options))
@@ -90,7 +109,7 @@ def layer_map_html(
         outline=outline_geojson(catalog, store, area),
         show=lambda source: True,
     )
-    return render_html(m, options)
+    return render_page(m, options)
 
 
 def one_map_page(
@@ -103,13 +122,13 @@ def one_map_page(
     lang: str,
     base_url: str,
     jobs: Any = None,
-) -> str:
+) -> MapPage:
     """Return a served one-map, from ``pages`` unless a layer or job changed."""
     options = map_options(settings.maps, lang=lang, service_url=base_url)
 
-    def build() -> str:
+    def build() -> MapPage:
         indicators = indicator_results(area, store, catalog, jobs=jobs)
-        return one_map_html(catalog, store, options, area=area, indicators=indicators)
+        return one_map(catalog, store, options, area=area, indicators=indicators)
 
     key = page_key(catalog, store, ONE_MAP, area.id, lang, base_url, jobs=jobs)
     return pages.get_or_build(key, build)
@@ -124,11 +143,11 @@ def layer_map_page(
     *,
     lang: str,
     base_url: str,
-) -> str:
+) -> MapPage:
     """Return the served map of one collection, from ``pages`` unless its data changed."""
     options = map_options(settings.maps, lang=lang, service_url=base_url)
     key = page_key(catalog, store, layer_id, lang, base_url)
-    return pages.get_or_build(key, lambda: layer_map_html(catalog, store, layer_id, options))
+    return pages.get_or_build(key, lambda: layer_map(catalog, store, layer_id, options))
 
 
 def map_index(catalog: Catalog, store: FeatureStore, lang: str) -> list[dict[str, Any]]:

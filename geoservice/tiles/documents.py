@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from markupsafe import escape
+
 from geoservice.catalog.models import ClassBreak, LayerDef, StyleDef
 from geoservice.styling import maplibre_layers
 
@@ -30,8 +32,10 @@ def tilejson(
     max_zoom = max(layer.tiles.max_zoom for layer in layers)
     west, south, east, north = bbox
     center_zoom = max(min_zoom, min(max_zoom, 10))
+    # TileJSON's attribution is HTML (MapLibre and Leaflet insert it as such); a
+    # layer's attribution is text, so it is escaped
     attributions = sorted(
-        {layer.source.attribution for layer in layers if layer.source.attribution}
+        {str(escape(layer.source.attribution)) for layer in layers if layer.source.attribution}
     )
     return {
         "tilejson": "3.0.0",

@@ -37,7 +37,7 @@ def test_the_areas_one_map_draws_its_layers_labels_and_indicators(live, project_
     titles = {project_catalog.get(i).title.zh for i in area.one_map.layers}
     with chromium_page() as page:
         page.goto(f"{live.url}/maps/{area_id}/one-map", wait_until="load")
-        page.wait_for_function("window.gsmapsReady === true", timeout=120_000)
+        page.wait_for_function("() => window.gsmapsReady === true", timeout=120_000)
         assert page.title().startswith(area.one_map_title("zh"))
         labels = page.eval_on_selector_all(
             ".leaflet-control-layers-overlays label:not(.leaflet-control-layers-group-label)",

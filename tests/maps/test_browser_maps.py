@@ -64,7 +64,7 @@ def click_lonlat(page, lon: float, lat: float, zoom: int = 13) -> str:
 
 def wait_ready(page, url: str) -> None:
     page.goto(url, wait_until="load")
-    page.wait_for_function("window.gsmapsReady === true", timeout=60_000)
+    page.wait_for_function("() => window.gsmapsReady === true", timeout=60_000)
 
 
 def check_rendering(page, shot: Path) -> None:
@@ -106,7 +106,7 @@ def test_one_map_lists_toggles_and_explains_every_layer(maps_settings, sample_fr
         grid = catalog.get("farmland_grid").title.zh  # over the threshold: vector tiles
         tiles_before = page.evaluate(TILES)
         set_layer(page, grid, True)
-        page.wait_for_function(f"({TILES})() > {tiles_before}", timeout=60_000)
+        page.wait_for_function(f"() => ({TILES})() > {tiles_before}", timeout=60_000)
 
         only_layer(page, streets)
         name, lon, lat = representative(sample_frames["streets_towns"], "code", HANTAI)
@@ -176,7 +176,7 @@ def test_a_standalone_export_works_from_disk_without_a_server(
 
         grid = catalog.get("farmland_grid").title.zh  # over the threshold: tiled in the page
         only_layer(page, grid)
-        page.wait_for_function(f"({SLICED})() > 0", timeout=30_000)
+        page.wait_for_function(f"() => ({SLICED})() > 0", timeout=30_000)
         name, lon, lat = representative(sample_frames["farmland_grid"], "parent_code", HANTAI)
         assert name in click_lonlat(page, lon, lat, zoom=13)
         assert not page.watch.problems(), page.watch.problems()

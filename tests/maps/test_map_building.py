@@ -128,8 +128,12 @@ def test_an_export_inlines_every_asset_and_keeps_no_placeholder(tmp_path):
 
 def test_served_pages_link_vendored_files_under_static():
     assets = Assets(base_url="http://host", lang="en")
+    assert assets.url("leaflet-minimap", "dist/Control.MiniMap.min.js") == (
+        "http://host/static/vendor/leaflet-minimap/dist/Control.MiniMap.min.js"
+    )
+    # the measure control is served made CSP-safe (no lodash Function() templates)
     assert assets.url("leaflet-measure", "dist/leaflet-measure.{measure_lang}.js") == (
-        "http://host/static/vendor/leaflet-measure/dist/leaflet-measure.en.js"
+        "http://host/maps/assets/leaflet-measure.en.js"
     )
 
 
@@ -208,7 +212,7 @@ def test_the_indicator_panel_shows_value_target_and_status_and_never_invents(
 
 def test_titles_from_uploads_are_text_not_templates_or_html(store_and_catalog):
     from geoservice.maps import service
-    from geoservice.maps.builder import build_map
+    from geoservice.maps.builder import build_map, render_page
     from geoservice.maps.sources import read_sources
     from geoservice.settings import MapSettings
 
@@ -220,6 +224,6 @@ def test_titles_from_uploads_are_text_not_templates_or_html(store_and_catalog):
     sources = read_sources(catalog.with_layer(evil), store, ["villages"], embed_limit=None)
     options = service.map_options(MapSettings(), lang="zh", service_url="http://h")
 
-    html = build_map(sources, options, title=evil.title.zh).get_root().render()
+    html = render_page(build_map(sources, options, title=evil.title.zh), options).html("n")
     assert "<title>{{ 7*7 }}&lt;script&gt;x()&lt;/script&gt; · " in html  # not rendered as 49
     assert "<script>x()</script>" not in html

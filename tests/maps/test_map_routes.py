@@ -37,8 +37,10 @@ def test_the_one_map_is_chinese_by_default_and_english_on_request(client):
 def test_pages_load_leaflet_from_this_service_only(client):
     html = client.get("/maps/one-map").text
     sources = re.findall(r'<(?:script src|link rel="stylesheet" href)="([^"]+)"', html)
-    assert sources and all(s.startswith("http://testserver/static/vendor/") for s in sources)
-    assert client.get(sources[0].removeprefix("http://testserver")).status_code == 200
+    own = ("http://testserver/static/vendor/", "http://testserver/maps/assets/")  # measure
+    assert sources and all(s.startswith(own) for s in sources)
+    for source in sources:
+        assert client.get(source.removeprefix("http://testserver")).status_code == 200
 
 
 def test_a_large_layer_is_drawn_from_vector_tiles_and_queried_on_click(client):
@@ -57,8 +59,9 @@ def test_a_cached_map_page_follows_a_new_version_of_its_layer(client, maps_setti
     from geoservice.catalog.loader import load_catalog
     from geoservice.storage import open_store
 
-    first = client.get("/maps/villages").text
-    assert client.get("/maps/villages").text == first  # served from the page cache
+    first, again = client.get("/maps/villages"), client.get("/maps/villages")
+    assert _nonces(first) != _nonces(again)  # a fresh nonce each time...
+    assert _without_nonces(again.text) == _without_nonces(first.text)  # ...on the cached page
     villages = sample_frames["villages"].copy()
     villages.loc[villages.index[0], "name_zh"] = "新名字村"
     store = open_store(maps_settings)
@@ -68,3 +71,15 @@ def test_a_cached_map_page_follows_a_new_version_of_its_layer(client, maps_setti
     finally:
         store.close()
     assert json.dumps("新名字村")[1:-1] in client.get("/maps/villages").text
+
+
+def _nonces(response) -> set[str]:
+    """Return the nonces of a page's scripts; check that its policy names just that one."""
+    nonces = set(re.findall(r'<script nonce="([^"]+)"', response.text))
+    policy = response.headers["content-security-policy"]
+    assert len(nonces) == 1 and f"'nonce-{next(iter(nonces))}'" in policy
+    return nonces
+
+
+def _without_nonces(html: str) -> str:
+    return re.sub(r'nonce="[^"]+"', 'nonce=""', html)

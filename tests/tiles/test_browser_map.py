@@ -33,7 +33,7 @@ def test_maplibre_draws_the_farmland_grid_and_district_boundary(client, page):
             f"{server.url}/map?collections=district,farmland_grid&fit=farmland_grid",
             wait_until="load",
         )
-        page.wait_for_function("window.__idle === true", timeout=60_000)
+        page.wait_for_function("() => window.__idle === true", timeout=60_000)
         map_errors = page.evaluate("window.__errors")
         shot = page.locator("#map").screenshot()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from geoservice.api.deps import BaseUrlDep, CatalogDep, LangDep, StoreDep
 from geoservice.api.responses import JSONBytesResponse, render_html
+from geoservice.api.security import policies_of
 from geoservice.api.tile_http import CatalogLayerDep, LayersDep, TilesDep, union_bounds
 from geoservice.catalog.models import LayerDef
 from geoservice.errors import TileNotFound
@@ -136,6 +137,7 @@ def map_page(
     return render_html(
         request,
         "map.html",
+        policy=policies_of(request.app.state.settings).maplibre(),
         style_url=f"{base_url}/style.json?collections={ids}&lang={lang}",
         bounds=list(union_bounds(store, focus)),
         base_url=base_url,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from geoservice.api.deps import (
@@ -16,9 +16,11 @@ from geoservice.api.deps import (
     SettingsDep,
     StoreDep,
 )
-from geoservice.api.responses import JSONBytesResponse, render_html
+from geoservice.api.responses import JSONBytesResponse, map_page_response, render_html
 from geoservice.catalog.areas import AreaDef
+from geoservice.errors import NotFoundError
 from geoservice.maps import service
+from geoservice.maps.assets import MEASURE_SCRIPTS, measure_script
 from geoservice.ogc.links import HTML, link
 
 router = APIRouter(tags=["Maps"])
@@ -67,7 +69,7 @@ async def area_one_map(
 
 
 async def _one_map(runtime, catalog, area: AreaDef, lang: str, base_url: str) -> HTMLResponse:
-    html = await run_in_threadpool(
+    page = await run_in_threadpool(
         service.one_map_page,
         runtime.map_pages,
         catalog,
@@ -78,7 +80,7 @@ async def _one_map(runtime, catalog, area: AreaDef, lang: str, base_url: str) ->
         base_url=base_url,
         jobs=runtime.jobs.jobs,
     )
-    return HTMLResponse(html)
+    return map_page_response(page, runtime.settings)
 
 
 @router.get(
@@ -98,7 +100,7 @@ async def collection_map(
     base_url: BaseUrlDep,
 ) -> HTMLResponse:
     """Show one collection with its style, legend and popups."""
-    html = await run_in_threadpool(
+    page = await run_in_threadpool(
         service.layer_map_page,
         request.app.state.runtime.map_pages,
         catalog,
@@ -108,4 +110,19 @@ async def collection_map(
         lang=lang,
         base_url=base_url,
     )
-    return HTMLResponse(html)
+    return map_page_response(page, settings)
+
+
+MEASURE_FILES = {path.rsplit("/", 1)[-1]: lang for (_, path), lang in MEASURE_SCRIPTS.items()}
+
+
+@router.get("/maps/assets/{name}", include_in_schema=False)
+def map_asset(name: str) -> Response:
+    """Serve the measure control's script, made CSP-safe (``assets.csp_safe_measure``)."""
+    if name not in MEASURE_FILES:
+        raise NotFoundError(f"no map asset {name!r}")
+    return Response(
+        measure_script(MEASURE_FILES[name]),
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
