@@ -75,13 +75,14 @@ def ingest(
             return _ingest(
                 upload, work, store, catalog, limits, options, layer, new_layer, progress
             )
-    except GeoserviceError as exc:
-        exc.message = scrub(exc.message, name=upload.name)
-        exc.args = (exc.message,)
-        raise
     except Exception as exc:
+        # A store reports a full disk as unavailable (503) to readers; for the upload
+        # that filled it, it is a 507 saying the upload was not stored.
         if disk_full(exc):
             raise out_of_space(upload.name) from None
+        if isinstance(exc, GeoserviceError):
+            exc.message = scrub(exc.message, name=upload.name)
+            exc.args = (exc.message,)
         raise
     finally:
         _give_back_memory()
