@@ -22,13 +22,20 @@ def _store():
 
 @app.command("create")
 def create(
-    role: str = typer.Option("editor", help="reader, editor or admin."),
-    name: str = typer.Option("", help="Whose key; recorded as the author of versions."),
+    role_arg: str | None = typer.Argument(None, metavar="[ROLE]", help="Same as --role."),
+    name_arg: str | None = typer.Argument(None, metavar="[NAME]", help="Same as --name."),
+    role: str | None = typer.Option(None, help="reader, editor or admin [default: editor]."),
+    name: str | None = typer.Option(None, help="Whose key; recorded as the author of versions."),
     layer: list[str] = typer.Option([], help="Editor keys: limit to this layer (repeatable)."),
 ) -> None:
-    """Create a key and print it: the key is the last line, shown only this once."""
+    """Create a key and print it: the key is the last line, shown only this once.
+
+    ``keys create editor 王工`` and ``keys create --role editor --name 王工`` are the same.
+    """
     from geoservice.errors import GeoserviceError
 
+    role = _one_of("role", role_arg, role) or "editor"
+    name = _one_of("name", name_arg, name) or ""
     with closing(_store()) as store:
         try:
             principal, key = store.create(role, name or f"{role} key", tuple(layer))
@@ -37,6 +44,13 @@ def create(
             raise typer.Exit(2) from None
     console.print(f"created {principal.role} key {principal.key_id} for {principal.name!r}")
     print(key)
+
+
+def _one_of(what: str, positional: str | None, option: str | None) -> str | None:
+    if positional is not None and option is not None and positional != option:
+        console.print(f"[red]{what} given twice ({positional!r} and --{what} {option!r})[/red]")
+        raise typer.Exit(2)
+    return option if option is not None else positional
 
 
 @app.command("list")

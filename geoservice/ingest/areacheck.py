@@ -112,8 +112,12 @@ def _antimeridian_jump(geom) -> tuple[float, float] | None:
             if jump:
                 return jump
     for line in lines:
-        x = shapely.get_coordinates(line)[:, 0]
-        steps = np.flatnonzero(np.abs(np.diff(x)) > 180)
+        xy = shapely.get_coordinates(line)
+        x, y = xy[:, 0], xy[:, 1]
+        # An edge along a pole (Antarctica closes its ring from 180°,-90° to -180°,-90°)
+        # is a point on the sphere, not a crossing.
+        at_pole = (np.abs(y[:-1]) == 90) & (y[:-1] == y[1:])
+        steps = np.flatnonzero((np.abs(np.diff(x)) > 180) & ~at_pole)
         if len(steps):
             return float(x[steps[0]]), float(x[steps[0] + 1])
     return None

@@ -19,6 +19,10 @@ from geoservice.ingest.georef import SourceCRS, gk_zone_hint
 from geoservice.ingest.report import IngestReport
 
 FAMILY_IDS = {"point": {0, 4}, "line": {1, 2, 5}, "polygon": {3, 6}}
+# Real lon/lat data reaches a floating-point hair past the range (Natural Earth's
+# countries touch -180.00000000000003): within this many degrees (about a millimetre)
+# coordinates are clamped onto the range with a warning, further out they are refused.
+DEGREE_TOLERANCE = 1e-8
 FIX_HINT = (
     "fix it in QGIS (Vector > Geometry Tools > Fix Geometries) or upload again with repair=true"
 )
@@ -62,7 +66,7 @@ def check_geometries(
     if not _finite(batch, present, report):
         return batch.geoms
     geoms = _dimensions(batch, present, report, policy)
-    _ranges(batch, present, report, source)
+    geoms = _ranges(Batch(geoms, batch.positions, batch.keys), present, report, source)
     return _validity(Batch(geoms, batch.positions, batch.keys), present, report, policy)
 
 
@@ -164,13 +168,14 @@ def _dimensions(batch, present, report: IngestReport, policy: GeometryPolicy) ->
     return geoms
 
 
-def _ranges(batch: Batch, present: np.ndarray, report: IngestReport, source: SourceCRS):
+def _ranges(
+    batch: Batch, present: np.ndarray, report: IngestReport, source: SourceCRS
+) -> np.ndarray:
     bounds = shapely.bounds(batch.geoms)
     if source.crs.is_geographic:
-        _geographic_ranges(batch, present, bounds, report)
-        return
+        return _geographic_ranges(batch, present, bounds, report)
     if not present.any():
-        return
+        return batch.geoms
     hint = gk_zone_hint(source.epsg, float(np.median(bounds[present, 0])))
     if hint and not report.has("crs-zone"):
         report.error("crs-zone", f"the coordinates do not fit {source.code}: {hint}")
@@ -183,11 +188,28 @@ def _ranges(batch: Batch, present: np.ndarray, report: IngestReport, source: Sou
                 "easting and northing look swapped (x is a northing); swap the columns",
                 *batch.at(i),
             )
+    return batch.geoms
 
 
-def _geographic_ranges(batch, present, bounds, report: IngestReport) -> None:
+def _geographic_ranges(batch, present, bounds, report: IngestReport) -> np.ndarray:
+    geoms = batch.geoms
     minx, miny, maxx, maxy = bounds.T
-    outside = present & ((minx < -180) | (maxx > 180) | (miny < -90) | (maxy > 90))
+    beyond = present & ((minx < -180) | (maxx > 180) | (miny < -90) | (maxy > 90))
+    hair = DEGREE_TOLERANCE
+    within_hair = beyond & (minx >= -180 - hair) & (maxx <= 180 + hair)
+    within_hair &= (miny >= -90 - hair) & (maxy <= 90 + hair)
+    if within_hair.any():
+        geoms = geoms.copy()
+        geoms[within_hair] = shapely.transform(geoms[within_hair], _clamp_to_degrees)
+        rows = np.flatnonzero(within_hair)
+        report.warn(
+            "coordinates-clamped",
+            f"{len(rows)} feature(s) reach less than {hair:g}° past ±180°/±90° "
+            "(floating-point rounding in the source); those coordinates were set onto the "
+            "range (the first is named here)",
+            *batch.at(int(rows[0])),
+        )
+    outside = beyond & ~within_hair
     china_swapped = present & (minx >= 3) & (maxx <= 54) & (miny >= 73) & (maxy <= 136)
     for i in np.flatnonzero(outside | china_swapped):
         if china_swapped[i] or (abs(minx[i]) <= 90 and abs(maxx[i]) <= 90):
@@ -203,6 +225,13 @@ def _geographic_ranges(batch, present, bounds, report: IngestReport) -> None:
                 "degrees; the CRS is probably wrong: pass crs=EPSG:xxxx",
                 *batch.at(i),
             )
+    return geoms
+
+
+def _clamp_to_degrees(coords: np.ndarray) -> np.ndarray:
+    return np.column_stack(
+        (np.clip(coords[:, 0], -180.0, 180.0), np.clip(coords[:, 1], -90.0, 90.0))
+    )
 
 
 def _validity(batch: Batch, present, report: IngestReport, policy: GeometryPolicy):

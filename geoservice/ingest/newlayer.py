@@ -81,7 +81,7 @@ def layer_from_dataset(
 ) -> LayerDef:
     """Return the declaration of a new layer holding ``dataset``'s features."""
     attributes = _attributes(dataset)
-    names = [a.name for a in attributes]
+    names = {a.name.lower() for a in attributes}
     if spec.kind != LayerKind.analysis_result.value:
         missing = [n for n in STANDARD_ATTRIBUTES if n not in names]
         attributes += [AttributeDef(name=n) for n in missing]
@@ -92,6 +92,13 @@ def layer_from_dataset(
                 "empty: fill them with a later upload or edits",
             )
     geometry = _geometry_type(dataset.geometry_type, first)
+    declared = _base_type(dataset.geometry_type) or (first.geom_type if first else geometry)
+    if declared != geometry:
+        report.warn(
+            "geometry-multi",
+            f"the file's {declared} features are stored as one-part {geometry} features, "
+            "so that the layer can hold single- and multi-part features alike",
+        )
     layer = _declare(spec, attributes, geometry, dataset)
     problems = layer_problems(layer, catalog.styles)
     if problems:
@@ -100,6 +107,11 @@ def layer_from_dataset(
 
 
 def _declare(spec: NewLayerSpec, attributes, geometry, dataset: Dataset) -> LayerDef:
+    if spec.kind not in {k.value for k in LayerKind}:
+        raise InvalidParameter(
+            f"kind={spec.kind[:80]!r} is not a layer kind; allowed: "
+            f"{sorted(k.value for k in LayerKind)}"
+        )
     storage = resolve_crs(spec.storage_crs)
     key = _key_name(spec.key, attributes)
     family = GeometryType(geometry).family
@@ -118,7 +130,13 @@ def _declare(spec: NewLayerSpec, attributes, geometry, dataset: Dataset) -> Laye
             source=SourceDef(description=f"uploaded file {dataset.source.label}"),
             style=style,
         )
-    except (ValidationError, ValueError) as exc:
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'layer'}: {err['msg']}"
+            for err in exc.errors(include_url=False)
+        )
+        raise InvalidParameter(f"cannot declare layer {spec.id!r}: {problems}") from None
+    except ValueError as exc:
         raise InvalidParameter(f"cannot declare layer {spec.id!r}: {exc}") from None
 
 
@@ -126,7 +144,13 @@ def _attributes(dataset: Dataset) -> list[AttributeDef]:
     out: list[AttributeDef] = []
     used: set[str] = set()
     for i, (field, dtype) in enumerate(zip(dataset.fields, dataset.dtypes, strict=True)):
-        name = _safe_name(field, i, used)
+        # A file's NAME_EN is the planning attribute name_en: database column names
+        # ignore case, so two of them would collide.
+        standard = field.strip().lower()
+        if standard in STANDARD_ATTRIBUTES and standard not in used:
+            name = standard
+        else:
+            name = _safe_name(field, i, used)
         used.add(name.lower())
         title = None if name == field else Text(zh=field, en=field)
         out.append(
@@ -144,9 +168,14 @@ def _safe_name(field: str, index: int, used: set[str]) -> str:
     return name
 
 
-def _geometry_type(declared: str, first: shapely.Geometry | None) -> str:
+def _base_type(declared: str) -> str | None:
     base = declared.replace(" ZM", "").replace(" Z", "").replace(" M", "").strip()
-    if base in MULTI:
+    return base if base in MULTI else None
+
+
+def _geometry_type(declared: str, first: shapely.Geometry | None) -> str:
+    base = _base_type(declared)
+    if base:
         return MULTI[base]
     if first is not None and first.geom_type in MULTI:
         return MULTI[first.geom_type]

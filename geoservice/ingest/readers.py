@@ -294,18 +294,50 @@ def _damaged(dataset: Dataset, done: int, batch: int) -> Iterator[None]:
 
 def _damaged_file(dataset: Dataset, done: int, batch: int, exc: Exception) -> None:
     """Raise the refusal of a file GDAL failed to read between features ``done``.."""
-    where = f"{dataset.source.label}: features {done}..{done + batch - 1}"
+    last = done + batch - 1
+    if dataset.feature_count > 0:
+        last = min(last, dataset.feature_count - 1)
+    where = f"{dataset.source.label}: features {done}..{last}"
     if isinstance(exc, UnicodeDecodeError):
         codec = dataset.encoding.codec.upper() if dataset.encoding else "UTF-8"
         raise InvalidUpload(
             f"{where} hold text that is not {codec} "
-            f"({exc.object[exc.start : exc.start + 12]!r}); save the file as UTF-8 (or "
-            "give the right encoding=)"
+            f"({exc.object[exc.start : exc.start + 12]!r}); {_encoding_advice(exc, codec)} "
+            "[rule encoding]"
         ) from None
     raise InvalidUpload(
         f"{where} could not be read: {scrub(str(exc), dataset.source)}; the file may be "
         "damaged or truncated: upload the complete file again"
     ) from None
+
+
+def _encoding_advice(exc: UnicodeDecodeError, codec: str) -> str:
+    """Say which encoding does decode the text, when a Chinese one does."""
+    text = exc.object if isinstance(exc.object, bytes) else b""
+    sample = text[max(0, exc.start - 24) : exc.start + 24]
+    for candidate in ("gb18030", "big5"):
+        if candidate.upper() == codec:
+            continue
+        decoded = _decode_part(sample, candidate)
+        if decoded:
+            name = "GBK/GB18030" if candidate == "gb18030" else "Big5"
+            return (
+                f"it decodes as {name} ({decoded[:12]!r}): upload again with "
+                f"encoding={candidate.upper()} (or without encoding= if the .cpg names it)"
+            )
+    return "save the file as UTF-8 (or give the right encoding=)"
+
+
+def _decode_part(sample: bytes, codec: str) -> str | None:
+    """Decode ``sample`` (cut at arbitrary bytes) in ``codec``, or None if it is not that."""
+    for start in range(4):
+        for end in range(len(sample), max(len(sample) - 4, start), -1):
+            try:
+                text = sample[start:end].decode(codec)
+            except UnicodeDecodeError:
+                continue
+            return text if any("\u4e00" <= ch <= "\u9fff" for ch in text) else None
+    return None
 
 
 def _csv_as_utf8(path: Path, work: Path, label: str) -> tuple[Path, TextEncoding]:

@@ -82,3 +82,21 @@ def test_cli_creates_a_key_on_its_last_line(tmp_path, monkeypatch):
     assert result.exit_code == 0
     assert store.verify(key) is None
     store.close()
+
+
+def test_cli_takes_role_and_name_as_words_as_the_readme_shows(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOSERVICE_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(cli, ["keys", "create", "admin", "王工"])
+    assert result.exit_code == 0, result.output
+    key = result.stdout.strip().splitlines()[-1]
+    store = KeyStore(tmp_path / "keys.sqlite")
+    principal = store.verify(key)
+    store.close()
+    assert principal is not None and principal.role == "admin" and principal.name == "王工"
+
+
+def test_cli_refuses_a_role_given_twice_differently(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOSERVICE_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(cli, ["keys", "create", "admin", "--role", "editor"])
+    assert result.exit_code == 2
+    assert "given twice" in result.output

@@ -108,3 +108,16 @@ def test_dry_run_reports_without_writing(client, keys, tmp_path):
     assert body["dry_run"] and body["accepted"] and body["version"] is None
     assert body["feature_count"] == 4 and body["geometry_types"] == {"Polygon": 4}
     assert snapshot(client, "towns") == before
+
+
+def test_a_gbk_shapefile_declared_utf8_is_told_which_encoding_reads_it(client, keys, tmp_path):
+    path = shapefile_zip(tmp_path, towns_frame(), encoding="GBK", cpg="GBK")
+    before = snapshot(client, "towns")
+
+    r = post_file(client, UPLOAD, path, keys["editor"], encoding="UTF-8")
+
+    assert r.status_code == 422, r.text
+    message = r.json()["description"]
+    assert "not UTF-8" in message and "GBK/GB18030" in message and "encoding=GB18030" in message
+    assert "damaged" not in message and "features 0..3 " in message
+    assert snapshot(client, "towns") == before
