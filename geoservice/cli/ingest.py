@@ -46,6 +46,9 @@ def ingest_command(
     area: str | None = typer.Option(
         None, help="New layers: study area to join (default: the default area)."
     ),
+    field_type: list[str] = typer.Option(
+        [], "--type", help="New layers: a column's type, e.g. --type val=integer (repeatable)."
+    ),
 ) -> None:
     """Check a GIS file and store it as a new version of a layer."""
     from geoservice.errors import GeoserviceError
@@ -67,7 +70,14 @@ def ingest_command(
             encoding=encoding,
             author=author,
         )
-        spec = NewLayerSpec(id=layer, kind=kind, key=key, title_zh=title_zh, area=area)
+        spec = NewLayerSpec(
+            id=layer,
+            kind=kind,
+            key=key,
+            title_zh=title_zh,
+            area=area,
+            field_types=",".join(field_type) or None,
+        )
         outcome = _run(file, spec, options)
     except GeoserviceError as exc:
         console.print(f"[red]{exc.message}[/red]")

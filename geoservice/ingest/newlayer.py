@@ -65,11 +65,27 @@ class NewLayerSpec:
     key: str | None = None
     storage_crs: str = "EPSG:4326"
     area: str | None = None
+    field_types: str | None = None  # "val=integer,code=string": overrides the file's types
 
     def __post_init__(self) -> None:
         problem = layer_id_problem(self.id)
         if problem:  # before the file is read: the id would name database tables
             raise InvalidParameter(problem)
+        self.type_overrides()
+
+    def type_overrides(self) -> dict[str, AttributeType]:
+        """Return {column: type} from ``field_types``, or refuse it naming the part."""
+        out: dict[str, AttributeType] = {}
+        allowed = [t.value for t in AttributeType]
+        for part in filter(None, (p.strip() for p in (self.field_types or "").split(","))):
+            column, sep, kind = (x.strip() for x in part.partition("="))
+            if not sep or not column or kind not in allowed:
+                raise InvalidParameter(
+                    f"field_types: {part[:80]!r} must read column=type with type one of "
+                    f"{allowed} (e.g. field_types=val=integer,code=string)"
+                )
+            out[column] = AttributeType(kind)
+        return out
 
 
 def layer_from_dataset(
@@ -80,7 +96,7 @@ def layer_from_dataset(
     report: IngestReport,
 ) -> LayerDef:
     """Return the declaration of a new layer holding ``dataset``'s features."""
-    attributes = _attributes(dataset)
+    attributes = _attributes(dataset, spec.type_overrides(), report)
     names = {a.name.lower() for a in attributes}
     if spec.kind != LayerKind.analysis_result.value:
         missing = [n for n in STANDARD_ATTRIBUTES if n not in names]
@@ -140,9 +156,16 @@ def _declare(spec: NewLayerSpec, attributes, geometry, dataset: Dataset) -> Laye
         raise InvalidParameter(f"cannot declare layer {spec.id!r}: {exc}") from None
 
 
-def _attributes(dataset: Dataset) -> list[AttributeDef]:
+def _attributes(
+    dataset: Dataset, overrides: dict[str, AttributeType], report: IngestReport
+) -> list[AttributeDef]:
     out: list[AttributeDef] = []
     used: set[str] = set()
+    unknown = sorted(set(overrides) - set(dataset.fields))
+    if unknown:
+        raise InvalidParameter(
+            f"field_types names {unknown}, which are not columns of the file: {dataset.fields}"
+        )
     for i, (field, dtype) in enumerate(zip(dataset.fields, dataset.dtypes, strict=True)):
         # A file's NAME_EN is the planning attribute name_en: database column names
         # ignore case, so two of them would collide.
@@ -153,8 +176,14 @@ def _attributes(dataset: Dataset) -> list[AttributeDef]:
             name = _safe_name(field, i, used)
         used.add(name.lower())
         title = None if name == field else Text(zh=field, en=field)
-        out.append(
-            AttributeDef(name=name, type=DTYPES.get(dtype, AttributeType.string), title=title)
+        kind = overrides.get(field, DTYPES.get(dtype, AttributeType.string))
+        out.append(AttributeDef(name=name, type=kind, title=title))
+    if dataset.inferred_types:
+        typed = {a.name: a.type.value for a in out if a.type != AttributeType.string}
+        report.warn(
+            "attribute-types",
+            f"a CSV has no types: columns read as {typed or 'text only'} from their values "
+            "(codes with leading zeros stay text); override with field_types=column=type",
         )
     return out
 

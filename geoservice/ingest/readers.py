@@ -21,7 +21,7 @@ import csv
 import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ import pyogrio.raw
 from geoservice.errors import GeoserviceError, InvalidParameter, InvalidUpload
 from geoservice.ingest.batches import arrow_frame, table_frame
 from geoservice.ingest.containers import check_flatgeobuf, check_geopackage
+from geoservice.ingest.csvtypes import DTYPE_OF, infer_csv_types
 from geoservice.ingest.encoding import TextEncoding, shapefile_encoding
 from geoservice.ingest.records import Records
 from geoservice.ingest.report import IngestReport, Locator
@@ -68,6 +69,7 @@ class Dataset:
     read_kwargs: dict[str, Any] = field(default_factory=dict)
     records: Records | None = None  # what the scan of the file's structure found
     max_vertices: int = NO_LIMIT
+    inferred_types: dict[str, str] | None = None  # a CSV's column types, from its values
 
     @property
     def gdal_path(self) -> str:
@@ -140,7 +142,10 @@ def open_dataset(
         records.apply(report)
     source = Source(path, source.driver, source.label)
     try:
-        return _describe(source, source_layer, kwargs, text_encoding, csv_geometry, records, limit)
+        dataset = _describe(
+            source, source_layer, kwargs, text_encoding, csv_geometry, records, limit
+        )
+        return _with_csv_types(dataset) if source.driver == "CSV" else dataset
     except InvalidUpload as exc:
         if report is None or report.accepted:
             raise
@@ -374,6 +379,17 @@ def first_undecodable_text(path: Path, codec: str) -> int | None:
     except UnicodeDecodeError:
         return offset
     return None
+
+
+def _with_csv_types(dataset: Dataset) -> Dataset:
+    """Give a CSV's text columns the types their values fit (see :mod:`csvtypes`)."""
+    text = [f for f, d in zip(dataset.fields, dataset.dtypes, strict=True) if d == "object"]
+    kinds = infer_csv_types(dataset.source.path, text)
+    dtypes = [
+        DTYPE_OF[kinds[f]] if d == "object" else d
+        for f, d in zip(dataset.fields, dataset.dtypes, strict=True)
+    ]
+    return replace(dataset, dtypes=dtypes, inferred_types=kinds)
 
 
 def _csv_options(path: Path, label: str) -> tuple[str, dict[str, str], dict[str, Any]]:

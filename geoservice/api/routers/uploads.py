@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -47,7 +48,24 @@ UPLOAD_FORM_DOC = {
         },
     }
 }
-NEW_LAYER_FIELDS = ("id", "title_zh", "title_en", "kind", "style", "key", "storage_crs", "area")
+NEW_LAYER_FIELDS = (
+    "id",
+    "title_zh",
+    "title_en",
+    "kind",
+    "style",
+    "key",
+    "storage_crs",
+    "area",
+    "field_types",
+)
+NEW_LAYER_FORM_DOC = copy.deepcopy(UPLOAD_FORM_DOC)
+_form_schema = NEW_LAYER_FORM_DOC["requestBody"]["content"]["multipart/form-data"]["schema"]
+_form_schema["required"] = ["file", "id"]
+_form_schema["properties"].update(
+    {name: {"type": "string"} for name in NEW_LAYER_FIELDS}
+    | {"field_types": {"type": "string", "example": "val=integer,code=string"}}
+)
 UPLOAD_FIELDS = tuple(
     name
     for name in UPLOAD_FORM_DOC["requestBody"]["content"]["multipart/form-data"]["schema"][
@@ -87,7 +105,7 @@ async def upload(
     operation_id="createCollection",
     summary="Create a layer from a file",
     status_code=201,
-    openapi_extra=UPLOAD_FORM_DOC,
+    openapi_extra=NEW_LAYER_FORM_DOC,
 )
 async def create_collection(
     request: Request,
