@@ -60,7 +60,13 @@ class ApiSettings(BaseModel):
     """HTTP behaviour shared by every router."""
 
     title: str = "geoservice"
-    default_limit: int = 10
+    default_limit: int = Field(
+        1_000,
+        description="Features per page when a client gives no limit (GeoJSON, GeoPackage, "
+        "FlatGeobuf): GDAL/QGIS page at this size, and 10 made them send a request per "
+        "10 features.",
+    )
+    default_limit_html: int = Field(10, description="The same for HTML pages read by people.")
     max_limit: int = 10_000
     count_cap: int = Field(
         100_000,

@@ -34,15 +34,16 @@ ITEMS_PARAMETERS_DOC = [
     ),
     _param(
         "limit",
-        "features per page (default 10, at most 10000)",
-        {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10},
+        "features per page (default 1000; 10 on HTML pages; at most 10000)",
+        {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1000},
     ),
     _param("offset", "features to skip", {"type": "integer", "minimum": 0, "default": 0}),
     _param("filter", "CQL2 filter", {"type": "string"}),
     _param(
         "filter-lang",
-        "cql2-text (default) or cql2-json",
-        {"type": "string", "enum": ["cql2-text", "cql2-json"]},
+        "cql2-text (default) or cql2-json; cql-text, the pre-standard name GDAL's "
+        "OAPIF driver (QGIS, ogr2ogr) sends, is read as cql2-text",
+        {"type": "string", "enum": ["cql2-text", "cql2-json", "cql-text"]},
     ),
     _param(
         "filter-crs",

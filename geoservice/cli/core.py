@@ -75,9 +75,14 @@ def export_openapi(
 ) -> None:
     """Write the OpenAPI 3.0 document (for static checks; the server makes its own)."""
     from geoservice.app import create_app
+    from geoservice.catalog.loader import load_catalog
+    from geoservice.ogc.collection_paths import with_collection_paths
     from geoservice.ogc.openapi import openapi_30
 
-    text = json.dumps(openapi_30(create_app().openapi()), ensure_ascii=False, indent=2)
+    settings = Settings()
+    catalog = load_catalog(settings.layers_dir, settings.styles_dir, settings.runtime_layers_dir)
+    doc = with_collection_paths(create_app(settings).openapi(), catalog)
+    text = json.dumps(openapi_30(doc), ensure_ascii=False, indent=2)
     if out:
         out.write_text(text, encoding="utf-8")
     else:

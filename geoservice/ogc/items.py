@@ -65,6 +65,8 @@ def parse_items_request(
         )
     crs = resolve_crs(params.get("crs"))
     bbox_crs = resolve_crs(params.get("bbox-crs"))
+    fmt = output_format(params.get("f"), accept)
+    default_limit = api.default_limit_html if fmt == "html" else api.default_limit
     query = FeatureQuery(
         bbox=_bbox(params.get("bbox"), north_first=bbox_crs.north_first),
         bbox_crs=bbox_crs.uri,
@@ -73,13 +75,13 @@ def parse_items_request(
         equals=_equals(layer, params),
         properties=_properties(layer, params.get("properties")),
         sortby=_sortby(layer, params.get("sortby")),
-        limit=min(_int(params, "limit", api.default_limit, minimum=1), api.max_limit),
+        limit=min(_int(params, "limit", default_limit, minimum=1), api.max_limit),
         offset=_int(params, "offset", 0, minimum=0),
         crs=crs.uri,
         count_cap=api.count_cap,
         version=_optional_int(params, "version"),
     )
-    return ItemsRequest(query, output_format(params.get("f"), accept), crs.uri, dict(params))
+    return ItemsRequest(query, fmt, crs.uri, dict(params))
 
 
 def output_format(f: str | None, accept: str) -> str:

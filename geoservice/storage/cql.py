@@ -71,6 +71,8 @@ def parse_filter(text_or_json: str, lang: str | None, limits: FilterLimits = DEF
         nests deeper than the databases accept.
     """
     lang = lang or "cql2-text"
+    if lang == "cql-text":  # the pre-standard name GDAL's OAPIF driver sends
+        lang = "cql2-text"
     if lang not in ("cql2-text", "cql2-json"):
         raise InvalidFilter(f"filter-lang {lang!r} is not supported; use cql2-text or cql2-json")
     check_filter(text_or_json, lang, limits)

@@ -207,3 +207,11 @@ def test_large_responses_are_gzipped(client):
         headers={"Accept-Encoding": "gzip"},
     )
     assert response.headers["content-encoding"] == "gzip"
+
+
+def test_machine_clients_get_big_pages_and_people_small_ones(client):
+    doc = client.get(f"/collections/{PLACES}/items").json()
+    assert doc["numberReturned"] == 243  # the default page (1 000) holds the layer
+
+    html = client.get(f"/collections/{PLACES}/items", params={"f": "html"}).text
+    assert html.count("<tr>") == 1 + 10  # a header row and ten features for people

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from geoservice.api.deps import BaseUrlDep, CatalogDep, LangDep, RuntimeDep, SettingsDep
 from geoservice.api.errors import retry_after
 from geoservice.api.responses import JSONBytesResponse, render_html, wants_html
+from geoservice.ogc.collection_paths import with_collection_paths
 from geoservice.ogc.links import HTML, JSON, OPENAPI, link
 from geoservice.ogc.openapi import openapi_30
 from geoservice.readiness import check_readiness
@@ -62,10 +63,11 @@ def conformance(request: Request):
 
 
 @router.get("/api", operation_id="getAPI", summary="API definition (OpenAPI 3.0)")
-def api_definition(request: Request):
-    """Return the OpenAPI 3.0 definition generated from the code."""
+def api_definition(request: Request, catalog: CatalogDep):
+    """Return the OpenAPI 3.0 definition generated from the code, with an items path
+    per collection listing its queryables (what GDAL/QGIS read to filter on the server)."""
     return JSONBytesResponse(
-        openapi_30(request.app.openapi()),
+        openapi_30(with_collection_paths(request.app.openapi(), catalog)),
         media_type="application/vnd.oai.openapi+json;version=3.0",
     )
 

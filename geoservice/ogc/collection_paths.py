@@ -1,0 +1,67 @@
+"""Per-collection items paths in the OpenAPI document, with each queryable as a parameter.
+
+OGC API Features Part 1 lets an API describe ``/collections/villages/items``
+beside the generic ``/collections/{collectionId}/items``, listing the
+properties a client may filter on as query parameters (``?kind=village``).
+GDAL's OAPIF driver (QGIS, ogr2ogr) reads exactly these parameters to decide
+which ``-where`` comparisons it can send to the server; without them it pages
+the whole layer and filters on the client. The operation is otherwise the
+generic one: same parameters, responses and security.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+
+from geoservice.catalog.models import LayerDef
+from geoservice.ogc.collections import JSON_SCHEMA_TYPES
+
+GENERIC_ITEMS = "/collections/{collectionId}/items"
+
+
+def with_collection_paths(doc: dict, layers: Iterable[LayerDef]) -> dict:
+    """Return ``doc`` with an items path per layer (``doc`` is not changed)."""
+    generic = doc.get("paths", {}).get(GENERIC_ITEMS, {}).get("get")
+    if generic is None:
+        return doc
+    out = dict(doc)
+    paths = dict(doc["paths"])
+    for layer in layers:
+        paths[f"/collections/{layer.id}/items"] = {"get": _items_operation(generic, layer)}
+    out["paths"] = paths
+    return out
+
+
+def _items_operation(generic: dict, layer: LayerDef) -> dict:
+    operation = copy.deepcopy(generic)
+    operation["operationId"] = f"getFeatures_{layer.id}"
+    operation["summary"] = f"Features of {layer.title.en or layer.id} ({layer.title.zh})"
+    shared = [
+        p
+        for p in operation.get("parameters", [])
+        if not (p.get("in") == "path" and p.get("name") == "collectionId")
+    ]
+    taken = {p.get("name") for p in shared}
+    operation["parameters"] = shared + [
+        _property_parameter(attr)
+        for attr in layer.attributes
+        if attr.name not in taken  # a property named like a parameter stays a filter-only one
+    ]
+    return operation
+
+
+def _property_parameter(attr) -> dict:
+    schema = dict(JSON_SCHEMA_TYPES[attr.type])
+    if attr.enum:
+        schema["enum"] = list(attr.enum)
+    title = f" ({attr.title.zh} / {attr.title.en})" if attr.title else ""
+    return {
+        "name": attr.name,
+        "in": "query",
+        "required": False,
+        "description": f"features whose {attr.name}{title} equals this value",
+        "schema": schema,
+        "style": "form",
+        "explode": False,
+    }
