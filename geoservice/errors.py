@@ -78,6 +78,12 @@ class UnsupportedMediaType(InvalidParameter):
     code = "UnsupportedMediaType"
 
 
+class NotAcceptable(GeoserviceError):
+    """None of the media types the client accepts can be served (HTTP 406)."""
+
+    code = "NotAcceptable"
+
+
 class CatalogError(GeoserviceError):
     """A layer or style file is invalid, or refers to something missing."""
 
@@ -94,6 +100,12 @@ class PreconditionFailed(GeoserviceError):
     """An If-Match ETag does not match: someone else changed the resource."""
 
     code = "PreconditionFailed"
+
+
+class PreconditionRequired(GeoserviceError):
+    """A write came without If-Match where the deployment requires it (HTTP 428)."""
+
+    code = "PreconditionRequired"
 
 
 class InvalidUpload(GeoserviceError):

@@ -137,6 +137,16 @@ class UploadSettings(BaseModel):
     work_dir: Path | None = None
 
 
+class EditSettings(BaseModel):
+    """Feature edits (OGC API Features Part 4)."""
+
+    require_if_match: bool = Field(
+        False,
+        description="Refuse (428) a PUT, PATCH or DELETE of a feature that carries no "
+        "If-Match: two editors can then never overwrite each other's change unseen.",
+    )
+
+
 class TileSettings(BaseModel):
     """Vector and raster tile options."""
 
@@ -289,6 +299,7 @@ class Settings(BaseSettings):
     )
     api: ApiSettings = ApiSettings()
     uploads: UploadSettings = UploadSettings()
+    edits: EditSettings = EditSettings()
     tiles: TileSettings = TileSettings()
     processes: ProcessSettings = ProcessSettings()
     maps: MapSettings = MapSettings()

@@ -24,6 +24,8 @@ STATUS_CODES: dict[type[e.GeoserviceError], int] = {
     e.CatalogError: 400,
     e.ConflictError: 409,
     e.PreconditionFailed: 412,
+    e.PreconditionRequired: 428,
+    e.NotAcceptable: 406,
     e.Unauthorized: 401,
     e.Forbidden: 403,
     e.StoreUnavailable: 503,

@@ -19,6 +19,7 @@ from geoservice.catalog.models import AttributeType, LayerDef
 from geoservice.crs import CRS84_URI, resolve_crs
 from geoservice.errors import InvalidParameter
 from geoservice.ogc.links import GEOJSON, HTML, link, with_query
+from geoservice.ogc.negotiation import negotiate_features
 from geoservice.settings import ApiSettings
 from geoservice.storage.base import FeatureQuery, GeoJSONPage, SortKey
 from geoservice.storage.cql import parse_filter
@@ -85,7 +86,8 @@ def parse_items_request(
 
 
 def output_format(f: str | None, accept: str) -> str:
-    """Return ``json``, ``html``, ``gpkg`` or ``fgb`` from ``f`` or the Accept header."""
+    """Return ``json``, ``html``, ``gpkg`` or ``fgb`` from ``f`` or the Accept header
+    (406 when the client accepts none of them)."""
     if f:
         value = f.lower()
         aliases = {
@@ -99,9 +101,7 @@ def output_format(f: str | None, accept: str) -> str:
         if value not in ("json", "html", *DOWNLOAD_FORMATS):
             raise InvalidParameter(f"f={f!r} is not offered; use json (GeoJSON), html, gpkg or fgb")
         return value
-    if "text/html" in accept and "json" not in accept:
-        return "html"
-    return "json"
+    return negotiate_features(accept)
 
 
 _NUMBER = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*")

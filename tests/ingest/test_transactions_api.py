@@ -159,3 +159,39 @@ def test_options_declare_methods_and_media_types(client):
     r = client.options(f"{ITEMS}/1")
     assert {"PUT", "PATCH", "DELETE"} <= {m.strip() for m in r.headers["allow"].split(",")}
     assert "application/merge-patch+json" in r.headers["accept-patch"]
+
+
+@pytest.fixture
+def strict_client(ingest_settings):
+    """A client over a service that requires If-Match on feature edits."""
+    from fastapi.testclient import TestClient
+
+    from geoservice.app import create_app
+
+    edits = ingest_settings.edits.model_copy(update={"require_if_match": True})
+    with TestClient(create_app(ingest_settings.model_copy(update={"edits": edits}))) as c:
+        yield c
+
+
+def test_required_if_match_refuses_blind_edits_with_428(strict_client, keys):
+    client = strict_client
+    headers = {**auth(keys["editor"]), "Content-Type": "application/merge-patch+json"}
+    before = client.get(f"{ITEMS}/1").json()
+
+    for method in ("put", "patch", "delete"):
+        kwargs = {} if method == "delete" else {"json": {"properties": {"pop": 9}}}
+        if method == "put":
+            kwargs = {"json": new_town("c1")}
+            send = {**auth(keys["editor"]), "Content-Type": "application/geo+json"}
+        else:
+            send = headers
+        r = getattr(client, method)(f"{ITEMS}/1", headers=send, **kwargs)
+        assert r.status_code == 428, (method, r.text)
+        assert "If-Match" in r.json()["description"]
+
+    assert client.get(f"{ITEMS}/1").json() == before
+    tag = client.get(f"{ITEMS}/1").headers["etag"]
+    r = client.patch(
+        f"{ITEMS}/1", json={"properties": {"pop": 9}}, headers={**headers, "If-Match": tag}
+    )
+    assert r.status_code in (200, 204), r.text

@@ -23,7 +23,7 @@ from geoservice.edit.service import (
     replace_feature,
     update_feature,
 )
-from geoservice.errors import InvalidParameter, UnsupportedMediaType
+from geoservice.errors import InvalidParameter, PreconditionRequired, UnsupportedMediaType
 
 router = APIRouter(tags=["Transactions"])
 FeatureIdPath = Annotated[int, Path(description="feature id")]
@@ -118,7 +118,7 @@ async def _edit(operation, media_types, request, principal, layer, store, settin
         crs=_content_crs(request),
         limits=settings.uploads,
         author=principal.label,
-        if_match=request.headers.get("if-match"),
+        if_match=_if_match(request, settings),
     )
     return await _changed(store, layer, feature_id)
 
@@ -134,6 +134,7 @@ async def delete(
     principal: EditorDep,
     layer: LayerDep,
     store: StoreDep,
+    settings: SettingsDep,
     featureId: FeatureIdPath,
 ):
     """Remove a feature from the current version (older versions keep it)."""
@@ -144,7 +145,7 @@ async def delete(
         layer,
         featureId,
         author=principal.label,
-        if_match=request.headers.get("if-match"),
+        if_match=_if_match(request, settings),
     )
     return Response(status_code=204)
 
@@ -162,6 +163,17 @@ def item_options(layer: LayerDep, store: StoreDep, featureId: FeatureIdPath):
     store.get_feature(layer, featureId)
     headers = {"Allow": ITEM_ALLOW, "Accept-Patch": ", ".join(PATCH_TYPES)}
     return Response(status_code=200, headers=headers)
+
+
+def _if_match(request: Request, settings) -> str | None:
+    """Return the If-Match header, or refuse (428) its absence where it is required."""
+    value = request.headers.get("if-match")
+    if value is None and settings.edits.require_if_match:
+        raise PreconditionRequired(
+            "this service requires If-Match on feature edits: GET the feature, send its "
+            "ETag as If-Match (or If-Match: * to overwrite whatever is there)"
+        )
+    return value
 
 
 async def _body(request: Request, accepted: tuple[str, ...]):
