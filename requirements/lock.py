@@ -8,11 +8,13 @@ installs today what it installed last month. Run through the Makefile:
     make lock-upgrade   # move every pin to the newest version the ranges allow
 
 Each lock is ``uv pip compile`` of the extras it names, universal (any OS, Python
-3.11+), with the hashes of every file of every pinned version, so
-``pip install --require-hashes`` refuses anything else. ``serve`` is resolved under the
-pins of ``test``, so the image serves the versions the tests ran. The first lines of a
-lock record which extras it holds and a digest of their requirements in
-pyproject.toml: tests/test_dependency_lock.py fails when the two part.
+3.11+, the Python of the tests and the image; an upgrade may pin newer versions for
+newer Pythons where a package dropped 3.11), with the hashes of every file of every
+pinned version, so ``pip install --require-hashes`` refuses anything else. ``serve``
+is resolved under the pins of ``test``, so the image serves the versions the tests
+ran. The first lines of a lock record which extras it holds and a digest of their
+requirements in pyproject.toml: tests/test_dependency_lock.py fails when the two
+part.
 
 The lock names no index: uv asks PyPI, or ``UV_DEFAULT_INDEX`` / pip's
 ``global.index-url`` when set (a full mirror). Partial local wheel folders that pip
@@ -27,7 +29,6 @@ import json
 import re
 import subprocess
 import sys
-import tempfile
 import tomllib
 from pathlib import Path
 
@@ -122,7 +123,14 @@ def pip_index_url() -> str | None:
     return result.stdout.strip() or None
 
 
-def compile_lock(uv: str, name: str, *, upgrade: bool, constraints: Path | None) -> None:
+def compile_lock(
+    uv: str,
+    name: str,
+    *,
+    upgrade: bool,
+    upgrade_packages: list[str],
+    constraints: Path | None,
+) -> None:
     """Write requirements/<name>.txt with uv, then put the digest header on top."""
     pyproject = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
     extras = LOCKS[name]
@@ -137,6 +145,8 @@ def compile_lock(uv: str, name: str, *, upgrade: bool, constraints: Path | None)
     ]  # fmt: skip
     if upgrade:
         command.append("--upgrade")
+    for package in upgrade_packages:
+        command += ["--upgrade-package", package]
     if constraints is not None:
         command += ["--constraint", str(constraints)]
     if index := pip_index_url():
@@ -157,14 +167,32 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uv", default="uv", help="uv executable")
     parser.add_argument("--upgrade", action="store_true", help="newest allowed versions")
+    parser.add_argument(
+        "--upgrade-package",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="newest allowed version of this package only (repeatable)",
+    )
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        constraints = None
+    # Pins of the first lock constrain the next ones; a fixed path keeps the locks'
+    # "# via -c ..." notes the same from one run to the next.
+    pins_file = HERE / f".{next(iter(LOCKS))}-pins.txt"
+    constraints = None
+    try:
         for name in LOCKS:
-            compile_lock(args.uv, name, upgrade=args.upgrade, constraints=constraints)
+            compile_lock(
+                args.uv,
+                name,
+                upgrade=args.upgrade,
+                upgrade_packages=args.upgrade_package,
+                constraints=constraints,
+            )
             if constraints is None:
-                constraints = Path(tmp) / f"{name}-pins.txt"
-                constraints.write_text("\n".join(pins(lock_path(name))) + "\n")
+                pins_file.write_text("\n".join(pins(lock_path(name))) + "\n", encoding="utf-8")
+                constraints = pins_file.relative_to(ROOT)
+    finally:
+        pins_file.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
