@@ -84,7 +84,7 @@ system-deps:
 	.ci/system-deps
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check geoservice tests bench
+	$(BIN)/ruff check geoservice tests bench requirements
 	$(BIN)/lint-imports
 	$(BIN)/geoservice check-layers
 
