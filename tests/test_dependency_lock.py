@@ -107,7 +107,8 @@ def test_serve_lock_is_the_test_lock_without_the_test_tools():
     serve, test = locked("serve"), locked("test")
     assert set(serve) < set(test)
     for package, pins in serve.items():
-        assert {str(p) for p in pins} <= {str(p) for p in test[package]}, package
+        versions = {pinned_version(p) for p in pins}
+        assert versions <= {pinned_version(p) for p in test[package]}, package
 
 
 def test_installed_versions_equal_the_test_lock():
