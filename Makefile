@@ -14,7 +14,7 @@ MAPLIBRE := node_modules/maplibre-gl/dist
 LEAFLET := $(VENDOR_DIR)/leaflet/dist/leaflet.js
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: serve test test-slow test-all lint bench bench-deps bench-tiles bench-maps load data web system-deps clean help
+.PHONY: serve test test-slow test-all lint lock lock-upgrade bench bench-deps bench-tiles bench-maps load data web system-deps clean help
 
 help:
 	@echo "make serve    - install and serve on http://127.0.0.1:$(PORT)"
@@ -24,19 +24,39 @@ help:
 	@echo "make bench-tiles - tile benchmark: geoservice vs tipg, TiTiler and the floors (PostGIS, wrk)"
 	@echo "make bench-maps - web-map load time: 100 000-cell grid vs district (Chromium)"
 	@echo "make load     - 50 clients on a multi-worker server, both stores; fails on errors or leaks"
+	@echo "make lock     - re-lock requirements/*.txt after changing pyproject.toml's dependencies"
+	@echo "make lock-upgrade - move every locked version to the newest pyproject.toml allows"
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[serve]'
+# Installs come from the locks (requirements/*.txt: exact versions and their hashes,
+# made from pyproject.toml's ranges by `make lock`), then the project itself without
+# dependencies, so every machine runs the versions the tests ran.
+$(STAMP): requirements/serve.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/serve.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[serve,test]'
+$(TEST_STAMP): requirements/test.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/test.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@ $(STAMP)
+
+# Re-lock after changing pyproject.toml's dependencies (current pins kept where they
+# still fit), or move every pin to the newest version the ranges allow; then
+# `make test` installs and tests what was locked. uv resolves; pip installs.
+UV_VERSION := 0.13.9
+$(BIN)/uv: | $(BIN)/python
+	$(BIN)/pip install --quiet 'uv==$(UV_VERSION)'
+
+lock: $(BIN)/uv
+	$(BIN)/python requirements/lock.py --uv $(BIN)/uv
+
+lock-upgrade: $(BIN)/uv
+	$(BIN)/python requirements/lock.py --uv $(BIN)/uv --upgrade
 
 # Browser libraries from npm (pinned in package-lock.json), served by geoservice itself:
 # MapLibre GL JS for /map; Leaflet and its plugins for the Folium maps (also inlined into
@@ -64,7 +84,7 @@ system-deps:
 	.ci/system-deps
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check geoservice tests bench
+	$(BIN)/ruff check geoservice tests bench requirements
 	$(BIN)/lint-imports
 	$(BIN)/geoservice check-layers
 

@@ -14,6 +14,7 @@ from geoservice.ogc.collection_paths import with_collection_paths
 from geoservice.ogc.links import HTML, JSON, OPENAPI, link
 from geoservice.ogc.openapi import openapi_30
 from geoservice.readiness import check_readiness
+from geoservice.version import build_info
 
 router = APIRouter(tags=["Capabilities"])
 
@@ -26,7 +27,8 @@ def landing(
     catalog: CatalogDep,
     lang: LangDep,
 ):
-    """Describe the service, name its study areas and link to its parts."""
+    """Describe the service, its version and commit, its study areas and its parts."""
+    build = build_info()
     areas = "、".join(a.title.zh for a in catalog.areas.values())
     areas_en = ", ".join(a.title.en for a in catalog.areas.values())
     doc = {
@@ -34,6 +36,8 @@ def landing(
         "description": f"服务业规划图层（研究区：{areas}）：分析、OGC API 发布、瓦片与地图 / "
         f"Planning layers for service-industry plans (study areas: {areas_en}): analysis, "
         "OGC APIs, tiles and maps",
+        "version": build.version,
+        "commit": build.commit,
         "links": [
             link(f"{base_url}/", "self", JSON),
             link(f"{base_url}/?f=html", "alternate", HTML),
