@@ -186,3 +186,48 @@ def gauss_kruger_crs(lon: float) -> str:
     """
     zone = math.floor((lon - GK3_FIRST_CM) / 3 + 0.5)
     return f"EPSG:{GK3_FIRST_EPSG + min(max(zone, 0), 20)}"
+
+
+def axis_order_problem(ref: CrsRef, gis_box: tuple[float, float, float, float]) -> str | None:
+    """Say why a ``bbox`` given in a northing-first CRS looks given easting-first.
+
+    ``gis_box`` is the box after the axis swap (x, y order). A box outside the CRS's
+    area of use that fits once swapped back was written in the other order: it would
+    silently match nothing, so the client is told the order the CRS defines.
+    """
+    if not ref.north_first:
+        return None
+    area = _area_in_gis_order(ref.epsg or 4326)
+    if area is None:
+        return None
+    minx, miny, maxx, maxy = gis_box
+    if _overlaps((minx, miny, maxx, maxy), area) or not _overlaps((miny, minx, maxy, maxx), area):
+        return None
+    first, second = (ref.crs.axis_info[0].name, ref.crs.axis_info[1].name)
+    return (
+        f"bbox-crs {ref.uri} lists {first.lower()} first, then {second.lower()}; these "
+        f"values fit its area only the other way round: give bbox={minx:.10g},{miny:.10g},"
+        f"{maxx:.10g},{maxy:.10g} (or drop bbox-crs and give longitude, latitude in CRS84)"
+    )
+
+
+@cache
+def _area_in_gis_order(code: int) -> tuple[float, float, float, float] | None:
+    """Return the CRS's area of use in its own units, x/y order (widened by half for a
+    projected CRS, whose data often reach past the official zone)."""
+    crs = CRS.from_epsg(code)
+    area = crs.area_of_use
+    if area is None:
+        return None
+    to_crs = Transformer.from_crs("OGC:CRS84", crs, always_xy=True)
+    minx, miny, maxx, maxy = to_crs.transform_bounds(area.west, area.south, area.east, area.north)
+    if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+        return None
+    if crs.is_geographic:  # degrees: the range itself is the limit
+        return (max(minx, -180.0), max(miny, -90.0), min(maxx, 180.0), min(maxy, 90.0))
+    dx, dy = (maxx - minx) / 2, (maxy - miny) / 2
+    return (minx - dx, miny - dy, maxx + dx, maxy + dy)
+
+
+def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from geoservice.catalog.models import AttributeType, LayerDef
-from geoservice.crs import CRS84_URI, resolve_crs
+from geoservice.crs import CRS84_URI, axis_order_problem, resolve_crs
 from geoservice.errors import InvalidParameter
 from geoservice.ogc.links import GEOJSON, HTML, link, with_query
 from geoservice.ogc.negotiation import negotiate_features
@@ -68,8 +68,12 @@ def parse_items_request(
     bbox_crs = resolve_crs(params.get("bbox-crs"))
     fmt = output_format(params.get("f"), accept)
     default_limit = api.default_limit_html if fmt == "html" else api.default_limit
+    bbox = _bbox(params.get("bbox"), north_first=bbox_crs.north_first)
+    swapped = bbox and axis_order_problem(bbox_crs, bbox)
+    if swapped:
+        raise InvalidParameter(swapped)
     query = FeatureQuery(
-        bbox=_bbox(params.get("bbox"), north_first=bbox_crs.north_first),
+        bbox=bbox,
         bbox_crs=bbox_crs.uri,
         cql=_filter(params, api),
         filter_crs=resolve_crs(params.get("filter-crs")).uri,

@@ -141,6 +141,32 @@ def test_bbox_crs_in_latitude_first_order(client):
     assert crs84["numberMatched"] == lat_first["numberMatched"] == 7
 
 
+@pytest.mark.parametrize(
+    ("bbox", "bbox_crs", "expected"),
+    [
+        ("100,20,120,45", "EPSG:4326", "bbox=20,100,45,120"),  # lon first for a lat-first CRS
+        ("420000,4400000,520000,4450000", "EPSG:4546", "bbox=4400000,420000,4450000,520000"),
+    ],
+)
+def test_a_bbox_given_in_the_other_axis_order_is_refused_with_the_order_to_use(
+    client, bbox, bbox_crs, expected
+):
+    r = client.get(f"/collections/{PLACES}/items", params={"bbox": bbox, "bbox-crs": bbox_crs})
+
+    assert r.status_code == 400, r.text
+    description = r.json()["description"]
+    assert "first" in description and expected in description
+
+
+def test_a_bbox_in_the_crs_axis_order_is_served(client):
+    r = client.get(
+        f"/collections/{PLACES}/items",
+        params={"bbox": "4400000,420000,4450000,520000", "bbox-crs": "EPSG:4546"},
+    )
+
+    assert r.status_code == 200, r.text
+
+
 def test_sortby_and_properties(client):
     doc = client.get(
         f"/collections/{PLACES}/items",
