@@ -194,7 +194,7 @@ class BatchPipeline:
                 max(old[3], box[3]),
             ]
         if self.probe is not None:
-            self.probe.add(lonlat)
+            self.probe.add(lonlat, batch.keys if self.layer.key else None)
         expected = self.layer.upload.expected_bbox
         if expected is None:
             return

@@ -18,6 +18,7 @@ from itertools import chain
 from pathlib import Path
 
 import numpy as np
+import shapely
 
 from geoservice.catalog.models import LayerDef
 from geoservice.catalog.registry import Catalog
@@ -249,7 +250,17 @@ def _stored_keys(store: FeatureStore, layer: LayerDef, options: IngestOptions) -
 
 
 def _reference_probe(store, catalog: Catalog, limits: UploadSettings, layer: LayerDef):
-    """Compare with the reference layer of the study area the upload goes to."""
+    """Compare with the study area's reference boundaries (polygon layers) and with the
+    layer's own stored features by key (any geometry), whichever exist."""
+    reference = _reference_polygons(store, catalog, layer)
+    stored = _stored_centroids(store, layer)
+    if reference is None and not stored:
+        return None
+    empty = np.asarray([], dtype=object)
+    return OffsetProbe(reference if reference is not None else empty, stored)
+
+
+def _reference_polygons(store, catalog: Catalog, layer: LayerDef):
     area = catalog.areas.get(layer.area or catalog.default_area or "")
     ref_id = area.reference if area is not None else None
     if ref_id is None or ref_id == layer.id or layer.geometry_type.family != "polygon":
@@ -259,7 +270,23 @@ def _reference_probe(store, catalog: Catalog, limits: UploadSettings, layer: Lay
     ref = catalog.get(ref_id)
     frame = store.read_frame(ref, columns=[])
     geoms = reproject_geometries(frame.geometry.to_numpy(), ref.storage_crs, "OGC:CRS84")
-    return OffsetProbe(np.asarray(geoms, dtype=object))
+    return np.asarray(geoms, dtype=object)
+
+
+def _stored_centroids(store, layer: LayerDef) -> dict:
+    """Return {key: centroid (lon/lat)} of the layer's current features (empty if none)."""
+    if not layer.key or not store.has_layer(layer.id):
+        return {}
+    frame = store.read_frame(layer, columns=[layer.key])
+    if frame.empty:
+        return {}
+    lonlat = reproject_geometries(frame.geometry.to_numpy(), layer.storage_crs, "OGC:CRS84")
+    centroids = shapely.centroid(np.asarray(lonlat, dtype=object))
+    return {
+        k: c
+        for k, c in zip(frame[layer.key].tolist(), centroids, strict=True)
+        if k is not None and c is not None and not shapely.is_empty(c)
+    }
 
 
 def version_dict(info: VersionInfo) -> dict:
