@@ -310,6 +310,11 @@ class Settings(BaseSettings):
         return self.processes.jobs_path or self.data_dir / "jobs.sqlite"
 
     @property
+    def rejected_dir(self) -> Path:
+        """Return where features left out by on_error=skip uploads are kept (a week)."""
+        return self.data_dir / "uploads" / "rejected"
+
+    @property
     def runtime_layers_dir(self) -> Path:
         """Return where layers created at run time (uploads, results) are declared."""
         return self.data_dir / "layers"

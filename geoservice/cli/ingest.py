@@ -46,6 +46,9 @@ def ingest_command(
     area: str | None = typer.Option(
         None, help="New layers: study area to join (default: the default area)."
     ),
+    on_error: str = typer.Option(
+        "reject", help="reject (a bad feature refuses the file) or skip (bad features set aside)."
+    ),
     field_type: list[str] = typer.Option(
         [], "--type", help="New layers: a column's type, e.g. --type val=integer (repeatable)."
     ),
@@ -69,6 +72,7 @@ def ingest_command(
             force_2d=force_2d,
             encoding=encoding,
             author=author,
+            on_error=on_error,
         )
         spec = NewLayerSpec(
             id=layer,
@@ -115,7 +119,12 @@ def _run(file: Path, spec, options):
                 layer=existing,
                 new_layer=new,
                 progress=update,
+                rejected_dir=settings.rejected_dir,
             )
+        rejected = outcome.report.rejected_file
+        if rejected:
+            where = settings.rejected_dir / rejected["token"] / rejected["name"]
+            console.print(f"{rejected['count']} feature(s) left out, written to {where}")
         if new is not None and outcome.version is not None:
             runtime.catalog.publish(outcome.layer)
             console.print(

@@ -93,10 +93,13 @@ def resolve_source_crs(
             ) from None
     if lonlat_columns:
         return SourceCRS(CRS.from_epsg(4326), "assumed")
-    raise InvalidUpload(
-        f"{label}: the file has no CRS (a shapefile needs its .prj); add the .prj to the "
-        f"archive or upload again with crs=EPSG:xxxx, e.g. {EXAMPLES} [rule crs]"
-    )
+    if label.lower().endswith(".csv"):
+        why = "a CSV's WKT column carries no CRS"
+        fix = "upload again with crs=EPSG:xxxx"
+    else:
+        why = "a shapefile needs its .prj"
+        fix = "add the .prj to the archive or upload again with crs=EPSG:xxxx"
+    raise InvalidUpload(f"{label}: the file has no CRS ({why}); {fix}, e.g. {EXAMPLES} [rule crs]")
 
 
 def cgcs2000_family(epsg: int | None) -> str | None:

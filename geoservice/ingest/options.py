@@ -9,6 +9,7 @@ from geoservice.errors import InvalidParameter
 
 COORDINATE_SYSTEMS = ("wgs84", "gcj02", "bd09")
 MODES = ("replace", "append")
+ON_ERROR = ("reject", "skip")
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class IngestOptions:
     lon/lat are GCJ-02 or BD-09 and must be converted to WGS84 first. ``repair``
     allows ``make_valid`` on invalid geometries; ``force_2d`` drops Z/M values
     instead of refusing them; ``encoding`` overrides a shapefile's ``.cpg``.
+    ``on_error="skip"`` stores the valid features and sets the others aside (a
+    problem of the whole file still refuses it).
     """
 
     mode: Literal["replace", "append"] = "replace"
@@ -31,6 +34,7 @@ class IngestOptions:
     encoding: str | None = None
     author: str = "system"
     message: str = ""
+    on_error: Literal["reject", "skip"] = "reject"
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -42,6 +46,11 @@ class IngestOptions:
             )
         if self.encoding is not None:
             check_codec(self.encoding)
+        if self.on_error not in ON_ERROR:
+            raise InvalidParameter(
+                f"on_error={self.on_error!r}: use reject (a bad feature refuses the upload) "
+                "or skip (bad features are left out and returned as a file)"
+            )
 
 
 def check_codec(name: str) -> str:

@@ -29,6 +29,7 @@ from geoservice.ingest.keyindex import KeyIndex
 from geoservice.ingest.offset import OffsetProbe
 from geoservice.ingest.options import IngestOptions
 from geoservice.ingest.records import RowProblem, check_count
+from geoservice.ingest.rejected import RejectedRows
 from geoservice.ingest.report import IngestReport
 from geoservice.settings import UploadSettings
 
@@ -61,6 +62,7 @@ class BatchPipeline:
         self.mapping: dict[str, str] | None = None
         self.outside = 0
         self.bounds: list[float] | None = None
+        self.rejects = RejectedRows()
 
     def run(
         self,
@@ -131,9 +133,27 @@ class BatchPipeline:
             Batch(geoms, positions, keys, reported), report, self.policy, self.source
         )
         self._check_total_coordinates()
+        if report.accepted and report.skip_rejected:
+            return self._without_rejected(frame, attrs, geoms, positions, keys)
         if report.accepted:
             geoms = self._to_storage(geoms, Batch(geoms, positions, keys))
         return gpd.GeoDataFrame(attrs, geometry=geoms, crs=self.layer.storage_crs)
+
+    def _without_rejected(self, frame, attrs, geoms, positions, keys) -> gpd.GeoDataFrame:
+        """on_error=skip: set the batch's rejected rows aside, convert the others."""
+        rejected = self.report.rejected
+        keep = np.fromiter((int(p) not in rejected for p in positions), bool, len(positions))
+        kept = np.flatnonzero(keep)
+        kept_keys = [keys[i] for i in kept]
+        stored = geoms[kept]
+        if len(kept):
+            stored = self._to_storage(stored, Batch(stored, positions[kept], kept_keys))
+        # moving to the storage CRS can reject a few more
+        still = np.fromiter((int(p) not in rejected for p in positions[kept]), bool, len(kept))
+        keep[kept[~still]] = False
+        self.rejects.add(frame[~keep], self.report)
+        out = attrs[keep] if len(attrs) == len(keep) else attrs
+        return gpd.GeoDataFrame(out, geometry=stored[still], crs=self.layer.storage_crs)
 
     def _reader_problems(
         self, problems: Iterable[RowProblem], positions: np.ndarray, keys: list
@@ -211,6 +231,19 @@ class BatchPipeline:
         """Run the checks that need the whole upload (extent, offset)."""
         report = self.report
         report.bounds = self.bounds
+        if (
+            report.skip_rejected
+            and report.feature_count
+            and (len(report.rejected) >= report.feature_count)
+        ):
+            report.skip_rejected = False  # nothing would be stored: it is the file's problem
+            for finding in list(report.rejected.values())[:20]:
+                report.add(finding)
+            report.error(
+                "all-rejected",
+                f"every one of the {report.feature_count} features was rejected (see the "
+                "errors): the CRS, encoding or column names are probably wrong",
+            )
         if self.outside and self.outside == report.feature_count:
             report.error(
                 "extent",

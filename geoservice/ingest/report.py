@@ -100,6 +100,10 @@ class IngestReport:
     counts: Counter = field(default_factory=Counter)
     version: dict[str, Any] | None = None
     locator: Locator = field(default_factory=Locator)
+    # on_error=skip: a problem of one feature rejects that feature, not the upload.
+    skip_rejected: bool = False
+    rejected: dict[int, Finding] = field(default_factory=dict)  # position -> first problem
+    rejected_file: dict[str, Any] | None = None  # where the rejected features can be fetched
 
     def add(self, finding: Finding) -> None:
         """Record a finding; beyond the cap per rule only the count grows."""
@@ -109,7 +113,13 @@ class IngestReport:
             self.findings.append(finding)
 
     def error(self, rule: str, message: str, feature: int | None = None, key: Any = None) -> None:
-        """Record a problem that refuses the upload."""
+        """Record a problem that refuses the upload (with on_error=skip, that rejects the
+        feature when the problem is one feature's)."""
+        if self.skip_rejected and feature is not None:
+            finding = self._finding(rule, message, "error", feature, key)
+            self.rejected.setdefault(int(feature), finding)
+            self.counts[("rejected", rule)] += 1
+            return
         self.add(self._finding(rule, message, "error", feature, key))
 
     def warn(self, rule: str, message: str, feature: int | None = None, key: Any = None) -> None:
@@ -165,7 +175,7 @@ class IngestReport:
         """Return the JSON report."""
         per_rule = {
             sev: {rule: n for (s, rule), n in sorted(self.counts.items()) if s == sev}
-            for sev in ("error", "warning", "repair")
+            for sev in ("error", "warning", "repair", "rejected")
         }
         return {
             "file": self.file,
@@ -186,4 +196,17 @@ class IngestReport:
             "repairs": [f.as_dict() for f in self.of("repair")],
             "counts": per_rule,
             "version": self.version,
+            **self._rejected_dict(),
+        }
+
+    def _rejected_dict(self) -> dict[str, Any]:
+        if not self.skip_rejected:
+            return {}
+        listed = sorted(self.rejected.items())[: MAX_LISTED_PER_RULE * 5]
+        return {
+            "on_error": "skip",
+            "rejected_count": len(self.rejected),
+            "stored_count": self.feature_count - len(self.rejected),
+            "rejected": [f.as_dict() for _, f in listed],
+            "rejected_file": self.rejected_file,
         }

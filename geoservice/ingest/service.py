@@ -23,7 +23,13 @@ import shapely
 from geoservice.catalog.models import LayerDef
 from geoservice.catalog.registry import Catalog
 from geoservice.crs import reproject_geometries
-from geoservice.errors import GeoserviceError, InsufficientStorage, InvalidUpload, UploadTooLarge
+from geoservice.errors import (
+    GeoserviceError,
+    InsufficientStorage,
+    InvalidParameter,
+    InvalidUpload,
+    UploadTooLarge,
+)
 from geoservice.ingest.georef import resolve_source_crs
 from geoservice.ingest.newlayer import NewLayerSpec, layer_from_dataset
 from geoservice.ingest.offset import OffsetProbe
@@ -64,8 +70,15 @@ def ingest(
     layer: LayerDef | None = None,
     new_layer: NewLayerSpec | None = None,
     progress: Progress | None = None,
+    rejected_dir: Path | None = None,
 ) -> IngestOutcome:
-    """Check ``upload`` and store it as a new version of ``layer`` (or of a new layer)."""
+    """Check ``upload`` and store it as a new version of ``layer`` (or of a new layer).
+
+    With ``options.on_error == "skip"``, the features left out are written under
+    ``rejected_dir`` (see :mod:`geoservice.ingest.rejected`).
+    """
+    if options.on_error == "skip" and rejected_dir is None:
+        raise InvalidParameter("on_error=skip is not available here (no folder for rejects)")
     size = upload.path.stat().st_size
     if size > limits.max_bytes:
         raise UploadTooLarge(
@@ -74,7 +87,16 @@ def ingest(
     try:
         with work_folder(limits.work_dir, "gs-ingest-") as work:
             return _ingest(
-                upload, work, store, catalog, limits, options, layer, new_layer, progress
+                upload,
+                work,
+                store,
+                catalog,
+                limits,
+                options,
+                layer,
+                new_layer,
+                progress,
+                rejected_dir,
             )
     except Exception as exc:
         # A store reports a full disk as unavailable (503) to readers; for the upload
@@ -121,13 +143,16 @@ def out_of_space(name: str) -> InsufficientStorage:
     )
 
 
-def _ingest(upload, work, store, catalog, limits, options, layer, new_layer, progress):
+def _ingest(
+    upload, work, store, catalog, limits, options, layer, new_layer, progress, rejected_dir
+):
     report = IngestReport(
         file=upload.name,
         layer=layer.id if layer else new_layer.id,
         mode=options.mode,
         dry_run=options.dry_run,
         coordinate_system=options.coordinate_system,
+        skip_rejected=options.on_error == "skip",
     )
     dataset, crs = _open(upload, work, limits, options, report)
     frames = iter_frames(dataset, limits.batch_features)
@@ -155,6 +180,7 @@ def _ingest(upload, work, store, catalog, limits, options, layer, new_layer, pro
     if options.dry_run:
         for _ in batches:
             pass
+        _keep_rejected(pipeline, dataset, upload, rejected_dir)
         return IngestOutcome(report, layer, None)
     info = store.write_batches(
         layer,
@@ -166,7 +192,15 @@ def _ingest(upload, work, store, catalog, limits, options, layer, new_layer, pro
         + (f": {options.message}" if options.message else ""),
     )
     report.version = version_dict(info)
+    _keep_rejected(pipeline, dataset, upload, rejected_dir)
     return IngestOutcome(report, layer, info)
+
+
+def _keep_rejected(pipeline: BatchPipeline, dataset, upload: Upload, folder: Path | None):
+    if folder is None or not pipeline.report.skip_rejected:
+        return
+    stem = Path(upload.name).stem or "upload"
+    pipeline.report.rejected_file = pipeline.rejects.write(folder, dataset.source.driver, stem)
 
 
 def _open(upload: Upload, work: Path, limits, options: IngestOptions, report: IngestReport):

@@ -36,6 +36,7 @@ PARAMS = {
     "rasterId": "none",
     "version": "1",
     "jobId": "none",
+    "token": "none",
     "processId": "huff",
     "name": "leaflet-measure.cn.js",
 }

@@ -8,15 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 
 from geoservice.api.auth import AdminDep, EditorDep, check_layer_scope
 from geoservice.api.deps import BaseUrlDep, CatalogDep, LiveCatalogDep, SettingsDep, StoreDep
 from geoservice.api.multipart import UploadForm, receive_upload
 from geoservice.api.responses import JSONBytesResponse
-from geoservice.errors import ConflictError, InvalidParameter
+from geoservice.errors import ConflictError, InvalidParameter, NotFoundError
 from geoservice.ingest import IngestOptions, NewLayerSpec, Upload, ingest
 from geoservice.ingest.options import parse_bool
+from geoservice.ingest.rejected import media_type, rejected_path
 from geoservice.ingest.service import IngestOutcome
 from geoservice.ingest.workdir import work_folder
 from geoservice.ogc.links import JSON, link
@@ -42,6 +43,12 @@ UPLOAD_FORM_DOC = {
                         "repair": {"type": "boolean"},
                         "force_2d": {"type": "boolean"},
                         "message": {"type": "string"},
+                        "on_error": {
+                            "type": "string",
+                            "enum": ["reject", "skip"],
+                            "description": "skip: store the valid features; the others "
+                            "come back as a file (report.rejected_file)",
+                        },
                     },
                 }
             }
@@ -170,6 +177,7 @@ async def _ingest(form: UploadForm, principal, store, catalog, settings, **targe
         catalog=catalog,
         limits=settings.uploads,
         options=_options(form, principal.label),
+        rejected_dir=settings.rejected_dir,
         **target,
     )
 
@@ -187,6 +195,7 @@ def _options(form: UploadForm, author: str) -> IngestOptions:
         encoding=f.get("encoding") or None,
         author=author,
         message=f.get("message", ""),
+        on_error=(f.get("on_error") or "reject").lower(),
     )
 
 
@@ -206,6 +215,9 @@ def _new_layer(form: UploadForm, catalog) -> NewLayerSpec:
 def _response(outcome: IngestOutcome, base_url: str, declare: bool = False) -> JSONBytesResponse:
     body = outcome.report.as_dict()
     url = f"{base_url}/collections/{outcome.layer.id}"
+    rejected = body.get("rejected_file")
+    if rejected:
+        rejected["href"] = f"{base_url}/uploads/rejected/{rejected.pop('token')}"
     if declare:
         body["layer"] = outcome.layer.model_dump(mode="json")
     if outcome.version is None:
@@ -218,4 +230,29 @@ def _response(outcome: IngestOutcome, base_url: str, declare: bool = False) -> J
     ]
     return JSONBytesResponse(
         body, status_code=201, headers={"Location": f"{url}/versions/{version}"}
+    )
+
+
+@router.get(
+    "/uploads/rejected/{token}",
+    operation_id="getRejectedFeatures",
+    summary="Features an on_error=skip upload left out",
+)
+def rejected_features(
+    principal: EditorDep,
+    settings: SettingsDep,
+    token: Annotated[str, PathParam(max_length=64)],
+):
+    """Return the file of rejected features (the upload's format, plus error columns).
+
+    The token in the upload's report is the only way to name it; files are kept a week.
+    """
+    path = rejected_path(settings.rejected_dir, token)
+    if path is None:
+        raise NotFoundError(f"no rejected-features file {token[:64]!r} (they are kept a week)")
+    return FileResponse(
+        path,
+        media_type=media_type(path),
+        filename=path.name,
+        headers={"Cache-Control": "private, no-store"},
     )
