@@ -49,6 +49,9 @@ def ingest_command(
     on_error: str = typer.Option(
         "reject", help="reject (a bad feature refuses the file) or skip (bad features set aside)."
     ),
+    field_map: list[str] = typer.Option(
+        [], "--map", help="A file column's attribute, e.g. --map 名称=name_zh (repeatable)."
+    ),
     field_type: list[str] = typer.Option(
         [], "--type", help="New layers: a column's type, e.g. --type val=integer (repeatable)."
     ),
@@ -56,6 +59,7 @@ def ingest_command(
     """Check a GIS file and store it as a new version of a layer."""
     from geoservice.errors import GeoserviceError
     from geoservice.ingest import IngestOptions, NewLayerSpec
+    from geoservice.ingest.options import parse_field_map
 
     if from_gcj02 and from_bd09:
         console.print("[red]--from-gcj02 and --from-bd09 exclude each other[/red]")
@@ -73,6 +77,7 @@ def ingest_command(
             encoding=encoding,
             author=author,
             on_error=on_error,
+            field_map=parse_field_map(",".join(field_map)),
         )
         spec = NewLayerSpec(
             id=layer,

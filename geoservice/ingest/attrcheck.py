@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from geoservice.catalog.models import AttributeDef, AttributeType, LayerDef
+from geoservice.errors import InvalidParameter
 from geoservice.ingest.keyindex import KeyIndex
 from geoservice.ingest.report import IngestReport
 
@@ -43,9 +44,73 @@ def _matches(attr: AttributeDef, column: str) -> bool:
     return any(t and t.strip().lower() == col for t in titles)
 
 
-def report_schema(layer: LayerDef, columns: list[str], report: IngestReport) -> dict[str, str]:
-    """Record unknown columns and missing required attributes; return the mapping."""
-    mapping = match_columns(layer, columns)
+# Column names GIS staff use for the planning attributes (exports of AMap, Excel
+# sheets, county GIS): suggested, never applied without the uploader's field_map.
+SYNONYMS = {
+    "name_zh": ("名称", "名字", "中文名", "中文名称", "mc", "mingcheng", "name", "name_cn"),
+    "name_en": ("英文名", "英文名称", "ywmc", "name_eng", "english_name"),
+    "code": ("代码", "编码", "区划代码", "行政区划代码", "dm", "bm", "adcode", "xzqdm"),
+    "source": ("来源", "数据来源", "ly", "sjly"),
+    "kind": ("类型", "类别", "lx", "lb", "type", "category"),
+    "pop": ("人口", "人口数", "rk", "population"),
+    "parent_code": ("上级代码", "所属代码", "sjdm"),
+}
+
+
+def apply_field_map(
+    layer: LayerDef, columns: list[str], field_map: dict[str, str]
+) -> dict[str, str]:
+    """Return {file column: attribute} from the uploader's map, refusing what cannot be."""
+    names = set(layer.attribute_names)
+    missing = [c for c in field_map if c not in columns]
+    unknown = [a for a in field_map.values() if a not in names]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"the file has no column(s) {missing} (columns: {columns})")
+        if unknown:
+            parts.append(
+                f"{unknown} are not attributes of layer {layer.id!r} (attributes: "
+                f"{layer.attribute_names})"
+            )
+        raise InvalidParameter("field_map: " + "; ".join(parts))
+    return dict(field_map)
+
+
+def suggest_field_map(
+    layer: LayerDef, unknown: list[str], mapping: dict[str, str]
+) -> dict[str, str]:
+    """Suggest {column: attribute} for unmatched columns that name an unfilled attribute."""
+    free = [a for a in layer.attribute_names if a not in mapping.values()]
+    out: dict[str, str] = {}
+    for column in unknown:
+        text = column.strip().lower()
+        for attr in free:
+            if attr in out.values():
+                continue
+            squeezed = text.replace("_", "").replace(" ", "")
+            if squeezed == attr.replace("_", "") or text in SYNONYMS.get(attr, ()):
+                out[column] = attr
+                break
+    return out
+
+
+def report_schema(
+    layer: LayerDef,
+    columns: list[str],
+    report: IngestReport,
+    field_map: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Record unknown columns and missing required attributes; return the mapping.
+
+    ``field_map`` ({file column: attribute}) comes first; the other columns are
+    matched by name, shapefile truncation or title (:func:`match_columns`).
+    """
+    explicit = apply_field_map(layer, columns, field_map or {})
+    rest = [c for c in columns if c not in explicit]
+    taken = set(explicit.values())
+    matched = {c: a for c, a in match_columns(layer, rest).items() if a not in taken}
+    mapping = {**explicit, **matched}
     unknown = [c for c in columns if c not in mapping]
     if unknown:
         report.warn(
@@ -53,6 +118,15 @@ def report_schema(layer: LayerDef, columns: list[str], report: IngestReport) -> 
             f"column(s) {unknown} are not attributes of layer {layer.id!r} and are left out; "
             f"its attributes: {layer.attribute_names}",
         )
+        suggested = suggest_field_map(layer, unknown, mapping)
+        if suggested:
+            report.suggested_field_map = suggested
+            text = ",".join(f"{c}={a}" for c, a in suggested.items())
+            report.warn(
+                "attribute-suggested",
+                f"these columns look like attributes of the layer: {suggested}; to use them "
+                f"upload again with field_map={text}",
+            )
     renamed = {c: a for c, a in mapping.items() if c != a}
     if renamed:
         report.warn("attribute-renamed", f"columns read as attributes: {renamed}")

@@ -35,6 +35,7 @@ class IngestOptions:
     author: str = "system"
     message: str = ""
     on_error: Literal["reject", "skip"] = "reject"
+    field_map: tuple[tuple[str, str], ...] = ()  # (file column, layer attribute) pairs
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -46,6 +47,9 @@ class IngestOptions:
             )
         if self.encoding is not None:
             check_codec(self.encoding)
+        targets = [a for _, a in self.field_map]
+        if len(set(targets)) < len(targets):
+            raise InvalidParameter(f"field_map maps two columns to one attribute: {targets}")
         if self.on_error not in ON_ERROR:
             raise InvalidParameter(
                 f"on_error={self.on_error!r}: use reject (a bad feature refuses the upload) "
@@ -75,3 +79,17 @@ def parse_bool(value: str | bool | None, name: str) -> bool:
     if text in ("", "0", "false", "no", "off"):
         return False
     raise InvalidParameter(f"{name}={value!r}: use true or false")
+
+
+def parse_field_map(text: str | None) -> tuple[tuple[str, str], ...]:
+    """Read ``名称=name_zh,代码=code`` (form field or CLI) into pairs, or refuse it."""
+    pairs = []
+    for part in filter(None, (p.strip() for p in (text or "").split(",")[:500])):
+        column, sep, attr = (x.strip() for x in part.partition("="))
+        if not sep or not column or not attr:
+            raise InvalidParameter(
+                f"field_map: {part[:80]!r} must read column=attribute, e.g. "
+                "field_map=名称=name_zh,代码=code"
+            )
+        pairs.append((column, attr))
+    return tuple(pairs)

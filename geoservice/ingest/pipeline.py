@@ -10,6 +10,7 @@ the new version back. The previous version is never touched.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,6 +35,7 @@ from geoservice.ingest.report import IngestReport
 from geoservice.settings import UploadSettings
 
 Progress = Callable[[int, int], None]
+PREVIEW_FEATURES = 20
 
 
 class BatchPipeline:
@@ -83,6 +85,8 @@ class BatchPipeline:
         with self._unreadable():
             for frame in frames:
                 out = self.check(frame)
+                if self.options.dry_run:
+                    self._keep_preview(out)
                 done += len(frame)
                 self._check_feature_count(done)
                 if progress is not None:
@@ -95,6 +99,17 @@ class BatchPipeline:
         self.finish()
         if not self.report.accepted and not self.options.dry_run:
             raise InvalidUpload(self.report.summary(), details=self.report.as_dict())
+
+    def _keep_preview(self, out: gpd.GeoDataFrame) -> None:
+        """A dry run shows its first features as they would be stored (GeoJSON, CRS84)."""
+        room = PREVIEW_FEATURES - len(self.report.preview["features"])
+        if room <= 0 or out.empty or not self.report.accepted:
+            return
+        head = out.head(room)
+        if not same_crs(self.layer.storage_crs, "OGC:CRS84"):
+            head = head.to_crs("OGC:CRS84")
+        doc = json.loads(head.to_json(drop_id=True, na="null", to_wgs84=False))
+        self.report.preview["features"].extend(doc["features"])
 
     @contextmanager
     def _unreadable(self) -> Iterator[None]:
@@ -121,7 +136,8 @@ class BatchPipeline:
         report = self.report
         columns = [str(c) for c in frame.columns if c != frame.geometry.name]
         if self.mapping is None:
-            self.mapping = report_schema(self.layer, columns, report)
+            field_map = dict(self.options.field_map)
+            self.mapping = report_schema(self.layer, columns, report, field_map)
         attrs = check_attributes(frame[columns], self.layer, self.mapping, report)
         positions = frame.index.to_numpy()
         keys = attrs[self.layer.key].tolist() if self.layer.key else [None] * len(frame)

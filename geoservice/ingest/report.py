@@ -104,6 +104,10 @@ class IngestReport:
     skip_rejected: bool = False
     rejected: dict[int, Finding] = field(default_factory=dict)  # position -> first problem
     rejected_file: dict[str, Any] | None = None  # where the rejected features can be fetched
+    suggested_field_map: dict[str, str] | None = None  # columns that look like attributes
+    preview: dict[str, Any] = field(
+        default_factory=lambda: {"type": "FeatureCollection", "features": []}
+    )  # a dry run's first features as they would be stored
 
     def add(self, finding: Finding) -> None:
         """Record a finding; beyond the cap per rule only the count grows."""
@@ -196,7 +200,13 @@ class IngestReport:
             "repairs": [f.as_dict() for f in self.of("repair")],
             "counts": per_rule,
             "version": self.version,
+            **(
+                {"suggested_field_map": self.suggested_field_map}
+                if self.suggested_field_map
+                else {}
+            ),
             **self._rejected_dict(),
+            **({"preview": self.preview} if self.dry_run else {}),
         }
 
     def _rejected_dict(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from geoservice.api.multipart import UploadForm, receive_upload
 from geoservice.api.responses import JSONBytesResponse
 from geoservice.errors import ConflictError, InvalidParameter, NotFoundError
 from geoservice.ingest import IngestOptions, NewLayerSpec, Upload, ingest
-from geoservice.ingest.options import parse_bool
+from geoservice.ingest.options import parse_bool, parse_field_map
 from geoservice.ingest.rejected import media_type, rejected_path
 from geoservice.ingest.service import IngestOutcome
 from geoservice.ingest.workdir import work_folder
@@ -43,6 +43,12 @@ UPLOAD_FORM_DOC = {
                         "repair": {"type": "boolean"},
                         "force_2d": {"type": "boolean"},
                         "message": {"type": "string"},
+                        "field_map": {
+                            "type": "string",
+                            "example": "名称=name_zh,代码=code",
+                            "description": "file column=layer attribute pairs; the report's "
+                            "suggested_field_map proposes one",
+                        },
                         "on_error": {
                             "type": "string",
                             "enum": ["reject", "skip"],
@@ -196,6 +202,7 @@ def _options(form: UploadForm, author: str) -> IngestOptions:
         author=author,
         message=f.get("message", ""),
         on_error=(f.get("on_error") or "reject").lower(),
+        field_map=parse_field_map(f.get("field_map")),
     )
 
 
