@@ -18,8 +18,15 @@ def run_tasks(
 
     ``progress`` gets the finished fraction after each task; if it raises (a job
     dismissed), or a task fails, every unfinished future is cancelled before the
-    error propagates.
+    error propagates. ``client=None`` runs the tasks one after the other here.
     """
+    if client is None:
+        results = []
+        for done, args in enumerate(arguments, start=1):
+            results.append(func(*args))
+            if progress is not None:
+                progress(done / len(arguments))
+        return results
     from distributed import as_completed
 
     futures = [

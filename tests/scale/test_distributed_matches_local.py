@@ -11,12 +11,8 @@ from geoservice.analysis.catchment import assign_nearest
 from geoservice.analysis.coverage import compute_coverage
 from geoservice.errors import InvalidParameter
 from geoservice.scale.grid import GridSpec, build_grid
-from geoservice.scale.ops import (
-    PartitionedFrame,
-    coverage_on_cluster,
-    nearest_on_cluster,
-    partition_frame,
-)
+from geoservice.scale.ops import coverage_on_cluster, nearest_on_cluster
+from geoservice.scale.parts import PartitionedFrame, partition_frame
 
 
 @pytest.fixture
