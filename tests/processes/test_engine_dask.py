@@ -110,3 +110,35 @@ def test_engine_dask_with_a_raster_surface_is_a_clear_400(client, editor):
     }
     r = execute(client, editor, "coverage", inputs)
     assert r.status_code == 400 and "engine" in r.text
+
+
+def test_the_cli_runs_on_the_scheduler_it_is_given(sample_settings, monkeypatch):
+    from distributed import LocalCluster
+    from typer.testing import CliRunner
+
+    from geoservice.cli import app
+
+    for key, value in {
+        "GEOSERVICE_DATA_DIR": sample_settings.data_dir,
+        "GEOSERVICE_GPKG_PATH": sample_settings.store_path,
+        "GEOSERVICE_LAYERS_DIR": sample_settings.layers_dir,
+        "GEOSERVICE_STYLES_DIR": sample_settings.styles_dir,
+        "GEOSERVICE_SCALE__PARTITION_FEATURES": 100,
+    }.items():
+        monkeypatch.setenv(key, str(value))
+    if sample_settings.database_url is not None:
+        monkeypatch.setenv(
+            "GEOSERVICE_DATABASE_URL", sample_settings.database_url.get_secret_value()
+        )
+    with LocalCluster(
+        n_workers=2, processes=False, protocol="tcp://", dashboard_address=None
+    ) as cluster:
+        args = [
+            "analyse", "nearest-facility", "--demand", "farmland_grid",
+            "--facilities", "logistics", "--out-layer", "grid_nearest",
+            "--engine", "dask", "--scheduler", cluster.scheduler_address,
+        ]  # fmt: skip
+        result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert '"engine": "dask"' in result.output and cluster.scheduler_address in result.output
+    assert "grid_nearest" in result.output
