@@ -327,6 +327,12 @@ class Settings(BaseSettings):
         None, description="tcp://host:8786 of a Dask scheduler; unset: a local cluster."
     )
     scale: ScaleSettings = ScaleSettings()
+
+    @field_validator("dask_scheduler")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value or None
+
     maps: MapSettings = MapSettings()
 
     @property
