@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
 import threading
 import time
@@ -51,7 +52,9 @@ def execute(process: Process, inputs: ProcessInputs, ctx: ProcessContext) -> dic
 
 
 def discard_outputs(ctx: ProcessContext, written: list[dict[str, Any]]) -> list[str]:
-    """Delete what a job wrote, when nothing else wrote to it; return what was kept."""
+    """Delete what a job wrote, when nothing else wrote to it (and its GeoParquet
+    partitions); return what was kept."""
+    shutil.rmtree(ctx.work_dir, ignore_errors=True)
     kept = []
     for item in written:
         if item["kind"] == "raster":

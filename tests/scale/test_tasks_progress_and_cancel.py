@@ -60,3 +60,17 @@ def _first_fast(x):
     if x:
         RELEASE.wait(30)
     return x
+
+
+def test_discarding_a_job_removes_its_partitions(tmp_path):
+    from geoservice.processes.context import ProcessContext
+    from geoservice.processes.manager import discard_outputs
+
+    ctx = ProcessContext(
+        store=None, layers=None, raster_dir=tmp_path / "rasters", job_id="j1", process_id="p",
+        scale_dir=tmp_path / "scale",
+    )  # fmt: skip
+    (ctx.work_dir / "demand").mkdir(parents=True)
+    (ctx.work_dir / "demand" / "part-00000.parquet").write_bytes(b"x")
+    assert discard_outputs(ctx, []) == []
+    assert not ctx.work_dir.exists()
