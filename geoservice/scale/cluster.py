@@ -54,7 +54,7 @@ class DaskCluster:
                 threads_per_worker=s.threads_per_worker,
                 memory_limit=s.worker_memory,
                 processes=s.local_processes,
-                dashboard_address=None,
+                dashboard_address=":0",
             )
             return Client(self._cluster)
         except (OSError, TimeoutError) as exc:

@@ -54,15 +54,17 @@ def coverage_part(demand_path, facilities_path, distance_m, unit_key, out_path) 
     """One partition of :func:`coverage_on_cluster`: compute, write, return its tallies."""
     part = gpd.read_parquet(demand_path)
     facilities = gpd.read_parquet(facilities_path)
-    xmin, ymin, xmax, ymax = part.total_bounds
-    window = shapely.box(xmin - distance_m, ymin - distance_m, xmax + distance_m, ymax + distance_m)
-    facilities = facilities[facilities.intersects(window)]
+    points = part.geom_type.isin(["Point", "MultiPoint"]).all()
+    if not points:  # points get the distance to the nearest facility: keep them all
+        xmin, ymin, xmax, ymax = part.total_bounds
+        reach = shapely.box(
+            xmin - distance_m, ymin - distance_m, xmax + distance_m, ymax + distance_m
+        )
+        facilities = facilities[facilities.intersects(reach)]
     if len(facilities):
         out = compute_coverage(facilities, part, distance_m=distance_m, crs=part.crs).demand
-    else:
-        out = part.assign(covered_share=0.0)
-        if part.geom_type.isin(["Polygon", "MultiPolygon"]).all():
-            out["covered_area_m2"] = 0.0
+    else:  # no facility reaches this part's polygons
+        out = part.assign(covered_area_m2=0.0, covered_share=0.0)
     out.to_parquet(out_path)
     share = out["covered_share"].astype(float)
     tally = {"features": len(out), "covered": int((share > 0).sum()), "share_sum": share.sum()}

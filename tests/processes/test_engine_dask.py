@@ -131,7 +131,7 @@ def test_the_cli_runs_on_the_scheduler_it_is_given(sample_settings, monkeypatch)
             "GEOSERVICE_DATABASE_URL", sample_settings.database_url.get_secret_value()
         )
     with LocalCluster(
-        n_workers=2, processes=False, protocol="tcp://", dashboard_address=None
+        n_workers=2, processes=False, protocol="tcp://", dashboard_address=":0"
     ) as cluster:
         args = [
             "analyse", "nearest-facility", "--demand", "farmland_grid",

@@ -94,3 +94,27 @@ def test_partitions_follow_the_hilbert_curve_and_keep_every_feature(grid, tmp_pa
     assert len(demand.read()) == len(cells)
     span = first.total_bounds
     assert (span[2] - span[0]) < (whole[2] - whole[0]) / 2  # a compact area, not a stripe
+
+
+def test_distributed_coverage_of_points_keeps_the_distance_to_the_nearest_facility(
+    client, grid, facilities, tmp_path
+):
+    points = grid[0].read()
+    points = points.set_geometry(points.geometry.centroid)
+    local = compute_coverage(facilities, points, distance_m=800, crs=points.crs).demand
+    demand = partition_frame(points, tmp_path / "points", 300)
+    parts, _ = coverage_on_cluster(client, facilities, demand, distance_m=800, work_dir=tmp_path)
+    remote = parts.read()
+    np.testing.assert_array_equal(remote["covered_share"], local["covered_share"])
+    np.testing.assert_allclose(remote["distance_m"], local["distance_m"])
+
+
+def test_parts_no_facility_reaches_have_the_columns_of_the_others(client, grid, tmp_path):
+    cells = grid[0].read()
+    far = gpd.GeoDataFrame(geometry=gpd.points_from_xy([500_000], [4_509_000]), crs=cells.crs)
+    demand = partition_frame(cells, tmp_path / "demand", 200)
+    parts, _ = coverage_on_cluster(client, far, demand, distance_m=500, work_dir=tmp_path)
+    columns = {tuple(gpd.read_parquet(p).columns) for p in parts.paths}
+    assert len(columns) == 1
+    local = compute_coverage(far, cells, distance_m=500, crs=cells.crs).demand
+    np.testing.assert_allclose(parts.read()["covered_share"], local["covered_share"], atol=1e-9)
