@@ -11,6 +11,7 @@ from geoservice.settings import ScaleSettings
 from tests.processes.conftest import wait_for
 from tests.processes.test_processes_api import PLACED_LOGISTICS, execute
 
+Z_Y_X = "12/1553/3299"  # OGC order: tileMatrix/tileRow/tileCol
 CELLS = {"collection": "farmland_grid"}
 SMALL_CLUSTER = ScaleSettings(
     local_workers=2, local_processes=False, worker_memory="1GiB", partition_features=100
@@ -43,7 +44,10 @@ def test_coverage_on_dask_equals_local_and_registers_its_collection(client, edit
     for k, row in theirs.items():
         assert ours[k]["covered_share"] == pytest.approx(row["covered_share"])
     assert client.get("/collections/cover_dask").status_code == 200
-    assert client.get("/collections/cover_dask/tiles").status_code in (200, 404)
+    assert client.get("/collections/cover_dask/tiles").status_code == 200
+    for layer in ("cover_local", "cover_dask"):  # a vector tile over a Dongsheng cell
+        tile = client.get(f"/collections/{layer}/tiles/WebMercatorQuad/{Z_Y_X}")
+        assert tile.status_code == 200 and tile.content, layer
 
 
 def _first(client, collection):
