@@ -20,6 +20,7 @@ from geoservice.catalog.live import LiveCatalog
 from geoservice.maps.pages import PageCache
 from geoservice.processes.jobs import JobStore
 from geoservice.processes.manager import JobManager
+from geoservice.scale.cluster import DaskCluster
 from geoservice.settings import Settings
 from geoservice.storage import open_store
 from geoservice.storage.base import FeatureStore
@@ -37,6 +38,7 @@ class Runtime:
     jobs: JobManager
     tiles: TileRuntime | None = None
     map_pages: PageCache = field(default_factory=PageCache)
+    cluster: DaskCluster | None = None
 
     @classmethod
     def open(
@@ -58,6 +60,8 @@ class Runtime:
             opened.callback(store.close)
             keys = KeyStore(settings.api_keys_path)
             opened.callback(keys.close)
+            cluster = DaskCluster(settings.scale, settings.dask_scheduler)  # opens on first use
+            opened.callback(cluster.close)
             job_store = JobStore(settings.jobs_db_path)
             opened.callback(job_store.close)
             jobs = JobManager(
@@ -68,11 +72,14 @@ class Runtime:
                 workers=job_workers or settings.processes.workers,
                 max_inline_features=settings.processes.max_inline_features,
                 filter_limits=settings.api.filters,
+                cluster=cluster,
+                scale=settings.scale,
+                scale_dir=settings.scale_dir,
             )
             opened.callback(jobs.close)
             tile_runtime = build_tile_runtime(settings, store) if tiles else None
             opened.pop_all()
-        return cls(settings, catalog, store, keys, jobs, tile_runtime)
+        return cls(settings, catalog, store, keys, jobs, tile_runtime, cluster=cluster)
 
     async def aclose(self) -> None:
         """Close every part, the tile services' async pool included (in the app's loop)."""
@@ -87,6 +94,8 @@ class Runtime:
             asyncio.run(self.tiles.aclose())
             self.tiles = None
         self.jobs.close()
+        if self.cluster is not None:
+            self.cluster.close()
         self.jobs.jobs.close()
         self.keys.close()
         self.store.close()

@@ -197,6 +197,27 @@ class ProcessSettings(BaseModel):
     )
 
 
+class ScaleSettings(BaseModel):
+    """Region-scale analyses on ``dask.distributed`` (engine ``dask``).
+
+    With no scheduler address (``GEOSERVICE_DASK_SCHEDULER``) the service starts a
+    ``LocalCluster`` of ``local_workers`` processes the first time a job needs one.
+    """
+
+    local_workers: int = Field(2, ge=1, description="Worker processes of the local cluster.")
+    threads_per_worker: int = Field(1, ge=1)
+    worker_memory: str = Field("2GiB", description="Memory limit of each local worker.")
+    local_processes: bool = Field(
+        True, description="Local workers as processes (False: threads in the app, for tests)."
+    )
+    auto_features: int = Field(
+        200_000, ge=1, description="engine=auto uses Dask from this many demand features."
+    )
+    partition_features: int = Field(
+        50_000, ge=100, description="Demand features (or grid cells) per partition."
+    )
+
+
 class MapSettings(BaseModel):
     """Planners' web maps (Folium): base map and when a layer is too big to embed."""
 
@@ -302,7 +323,22 @@ class Settings(BaseSettings):
     edits: EditSettings = EditSettings()
     tiles: TileSettings = TileSettings()
     processes: ProcessSettings = ProcessSettings()
+    dask_scheduler: str | None = Field(
+        None, description="tcp://host:8786 of a Dask scheduler; unset: a local cluster."
+    )
+    scale: ScaleSettings = ScaleSettings()
+
+    @field_validator("dask_scheduler")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value or None
+
     maps: MapSettings = MapSettings()
+
+    @property
+    def scale_dir(self) -> Path:
+        """Return the folder of GeoParquet partitions exchanged with Dask workers."""
+        return self.data_dir / "scale"
 
     @property
     def jobs_db_path(self) -> Path:

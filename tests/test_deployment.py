@@ -217,6 +217,18 @@ def test_compose_file_has_the_service_and_postgis_with_a_volume():
     assert env["GEOSERVICE_DATABASE_URL"].startswith("postgresql://")
 
 
+def test_compose_profile_scale_has_a_dask_scheduler_and_two_workers_on_the_data_volume():
+    services = COMPOSE["services"]
+    scale = {name for name, svc in services.items() if "scale" in svc.get("profiles", [])}
+    assert scale == {"scheduler", "worker-1", "worker-2"}
+    assert "app" not in scale and "db" not in scale  # the default stack is unchanged
+    for name in ("worker-1", "worker-2"):
+        assert "tcp://scheduler:8786" in services[name]["command"]
+        assert "appdata:/app/data" in services[name]["volumes"]  # GeoParquet exchange
+        assert services[name]["image"] == services["app"]["image"]  # same code as the app
+    assert "GEOSERVICE_DASK_SCHEDULER" in services["app"]["environment"]
+
+
 def compose_command() -> list[str] | None:
     """Return the Compose CLI installed here: ``docker compose`` or ``docker-compose``."""
     if shutil.which("docker"):
@@ -231,9 +243,10 @@ def compose_command() -> list[str] | None:
 
 
 @pytest.mark.skipif(compose_command() is None, reason="neither docker compose nor docker-compose")
-def test_docker_compose_config_validates():
+@pytest.mark.parametrize("profile", [[], ["--profile", "scale"]], ids=["default", "scale"])
+def test_docker_compose_config_validates(profile):
     result = subprocess.run(
-        [*compose_command(), "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+        [*compose_command(), "-f", str(ROOT / "docker-compose.yml"), *profile, "config", "-q"],
         capture_output=True,
         text=True,
         check=False,

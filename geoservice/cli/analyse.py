@@ -95,9 +95,18 @@ def _command(process: Process):
         params.append(_option(name, flag, info.description or ""))
         if _is_layer_input(info):
             params.append(_option(f"{name}_filter", f"{flag}-filter", f"CQL2 filter on {name}"))
+    if "engine" in process.inputs.model_fields:
+        params.append(
+            _option(
+                "scheduler",
+                "--scheduler",
+                "Dask scheduler (tcp://host:8786) for --engine dask; default "
+                "GEOSERVICE_DASK_SCHEDULER, else a local cluster",
+            )
+        )
 
     def command(**options: Any) -> None:
-        _run_and_show(process, _gather(process, options))
+        _run_and_show(process, _gather(process, options), options.get("scheduler"))
 
     command.__signature__ = inspect.Signature(params)
     command.__annotations__ = {p.name: str | None for p in params}
@@ -114,8 +123,8 @@ def _option(name: str, flag: str, help_text: str) -> inspect.Parameter:
     )
 
 
-def _run_and_show(process: Process, raw: dict[str, Any]) -> None:
-    with open_runtime() as runtime:
+def _run_and_show(process: Process, raw: dict[str, Any], scheduler: str | None = None) -> None:
+    with open_runtime(scheduler) as runtime:
         try:
             results = run_job(runtime.jobs, process, raw, process.id)
         except GeoserviceError as exc:
@@ -174,11 +183,15 @@ def area_outputs(
     console.print_json(json.dumps(headline(results), ensure_ascii=False))
 
 
-def open_runtime():
-    """Open the service's parts for one command (no tiles, one job at a time)."""
+def open_runtime(scheduler: str | None = None):
+    """Open the service's parts for one command (no tiles, one job at a time);
+    ``scheduler`` overrides the Dask scheduler address of the settings."""
     from geoservice.runtime import Runtime
 
-    return Runtime.open(Settings(), tiles=False, job_workers=1)
+    settings = Settings()
+    if scheduler:
+        settings = settings.model_copy(update={"dask_scheduler": scheduler})
+    return Runtime.open(settings, tiles=False, job_workers=1)
 
 
 def _require_data(runtime, outputs) -> None:

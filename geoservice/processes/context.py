@@ -20,7 +20,7 @@ from geoservice.catalog.models import LayerDef
 from geoservice.catalog.registry import Catalog
 from geoservice.errors import GeoserviceError, InvalidParameter, NotFoundError
 from geoservice.processes.inputs import CollectionInput, InlineFeatures, ProcessInputs
-from geoservice.settings import FilterLimits
+from geoservice.settings import FilterLimits, ScaleSettings
 from geoservice.storage.base import FeatureQuery, FeatureStore
 from geoservice.storage.cql import DEFAULT_LIMITS, parse_filter
 from geoservice.storage.querybuild import check_filter
@@ -74,6 +74,23 @@ class ProcessContext:
     authorise: Callable[[str, bool], None] | None = None
     """Called with (result collection id, whether it exists) before a job writes it;
     raises :class:`~geoservice.errors.Forbidden` when the caller may not."""
+    cluster: Any = None
+    """The :class:`~geoservice.scale.cluster.DaskCluster` of engine ``dask`` (None: none)."""
+    scale: ScaleSettings = field(default_factory=ScaleSettings)
+    scale_dir: Path | None = None
+    """Where this service exchanges GeoParquet partitions with Dask workers."""
+
+    def dask_client(self) -> Any:
+        """Return the Dask client (a local cluster starts on first use)."""
+        if self.cluster is None:
+            raise InvalidParameter("input 'engine': no Dask cluster is configured here")
+        return self.cluster.client()
+
+    @property
+    def work_dir(self) -> Path:
+        """Return this job's folder of GeoParquet partitions."""
+        base = self.scale_dir if self.scale_dir is not None else self.raster_dir.parent / "scale"
+        return base / self.job_id
 
     def wrote(self, kind: str, item_id: str, version: int | None = None) -> None:
         """Record a collection or raster the job wrote (so a dismissal can remove it)."""

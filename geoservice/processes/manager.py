@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
 import threading
 import time
@@ -25,7 +26,7 @@ from geoservice.processes.inputs import ProcessInputs
 from geoservice.processes.jobs import ACTIVE, JobRecord, JobStore
 from geoservice.processes.outputs import check_target, layer_ids, write_outputs
 from geoservice.processes.registry import Process
-from geoservice.settings import FilterLimits
+from geoservice.settings import FilterLimits, ScaleSettings
 from geoservice.storage.base import FeatureStore
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,9 @@ def execute(process: Process, inputs: ProcessInputs, ctx: ProcessContext) -> dic
 
 
 def discard_outputs(ctx: ProcessContext, written: list[dict[str, Any]]) -> list[str]:
-    """Delete what a job wrote, when nothing else wrote to it; return what was kept."""
+    """Delete what a job wrote, when nothing else wrote to it (and its GeoParquet
+    partitions); return what was kept."""
+    shutil.rmtree(ctx.work_dir, ignore_errors=True)
     kept = []
     for item in written:
         if item["kind"] == "raster":
@@ -91,11 +94,15 @@ class JobManager:
         workers: int = 1,
         max_inline_features: int = 100_000,
         filter_limits: FilterLimits | None = None,
+        cluster: Any = None,
+        scale: ScaleSettings | None = None,
+        scale_dir: Path | None = None,
     ) -> None:
         self.jobs, self.store, self.layers = jobs, store, layers
         self.raster_dir = raster_dir
         self.max_inline_features = max_inline_features
         self.filter_limits = filter_limits or FilterLimits()
+        self.cluster, self.scale, self.scale_dir = cluster, scale or ScaleSettings(), scale_dir
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gs-job")
         self._closing = threading.Event()
@@ -115,6 +122,9 @@ class JobManager:
             max_inline_features=self.max_inline_features,
             authorise=authorise,
             filter_limits=self.filter_limits,
+            cluster=self.cluster,
+            scale=self.scale,
+            scale_dir=self.scale_dir,
         )
 
     def submit(

@@ -21,8 +21,9 @@ import pandas as pd
 
 from geoservice.catalog.infer import infer_layer
 from geoservice.catalog.models import ATTRIBUTE_NAME_PATTERN, RESERVED_ATTRIBUTES, SourceDef, Text
-from geoservice.errors import ConflictError
+from geoservice.errors import ConflictError, InvalidParameter
 from geoservice.processes.context import ProcessContext
+from geoservice.scale.parts import PartitionedFrame
 
 GEOJSON = "application/geo+json"
 COG = "image/tiff; application=geotiff; profile=cloud-optimized"
@@ -59,12 +60,23 @@ class RasterOutput:
     extra: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class PartitionedLayerOutput:
+    """GeoParquet parts (from Dask workers) to store, part by part, as one collection."""
+
+    parts: PartitionedFrame
+    title: Text
+    description: str
+    primary: bool = False
+    style: str | None = None
+
+
 def layer_ids(outputs: dict[str, Any], base_id: str) -> dict[str, str]:
     """Return the collection id of each layer or raster output (primary: ``base_id``)."""
     ids = {}
     for name, value in outputs.items():
-        if isinstance(value, LayerOutput | RasterOutput):
-            primary = isinstance(value, LayerOutput) and value.primary
+        if isinstance(value, LayerOutput | PartitionedLayerOutput | RasterOutput):
+            primary = isinstance(value, LayerOutput | PartitionedLayerOutput) and value.primary
             ids[name] = base_id if primary else f"{base_id}_{name}"[:63]
     return ids
 
@@ -74,7 +86,7 @@ def write_outputs(ctx: ProcessContext, outputs: dict[str, Any], base_id: str) ->
     ids = layer_ids(outputs, base_id)
     results: dict[str, Any] = {}
     for name, value in outputs.items():
-        if isinstance(value, LayerOutput):
+        if isinstance(value, LayerOutput | PartitionedLayerOutput):
             results[name] = write_layer(ctx, ids[name], value)
         elif isinstance(value, RasterOutput):
             results[name] = write_raster(ctx, ids[name], value)
@@ -99,10 +111,21 @@ def check_target(ctx: ProcessContext, layer_id: str) -> None:
         ctx.authorise(layer_id, existing is not None)
 
 
-def write_layer(ctx: ProcessContext, layer_id: str, out: LayerOutput) -> dict[str, Any]:
-    """Write a frame as a new version of result collection ``layer_id`` and publish it."""
+def write_layer(
+    ctx: ProcessContext, layer_id: str, out: LayerOutput | PartitionedLayerOutput
+) -> dict[str, Any]:
+    """Write a frame (or GeoParquet parts, one at a time) as a new version of result
+    collection ``layer_id`` and publish it."""
     check_target(ctx, layer_id)
-    frame = storable(out.frame)
+    if isinstance(out, PartitionedLayerOutput):
+        first = next(out.parts.batches(), None)
+        if first is None:
+            raise InvalidParameter(f"result {layer_id!r} holds no features")
+        frame = storable(first)
+        batches = (storable(part) for part in out.parts.batches())
+    else:
+        frame = storable(out.frame)
+        batches = iter([frame])
     layer = infer_layer(
         layer_id,
         frame,
@@ -115,9 +138,9 @@ def write_layer(ctx: ProcessContext, layer_id: str, out: LayerOutput) -> dict[st
     )
     if ctx.area is not None:
         layer = layer.model_copy(update={"area": ctx.area.id})
-    info = ctx.store.write(
+    info = ctx.store.write_batches(
         layer,
-        frame,
+        batches,
         author=ctx.author,
         action="process",
         message=f"{ctx.process_id} job {ctx.job_id}",

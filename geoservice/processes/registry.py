@@ -52,13 +52,14 @@ def processes() -> dict[str, Process]:
         access,
         catchment,
         coverage,
+        distributed,
         farmland,
         indicators,
         siting,
     )
 
     found: dict[str, Process] = {}
-    for module in (coverage, catchment, access, siting, farmland, indicators):
+    for module in (coverage, catchment, access, siting, farmland, indicators, distributed):
         for process in module.PROCESSES:
             found[process.id] = process
     return found

@@ -8,6 +8,12 @@ from geoservice.errors import InvalidParameter
 from geoservice.processes.context import ProcessContext
 from geoservice.processes.inputs import FeatureInput, NetworkInputs, ResultInputs
 from geoservice.processes.library._shared import network_of, text
+from geoservice.processes.library.distributed import (
+    ENGINE_FIELD,
+    Engine,
+    nearest_on_dask,
+    use_dask,
+)
 from geoservice.processes.outputs import LayerOutput
 from geoservice.processes.registry import OutputSpec, Process
 
@@ -24,6 +30,7 @@ class NearestInputs(NetworkInputs):
         None, gt=0, description="Allocate by travel time over roads, up to this many minutes"
     )
     population_column: str | None = Field(None, description="Demand column summed per facility")
+    engine: Engine = ENGINE_FIELD
 
     @model_validator(mode="after")
     def _rules(self) -> NearestInputs:
@@ -39,6 +46,13 @@ def run_nearest(inputs: NearestInputs, ctx: ProcessContext) -> dict:
 
     demand = ctx.features("demand", inputs.demand)
     facilities = ctx.features("facilities", inputs.facilities)
+    why_not = None
+    if inputs.max_minutes is not None:
+        why_not = "allocates by straight-line distance only, not max_minutes over roads"
+    elif inputs.population_column is not None:
+        why_not = "does not sum population_column per facility yet"
+    if use_dask(inputs.engine, len(demand), ctx, why_not):
+        return nearest_on_dask(inputs, ctx, demand, facilities)
     network = network_of(inputs, ctx, start=10, end=30) if inputs.max_minutes else None
     ctx.report(35, "allocating demand")
     result = assign_nearest(

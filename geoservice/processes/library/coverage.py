@@ -18,6 +18,12 @@ from geoservice.processes.library._shared import (
     reach_text,
     text,
 )
+from geoservice.processes.library.distributed import (
+    ENGINE_FIELD,
+    Engine,
+    coverage_on_dask,
+    use_dask,
+)
 from geoservice.processes.outputs import LayerOutput, RasterOutput
 from geoservice.processes.registry import OutputSpec, Process
 
@@ -36,6 +42,7 @@ class CoverageInputs(NetworkInputs):
     raster_cell_m: float | None = Field(
         None, gt=0, description="Also write a covered (1) / not covered (0) COG of this cell size"
     )
+    engine: Engine = ENGINE_FIELD
 
     @model_validator(mode="after")
     def _rules(self) -> CoverageInputs:
@@ -53,6 +60,8 @@ def run_coverage(inputs: CoverageInputs, ctx: ProcessContext) -> dict:
     facilities = ctx.features("facilities", inputs.facilities)
     demand = ctx.features("demand", inputs.demand)
     units = ctx.features("units", inputs.units)
+    if use_dask(inputs.engine, len(demand), ctx, _why_not_dask(inputs)):
+        return coverage_on_dask(inputs, ctx, facilities, demand, units)
     network = network_of(inputs, ctx, start=10, end=20) if inputs.minutes else None
     result = compute_coverage(
         facilities,
@@ -95,6 +104,16 @@ def run_coverage(inputs: CoverageInputs, ctx: ProcessContext) -> dict:
         )
     outputs["summary"] = result.summary
     return outputs
+
+
+def _why_not_dask(inputs: CoverageInputs) -> str | None:
+    if inputs.minutes is not None:
+        return "measures Euclidean reach (distance_m) only, not minutes over roads"
+    if inputs.raster_cell_m is not None:
+        return "writes no raster_cell_m surface"
+    if inputs.population_column is not None:
+        return "does not weight by population_column yet"
+    return None
 
 
 def _coverage_surface(result, demand, cell_m: float, reach: str, crs: Any) -> RasterOutput:

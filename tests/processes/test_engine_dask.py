@@ -1,0 +1,148 @@
+"""engine=dask over HTTP: same results as engine=local, progress, a registered collection."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from geoservice.app import create_app
+from geoservice.processes.jobs import JobStore
+from geoservice.settings import ScaleSettings
+from tests.processes.conftest import wait_for
+from tests.processes.test_processes_api import PLACED_LOGISTICS, execute
+
+Z_Y_X = "12/1553/3299"  # OGC order: tileMatrix/tileRow/tileCol
+CELLS = {"collection": "farmland_grid"}
+SMALL_CLUSTER = ScaleSettings(
+    local_workers=2, local_processes=False, worker_memory="1GiB", partition_features=100
+)
+
+
+@pytest.fixture
+def client(sample_settings):
+    settings = sample_settings.model_copy(update={"scale": SMALL_CLUSTER})
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def _items(client, collection, key):
+    page = client.get(f"/collections/{collection}/items", params={"limit": 10000}).json()
+    return {f["properties"][key]: f["properties"] for f in page["features"]}
+
+
+def test_coverage_on_dask_equals_local_and_registers_its_collection(client, editor):
+    inputs = {"facilities": PLACED_LOGISTICS, "demand": CELLS, "distance_m": 3000}
+    local = execute(client, editor, "coverage", {**inputs, "out_layer": "cover_local"})
+    dask = execute(
+        client, editor, "coverage", {**inputs, "out_layer": "cover_dask", "engine": "dask"}
+    )
+    assert local.status_code == dask.status_code == 200, dask.text
+    summary = dask.json()["summary"]
+    assert summary["engine"] == "dask" and summary["partitions"] > 1
+    ours, theirs = _items(client, "cover_dask", "code"), _items(client, "cover_local", "code")
+    assert ours.keys() == theirs.keys() and len(ours) > 100
+    for k, row in theirs.items():
+        assert ours[k]["covered_share"] == pytest.approx(row["covered_share"])
+    assert client.get("/collections/cover_dask").status_code == 200
+    assert client.get("/collections/cover_dask/tiles").status_code == 200
+    for layer in ("cover_local", "cover_dask"):  # a vector tile over a Dongsheng cell
+        tile = client.get(f"/collections/{layer}/tiles/WebMercatorQuad/{Z_Y_X}")
+        assert tile.status_code == 200 and tile.content, layer
+
+
+def _first(client, collection):
+    page = client.get(f"/collections/{collection}/items", params={"limit": 1}).json()
+    return page["features"][0]["properties"]
+
+
+def test_nearest_on_dask_equals_local(client, editor):
+    inputs = {"demand": CELLS, "facilities": PLACED_LOGISTICS}
+    local = execute(client, editor, "nearest-facility", {**inputs, "out_layer": "near_local"})
+    dask = execute(
+        client, editor, "nearest-facility", {**inputs, "out_layer": "near_dask", "engine": "dask"}
+    )
+    assert local.status_code == dask.status_code == 200, dask.text
+    ours, theirs = _items(client, "near_dask", "code"), _items(client, "near_local", "code")
+    assert ours.keys() == theirs.keys()
+    for k, row in theirs.items():
+        assert ours[k]["facility"] == row["facility"]
+        assert ours[k]["distance_m"] == pytest.approx(row["distance_m"])
+
+
+def test_async_region_grid_job_reports_progress_and_registers_the_grid(client, editor, monkeypatch):
+    reported = []
+    original = JobStore.progress
+
+    def record(self, job_id, percent, message):
+        reported.append((percent, message))
+        return original(self, job_id, percent, message)
+
+    monkeypatch.setattr(JobStore, "progress", record)
+    inputs = {
+        "boundary": {"collection": "district", "filter": "is_study_area = true"},
+        "units": {"collection": "streets_towns"},
+        "unit_key": "code",
+        "cell_m": 2000,
+        "facilities": PLACED_LOGISTICS,
+        "distance_m": 5000,
+        "out_layer": "grid_2km",
+    }
+    r = execute(client, editor, "region-grid", inputs, prefer="respond-async")
+    assert r.status_code == 201, r.text
+    status, _ = wait_for(client, r.json()["jobID"])
+    assert status["status"] == "successful", status
+    results = client.get(f"/jobs/{status['jobID']}/results").json()
+    summary = results["summary"]
+    assert summary["engine"] == "dask" and summary["cells"] > 100
+    assert results["cells"]["numberOfFeatures"] == summary["cells"]
+    cell = _first(client, "grid_2km")
+    assert {"cell_id", "code", "covered_share"} <= set(cell)
+    assert "units" in summary["coverage"]
+    grid_steps = [p for p, m in reported if m == "building the grid"]
+    cover_steps = [p for p, m in reported if m == "measuring coverage"]
+    assert len(grid_steps) > 1 and grid_steps == sorted(grid_steps)
+    assert cover_steps and max(cover_steps) > min(cover_steps)
+
+
+def test_engine_dask_with_a_raster_surface_is_a_clear_400(client, editor):
+    inputs = {
+        "facilities": PLACED_LOGISTICS,
+        "demand": CELLS,
+        "distance_m": 3000,
+        "raster_cell_m": 500,
+        "engine": "dask",
+    }
+    r = execute(client, editor, "coverage", inputs)
+    assert r.status_code == 400 and "engine" in r.text
+
+
+def test_the_cli_runs_on_the_scheduler_it_is_given(sample_settings, monkeypatch):
+    from distributed import LocalCluster
+    from typer.testing import CliRunner
+
+    from geoservice.cli import app
+
+    for key, value in {
+        "GEOSERVICE_DATA_DIR": sample_settings.data_dir,
+        "GEOSERVICE_GPKG_PATH": sample_settings.store_path,
+        "GEOSERVICE_LAYERS_DIR": sample_settings.layers_dir,
+        "GEOSERVICE_STYLES_DIR": sample_settings.styles_dir,
+        "GEOSERVICE_SCALE__PARTITION_FEATURES": 100,
+    }.items():
+        monkeypatch.setenv(key, str(value))
+    if sample_settings.database_url is not None:
+        monkeypatch.setenv(
+            "GEOSERVICE_DATABASE_URL", sample_settings.database_url.get_secret_value()
+        )
+    with LocalCluster(
+        n_workers=2, processes=False, protocol="tcp://", dashboard_address=":0"
+    ) as cluster:
+        args = [
+            "analyse", "nearest-facility", "--demand", "farmland_grid",
+            "--facilities", "logistics", "--out-layer", "grid_nearest",
+            "--engine", "dask", "--scheduler", cluster.scheduler_address,
+        ]  # fmt: skip
+        result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert '"engine": "dask"' in result.output and cluster.scheduler_address in result.output
+    assert "grid_nearest" in result.output
