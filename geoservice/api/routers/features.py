@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import shutil
-from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
@@ -22,6 +21,7 @@ from geoservice.api.deps import (
     StoreDep,
 )
 from geoservice.api.openapi_params import ITEMS_PARAMETERS_DOC
+from geoservice.api.params import FeatureIdPath, VersionQuery
 from geoservice.api.responses import (
     GeoJSONResponse,
     JSONBytesResponse,
@@ -174,9 +174,9 @@ def item(
     store: StoreDep,
     base_url: BaseUrlDep,
     lang: LangDep,
-    featureId: Annotated[int, Path(description="feature id")],
+    featureId: FeatureIdPath,
     crs: str | None = None,
-    version: int | None = None,
+    version: VersionQuery = None,
 ):
     """Return one feature."""
     crs_ref = resolve_crs(crs)

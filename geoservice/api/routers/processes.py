@@ -18,6 +18,7 @@ from geoservice.api.auth import (
 )
 from geoservice.api.deps import BaseUrlDep, CatalogDep, SettingsDep
 from geoservice.api.errors import error_response, status_of_code
+from geoservice.api.params import OffsetQuery
 from geoservice.api.responses import JSONBytesResponse
 from geoservice.errors import InvalidParameter, NotFoundError
 from geoservice.ogc import processes as docs
@@ -129,7 +130,7 @@ def list_jobs(
     manager: ManagerDep,
     base_url: BaseUrlDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
     processID: Annotated[str | None, Query()] = None,
     status: Annotated[str | None, Query()] = None,
 ):
