@@ -26,6 +26,7 @@ from geoservice.api.responses import (
     GeoJSONResponse,
     JSONBytesResponse,
     render_html,
+    started,
     wants_html,
 )
 from geoservice.crs import resolve_crs
@@ -214,10 +215,11 @@ def download(request: Request, layer: LayerDep, store: StoreDep, settings: Setti
         return _download_file(store, layer, parsed.query, fmt, settings)
     whole = dataclasses.replace(parsed.query, limit=None, offset=0)
     crs_uri = parsed.crs_uri
+    features = started(store.iter_geojson(layer, whole))  # fails here, before any byte
 
     def stream():
         yield b'{"type":"FeatureCollection","features":['
-        yield from store.iter_geojson(layer, whole)
+        yield from features
         yield b"]}"
 
     return StreamingResponse(
