@@ -20,6 +20,8 @@ from geoservice import __version__
 from geoservice.api.auth import KeyMiddleware
 from geoservice.api.errors import add_exception_handlers
 from geoservice.api.maps_setup import install_maps
+from geoservice.api.methods import HeadAsGet
+from geoservice.api.openapi_errors import install_openapi
 from geoservice.api.processes_setup import setup_processes
 from geoservice.api.routers import (
     areas,
@@ -78,9 +80,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["ETag", "Content-Crs", "Location", "Link"],
     )
-    app.add_middleware(SecurityHeaders, settings=settings)  # outermost: every response
+    app.add_middleware(SecurityHeaders, settings=settings)  # every response
+    app.add_middleware(HeadAsGet)  # outermost: HEAD is GET's answer without the body
     for router in (landing, areas, features, transactions, uploads, versions, keys):
         app.include_router(router.router)
     setup_processes(app)
     install_maps(app)
+    install_openapi(app, reads_need_key=settings.api.read_requires_key)
     return app

@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geoservice.api.errors import error_response
+from geoservice.api.methods import routed
 from geoservice.auth.keys import Principal
 from geoservice.errors import Forbidden, Unauthorized
 
@@ -54,7 +55,9 @@ class KeyMiddleware:
         key = key_from_headers(scope["headers"])
         principal = app_state.runtime.keys.verify(key) if key else None
         refusal = self._refusal(scope, key, principal, app_state.settings)
-        if refusal is not None:
+        # A request no route takes (TRACE, POST to a read-only path) goes on to the
+        # router's 405 with Allow (or 404): there is nothing a key could unlock.
+        if refusal is not None and routed(scope):
             status, code, problem = refusal
             await error_response(status, code, problem)(scope, receive, send)
             return
