@@ -52,3 +52,28 @@ class HeadAsGet:
                 await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+def _flat(routes):
+    for route in routes:
+        inner = getattr(route, "original_router", None)  # an included router
+        if inner is not None:
+            yield from _flat(inner.routes)
+        else:
+            yield route
+
+
+def route_of(scope: Scope) -> tuple[str | None, dict]:
+    """Return the path template and path parameters of the route for this request.
+
+    After routing they are in the scope; a request refused before routing (no key)
+    is matched here against every route.
+    """
+    route = scope.get("route")
+    if route is not None and hasattr(route, "path"):
+        return route.path, dict(scope.get("path_params") or {})
+    for candidate in _flat(scope["app"].router.routes):
+        match, child = candidate.matches(scope)
+        if match == Match.FULL and hasattr(candidate, "path"):
+            return candidate.path, dict(child.get("path_params") or {})
+    return None, {}
