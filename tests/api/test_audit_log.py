@@ -126,3 +126,23 @@ def test_tail_reads_across_rotated_files_in_order(tmp_path, n):
     for i in range(6):
         log.append(_record(i))
     assert [r["request_id"] for r in log.tail(n)] == [f"r{i}" for i in range(6 - n, 6)]
+
+
+def test_the_audit_tail_command_prints_the_last_records_without_keys(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from geoservice.cli import app
+    from geoservice.settings import Settings
+
+    monkeypatch.setenv("GEOSERVICE_DATA_DIR", str(tmp_path))
+    log = AuditLog(Settings().audit_log_path)
+    for i in range(3):
+        log.append(_record(i))
+    out = CliRunner().invoke(app, ["audit", "tail", "-n", "2"])
+    assert out.exit_code == 0, out.output
+    lines = out.output.strip().splitlines()
+    assert len(lines) == 2
+    assert "[r1]" in lines[0] and "[r2]" in lines[1]
+    assert "401" in lines[1] and "no valid key" in lines[1]
+    as_json = CliRunner().invoke(app, ["audit", "tail", "-n", "1", "--json"])
+    assert json.loads(as_json.output)["request_id"] == "r2"
