@@ -71,7 +71,7 @@ def _record(scope: Scope, state: dict, request_id: str, status: int, location) -
     route, params = route_of(scope)
     principal = state.get("principal")
     layer = params.get("collectionId")
-    job = params.get("jobId")
+    job = params.get("jobId") or state.get("audit_job")  # a route may name the job it made
     if location and job is None and (found := JOB_LOCATION.search(location)):
         job = found[1]
     if location and layer is None and (found := LAYER_LOCATION.search(location)):

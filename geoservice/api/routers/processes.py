@@ -73,6 +73,7 @@ def describe_process(process: ProcessDep, base_url: BaseUrlDep):
     responses={201: {"description": "Job accepted (asynchronous)"}},
 )
 def execute(
+    request: Request,
     process: ProcessDep,
     principal: EditorDep,
     manager: ManagerDep,
@@ -92,6 +93,7 @@ def execute(
     submitted = manager.submit(
         process, inputs, author=principal.label, owner_key=principal.key_id, authorise=authorise
     )
+    request.state.audit_job = submitted.record.job_id  # for the audit record
     wants_async = "respond-async" in (prefer or "").lower()
     if not wants_async:
         with contextlib.suppress(FutureTimeout):
