@@ -33,12 +33,14 @@ WHY = {
     403: "The key's role or layers do not allow this.",
     404: "No such collection, feature, version, tile, job or process.",
     409: "The request conflicts with what is stored (the layer exists, a job runs).",
-    412: "If-Match names a version of the feature that is no longer current.",
+    406: "No media type the Accept header lists is offered (the description says which are).",
+    412: "If-Match names a feature version that is no longer current, or others are editing.",
     413: "The body is larger than the upload limit.",
     415: "The body's media type is not one this route reads.",
     422: "The upload or input was read but its content cannot be used.",
     428: "Edits must name the feature version they change (If-Match).",
     503: "The store is unavailable; retry after Retry-After seconds.",
+    507: "The disk is full; nothing was written.",
 }
 
 API_KEY_SCHEMES = {
@@ -66,10 +68,14 @@ def error_statuses(method: str, path: str, *, needs_key: bool) -> list[int]:
         codes |= {401, 403}
     if writing:
         codes.add(409)
+    if method == "get" and path.endswith(("/items", "/items/{featureId}", "/download")):
+        codes.add(406)
     if method in WITH_BODY:
-        codes |= {413, 415, 422}
+        codes |= {413, 415, 422, 507}
+    if writing and path.startswith("/collections/{collectionId}/"):
+        codes.add(412)  # edits check the version they change
     if writing and path.endswith("/items/{featureId}"):
-        codes |= {412, 428}
+        codes.add(428)
     return sorted(codes)
 
 

@@ -157,3 +157,11 @@ def test_a_reader_key_on_a_write_is_403_as_documented(client, api_settings):
     r = client.delete(f"/collections/{LAYER}", headers={"X-API-Key": reader})
     assert r.status_code == 403
     assert "403" in op["responses"]
+
+
+def test_an_accept_the_items_route_cannot_meet_is_a_documented_406(client):
+    spec = client.get("/openapi.json").json()
+    op = spec["paths"]["/collections/{collectionId}/items"]["get"]
+    r = client.get(f"/collections/{LAYER}/items", headers={"Accept": "image/tiff"})
+    assert r.status_code == 406
+    assert "406" in op["responses"]
