@@ -32,7 +32,7 @@ from geoservice.api.responses import (
 from geoservice.crs import resolve_crs
 from geoservice.edit.etag import make_etag
 from geoservice.encoding.geojson import encode_feature
-from geoservice.export import export_file
+from geoservice.export import check_filter, export_file
 from geoservice.ogc.collections import collection_document, queryables_document
 from geoservice.ogc.items import items_document, parse_items_request
 from geoservice.ogc.links import GEOJSON, HTML, JSON, link
@@ -215,7 +215,8 @@ def download(request: Request, layer: LayerDep, store: StoreDep, settings: Setti
         return _download_file(store, layer, parsed.query, fmt, settings)
     whole = dataclasses.replace(parsed.query, limit=None, offset=0)
     crs_uri = parsed.crs_uri
-    features = started(store.iter_geojson(layer, whole))  # fails here, before any byte
+    check_filter(store, layer, whole)  # a filter failing on any row fails here, before any byte
+    features = started(store.iter_geojson(layer, whole))  # as does a missing version
 
     def stream():
         yield b'{"type":"FeatureCollection","features":['
