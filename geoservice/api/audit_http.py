@@ -9,6 +9,7 @@ sent back as ``X-Request-Id`` (a client's own id is kept when it is sane).
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 
@@ -22,6 +23,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 JOB_LOCATION = re.compile(r"/jobs/([A-Za-z0-9._-]+)")
 LAYER_LOCATION = re.compile(r"/collections/([^/?]+)")
+log = logging.getLogger(__name__)
 
 
 class AuditMiddleware:
@@ -55,7 +57,10 @@ class AuditMiddleware:
             await self.app(scope, receive, recording)
         finally:
             record = _record(scope, state, request_id, sent["status"], sent["location"])
-            await anyio.to_thread.run_sync(self.log.append, record)
+            try:
+                await anyio.to_thread.run_sync(self.log.append, record)
+            except OSError as exc:  # a full disk must not turn the answer into a 500
+                log.error("audit record not written (%s): %s", exc, record)
 
 
 def _request_id(scope: Scope) -> str:

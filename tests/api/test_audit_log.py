@@ -146,3 +146,15 @@ def test_the_audit_tail_command_prints_the_last_records_without_keys(tmp_path, m
     assert "401" in lines[1] and "no valid key" in lines[1]
     as_json = CliRunner().invoke(app, ["audit", "tail", "-n", "1", "--json"])
     assert json.loads(as_json.output)["request_id"] == "r2"
+
+
+def test_a_full_disk_under_the_log_does_not_change_the_answer(client, monkeypatch):
+    import errno
+
+    def full(self, record):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(AuditLog, "append", full)
+    r = client.post("/collections")
+    assert r.status_code == 401
+    assert r.json()["code"] == "Unauthorized"
