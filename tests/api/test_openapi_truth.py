@@ -165,3 +165,26 @@ def test_an_accept_the_items_route_cannot_meet_is_a_documented_406(client):
     r = client.get(f"/collections/{LAYER}/items", headers={"Accept": "image/tiff"})
     assert r.status_code == 406
     assert "406" in op["responses"]
+
+
+def test_head_answers_like_get_on_every_get_route_in_the_document(client):
+    spec = client.get("/openapi.json").json()
+    values = {
+        "collectionId": LAYER, "tileMatrixSetId": "WebMercatorQuad", "tileMatrix": "0",
+        "tileRow": "0", "tileCol": "0", "featureId": "1", "version": "1",
+    }  # fmt: skip
+    tried = 0
+    for method, path, _ in operations(spec):
+        if method != "get" or "{areaId}" in path or "{rasterId}" in path or "{j" in path:
+            continue
+        if "{processId}" in path:
+            continue
+        url = _concrete(path, **values)
+        got, head = client.get(url), client.head(url)
+        assert got.status_code < 500, f"GET {url}: {got.status_code}"
+        assert head.status_code == got.status_code, f"HEAD {url}"
+        assert head.content == b"", f"HEAD {url}"
+        assert head.headers.get("etag") == got.headers.get("etag"), f"HEAD {url}"
+        assert head.headers.get("content-type") == got.headers.get("content-type"), url
+        tried += 1
+    assert tried >= 25
