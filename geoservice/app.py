@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=settings.api.cors_origins,
         allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"],
         allow_headers=["*"],
-        expose_headers=["ETag", "Content-Crs", "Location", "Link"],
+        expose_headers=["ETag", "Content-Crs", "Location", "Link", "X-Request-Id"],
     )
     app.add_middleware(SecurityHeaders, settings=settings)  # every response
     app.add_middleware(HeadAsGet)  # outermost: HEAD is GET's answer without the body
