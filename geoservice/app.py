@@ -17,12 +17,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from geoservice import __version__
+from geoservice.api.audit_http import AuditMiddleware
 from geoservice.api.auth import KeyMiddleware
 from geoservice.api.errors import add_exception_handlers
 from geoservice.api.maps_setup import install_maps
+from geoservice.api.methods import HeadAsGet
+from geoservice.api.openapi_errors import install_openapi
 from geoservice.api.processes_setup import setup_processes
 from geoservice.api.routers import (
     areas,
+    audit,
     features,
     keys,
     landing,
@@ -33,6 +37,7 @@ from geoservice.api.routers import (
 from geoservice.api.security import SecurityHeaders
 from geoservice.api.tiles_setup import install_tiles
 from geoservice.api.web import WebParts
+from geoservice.audit import AuditLog
 from geoservice.ingest.workdir import remove_stale
 from geoservice.ogc.conformance import FEATURES_CONFORMANCE, TRANSACTIONS_CONFORMANCE
 from geoservice.runtime import Runtime
@@ -62,10 +67,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.audit = AuditLog(settings.audit_log_path)
     app.state.web = WebParts(conformance=[*FEATURES_CONFORMANCE, *TRANSACTIONS_CONFORMANCE])
     add_exception_handlers(app)
     install_tiles(app)  # innermost: the key check, compression and CORS wrap its fast path
     app.add_middleware(KeyMiddleware)  # inside CORS: preflights never need a key
+    app.add_middleware(AuditMiddleware, log=app.state.audit)  # sees the key check's refusals
     app.add_middleware(
         GZipMiddleware,
         minimum_size=settings.api.gzip_min_bytes,
@@ -76,11 +83,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=settings.api.cors_origins,
         allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"],
         allow_headers=["*"],
-        expose_headers=["ETag", "Content-Crs", "Location", "Link"],
+        expose_headers=["ETag", "Content-Crs", "Location", "Link", "X-Request-Id"],
     )
-    app.add_middleware(SecurityHeaders, settings=settings)  # outermost: every response
-    for router in (landing, areas, features, transactions, uploads, versions, keys):
+    app.add_middleware(SecurityHeaders, settings=settings)  # every response
+    app.add_middleware(HeadAsGet)  # outermost: HEAD is GET's answer without the body
+    for router in (landing, areas, features, transactions, uploads, versions, keys, audit):
         app.include_router(router.router)
     setup_processes(app)
     install_maps(app)
+    install_openapi(app, reads_need_key=settings.api.read_requires_key)
     return app

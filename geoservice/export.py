@@ -11,6 +11,9 @@ import pyogrio
 from geoservice.catalog.models import LayerDef
 from geoservice.storage.base import FeatureQuery, FeatureStore
 
+COUNT_ALL = 2**62
+"""A count cap no layer reaches (SQLite's LIMIT takes it plus one)."""
+
 DRIVERS = {
     "gpkg": ("GPKG", "application/geopackage+sqlite3"),
     "fgb": ("FlatGeobuf", "application/flatgeobuf"),
@@ -35,3 +38,16 @@ def export_file(
     path = folder / f"{layer.id}.{fmt}"
     pyogrio.write_dataframe(frame, path, driver=driver, layer=layer.id)
     return path, media
+
+
+def check_filter(store: FeatureStore, layer: LayerDef, query: FeatureQuery) -> None:
+    """Evaluate a query's filter over every row once (counting only), or raise.
+
+    Some filters fail only on some rows' values (a power that overflows, a text
+    that is no number); a stream has sent its status by the time it reaches them.
+    Counting the matches first turns those failures into an error before the
+    first byte (a 400, as the items page gives). Without a CQL filter nothing
+    depends on the data, and nothing is run.
+    """
+    if query.cql is not None:
+        store.query(layer, replace(query, limit=1, offset=0, sortby=(), count_cap=COUNT_ALL))

@@ -17,6 +17,10 @@ import pandas as pd
 BBox = tuple[float, float, float, float]
 """(minx, miny, maxx, maxy) in GIS axis order."""
 
+INT64_MAX = 2**63 - 1
+"""The largest integer both stores hold (SQLite INTEGER, PostgreSQL bigint): the
+bound of every id, version, offset and count a request may name."""
+
 
 @dataclass(frozen=True)
 class FeatureRows:

@@ -366,6 +366,11 @@ class Settings(BaseSettings):
         return self.keys_path or self.data_dir / "keys.sqlite"
 
     @property
+    def audit_log_path(self) -> Path:
+        """Return the JSON-lines audit log of write requests (rotated beside it)."""
+        return self.data_dir / "audit" / "writes.jsonl"
+
+    @property
     def store_path(self) -> Path:
         """Return the GeoPackage file of the embedded store."""
         return self.gpkg_path or self.data_dir / "geoservice.gpkg"

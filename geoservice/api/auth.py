@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geoservice.api.errors import error_response
+from geoservice.api.methods import routed
 from geoservice.auth.keys import Principal
 from geoservice.errors import Forbidden, Unauthorized
 
@@ -53,12 +54,14 @@ class KeyMiddleware:
         app_state = scope["app"].state
         key = key_from_headers(scope["headers"])
         principal = app_state.runtime.keys.verify(key) if key else None
+        scope.setdefault("state", {})["principal"] = principal  # the audit log reads it
         refusal = self._refusal(scope, key, principal, app_state.settings)
-        if refusal is not None:
+        # A request no route takes (TRACE, POST to a read-only path) goes on to the
+        # router's 405 with Allow (or 404): there is nothing a key could unlock.
+        if refusal is not None and routed(scope):
             status, code, problem = refusal
             await error_response(status, code, problem)(scope, receive, send)
             return
-        scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
 
     def _refusal(self, scope: Scope, key, principal, settings) -> tuple[int, str, str] | None:

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geoservice import errors as e
+from geoservice.api.methods import allowed_methods
 
 STATUS_CODES: dict[type[e.GeoserviceError], int] = {
     e.NotFoundError: 404,
@@ -94,4 +95,8 @@ def add_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "HTTPError")
-        return error_response(exc.status_code, code, str(exc.detail))
+        response = error_response(exc.status_code, code, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:  # every method some router takes at this path
+            response.headers["Allow"] = ", ".join(allowed_methods(request.scope))
+        return response

@@ -6,6 +6,8 @@ so the parameters are documented here rather than parsed by FastAPI.
 
 from __future__ import annotations
 
+from geoservice.features import INT64_MAX
+
 
 def _param(name: str, description: str, schema: dict, **extra) -> dict:
     return {
@@ -37,7 +39,11 @@ ITEMS_PARAMETERS_DOC = [
         "features per page (default 1000; 10 on HTML pages; at most 10000)",
         {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1000},
     ),
-    _param("offset", "features to skip", {"type": "integer", "minimum": 0, "default": 0}),
+    _param(
+        "offset",
+        "features to skip",
+        {"type": "integer", "minimum": 0, "maximum": INT64_MAX, "default": 0},
+    ),
     _param("filter", "CQL2 filter", {"type": "string"}),
     _param(
         "filter-lang",
@@ -64,7 +70,7 @@ ITEMS_PARAMETERS_DOC = [
     _param(
         "version",
         "a past version of the layer (see /versions)",
-        {"type": "integer", "minimum": 1},
+        {"type": "integer", "minimum": 1, "maximum": INT64_MAX},
     ),
     _param("lang", "zh or en", {"type": "string", "enum": ["zh", "en"]}),
 ]

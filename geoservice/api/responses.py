@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -67,3 +68,27 @@ def map_page_response(page: MapPage, settings: Settings) -> HTMLResponse:
     nonce = new_nonce()
     policy = policies_of(settings).leaflet(nonce)
     return HTMLResponse(page.html(nonce), headers={"Content-Security-Policy": policy})
+
+
+def started(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Read the first chunk of a stream now; return an iterator over all of them.
+
+    A stream's failures (no such version, a filter the store cannot evaluate on the
+    data) surface when its query runs, which is at the first chunk. Reading it
+    before a ``StreamingResponse`` is returned makes them the usual 4xx error body,
+    not a 200 whose body stops short.
+    """
+    chunks = iter(chunks)
+    first = next(chunks, None)
+
+    def all_chunks() -> Iterator[bytes]:
+        try:
+            if first is not None:
+                yield first
+            yield from chunks
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+    return all_chunks()

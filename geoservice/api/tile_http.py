@@ -9,6 +9,7 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from geoservice.api.deps import AreaFilterDep, CatalogDep, StoreDep
+from geoservice.api.params import TileColPath, TileMatrixPath, TileRowPath
 from geoservice.catalog.models import LayerDef
 from geoservice.crs import union_boxes
 from geoservice.errors import InvalidParameter
@@ -31,7 +32,7 @@ TilesDep = Annotated[TileRuntime, Depends(get_tiles)]
 
 
 async def tile_address(
-    tileMatrixSetId: str, tileMatrix: int, tileRow: int, tileCol: int
+    tileMatrixSetId: str, tileMatrix: TileMatrixPath, tileRow: TileRowPath, tileCol: TileColPath
 ) -> TileAddress:
     """Resolve the OGC path parameters of a tile, or 404 outside the tile matrix set."""
     return check_tile(tileMatrixSetId, tileMatrix, tileRow, tileCol)

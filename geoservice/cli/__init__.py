@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from geoservice.cli import analyse, core, data, ingest, keys, maps, tiles
+from geoservice.cli import analyse, audit, core, data, ingest, keys, maps, tiles
 from geoservice.version import build_info
 
 app = typer.Typer(
@@ -43,5 +43,6 @@ ingest.register(app)
 maps.register(app)
 app.add_typer(keys.app, name="keys", help="Create, list and revoke API keys.")
 app.add_typer(tiles.app, name="tiles", help="Seed the tile cache; export PMTiles/MBTiles.")
+app.add_typer(audit.app, name="audit", help="Read the audit log of write requests.")
 
 __all__ = ["app"]

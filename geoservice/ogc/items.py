@@ -18,6 +18,7 @@ import orjson
 from geoservice.catalog.models import AttributeType, LayerDef
 from geoservice.crs import CRS84_URI, axis_order_problem, resolve_crs
 from geoservice.errors import InvalidParameter
+from geoservice.features import INT64_MAX
 from geoservice.ogc.links import GEOJSON, HTML, link, with_query
 from geoservice.ogc.negotiation import negotiate_features
 from geoservice.settings import ApiSettings
@@ -208,8 +209,8 @@ def _int(params: Mapping[str, str], name: str, default: int, *, minimum: int) ->
         value = int(text)
     except ValueError:
         raise InvalidParameter(f"{name}={text!r} is not an integer") from None
-    if value < minimum:
-        raise InvalidParameter(f"{name}={value} must be at least {minimum}")
+    if not minimum <= value <= INT64_MAX:
+        raise InvalidParameter(f"{name}={text} must be between {minimum} and {INT64_MAX}")
     return value
 
 

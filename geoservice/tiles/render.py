@@ -92,11 +92,17 @@ def _draw(canvas, geoms: list[dict], colors, style: StyleDef, transform, scale: 
 
 
 def _rings(geometry: dict) -> dict:
-    """Return the outline of a GeoJSON (multi)polygon as a MultiLineString."""
+    """Return the outline of a GeoJSON (multi)polygon as a MultiLineString.
+
+    Other geometries (points or lines drawn with a polygon style) are their own
+    outline.
+    """
     if geometry["type"] == "Polygon":
         return {"type": "MultiLineString", "coordinates": geometry["coordinates"]}
-    rings = [ring for polygon in geometry["coordinates"] for ring in polygon]
-    return {"type": "MultiLineString", "coordinates": rings}
+    if geometry["type"] == "MultiPolygon":
+        rings = [ring for polygon in geometry["coordinates"] for ring in polygon]
+        return {"type": "MultiLineString", "coordinates": rings}
+    return geometry
 
 
 def _shapes(geoms: list[dict]) -> np.ndarray:

@@ -108,3 +108,26 @@ def test_a_job_file_from_before_owners_still_opens(tmp_path):
     (record,) = jobs.list()
     assert record.job_id == "j1" and record.owner_key == ""  # listed to admins only
     jobs.close()
+
+
+def test_running_and_dismissing_a_job_are_audited_with_the_job_and_its_key(
+    client, keys, sample_settings
+):
+    import json
+
+    from geoservice.audit import AuditLog
+
+    execute(client, keys["editor"], "coverage", {**COVERAGE, "out_layer": "audited"})
+    (job_id,) = _job_ids(client, keys["editor"])
+    client.delete(f"/jobs/{job_id}", headers=keys["other"])
+    records = AuditLog(sample_settings.audit_log_path).tail(2)
+    ran, refused = records
+    assert (ran["route"], ran["job"], ran["key_name"], ran["status"]) == (
+        "/processes/{processId}/execution", job_id, "analyst", 200,
+    )  # fmt: skip
+    assert (refused["method"], refused["job"], refused["key_name"], refused["status"]) == (
+        "DELETE", job_id, "other analyst", 403,
+    )  # fmt: skip
+    log = sample_settings.audit_log_path.read_text(encoding="utf-8")
+    assert all(h["Authorization"].split()[1] not in log for h in keys.values() if h)
+    assert json.loads(log.splitlines()[-1])["role"] == "editor"

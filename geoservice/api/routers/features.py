@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import shutil
-from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
@@ -22,16 +21,18 @@ from geoservice.api.deps import (
     StoreDep,
 )
 from geoservice.api.openapi_params import ITEMS_PARAMETERS_DOC
+from geoservice.api.params import FeatureIdPath, VersionQuery
 from geoservice.api.responses import (
     GeoJSONResponse,
     JSONBytesResponse,
     render_html,
+    started,
     wants_html,
 )
 from geoservice.crs import resolve_crs
 from geoservice.edit.etag import make_etag
 from geoservice.encoding.geojson import encode_feature
-from geoservice.export import export_file
+from geoservice.export import check_filter, export_file
 from geoservice.ogc.collections import collection_document, queryables_document
 from geoservice.ogc.items import items_document, parse_items_request
 from geoservice.ogc.links import GEOJSON, HTML, JSON, link
@@ -174,9 +175,9 @@ def item(
     store: StoreDep,
     base_url: BaseUrlDep,
     lang: LangDep,
-    featureId: Annotated[int, Path(description="feature id")],
+    featureId: FeatureIdPath,
     crs: str | None = None,
-    version: int | None = None,
+    version: VersionQuery = None,
 ):
     """Return one feature."""
     crs_ref = resolve_crs(crs)
@@ -214,10 +215,12 @@ def download(request: Request, layer: LayerDep, store: StoreDep, settings: Setti
         return _download_file(store, layer, parsed.query, fmt, settings)
     whole = dataclasses.replace(parsed.query, limit=None, offset=0)
     crs_uri = parsed.crs_uri
+    check_filter(store, layer, whole)  # a filter failing on any row fails here, before any byte
+    features = started(store.iter_geojson(layer, whole))  # as does a missing version
 
     def stream():
         yield b'{"type":"FeatureCollection","features":['
-        yield from store.iter_geojson(layer, whole)
+        yield from features
         yield b"]}"
 
     return StreamingResponse(

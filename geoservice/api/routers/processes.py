@@ -18,6 +18,7 @@ from geoservice.api.auth import (
 )
 from geoservice.api.deps import BaseUrlDep, CatalogDep, SettingsDep
 from geoservice.api.errors import error_response, status_of_code
+from geoservice.api.params import OffsetQuery
 from geoservice.api.responses import JSONBytesResponse
 from geoservice.errors import InvalidParameter, NotFoundError
 from geoservice.ogc import processes as docs
@@ -72,6 +73,7 @@ def describe_process(process: ProcessDep, base_url: BaseUrlDep):
     responses={201: {"description": "Job accepted (asynchronous)"}},
 )
 def execute(
+    request: Request,
     process: ProcessDep,
     principal: EditorDep,
     manager: ManagerDep,
@@ -91,6 +93,7 @@ def execute(
     submitted = manager.submit(
         process, inputs, author=principal.label, owner_key=principal.key_id, authorise=authorise
     )
+    request.state.audit_job = submitted.record.job_id  # for the audit record
     wants_async = "respond-async" in (prefer or "").lower()
     if not wants_async:
         with contextlib.suppress(FutureTimeout):
@@ -129,7 +132,7 @@ def list_jobs(
     manager: ManagerDep,
     base_url: BaseUrlDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
     processID: Annotated[str | None, Query()] = None,
     status: Annotated[str | None, Query()] = None,
 ):

@@ -6,15 +6,14 @@ with the feature's ETag makes it conditional (412 when the feature changed).
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import orjson
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from geoservice.api.auth import EditorDep, check_layer_scope
 from geoservice.api.deps import BaseUrlDep, LayerDep, SettingsDep, StoreDep
+from geoservice.api.params import FeatureIdPath
 from geoservice.crs import CRS84_URI
 from geoservice.edit.etag import current_etag
 from geoservice.edit.service import (
@@ -26,7 +25,6 @@ from geoservice.edit.service import (
 from geoservice.errors import InvalidParameter, PreconditionRequired, UnsupportedMediaType
 
 router = APIRouter(tags=["Transactions"])
-FeatureIdPath = Annotated[int, Path(description="feature id")]
 JSON_TYPES = ("application/geo+json", "application/json")
 PATCH_TYPES = ("application/merge-patch+json", *JSON_TYPES)
 ITEMS_ALLOW = "GET, HEAD, POST, OPTIONS"

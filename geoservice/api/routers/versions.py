@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from geoservice.api.auth import EditorDep, check_layer_scope
 from geoservice.api.deps import BaseUrlDep, LayerDep, StoreDep
+from geoservice.api.params import VersionPath
 from geoservice.api.responses import JSONBytesResponse
+from geoservice.features import INT64_MAX
 from geoservice.history import diff_versions
 from geoservice.ingest.service import version_dict
 from geoservice.ogc.links import GEOJSON, JSON, link
 
 router = APIRouter(tags=["Versions"])
-VersionPath = Annotated[int, Path(description="version number (1 is the first)", ge=1)]
 
 
 @router.get(
@@ -57,7 +58,8 @@ def diff(
     store: StoreDep,
     version: VersionPath,
     to: Annotated[
-        int | None, Query(description="version to compare with (default: current)")
+        int | None,
+        Query(description="version to compare with (default: current)", ge=1, le=INT64_MAX),
     ] = None,
     limit: Annotated[int, Query(ge=0, le=100_000)] = 1000,
 ):
