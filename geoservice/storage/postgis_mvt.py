@@ -60,8 +60,7 @@ class PostGISTiles:
             try:
                 data, count = conn.execute(text, params, prepare=True).fetchone()
             except UndefinedTable:
-                if not self._forget_tile_table(table):
-                    raise
+                self._forget_tile_table(table)
                 text, params = self._statement(layer, table, query, build=False)
                 data, count = conn.execute(text, params, prepare=True).fetchone()
         return EncodedTile(bytes(data or b""), int(count))
@@ -104,8 +103,7 @@ class PostGISTiles:
         try:
             cursor = await conn.execute(text, params, prepare=True)
         except UndefinedTable:
-            if not self._forget_tile_table(table):
-                raise
+            self._forget_tile_table(table)
             text, params = self._statement(layer, table, query, build=False)
             cursor = await conn.execute(text, params, prepare=True)
         data, count = await cursor.fetchone()
@@ -116,7 +114,9 @@ class PostGISTiles:
 
         Another worker process drops the tile tables of versions that stopped being
         current; a request of this one planned on the old version then finds the
-        tile table gone and is answered from the version table instead.
+        tile table gone and is answered from the version table instead. Several
+        requests of this process may find it gone at once: each falls back, whether
+        or not it was the one to forget the table (only the first one finds it).
         """
         return self._tile_state()["ready"].pop(table, None) is not None
 

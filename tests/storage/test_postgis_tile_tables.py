@@ -48,3 +48,43 @@ def test_a_tile_of_a_version_whose_tile_table_another_worker_dropped(postgis_url
     finally:
         mine.close()
         other.close()
+
+
+def test_two_requests_finding_the_same_tile_table_gone_both_fall_back(postgis_url):
+    """The second request of one worker to find the table gone no longer raises:
+    the first had already forgotten the table, so the second found no entry to
+    forget and re-raised UndefinedTable (a 500 under ``make load``)."""
+    import asyncio
+
+    frame = gpd.GeoDataFrame(
+        {"name": ["a", "b"]}, geometry=[Point(0, 0), Point(1000, 1000)], crs="EPSG:3857"
+    )
+    layer = infer_layer("sites", frame)
+    schema = f"t_{uuid.uuid4().hex[:8]}"
+    mine = PostGISStore(postgis_url, pool_size=2, schema=schema)
+    other = PostGISStore(postgis_url, pool_size=2, schema=schema)
+    try:
+        first = mine.write(layer, frame, author="test")
+        mine.prepare_tiles(layer, first.version)
+        query = TileQuery(
+            bounds=(-5000.0, -5000.0, 5000.0, 5000.0),
+            crs="EPSG:3857",
+            attributes=["name"],
+            version=first.version,
+        )
+        assert mine.mvt(layer, query).features == 2
+        other.write(layer, frame.iloc[:1], author="test")
+        other.prepare_tiles(layer)  # drops the old tile table
+        mine._tile_state()["ready"].clear()  # a concurrent request already forgot it
+
+        async def both():
+            try:
+                return await asyncio.gather(mine.amvt(layer, query), mine.amvt(layer, query))
+            finally:
+                await mine.aclose_tiles()
+
+        assert [t.features for t in asyncio.run(both())] == [2, 2]
+        assert mine.mvt(layer, query).features == 2
+    finally:
+        mine.close()
+        other.close()
