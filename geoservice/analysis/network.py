@@ -41,14 +41,20 @@ from geoservice.analysis.crs import to_metric
 from geoservice.errors import InvalidParameter
 
 Profile = Literal["walk", "drive"]
+
+#: Default snap limit: features farther than this from every road node are not on
+#: the network and reach nothing over it.
+MAX_SNAP_M = 500.0
 __all__ = [
     "DRIVE_SPEEDS_KMH",
+    "MAX_SNAP_M",
     "NOT_WALKABLE",
     "WALK_SPEED_KMH",
     "IsochroneResult",
     "RoadNetwork",
     "build_network",
     "compute_isochrones",
+    "off_network",
     "reached_length",
     "reached_lines",
     "travel_time_matrix",
@@ -142,6 +148,34 @@ class RoadNetwork:
             "length_m",
         )
         return graph
+
+
+def off_network(
+    network: RoadNetwork, gdf: gpd.GeoDataFrame, *, max_snap_m: float | None = MAX_SNAP_M
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance of each feature to its nearest road node, and whether it is off the network.
+
+    A feature farther than ``max_snap_m`` is "not on the network": every network
+    result reports it (``snap_m``, ``off_network``) instead of leaving it unreached
+    without saying why.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import LineString, Point
+    >>> roads = gpd.GeoDataFrame(
+    ...     geometry=[LineString([(500000, 4400000), (500100, 4400000)])], crs=4546
+    ... )
+    >>> net = build_network(roads, profile="walk")
+    >>> pts = gpd.GeoDataFrame(geometry=[Point(500000, 4400010), Point(500000, 4400600)],
+    ...                        crs=4546)
+    >>> dist, off = off_network(net, pts)
+    >>> dist.round().tolist(), off.tolist()
+    ([10.0, 600.0], [False, True])
+    """
+    _, dist = network.snap(gdf, max_snap_m=None)
+    off = np.zeros(len(dist), dtype=bool) if max_snap_m is None else dist > max_snap_m
+    return dist, off
 
 
 def build_network(
