@@ -84,6 +84,11 @@ def test_homes_off_the_network_are_reported(town):
     r = assign_nearest(far, library, network=net, max_minutes=60)
     assert r.demand["off_network"].tolist() == [True]
     assert r.demand["snap_m"].iloc[0] == pytest.approx(1000.0, abs=1)
+    from geoservice.analysis.accessibility import two_step_fca
+
+    fca = two_step_fca(far, library, population_col="pop", minutes=60, network=net)
+    assert fca.demand["off_network"].tolist() == [True]
+    assert fca.summary["off_network_features"] == 1
     cov = compute_coverage(library, far, minutes=60, network=net)
     assert cov.demand["off_network"].tolist() == [True]
     assert cov.summary["off_network_features"] == 1
