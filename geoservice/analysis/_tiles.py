@@ -180,15 +180,23 @@ class ReachIndex:
         parts = shapely.get_parts(np.asarray(reach, dtype=object))
         parts = parts[~shapely.is_empty(parts) & (shapely.area(parts) > 0)]
         self.parts = parts
-        self.grid: TileGrid | None = None
-        if not len(parts):
-            return
-        shapely.prepare(parts)
-        self.grid = choose_grid(shapely.bounds(parts), demand_bounds)
-        self._build(parts)
+        self._demand_bounds = demand_bounds
+        self._grid: TileGrid | None = None
+        self._built = False
+
+    @property
+    def grid(self) -> TileGrid | None:
+        """The tile grid (None without reach); tiles are built on first use."""
+        if not self._built:
+            self._built = True
+            if len(self.parts):
+                shapely.prepare(self.parts)
+                self._grid = choose_grid(shapely.bounds(self.parts), self._demand_bounds)
+                self._build(self.parts)
+        return self._grid
 
     def _build(self, parts: np.ndarray) -> None:
-        grid = self.grid
+        grid = self._grid
         assert grid is not None
         part_i, ix, iy = _expand_ranges(*grid.ranges(shapely.bounds(parts)))
         tile_id = iy * grid.nx + ix
