@@ -200,16 +200,18 @@ class ReachIndex:
         assert grid is not None
         part_i, ix, iy = _expand_ranges(*grid.ranges(shapely.bounds(parts)))
         tile_id = iy * grid.nx + ix
-        tiles = grid.boxes(ix, iy)
-        hit = shapely.intersects(parts[part_i], tiles)
-        part_i, tile_id, tiles = part_i[hit], tile_id[hit], tiles[hit]
-        status = np.zeros(grid.nx * grid.ny, dtype=np.int8)
-        status[tile_id] = PARTIAL
-        status[tile_id[shapely.covers(parts[part_i], tiles)]] = FULL
-        todo = status[tile_id] == PARTIAL
-        clipped = clip_to_boxes(parts[part_i[todo]], shapely.bounds(tiles[todo]))
-        keys, pieces = grouped_union(tile_id[todo], clipped)
+        x, y = grid.x0 + ix * grid.w, grid.y0 + iy * grid.h
+        # clip every (part, tile) pair by rectangle: cheaper than building the tile
+        # boxes to test intersects/covers first
+        clipped = clip_to_boxes(parts[part_i], np.column_stack([x, y, x + grid.w, y + grid.h]))
         tile_area = grid.w * grid.h
+        area = shapely.area(clipped)
+        status = np.zeros(grid.nx * grid.ny, dtype=np.int8)
+        status[tile_id[area > 0]] = PARTIAL
+        status[tile_id[area >= tile_area * (1 - 1e-12)]] = FULL
+        todo = (area > 0) & (status[tile_id] == PARTIAL)
+        clipped = clipped[todo]
+        keys, pieces = grouped_union(tile_id[todo], clipped)
         filled = shapely.area(pieces) >= tile_area * (1 - 1e-12)
         status[keys[filled]] = FULL
         self.status = status
