@@ -132,3 +132,19 @@ def test_a_failed_siting_model_is_a_client_error_with_a_message(client, editor, 
     )
     assert 400 <= r.status_code < 500, r.text
     assert "siting model could not be" in r.json()["description"]
+
+
+def test_grid_check_with_the_whole_units_layer_checks_against_the_cells_level(client, editor):
+    def check(parents):
+        inputs = {"cells": {"collection": "farmland_grid"}, "parents": parents}
+        r = client.post(
+            "/processes/farmland-grid-check/execution", json={"inputs": inputs}, headers=editor
+        )
+        assert r.status_code == 200, r.text
+        return r.json()["summary"]
+
+    whole = check({"collection": "farmland_grid_units"})
+    assert whole["parent_level"] == "2"
+    level_2 = check(LEVEL_2)
+    keys = [k for k in level_2 if k not in ("parent_level", "statistics")]
+    assert {k: whole[k] for k in keys} == {k: level_2[k] for k in keys}
