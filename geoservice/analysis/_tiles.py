@@ -183,6 +183,7 @@ class ReachIndex:
         self._demand_bounds = demand_bounds
         self._grid: TileGrid | None = None
         self._built = False
+        self._union: shapely.Geometry | None = None
 
     @property
     def grid(self) -> TileGrid | None:
@@ -301,7 +302,7 @@ class ReachIndex:
         return out
 
     def union(self) -> shapely.Geometry:
-        """The covered area as one (multi)polygon."""
-        if not len(self.parts):
-            return shapely.Polygon()
-        return shapely.union_all(self.parts)
+        """The covered area as one (multi)polygon (computed once)."""
+        if self._union is None:
+            self._union = shapely.union_all(self.parts) if len(self.parts) else shapely.Polygon()
+        return self._union

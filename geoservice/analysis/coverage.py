@@ -56,7 +56,9 @@ class CoverageResult:
         the unit holding their representative point (the first
         unit listed when the point is on a border).
     reach : geopandas.GeoDataFrame
-        The reach polygons: one buffer per facility, or one isochrone for all.
+        The reach polygons: one buffer per facility, or one isochrone for all
+        (network mode: unioned on first use, as callers after shares only never
+        need it).
     summary : dict
         Totals and shares for the whole demand layer, and the parameters.
     """
@@ -64,9 +66,18 @@ class CoverageResult:
     demand: gpd.GeoDataFrame
     uncovered: gpd.GeoDataFrame
     units: pd.DataFrame | None
-    reach: gpd.GeoDataFrame
+    reach_table: pd.DataFrame = field(repr=False, compare=False)
     summary: dict[str, Any]
     index: ReachIndex = field(repr=False, compare=False)
+
+    @cached_property
+    def reach(self) -> gpd.GeoDataFrame:
+        """The reach polygons (the network isochrone is unioned on first use)."""
+        if isinstance(self.reach_table, gpd.GeoDataFrame):
+            return self.reach_table
+        return gpd.GeoDataFrame(
+            self.reach_table, geometry=[self.index.union()], crs=self.demand.crs
+        )
 
     @cached_property
     def coverage(self) -> gpd.GeoDataFrame:
@@ -184,7 +195,7 @@ def compute_coverage(
         demand=out,
         uncovered=out[out["covered_share"] <= 0],
         units=unit_table,
-        reach=reach,
+        reach_table=reach,
         summary=_summary(out, kind, population_col, distance_m, minutes, network, crs, max_snap_m),
         index=index,
     )
@@ -234,15 +245,13 @@ def _reach(fac_m, distance_m, minutes, network, quad_segs, max_snap_m):
     parts = shapely.buffer(
         np.asarray(network.nodes.geometry.array)[reached[keep]], band_m[keep], quad_segs=4
     )
-    reach = gpd.GeoDataFrame(
+    reach = pd.DataFrame(
         {
             "minutes": [minutes],
             "facilities": [int((node >= 0).sum())],
             "max_band_m": [float(band_m.max()) if len(band_m) else 0.0],
-        },
-        geometry=[shapely.union_all(parts) if len(parts) else shapely.Polygon()],
-        crs=fac_m.crs,
-    )
+        }
+    )  # the union of the disks is drawn on first use (CoverageResult.reach)
     return reach, parts, times
 
 
