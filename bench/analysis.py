@@ -1,21 +1,34 @@
-"""Benchmark: coverage share per cell and nearest-facility assignment.
+"""Benchmark: coverage share per cell and nearest facility, at realistic reaches.
 
 Run from the repository root::
 
-    .venv/bin/python bench/analysis.py            # both scales
-    .venv/bin/python bench/analysis.py --scales small
+    .venv/bin/python bench/analysis.py                    # small and large scales
+    .venv/bin/python bench/analysis.py --scales small --runs 5
+    .venv/bin/python bench/analysis.py --cells 20000 --facilities 100   # modest sizes
 
 Scales (each run in its own subprocess, so its peak RSS is its own):
 
 * small: 100 000 square cells (141.4 m) over a 2 000 km² box around Dongsheng,
-  500 random facility points, 3 km buffers, EPSG:4546. Compared side by side:
-  (a) geopandas ``overlay`` + ``dissolve`` (coverage) and ``sjoin_nearest``
-  (nearest), (b) a hand-tuned shapely STRtree approach, (c) geoservice.
-* large: 1 000 000 cells × 5 000 facilities, geoservice only. The box grows to
-  20 000 km² so cell size and facility density stay those of the small scale
-  (each cell meets about 7 buffers at both scales).
+  500 random facility points, EPSG:4546;
+* large: 1 000 000 cells × 5 000 facilities, geoservice only (the box grows so
+  cell size and facility density stay those of the small scale).
 
-Cells and facilities come from a fixed seed. Agreement between approaches is
+Each scale is measured at reaches of 0.5, 1 and 3 km (about 18 %, 53 % and
+99.9 % of cells covered at the small scale) and with one travel-time case (a
+street grid every 400 m, 10 minutes on foot, homes at the cell centres).
+Every approach runs ``--runs`` times (≥ 5 by default), interleaved (run 1 of
+every approach, then run 2, ...), and the median is reported. Beside geoservice:
+
+* coverage: (b) a plain shapely STRtree + clip (the baseline: cells inside one
+  buffer short-circuit, others are clipped to each buffer and the pieces unioned)
+  and (a) geopandas ``overlay`` + ``dissolve`` (one run: it is slow);
+* nearest: a single-thread ``scipy.spatial.cKDTree`` query from cell centroids
+  (the baseline; geoservice also measures polygon demand from its centroid),
+  ``sjoin_nearest`` and ``STRtree.query_nearest``;
+* travel time: coverage and allocation by minutes are timed alone (no peer
+  implements the same reach model), with their share and agreement printed.
+
+Cells and facilities come from a fixed seed; agreement between approaches is
 checked and printed with the timings.
 """
 
@@ -24,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -33,13 +47,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.spatial import cKDTree
 
 from geoservice.analysis.catchment import assign_nearest
 from geoservice.analysis.coverage import compute_coverage
 
 SCALES = {"small": (100_000, 500), "large": (1_000_000, 5_000)}
 CELL_M = float(np.sqrt(2_000e6 / 100_000))  # 141.42 m: 100 000 cells in 2 000 km²
-RADIUS_M = 3_000.0
+REACHES_M = (500.0, 1_000.0, 3_000.0)
+WALK_MINUTES = 10.0
+STREET_SPACING_M = 400.0
 ORIGIN = (390_000.0, 4_390_000.0)  # EPSG:4546, just south-west of Dongsheng
 SEED = 42
 
@@ -72,9 +89,9 @@ def make_data(n_cells: int, n_fac: int) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFr
 # --- (a) straightforward geopandas -------------------------------------------------
 
 
-def overlay_coverage(cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame) -> np.ndarray:
+def overlay_coverage(cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, radius: float) -> np.ndarray:
     """Overlay every cell with every buffer, dissolve per cell, divide areas."""
-    buffers = gpd.GeoDataFrame(geometry=fac.buffer(RADIUS_M), crs=fac.crs)
+    buffers = gpd.GeoDataFrame(geometry=fac.buffer(radius), crs=fac.crs)
     pieces = gpd.overlay(cells[["cell_id", "geometry"]], buffers, how="intersection")
     covered = pieces.dissolve(by="cell_id").area
     return (covered.reindex(cells["cell_id"], fill_value=0.0) / cells.area.to_numpy()).to_numpy()
@@ -98,11 +115,11 @@ def sjoin_nearest_polygons(cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame) -> np
 # --- (b) hand-tuned shapely STRtree ------------------------------------------------
 
 
-def strtree_coverage(cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame) -> np.ndarray:
+def strtree_coverage(cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, radius: float) -> np.ndarray:
     """Pairs from one STRtree; cells inside one buffer short-circuit; others are
     clipped to each buffer and the pieces unioned per cell."""
     geoms = np.asarray(cells.geometry.array)
-    buffers = shapely.buffer(np.asarray(fac.geometry.array), RADIUS_M, quad_segs=16)
+    buffers = shapely.buffer(np.asarray(fac.geometry.array), radius, quad_segs=16)
     shapely.prepare(buffers)
     tree = shapely.STRtree(geoms)
     b_hit, c_hit = tree.query(buffers, predicate="intersects")
@@ -123,7 +140,8 @@ def strtree_coverage(cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame) -> np.ndarr
         np.repeat(np.arange(len(keys)), counts),
         np.arange(len(c_hit)) - np.repeat(start, counts),
     ] = pieces
-    covered[keys] = shapely.area(shapely.union_all(pad, axis=1))
+    if len(keys):
+        covered[keys] = shapely.area(shapely.union_all(pad, axis=1))
     return covered / area
 
 
@@ -138,11 +156,21 @@ def strtree_nearest(cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame) -> np.ndarra
     return fac["fac_id"].to_numpy()[f]
 
 
+def ckdtree_nearest(cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame) -> np.ndarray:
+    """Single-thread ``scipy.spatial.cKDTree`` query from cell centroids."""
+    xy = shapely.get_coordinates(shapely.centroid(np.asarray(cells.geometry.array)))
+    tree = cKDTree(shapely.get_coordinates(np.asarray(fac.geometry.array)))
+    _, f = tree.query(xy, workers=1)
+    return fac["fac_id"].to_numpy()[f]
+
+
 # --- (c) geoservice -----------------------------------------------------------------
 
 
-def geoservice_coverage(cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame) -> np.ndarray:
-    result = compute_coverage(fac, cells, distance_m=RADIUS_M, population_col="population")
+def geoservice_coverage(
+    cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, radius: float
+) -> np.ndarray:
+    result = compute_coverage(fac, cells, distance_m=radius, population_col="population")
     return result.demand["covered_share"].to_numpy()
 
 
@@ -151,56 +179,119 @@ def geoservice_nearest(cells: gpd.GeoDataFrame, fac: gpd.GeoDataFrame) -> np.nda
     return fac["fac_id"].to_numpy()[result.demand["facility"].to_numpy(dtype=np.int64)]
 
 
+# --- travel time -------------------------------------------------------------------
+
+
+def street_grid(cells: gpd.GeoDataFrame):
+    """Streets every 400 m over the cells' box, walked (the reach model's case)."""
+    from geoservice.analysis.network import build_network
+
+    xmin, ymin, xmax, ymax = cells.total_bounds
+    xs = np.arange(xmin, xmax + 1, STREET_SPACING_M)
+    ys = np.arange(ymin, ymax + 1, STREET_SPACING_M)
+    lines = [shapely.LineString([(x, ymin), (x, ymax)]) for x in xs] + [
+        shapely.LineString([(xmin, y), (xmax, y)]) for y in ys
+    ]
+    roads = gpd.GeoDataFrame(geometry=lines, crs=cells.crs)
+    return build_network(roads, profile="walk", class_col=None, split_crossings=True)
+
+
+def geoservice_minutes_coverage(homes, fac, network) -> np.ndarray:
+    result = compute_coverage(fac, homes, minutes=WALK_MINUTES, network=network)
+    return result.demand["covered_share"].to_numpy()
+
+
+def geoservice_minutes_nearest(homes, fac, network) -> np.ndarray:
+    result = assign_nearest(homes, fac, network=network, max_minutes=WALK_MINUTES)
+    return result.demand["facility"].notna().to_numpy()
+
+
 # --- running ------------------------------------------------------------------------
 
 
-def timed(func: Callable, *args, repeat: int = 1) -> tuple[float, object]:
-    best, out = np.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = func(*args)
-        best = min(best, time.perf_counter() - start)
-    return best, out
+def interleaved(jobs: dict[str, Callable[[], object]], runs: int) -> tuple[dict, dict]:
+    """Run every job ``runs`` times, interleaved; return median seconds and outputs."""
+    times: dict[str, list[float]] = {name: [] for name in jobs}
+    outputs: dict[str, object] = {}
+    for _ in range(runs):
+        for name, job in jobs.items():
+            start = time.perf_counter()
+            outputs[name] = job()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}, outputs
 
 
-def worker(scale: str, repeat: int, skip_overlay: bool) -> dict:
-    n_cells, n_fac = SCALES[scale]
+def worker(n_cells: int, n_fac: int, runs: int, baselines: bool, overlay: bool) -> dict:
     t0 = time.perf_counter()
     cells, fac = make_data(n_cells, n_fac)
-    rows, checks = [], {}
     gen_s = time.perf_counter() - t0
-    s_geo, share_geo = timed(geoservice_coverage, cells, fac, repeat=repeat)
-    rows.append(("coverage", "geoservice compute_coverage", s_geo))
-    n_geo_s, near_geo = timed(geoservice_nearest, cells, fac, repeat=repeat)
-    rows.append(("nearest", "geoservice assign_nearest", n_geo_s))
-    if scale == "small":
-        s, share_tree = timed(strtree_coverage, cells, fac, repeat=repeat)
-        rows.append(("coverage", "(b) shapely STRtree hand-tuned", s))
-        checks["coverage max |geoservice - STRtree|"] = float(np.abs(share_geo - share_tree).max())
-        if not skip_overlay:
-            s, share_ov = timed(overlay_coverage, cells, fac)
-            rows.append(("coverage", "(a) geopandas overlay + dissolve", s))
-            checks["coverage max |geoservice - overlay|"] = float(
-                np.abs(share_geo - share_ov).max()
+    rows, checks, shares = [], {}, {}
+    for radius in REACHES_M:
+        task = f"coverage {radius / 1000:g} km"
+        jobs = {"geoservice compute_coverage": lambda r=radius: geoservice_coverage(cells, fac, r)}
+        if baselines:
+            jobs["(b) STRtree + clip (baseline)"] = lambda r=radius: strtree_coverage(cells, fac, r)
+        med, out = interleaved(jobs, runs)
+        rows += [(task, name, s, runs) for name, s in med.items()]
+        geo = out["geoservice compute_coverage"]
+        shares[task] = float(np.mean(geo > 0))
+        if baselines:
+            checks[f"{task}: max |geoservice - STRtree|"] = float(
+                np.abs(geo - out["(b) STRtree + clip (baseline)"]).max()
             )
-        s, near_a = timed(sjoin_nearest_centroids, cells, fac, repeat=repeat)
-        rows.append(("nearest", "(a) geopandas sjoin_nearest (centroids)", s))
-        s, _ = timed(sjoin_nearest_polygons, cells, fac, repeat=repeat)
-        rows.append(("nearest", "(a') geopandas sjoin_nearest (polygons)", s))
-        s, near_b = timed(strtree_nearest, cells, fac, repeat=repeat)
-        rows.append(("nearest", "(b) shapely STRtree query_nearest (centroids)", s))
-        checks["nearest same facility as sjoin_nearest"] = float((near_a == near_geo).mean())
-        checks["nearest same facility as STRtree"] = float((near_b == near_geo).mean())
+        if overlay:
+            s0 = time.perf_counter()
+            ov = overlay_coverage(cells, fac, radius)
+            rows.append((task, "(a) geopandas overlay + dissolve", time.perf_counter() - s0, 1))
+            checks[f"{task}: max |geoservice - overlay|"] = float(np.abs(geo - ov).max())
+    jobs = {"geoservice assign_nearest": lambda: geoservice_nearest(cells, fac)}
+    if baselines:
+        jobs["(b) cKDTree query, 1 thread (baseline)"] = lambda: ckdtree_nearest(cells, fac)
+        jobs["(a) geopandas sjoin_nearest (centroids)"] = lambda: sjoin_nearest_centroids(
+            cells, fac
+        )
+        jobs["(a) shapely STRtree query_nearest"] = lambda: strtree_nearest(cells, fac)
+    med, out = interleaved(jobs, runs)
+    rows += [("nearest", name, s, runs) for name, s in med.items()]
+    if baselines:
+        geo = out["geoservice assign_nearest"]
+        checks["nearest: same facility as cKDTree"] = float(
+            (out["(b) cKDTree query, 1 thread (baseline)"] == geo).mean()
+        )
+        checks["nearest: same facility as sjoin_nearest"] = float(
+            (out["(a) geopandas sjoin_nearest (centroids)"] == geo).mean()
+        )
+    s0 = time.perf_counter()
+    network = street_grid(cells)
+    net_s = time.perf_counter() - s0
+    homes = cells[["cell_id"]].set_geometry(cells.centroid)
+    task = f"travel time {WALK_MINUTES:g} min"
+    jobs = {
+        "geoservice compute_coverage (minutes)": lambda: geoservice_minutes_coverage(
+            homes, fac, network
+        ),
+        "geoservice assign_nearest (minutes)": lambda: geoservice_minutes_nearest(
+            homes, fac, network
+        ),
+    }
+    med, out = interleaved(jobs, runs)
+    rows += [(task, name, s, runs) for name, s in med.items()]
+    cov = out["geoservice compute_coverage (minutes)"] > 0
+    shares[task] = float(cov.mean())
+    checks[f"{task}: coverage and allocation agree"] = float(
+        (cov == out["geoservice assign_nearest (minutes)"]).mean()
+    )
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
-        "scale": scale,
         "cells": len(cells),
         "facilities": len(fac),
         "box_km2": round(float(cells.area.sum()) / 1e6),
         "generate_s": gen_s,
+        "network_s": net_s,
+        "network_nodes": int(network.summary["nodes"]),
         "rows": rows,
         "checks": checks,
-        "mean_covered_share": float(share_geo.mean()),
+        "covered_cells": shares,
         "peak_rss_gib": peak_kib / 2**20,
     }
 
@@ -208,50 +299,59 @@ def worker(scale: str, repeat: int, skip_overlay: bool) -> dict:
 def report(results: dict[str, dict]) -> None:
     table = []
     for res in results.values():
-        base = {task: s for task, name, s in res["rows"] if name.startswith("geoservice")}
-        for task, name, s in res["rows"]:
-            ratio = s / base[task]
+        base = {task: s for task, name, s, _ in res["rows"] if name.startswith("geoservice")}
+        for task, name, s, runs in res["rows"]:
             table.append(
                 {
                     "scale": f"{res['cells']:,} × {res['facilities']:,}",
                     "task": task,
                     "approach": name,
-                    "seconds": round(s, 3),
-                    "× geoservice time": round(ratio, 1),
+                    "runs": runs,
+                    "median s": round(s, 3),
+                    "÷ geoservice": round(s / base[task], 2),
                 }
             )
-    with pd.option_context("display.width", 160, "display.max_colwidth", 60):
+    with pd.option_context("display.width", 200, "display.max_colwidth", 60):
         print(pd.DataFrame(table).to_string(index=False))
     print()
-    for res in results.values():
+    for scale, res in results.items():
         print(
-            f"{res['scale']}: {res['cells']:,} cells over {res['box_km2']:,} km², "
-            f"peak RSS {res['peak_rss_gib']:.2f} GiB, mean covered share "
-            f"{res['mean_covered_share']:.4f}"
+            f"{scale}: {res['cells']:,} cells over {res['box_km2']:,} km², "
+            f"peak RSS {res['peak_rss_gib']:.2f} GiB; street grid {res['network_nodes']:,} "
+            f"nodes built in {res['network_s']:.1f} s"
         )
+        for task, share in res["covered_cells"].items():
+            print(f"  {task}: {share:.1%} of cells covered")
         for name, value in res["checks"].items():
             print(f"  check {name}: {value:.3g}")
     _targets(results)
 
 
+def _ratio(res: dict, task: str, baseline: str) -> float | None:
+    t = {name: s for k, name, s, _ in res["rows"] if k == task}
+    geo = next((s for name, s in t.items() if name.startswith("geoservice")), None)
+    return t[baseline] / geo if baseline in t and geo else None
+
+
 def _targets(results: dict[str, dict]) -> None:
+    print("\ntargets (baseline time ÷ geoservice time):")
+    for scale, res in results.items():
+        for radius in REACHES_M:
+            task = f"coverage {radius / 1000:g} km"
+            r = _ratio(res, task, "(b) STRtree + clip (baseline)")
+            if r is not None:
+                print(f"  {scale} {task} vs STRtree + clip: {r:.2f}× (target ≥ 1.5×)")
+            r = _ratio(res, task, "(a) geopandas overlay + dissolve")
+            if r is not None:
+                print(f"  {scale} {task} vs overlay: {r:.1f}×")
+        r = _ratio(res, "nearest", "(b) cKDTree query, 1 thread (baseline)")
+        if r is not None:
+            print(f"  {scale} nearest vs cKDTree: {r:.2f}× (target ≥ 1×)")
     small, large = results.get("small"), results.get("large")
-    print("\ntargets:")
-    if small:
-        t = {name: s for task, name, s in small["rows"] if task == "coverage"}
-        geo = t["geoservice compute_coverage"]
-        if "(a) geopandas overlay + dissolve" in t:
-            speed = t["(a) geopandas overlay + dissolve"] / geo
-            print(f"  coverage vs overlay: {speed:.1f}× faster (target ≥ 30×)")
-        speed = t["(b) shapely STRtree hand-tuned"] / geo
-        print(f"  coverage vs STRtree: {speed:.2f}× (target ≥ 1×)")
-        n = {name: s for task, name, s in small["rows"] if task == "nearest"}
-        speed = n["(b) shapely STRtree query_nearest (centroids)"] / n["geoservice assign_nearest"]
-        print(f"  nearest vs STRtree: {speed:.2f}× (target ≥ 1×)")
     if small and large:
-        for task in ("coverage", "nearest"):
-            s = next(x for k, name, x in small["rows"] if k == task and name.startswith("geo"))
-            lg = next(x for k, name, x in large["rows"] if k == task and name.startswith("geo"))
+        for task in [f"coverage {r / 1000:g} km" for r in REACHES_M] + ["nearest"]:
+            s = next(x for k, n, x, _ in small["rows"] if k == task and n.startswith("geo"))
+            lg = next(x for k, n, x, _ in large["rows"] if k == task and n.startswith("geo"))
             print(f"  {task} 1M×5k / 100k×500 time: {lg / s:.1f}× (target ≤ 12×)")
     if large:
         print(f"  1M×5k peak RSS: {large['peak_rss_gib']:.2f} GiB (target ≤ 8 GiB)")
@@ -260,24 +360,24 @@ def _targets(results: dict[str, dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", nargs="+", default=["small", "large"], choices=list(SCALES))
-    parser.add_argument("--repeat", type=int, default=3, help="best of N for fast approaches")
+    parser.add_argument("--cells", type=int, help="custom scale: number of cells")
+    parser.add_argument("--facilities", type=int, help="custom scale: number of facilities")
+    parser.add_argument("--runs", type=int, default=5, help="interleaved runs (median)")
     parser.add_argument("--skip-overlay", action="store_true", help="leave out (a) overlay")
-    parser.add_argument("--worker", choices=list(SCALES), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.repeat, args.skip_overlay)))
+        n_cells, n_fac, baselines = json.loads(args.worker)
+        print(json.dumps(worker(n_cells, n_fac, args.runs, baselines, not args.skip_overlay)))
         return
+    if args.cells:
+        scales = {"custom": (args.cells, args.facilities or max(1, args.cells // 200), True)}
+    else:
+        scales = {s: (*SCALES[s], s == "small") for s in args.scales}
     results = {}
-    for scale in args.scales:
-        cmd = [
-            sys.executable,
-            __file__,
-            "--worker",
-            scale,
-            "--repeat",
-            str(args.repeat),
-        ]
-        if args.skip_overlay:
+    for scale, spec in scales.items():
+        cmd = [sys.executable, __file__, "--worker", json.dumps(spec), "--runs", str(args.runs)]
+        if args.skip_overlay or not spec[2]:
             cmd.append("--skip-overlay")
         done = subprocess.run(cmd, check=True, capture_output=True, text=True)
         results[scale] = json.loads(done.stdout.strip().splitlines()[-1])

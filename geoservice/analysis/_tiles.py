@@ -8,7 +8,9 @@ polygon or inside their union) or partial, and partial tiles keep the union of t
 reach polygons clipped to the tile, a small polygon. A demand cell then needs one
 integer lookup when its tile is empty or full; only cells in partial tiles are
 tested, against the small tile piece. When the demand is a regular grid the tiles
-are aligned to it, so no cell straddles two tiles.
+are aligned to it, so no cell straddles two tiles. A demand cell that is an
+axis-aligned rectangle (every grid cell) is measured by clipping the piece to its
+rectangle (GEOS rectangle clipping, about 6× faster than a general intersection).
 """
 
 from __future__ import annotations
@@ -113,6 +115,33 @@ def _expand_ranges(
     return item, ix, iy
 
 
+def clip_to_boxes(geoms: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Each geometry clipped to its rectangle ``bounds[i]`` (xmin, ymin, xmax, ymax)."""
+    # shapely.clip_by_rect takes scalar bounds only; its ufunc core is called per item
+    clip = shapely.lib.clip_by_rect
+    return np.array(
+        [clip(g, *r) for g, r in zip(np.asarray(geoms).tolist(), bounds.tolist(), strict=True)],
+        dtype=object,
+    )
+
+
+def intersection_area(polys: np.ndarray, geoms: np.ndarray) -> np.ndarray:
+    """``area(polys[i] ∩ geoms[i])``, clipping by rectangle where ``polys[i]`` is one."""
+    polys = np.asarray(polys, dtype=object)
+    geoms = np.asarray(geoms, dtype=object)
+    out = np.zeros(len(polys))
+    if not len(polys):
+        return out
+    b = shapely.bounds(polys)
+    box_area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    rect = np.abs(shapely.area(polys) - box_area) <= 1e-9 * box_area
+    idx = np.nonzero(rect)[0]
+    out[idx] = shapely.area(clip_to_boxes(geoms[idx], b[idx]))
+    rest = np.nonzero(~rect)[0]
+    out[rest] = shapely.area(shapely.intersection(polys[rest], geoms[rest]))
+    return out
+
+
 def grouped_union(groups: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, ...]:
     """Union ``geoms`` per value of ``groups``; returns (unique groups, unions)."""
     order = np.argsort(groups, kind="stable")
@@ -151,28 +180,39 @@ class ReachIndex:
         parts = shapely.get_parts(np.asarray(reach, dtype=object))
         parts = parts[~shapely.is_empty(parts) & (shapely.area(parts) > 0)]
         self.parts = parts
-        self.grid: TileGrid | None = None
-        if not len(parts):
-            return
-        shapely.prepare(parts)
-        self.grid = choose_grid(shapely.bounds(parts), demand_bounds)
-        self._build(parts)
+        self._demand_bounds = demand_bounds
+        self._grid: TileGrid | None = None
+        self._built = False
+        self._union: shapely.Geometry | None = None
+
+    @property
+    def grid(self) -> TileGrid | None:
+        """The tile grid (None without reach); tiles are built on first use."""
+        if not self._built:
+            self._built = True
+            if len(self.parts):
+                shapely.prepare(self.parts)
+                self._grid = choose_grid(shapely.bounds(self.parts), self._demand_bounds)
+                self._build(self.parts)
+        return self._grid
 
     def _build(self, parts: np.ndarray) -> None:
-        grid = self.grid
+        grid = self._grid
         assert grid is not None
         part_i, ix, iy = _expand_ranges(*grid.ranges(shapely.bounds(parts)))
         tile_id = iy * grid.nx + ix
-        tiles = grid.boxes(ix, iy)
-        hit = shapely.intersects(parts[part_i], tiles)
-        part_i, tile_id, tiles = part_i[hit], tile_id[hit], tiles[hit]
-        status = np.zeros(grid.nx * grid.ny, dtype=np.int8)
-        status[tile_id] = PARTIAL
-        status[tile_id[shapely.covers(parts[part_i], tiles)]] = FULL
-        todo = status[tile_id] == PARTIAL
-        clipped = shapely.intersection(parts[part_i[todo]], tiles[todo])
-        keys, pieces = grouped_union(tile_id[todo], clipped)
+        x, y = grid.x0 + ix * grid.w, grid.y0 + iy * grid.h
+        # clip every (part, tile) pair by rectangle: cheaper than building the tile
+        # boxes to test intersects/covers first
+        clipped = clip_to_boxes(parts[part_i], np.column_stack([x, y, x + grid.w, y + grid.h]))
         tile_area = grid.w * grid.h
+        area = shapely.area(clipped)
+        status = np.zeros(grid.nx * grid.ny, dtype=np.int8)
+        status[tile_id[area > 0]] = PARTIAL
+        status[tile_id[area >= tile_area * (1 - 1e-12)]] = FULL
+        todo = (area > 0) & (status[tile_id] == PARTIAL)
+        clipped = clipped[todo]
+        keys, pieces = grouped_union(tile_id[todo], clipped)
         filled = shapely.area(pieces) >= tile_area * (1 - 1e-12)
         status[keys[filled]] = FULL
         self.status = status
@@ -230,7 +270,7 @@ class ReachIndex:
         rest, pieces = idx[~inside], pieces[~inside]
         hit = shapely.intersects(pieces, polys[rest])
         rest, pieces = rest[hit], pieces[hit]
-        covered[rest] = shapely.area(shapely.intersection(polys[rest], pieces))
+        covered[rest] = intersection_area(polys[rest], pieces)
 
     def _straddling(self, polys, covered, idx, ix0, ix1, iy0, iy1) -> None:
         grid = self.grid
@@ -243,7 +283,7 @@ class ReachIndex:
         geoms = grid.boxes(ix, iy)
         part = st == PARTIAL
         geoms[part] = self._pieces(iy[part] * grid.nx + ix[part])
-        np.add.at(covered, item, shapely.area(shapely.intersection(polys[item], geoms)))
+        np.add.at(covered, item, intersection_area(polys[item], geoms))
 
     def covers_points(self, points: np.ndarray) -> np.ndarray:
         """Whether each point lies in the union of the reach polygons."""
@@ -262,7 +302,7 @@ class ReachIndex:
         return out
 
     def union(self) -> shapely.Geometry:
-        """The covered area as one (multi)polygon."""
-        if not len(self.parts):
-            return shapely.Polygon()
-        return shapely.union_all(self.parts)
+        """The covered area as one (multi)polygon (computed once)."""
+        if self._union is None:
+            self._union = shapely.union_all(self.parts) if len(self.parts) else shapely.Polygon()
+        return self._union

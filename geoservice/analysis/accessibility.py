@@ -32,7 +32,8 @@ class AccessibilityResult:
     ----------
     demand : geopandas.GeoDataFrame
         Demand with ``access``: supply reachable per ``per_population`` residents
-        (Σ of the ratios of the facilities in reach), and ``facilities_in_reach``.
+        (Σ of the ratios of the facilities in reach), ``facilities_in_reach`` and,
+        over a network, ``snap_m`` and ``off_network``.
     supply : geopandas.GeoDataFrame
         Facilities with ``catchment_population`` (residents within reach) and
         ``ratio`` (supply per ``per_population`` of them; NaN with nobody in reach).
@@ -131,6 +132,12 @@ def two_step_fca(
     dem_out = dem_m.copy()
     dem_out["access"] = access * scale
     dem_out["facilities_in_reach"] = in_reach
+    off_count = {}
+    if mode == "minutes":
+        from geoservice.analysis.network import off_network
+
+        dem_out["snap_m"], dem_out["off_network"] = off_network(network, dem_m)
+        off_count = {"off_network_features": int(dem_out["off_network"].sum())}
     sup_out = sup_m.copy()
     sup_out["catchment_population"] = catchment
     sup_out["ratio"] = ratio * scale
@@ -146,6 +153,7 @@ def two_step_fca(
             "population_without_access": float(pop[access <= 0].sum()),
             "supply_total": float(cap.sum()),
             "supply_without_demand": int((catchment <= 0).sum()),
+            **off_count,
             "crs": str(dem_m.crs),
         },
     )

@@ -54,6 +54,7 @@ def assign_nearest(
     population_col: str | None = None,
     demand_point: str = "centroid",
     crs: Any = None,
+    max_snap_m: float | None = 500.0,
     progress: c.Progress = None,
 ) -> AllocationResult:
     """Allocate each demand feature to its nearest facility.
@@ -63,7 +64,10 @@ def assign_nearest(
     demand, facilities : geopandas.GeoDataFrame
         Any geometries, in one CRS.
     network : RoadNetwork, optional
-        Allocate by network travel time instead of straight-line distance.
+        Allocate by network travel time (reach model: access and egress legs
+        walked and counted) instead of straight-line distance; the demand then
+        gets ``snap_m`` and ``off_network`` (farther than ``max_snap_m`` from the
+        roads: not on the network, not allocated).
     max_distance_m, max_minutes : float, optional
         Leave demand unallocated beyond this distance (or time on a network).
     population_col : str, optional
@@ -72,6 +76,8 @@ def assign_nearest(
         Where a polygon's distance is measured from.
     crs : optional
         Metric CRS (the network's; else the inputs' GK zone, ``analysis.crs.metric_crs_of``).
+    max_snap_m : float or None, default 500
+        Network mode: the snap limit of the reach model.
     progress : callable, optional
 
     Returns
@@ -93,12 +99,15 @@ def assign_nearest(
         pos, cost = _nearest_euclidean(dem_m, fac_m, max_distance_m, demand_point)
         cost_col = "distance_m"
     else:
-        pos, cost = _nearest_network(dem_m, fac_m, network, max_minutes)
+        pos, cost, snap_m, off = _nearest_network(dem_m, fac_m, network, max_minutes, max_snap_m)
         cost_col = "minutes"
     c.report(progress, 0.8)
     out = dem_m.copy()
     out["facility"] = c.take_labels(fac_m.index, pos)
     out[cost_col] = np.where(pos >= 0, cost, np.nan)
+    if network is not None:
+        out["snap_m"] = snap_m
+        out["off_network"] = off
     fac_out = fac_m.copy()
     counts = np.bincount(pos[pos >= 0], minlength=len(fac_m))
     fac_out["demand_features"] = counts
@@ -118,6 +127,7 @@ def assign_nearest(
             "cost": cost_col,
             f"mean_{cost_col}": float(np.nanmean(out[cost_col])) if (pos >= 0).any() else None,
             f"max_{cost_col}": float(np.nanmax(out[cost_col])) if (pos >= 0).any() else None,
+            **({"off_network": int(out["off_network"].sum())} if network is not None else {}),
             "crs": str(out.crs),
         },
     )
@@ -159,21 +169,21 @@ def _nearest_euclidean(dem_m, fac_m, max_distance_m, demand_point):
     return pos, cost
 
 
-def _nearest_network(dem_m, fac_m, network, max_minutes):
+def _nearest_network(dem_m, fac_m, network, max_minutes, max_snap_m):
+    """Nearest facility by the reach model: walk to the road, drive or walk, walk off."""
     limit = np.inf if max_minutes is None else c.positive(max_minutes, "max_minutes")
-    fac_node, _ = network.snap(fac_m)
-    dem_node, _ = network.snap(dem_m)
-    times, src = network.node_minutes(fac_node, limit_minutes=limit)
-    fac_at_node = pd.Series(np.arange(len(fac_m)), index=fac_node)
-    fac_at_node = fac_at_node[fac_at_node.index >= 0]
-    fac_at_node = fac_at_node[~fac_at_node.index.duplicated()]
+    fac_node, fac_leg, _ = network.snap_legs(fac_m, max_snap_m=max_snap_m)
+    dem_node, dem_leg, dem_snap = network.snap_legs(dem_m, max_snap_m=max_snap_m)
+    times, src = network.source_minutes(fac_node, fac_leg, limit_minutes=limit)
     pos = np.full(len(dem_m), -1)
     cost = np.full(len(dem_m), np.nan)
-    ok = dem_node >= 0
-    ok[ok] = src[dem_node[ok]] >= 0
-    pos[ok] = fac_at_node.reindex(src[dem_node[ok]]).to_numpy()
-    cost[ok] = times[dem_node[ok]]
-    return pos, cost
+    on = dem_node >= 0
+    total = np.full(len(dem_m), np.inf)
+    total[on] = times[dem_node[on]] + dem_leg[on]
+    ok = total <= limit
+    pos[ok] = src[dem_node[ok]]
+    cost[ok] = total[ok]
+    return pos, cost, dem_snap, ~on
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,13 @@
 """Service coverage: how much of the demand lies within reach of a facility.
 
 Reach is a Euclidean distance (buffers around the facilities) or a travel time
-over a road network (isochrones drawn along the reached roads). Covered areas
+over a road network, timed by the network's reach model
+(:mod:`geoservice.analysis.network`): a point is covered when the walk from the
+facility to its node, the road time and the walk from the road to the point fit in
+the budget, exactly as ``travel_time_matrix`` and ``assign_nearest`` time it. The
+reached area is drawn as disks around the reached nodes, each as wide as the time
+left there lets one walk (capped at the snap limit), so the band width is an output
+of the model, not a setting. Covered areas
 come from a tiled index of the union of the reach polygons
 (:mod:`geoservice.analysis._tiles`), never from an overlay of every demand feature
 with every buffer.
@@ -37,8 +43,9 @@ class CoverageResult:
         The demand features (metric CRS, input index and columns) with
         ``covered_share`` (0–1; area share for polygons, 0/1 for points),
         ``covered_area_m2`` (polygons), ``distance_m`` to the nearest facility
-        (points, distance mode) and ``covered_population`` when a population
-        column was given.
+        (points, distance mode), ``minutes`` from the nearest facility, ``snap_m``
+        and ``off_network`` (points, network mode) and ``covered_population``
+        when a population column was given.
     uncovered : geopandas.GeoDataFrame
         Demand features with ``covered_share == 0``.
     units : pandas.DataFrame or None
@@ -49,7 +56,9 @@ class CoverageResult:
         the unit holding their representative point (the first
         unit listed when the point is on a border).
     reach : geopandas.GeoDataFrame
-        The reach polygons: one buffer per facility, or one isochrone for all.
+        The reach polygons: one buffer per facility, or one isochrone for all
+        (network mode: unioned on first use, as callers after shares only never
+        need it).
     summary : dict
         Totals and shares for the whole demand layer, and the parameters.
     """
@@ -57,9 +66,18 @@ class CoverageResult:
     demand: gpd.GeoDataFrame
     uncovered: gpd.GeoDataFrame
     units: pd.DataFrame | None
-    reach: gpd.GeoDataFrame
+    reach_table: pd.DataFrame = field(repr=False, compare=False)
     summary: dict[str, Any]
     index: ReachIndex = field(repr=False, compare=False)
+
+    @cached_property
+    def reach(self) -> gpd.GeoDataFrame:
+        """The reach polygons (the network isochrone is unioned on first use)."""
+        if isinstance(self.reach_table, gpd.GeoDataFrame):
+            return self.reach_table
+        return gpd.GeoDataFrame(
+            self.reach_table, geometry=[self.index.union()], crs=self.demand.crs
+        )
 
     @cached_property
     def coverage(self) -> gpd.GeoDataFrame:
@@ -81,7 +99,7 @@ def compute_coverage(
     unit_key: str | None = None,
     crs: Any = None,
     quad_segs: int = 16,
-    edge_buffer_m: float = 50.0,
+    max_snap_m: float | None = 500.0,
     chunk_size: int = 250_000,
     progress: c.Progress = None,
 ) -> CoverageResult:
@@ -110,8 +128,10 @@ def compute_coverage(
         ``analysis.crs.metric_crs_of``).
     quad_segs : int, default 16
         Segments per quarter circle of the buffers (area error < 0.2 %).
-    edge_buffer_m : float, default 50
-        Half-width of isochrone bands around reached roads.
+    max_snap_m : float or None, default 500
+        Network mode: features farther from every road node are not on the
+        network (facilities reach nothing, demand is not covered) and are
+        reported as such; the reached band is never wider.
     chunk_size : int, default 250000
         Demand features processed at once (memory bound; progress steps).
     progress : callable, optional
@@ -153,13 +173,15 @@ def compute_coverage(
     crs = analysis_crs(crs, network, demand, facilities)
     fac_m, dem_m = to_metric(facilities, crs), to_metric(demand, crs)
     kind = c.require_kind(dem_m, "demand", {"point", "polygon"})
-    reach, parts = _reach(fac_m, distance_m, minutes, network, quad_segs, edge_buffer_m)
+    reach, parts, times = _reach(fac_m, distance_m, minutes, network, quad_segs, max_snap_m)
     demand_geoms = np.asarray(dem_m.geometry.array)
     bounds = shapely.bounds(demand_geoms) if kind == "polygon" else None
     index = ReachIndex(parts, demand_bounds=bounds)
     c.report(progress, 0.05)
     out = dem_m.copy()
-    if kind == "point":
+    if kind == "point" and network is not None and minutes is not None:
+        _cover_points_by_time(out, network, times, minutes, max_snap_m)
+    elif kind == "point":
         _cover_points(out, fac_m, index, distance_m)
     else:
         _cover_polygons(out, index, chunk_size, progress)
@@ -173,8 +195,8 @@ def compute_coverage(
         demand=out,
         uncovered=out[out["covered_share"] <= 0],
         units=unit_table,
-        reach=reach,
-        summary=_summary(out, kind, population_col, distance_m, minutes, network, crs),
+        reach_table=reach,
+        summary=_summary(out, kind, population_col, distance_m, minutes, network, crs, max_snap_m),
         index=index,
     )
 
@@ -202,8 +224,9 @@ def _check_inputs(
     ensure_same_crs(facilities=facilities, demand=demand, units=units)
 
 
-def _reach(fac_m, distance_m, minutes, network, quad_segs, edge_buffer_m):
-    """Reach polygons per facility (distance) or all together (network)."""
+def _reach(fac_m, distance_m, minutes, network, quad_segs, max_snap_m):
+    """Reach polygons per facility (distance) or all together (network), and the
+    minutes to every node (network; None for distance)."""
     if distance_m is not None:
         geoms = shapely.buffer(np.asarray(fac_m.geometry.array), distance_m, quad_segs=quad_segs)
         if distance_m == 0:  # points and lines reach nothing, polygons themselves
@@ -211,19 +234,37 @@ def _reach(fac_m, distance_m, minutes, network, quad_segs, edge_buffer_m):
         reach = gpd.GeoDataFrame(
             {"distance_m": distance_m}, index=fac_m.index, geometry=geoms, crs=fac_m.crs
         )
-        return reach, geoms
-    from geoservice.analysis.network import reached_lines
-
-    node, _ = network.snap(fac_m)
-    times, _ = network.node_minutes(node, limit_minutes=minutes)
-    lines = reached_lines(network, times, minutes)
-    parts = shapely.buffer(lines, c.positive(edge_buffer_m, "edge_buffer_m"), quad_segs=4)
-    reach = gpd.GeoDataFrame(
-        {"minutes": [minutes], "facilities": [int((node >= 0).sum())]},
-        geometry=[shapely.union_all(parts) if len(parts) else shapely.Polygon()],
-        crs=fac_m.crs,
+        return reach, geoms, None
+    node, leg, _ = network.snap_legs(fac_m, max_snap_m=max_snap_m)
+    times, _ = network.source_minutes(node, leg, limit_minutes=minutes)
+    reached = np.nonzero(times <= minutes)[0]
+    band_m = network.leg_minutes(1.0) ** -1 * (minutes - times[reached])
+    if max_snap_m is not None:
+        band_m = np.minimum(band_m, max_snap_m)
+    keep = band_m > 0
+    parts = shapely.buffer(
+        np.asarray(network.nodes.geometry.array)[reached[keep]], band_m[keep], quad_segs=4
     )
-    return reach, parts
+    reach = pd.DataFrame(
+        {
+            "minutes": [minutes],
+            "facilities": [int((node >= 0).sum())],
+            "max_band_m": [float(band_m.max()) if len(band_m) else 0.0],
+        }
+    )  # the union of the disks is drawn on first use (CoverageResult.reach)
+    return reach, parts, times
+
+
+def _cover_points_by_time(out, network, times, minutes, max_snap_m):
+    """Points covered when node minutes plus their walk from the road fit the budget."""
+    node, leg, dist = network.snap_legs(out, max_snap_m=max_snap_m)
+    total = np.full(len(out), np.inf)
+    on = node >= 0
+    total[on] = times[node[on]] + leg[on]
+    out["minutes"] = np.where(np.isfinite(total), total, np.nan)
+    out["snap_m"] = dist
+    out["off_network"] = ~on
+    out["covered_share"] = (total <= minutes).astype("float64")
 
 
 def _cover_points(out, fac_m, index, distance_m):
@@ -303,7 +344,7 @@ def _unit_table(out, units_m, unit_key, index, population_col):
     return table.rename(columns={"unit": unit_key})
 
 
-def _summary(out, kind, population_col, distance_m, minutes, network, crs):
+def _summary(out, kind, population_col, distance_m, minutes, network, crs, max_snap_m):
     share = out["covered_share"].to_numpy()
     summary: dict[str, Any] = {
         "demand_kind": kind,
@@ -317,6 +358,18 @@ def _summary(out, kind, population_col, distance_m, minutes, network, crs):
         "profile": network.profile if network is not None else None,
         "crs": str(crs),
     }
+    if network is not None and minutes is not None:
+        summary["reach_model"] = {
+            "access_speed_kmh": network.access_speed_kmh,
+            "max_snap_m": max_snap_m,
+            "max_band_m": (
+                min(minutes * 1000 * network.access_speed_kmh / 60, max_snap_m)
+                if max_snap_m is not None
+                else minutes * 1000 * network.access_speed_kmh / 60
+            ),
+        }
+        if "off_network" in out.columns:
+            summary["off_network_features"] = int(out["off_network"].sum())
     if kind == "polygon":
         area = float(out.area.sum())
         covered = float(out["covered_area_m2"].sum())

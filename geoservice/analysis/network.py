@@ -7,9 +7,13 @@ and, on request, where they cross. Shortest paths run on a
 sparse matrix with SciPy's C Dijkstra (``scipy.sparse.csgraph``); the same graph is
 available for networkx through :meth:`RoadNetwork.to_networkx`.
 
-Travel time is time along the network between the nodes nearest to the origin and
-destination: the off-network leg is not timed, and features farther than
-``max_snap_m`` from any node count as unreachable.
+One travel-time model (the *reach model*) serves every network analysis:
+a feature joins the network at its nearest node, and that access (or egress) leg
+is walked in a straight line at the network's ``access_speed_kmh`` (4.8 km/h,
+80 m a minute, unless the network was built with another) and counted in the
+time. Features farther than ``max_snap_m`` (500 m by default) from every node are
+*not on the network*: they reach nothing, and results say so (``snap_m``,
+``off_network``) instead of leaving them silently unreached.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, hstack, vstack
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
@@ -41,14 +45,20 @@ from geoservice.analysis.crs import to_metric
 from geoservice.errors import InvalidParameter
 
 Profile = Literal["walk", "drive"]
+
+#: Default snap limit: features farther than this from every road node are not on
+#: the network and reach nothing over it.
+MAX_SNAP_M = 500.0
 __all__ = [
     "DRIVE_SPEEDS_KMH",
+    "MAX_SNAP_M",
     "NOT_WALKABLE",
     "WALK_SPEED_KMH",
     "IsochroneResult",
     "RoadNetwork",
     "build_network",
     "compute_isochrones",
+    "off_network",
     "reached_length",
     "reached_lines",
     "travel_time_matrix",
@@ -78,6 +88,7 @@ class RoadNetwork:
     summary: dict[str, Any]
     matrix: csr_matrix = field(repr=False, compare=False)
     _tree: cKDTree = field(repr=False, compare=False)
+    access_speed_kmh: float = WALK_SPEED_KMH
 
     @property
     def crs(self) -> Any:
@@ -98,6 +109,51 @@ class RoadNetwork:
         if max_snap_m is not None:
             node[dist > max_snap_m] = -1
         return node, np.asarray(dist)
+
+    def leg_minutes(self, dist_m: np.ndarray) -> np.ndarray:
+        """Minutes to walk ``dist_m`` straight to or from the network."""
+        return np.asarray(dist_m, dtype=np.float64) / (self.access_speed_kmh * 1000.0 / 60.0)
+
+    def snap_legs(
+        self, gdf: gpd.GeoDataFrame, *, max_snap_m: float | None = MAX_SNAP_M
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Nearest node, timed access leg and distance of each feature (reach model).
+
+        The node is -1 and the leg ``inf`` where the feature is off the network.
+        """
+        node, dist = self.snap(gdf, max_snap_m=max_snap_m)
+        leg = np.where(node >= 0, self.leg_minutes(dist), np.inf)
+        return node, leg, dist
+
+    def source_minutes(
+        self, node: np.ndarray, leg: np.ndarray, *, limit_minutes: float = np.inf
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Minutes from the nearest source to every node, access legs included.
+
+        Source ``k`` joins the network at ``node[k]`` after ``leg[k]`` minutes
+        (see :meth:`snap_legs`); sources off the network (node -1) are ignored.
+        Returns the minutes (``inf`` where unreached) and the position of the
+        source that reaches each node first (-1 where unreached).
+        """
+        n = self.matrix.shape[0]
+        ok = np.nonzero((node >= 0) & np.isfinite(leg))[0]
+        if not len(ok):
+            return np.full(n, np.inf), np.full(n, -1)
+        m = len(ok)
+        links = csr_matrix((leg[ok], (np.arange(m), node[ok])), shape=(m, n + m))
+        graph = vstack([hstack([self.matrix, csr_matrix((n, m))]), links]).tocsr()
+        dist, _, src = dijkstra(
+            graph,
+            directed=True,
+            indices=np.arange(n, n + m),
+            min_only=True,
+            limit=limit_minutes,
+            return_predecessors=True,
+        )
+        src = np.asarray(src[:n], dtype=np.int64)
+        found = src >= 0
+        src[found] = ok[src[found] - n]
+        return dist[:n], src
 
     def node_minutes(
         self, sources: np.ndarray, *, limit_minutes: float = np.inf
@@ -144,6 +200,34 @@ class RoadNetwork:
         return graph
 
 
+def off_network(
+    network: RoadNetwork, gdf: gpd.GeoDataFrame, *, max_snap_m: float | None = MAX_SNAP_M
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance of each feature to its nearest road node, and whether it is off the network.
+
+    A feature farther than ``max_snap_m`` is "not on the network": every network
+    result reports it (``snap_m``, ``off_network``) instead of leaving it unreached
+    without saying why.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import LineString, Point
+    >>> roads = gpd.GeoDataFrame(
+    ...     geometry=[LineString([(500000, 4400000), (500100, 4400000)])], crs=4546
+    ... )
+    >>> net = build_network(roads, profile="walk")
+    >>> pts = gpd.GeoDataFrame(geometry=[Point(500000, 4400010), Point(500000, 4400600)],
+    ...                        crs=4546)
+    >>> dist, off = off_network(net, pts)
+    >>> dist.round().tolist(), off.tolist()
+    ([10.0, 600.0], [False, True])
+    """
+    _, dist = network.snap(gdf, max_snap_m=None)
+    off = np.zeros(len(dist), dtype=bool) if max_snap_m is None else dist > max_snap_m
+    return dist, off
+
+
 def build_network(
     roads: gpd.GeoDataFrame,
     *,
@@ -152,6 +236,7 @@ def build_network(
     speed_col: str | None = None,
     speeds_kmh: Mapping[str, float] | None = None,
     walk_speed_kmh: float = WALK_SPEED_KMH,
+    access_speed_kmh: float = WALK_SPEED_KMH,
     oneway_col: str | None = None,
     split_crossings: bool = False,
     max_segment_m: float | None = 100.0,
@@ -175,6 +260,9 @@ def build_network(
     speeds_kmh : mapping, optional
         Extra or replacement class speeds for driving.
     walk_speed_kmh : float, default 4.8
+    access_speed_kmh : float, default 4.8
+        Speed of the straight access and egress legs between a feature and its
+        nearest node; they are timed and counted in every travel time.
     oneway_col : str, optional
         For driving: "yes"/"true"/"1" is travelled only along the line, "-1" only
         against it.
@@ -246,6 +334,7 @@ def build_network(
         },
         matrix=_roads.travel_matrix(edges, len(nodes)),
         _tree=cKDTree(pieces.node_xy),
+        access_speed_kmh=c.positive(access_speed_kmh, "access_speed_kmh"),
     )
 
 
@@ -323,16 +412,16 @@ def compute_isochrones(
     if not cutoffs:
         raise InvalidParameter("give at least one cutoff in minutes")
     buffer_m = c.positive(edge_buffer_m, "edge_buffer_m")
-    node, snap_m = network.snap(facilities, max_snap_m=max_snap_m)
+    node, leg, snap_m = network.snap_legs(facilities, max_snap_m=max_snap_m)
     fac_ids = facilities.index.to_list()
     runs = (
-        [(fid, node[i : i + 1]) for i, fid in enumerate(fac_ids)]
+        [(fid, slice(i, i + 1)) for i, fid in enumerate(fac_ids)]
         if per_facility
-        else [(None, node)]
+        else [(None, slice(None))]
     )
     rows = []
-    for k, (fid, sources) in enumerate(runs):
-        times, _ = network.node_minutes(sources, limit_minutes=cutoffs[-1])
+    for k, (fid, part) in enumerate(runs):
+        times, _ = network.source_minutes(node[part], leg[part], limit_minutes=cutoffs[-1])
         for cutoff in cutoffs:
             lines = reached_lines(network, times, cutoff)
             rows.append(
@@ -373,6 +462,10 @@ def travel_time_matrix(
 ) -> pd.DataFrame:
     """Network travel times between every origin and destination.
 
+    Minutes follow the reach model: the access leg from the origin to its nearest
+    node and the egress leg from the destination's node are walked at the
+    network's ``access_speed_kmh`` and included.
+
     Parameters
     ----------
     network : RoadNetwork
@@ -406,8 +499,8 @@ def travel_time_matrix(
     12.5
     """
     limit = np.inf if max_minutes is None else c.positive(max_minutes, "max_minutes")
-    o_node, _ = network.snap(origins, max_snap_m=max_snap_m)
-    d_node, _ = network.snap(destinations, max_snap_m=max_snap_m)
+    o_node, o_leg, _ = network.snap_legs(origins, max_snap_m=max_snap_m)
+    d_node, d_leg, _ = network.snap_legs(destinations, max_snap_m=max_snap_m)
     o_ok, d_ok = np.nonzero(o_node >= 0)[0], np.nonzero(d_node >= 0)[0]
     frames = []
     step = max(1, int(chunk_size))
@@ -416,7 +509,8 @@ def travel_time_matrix(
         times = dijkstra(network.matrix, directed=True, indices=o_node[rows], limit=limit)[
             :, d_node[d_ok]
         ]
-        oi, di = np.nonzero(np.isfinite(times))
+        times = times + o_leg[rows][:, None] + d_leg[d_ok][None, :]
+        oi, di = np.nonzero(np.isfinite(times) & (times <= limit))
         frames.append(
             pd.DataFrame(
                 {

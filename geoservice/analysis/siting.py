@@ -21,6 +21,11 @@ from geoservice.analysis._costs import dense_costs
 from geoservice.analysis.crs import analysis_crs, ensure_same_crs, to_metric
 from geoservice.errors import AnalysisError, InvalidParameter
 
+#: p-median cost of a pair the network does not connect, as a multiple of the
+#: largest finite cost: high enough that the solver serves reachable demand first,
+#: finite so that CBC can take it. Such pairs are never reported as served.
+UNREACHABLE_PENALTY = 10.0
+
 if TYPE_CHECKING:
     from geoservice.analysis.network import RoadNetwork
 
@@ -37,7 +42,10 @@ class SitingResult:
         Index labels of existing facilities are prefixed ``existing:``.
     demand : geopandas.GeoDataFrame
         Demand with ``site`` (label of the serving site; missing if uncovered),
-        the cost to it (``distance_m`` or ``minutes``) and, for MCLP, ``covered``.
+        the cost to it (``distance_m`` or ``minutes``), ``reachable`` (some
+        site, chosen or not, can be reached) and, for MCLP, ``covered``. Over a
+        network also ``snap_m`` (distance to the nearest road node) and
+        ``off_network`` (farther than the snap limit: not on the network).
     summary : dict
         Solver status, objective, covered weight and share, parameters.
     """
@@ -164,7 +172,9 @@ def maximal_covering(
         time_limit_s,
         service_radius=radius,
     )
-    return _result(sites, dem_m, weights, cost, selected, status, mode, radius=radius)
+    return _result(
+        sites, dem_m, weights, cost, selected, status, mode, radius=radius, network=network
+    )
 
 
 def p_median(
@@ -181,8 +191,14 @@ def p_median(
 ) -> SitingResult:
     """Choose ``n_new`` sites minimising the total weighted distance (p-median).
 
-    Each demand feature is served by its nearest selected site. Demand that cannot
-    reach any site over the network is left out of the objective.
+    Each demand feature is served by its nearest selected site. Over a network,
+    pairs the roads do not connect (different road pieces, or a point farther than
+    the snap limit from any road) are never served: demand that reaches no site is
+    left out of the objective and reported (``reachable`` false,
+    ``summary["unreachable_features"]``); an unconnected pair costs
+    :data:`UNREACHABLE_PENALTY` × the largest finite cost in the model, so the
+    solver serves the demand it can reach first. Demand left without a chosen site
+    is counted in ``summary["unreached_features"]``.
 
     Parameters
     ----------
@@ -210,13 +226,29 @@ def p_median(
     )
     cost = dense_costs(dem_m, sites, network=network, demand_point=demand_point)
     reachable = np.isfinite(cost).any(axis=1)
+    if not reachable.any():
+        raise AnalysisError(
+            "no demand feature reaches any candidate or existing site over the roads "
+            f"({len(dem_m)} demand features, {len(sites)} sites): check that they lie "
+            "near the same connected roads"
+        )
+    model_cost = cost[reachable]
+    finite = np.isfinite(model_cost)
+    penalty = UNREACHABLE_PENALTY * float(model_cost[finite].max(initial=0.0)) + 1.0
     import spopt.locate
 
     selected, status = _choose(
-        spopt.locate.PMedian, cost[reachable], weights[reachable], fixed, n_new, time_limit_s
+        spopt.locate.PMedian,
+        np.where(finite, model_cost, penalty),
+        weights[reachable],
+        fixed,
+        n_new,
+        time_limit_s,
     )
     unit = "minutes" if network is not None else "distance_m"
-    return _result(sites, dem_m, weights, cost, selected, status, unit, radius=None)
+    return _result(
+        sites, dem_m, weights, cost, selected, status, unit, radius=None, network=network
+    )
 
 
 def _prepare(demand, candidates, existing, network, crs, weight_col, n_new, mode):
@@ -265,14 +297,17 @@ def _choose(model_class, cost, weights, fixed, n_new, time_limit_s, **options):
     The existing sites are always selected and count towards p, so exactly
     ``n_new`` new sites are chosen.
     """
-    model = _quiet(
-        model_class.from_cost_matrix,
-        cost,
-        weights,
-        p_facilities=int(fixed.sum()) + n_new,
-        predefined_facilities_arr=fixed if fixed.any() else None,
-        **options,
-    )
+    try:
+        model = _quiet(
+            model_class.from_cost_matrix,
+            cost,
+            weights,
+            p_facilities=int(fixed.sum()) + n_new,
+            predefined_facilities_arr=fixed if fixed.any() else None,
+            **options,
+        )
+    except Exception as exc:  # PuLP/spopt raise plain exceptions on bad models
+        raise AnalysisError(f"the siting model could not be built: {exc}") from exc
     return _solve(model, time_limit_s)
 
 
@@ -310,7 +345,7 @@ def _solve(model, time_limit_s):
     }
 
 
-def _result(sites, dem_m, weights, cost, selected, status, unit, *, radius):
+def _result(sites, dem_m, weights, cost, selected, status, unit, *, radius, network=None):
     """Serve each demand by its cheapest selected site (MCLP, with a radius: within it).
 
     ``unit`` names the cost column: ``distance_m`` or ``minutes``.
@@ -328,8 +363,17 @@ def _result(sites, dem_m, weights, cost, selected, status, unit, *, radius):
     labels = sites.index.tolist()
     dem_out["site"] = pd.array([labels[p] if p >= 0 else None for p in site_pos], dtype="object")
     dem_out[unit] = np.where(np.isfinite(best_cost), best_cost, np.nan)
+    reachable = np.isfinite(cost).any(axis=1)
+    dem_out["reachable"] = reachable
     if mclp:
         dem_out["covered"] = served
+    off = np.zeros(len(dem_m), dtype=bool)
+    if network is not None:
+        from geoservice.analysis.network import off_network
+
+        snap_m, off = off_network(network, dem_m)
+        dem_out["snap_m"] = snap_m
+        dem_out["off_network"] = off
     sites_out = sites.copy()
     sites_out["selected"] = selected
     sites_out["demand_features"] = np.bincount(site_pos[served], minlength=len(sites))
@@ -348,6 +392,12 @@ def _result(sites, dem_m, weights, cost, selected, status, unit, *, radius):
         "service_radius": radius,
         "cost": unit,
         "weighted_cost": float((weights[served] * best_cost[served]).sum()),
+        "unreachable_features": int((~reachable).sum()),
+        "unreachable_weight": float(weights[~reachable].sum()),
+        "unreached_features": int((~served).sum()),
+        "unreached_weight": float(weights[~served].sum()),
         "crs": str(dem_m.crs),
     }
+    if network is not None:
+        summary["off_network_features"] = int(off.sum())
     return SitingResult(sites=sites_out, demand=dem_out, summary=summary)

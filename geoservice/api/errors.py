@@ -32,6 +32,7 @@ STATUS_CODES: dict[type[e.GeoserviceError], int] = {
     e.StoreUnavailable: 503,
     e.InsufficientStorage: 507,
     e.MapAssetsMissing: 503,
+    e.AnalysisError: 422,
 }
 
 

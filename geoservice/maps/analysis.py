@@ -6,6 +6,8 @@ An analysis result is recognised by its columns (what the processes write):
   a choropleth, classes by mapclassify (natural breaks), colours and colour
   bar by branca;
 * points with ``covered_share``: uncovered ones (share 0) highlighted;
+* points with ``off_network`` (any network result): those farther than the snap
+  limit from every road drawn hollow and dashed, apart from the uncovered;
 * ``minutes``: isochrones coloured by travel time;
 * ``most_likely_facility`` / ``max_probability``: Huff probabilities.
 
@@ -27,6 +29,13 @@ from geoservice.maps.style import LegendEntry
 
 SHARE_COLUMNS = ("area_share", "covered_share", "feature_share")
 UNCOVERED = {"color": "#000000", "weight": 3, "fillColor": "#d7191c", "fillOpacity": 1.0}
+OFF_NETWORK = {
+    "color": "#6a3d9a",
+    "weight": 2,
+    "fillColor": "#ffffff",
+    "fillOpacity": 0.2,
+    "dashArray": "3 3",
+}
 HUFF_PALETTE = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf"]
 PCT = "_share_pct"
 
@@ -36,6 +45,15 @@ def analysis_drawing(source: LayerSource, lang: str) -> Drawing | None:
     frame = source.frame
     if not is_analysis(source) or frame is None or frame.empty:
         return None
+    geometry = source.style.geometry
+    drawing = _drawing(source, lang)
+    if geometry == "point" and "off_network" in frame.columns:
+        return off_network_points(source, drawing or plan_drawing(source, lang), lang)
+    return drawing
+
+
+def _drawing(source: LayerSource, lang: str) -> Drawing | None:
+    frame = source.frame
     geometry = source.style.geometry
     share = next((c for c in SHARE_COLUMNS if c in frame.columns), None)
     if share is not None and geometry == "polygon":
@@ -83,6 +101,23 @@ def uncovered_points(source: LayerSource, lang: str) -> Drawing:
     n = int((shares == 0).sum())
     legend = [*base.legend, LegendEntry("#d7191c", f"{text('uncovered', lang)} ({n})", "point")]
     return Drawing(styles, base.spec, legend)
+
+
+def off_network_points(source: LayerSource, base: Drawing, lang: str) -> Drawing:
+    """Draw the points that are not on the network (beyond the snap limit) apart."""
+    off = source.frame["off_network"].fillna(False).astype(bool).to_numpy()
+    styles = [
+        {**s, **OFF_NETWORK, "radius": s.get("radius", 6) * 1.6} if o else s
+        for s, o in zip(base.styles, off, strict=True)
+    ]
+    legend = list(base.legend)
+    if legend and legend[-1].label.startswith(text("uncovered", lang)):
+        shares = source.frame["covered_share"].astype(float).to_numpy()
+        n = int(((shares == 0) & ~off).sum())
+        legend[-1] = LegendEntry(legend[-1].color, f"{text('uncovered', lang)} ({n})", "point")
+    label = f"{text('off_network', lang)} ({int(off.sum())})"
+    legend.append(LegendEntry(OFF_NETWORK["color"], label, "point", OFF_NETWORK["dashArray"]))
+    return Drawing(styles, base.spec, legend, base.legend_extra, base.extra_properties)
 
 
 def isochrones(source: LayerSource, lang: str) -> Drawing:

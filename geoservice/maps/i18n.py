@@ -50,6 +50,10 @@ TEXT: dict[str, dict[str, str]] = {
     "not_evaluable": {"zh": "无法评估（缺数据）", "en": "not evaluable (data missing)"},
     "evaluated": {"zh": "评估时间", "en": "Evaluated"},
     "uncovered": {"zh": "未覆盖", "en": "Not covered"},
+    "off_network": {
+        "zh": "不在路网上（距道路过远）",
+        "en": "Not on the network (too far from a road)",
+    },
     "probability": {"zh": "概率", "en": "Probability"},
     "most_likely": {"zh": "最可能前往", "en": "Most likely goes to"},
     "minutes": {"zh": "{n} 分钟", "en": "{n} minutes"},

@@ -213,3 +213,25 @@ def test_sample_level_2_leaves_the_four_unlisted_streets_uncovered(sample):
     inside = metric[metric.representative_point().within(gap)]
     assert set(inside["name_zh"]) == {"公园街道", "交通街道", "建设街道", "林荫街道"}
     assert not inside["in_farmland_grid"].any()
+
+
+def test_parents_of_several_levels_are_narrowed_to_the_level_the_cells_name(grid3):
+    from geoservice.analysis.farmland import parents_at_cell_level
+
+    units = gpd.GeoDataFrame(
+        {"code": ["D", "P", "Q"], "level": [1, 2, 2]},
+        geometry=[shapely.box(-1000, -1000, 1000, 1000), shapely.box(0, 0, 300, 300),
+                  shapely.box(300, 0, 600, 300)],
+        crs=CRS,
+    )  # fmt: skip
+    chosen, level = parents_at_cell_level(grid3, units)
+    assert level == 2 and chosen["code"].tolist() == ["P", "Q"]  # Q kept: its gap counts
+    report = check_grid_nesting(grid3, chosen, id_column="code")
+    assert set(report.problems["problem"]) == {"gap"}  # not overlaps with the district
+
+
+def test_parents_of_one_level_or_without_levels_are_kept(grid3, parent):
+    from geoservice.analysis.farmland import parents_at_cell_level
+
+    chosen, level = parents_at_cell_level(grid3, parent)
+    assert level is None and len(chosen) == 1

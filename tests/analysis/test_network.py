@@ -104,7 +104,8 @@ def test_long_roads_are_densified_so_features_snap_nearby():
     net = build_network(frame([line((0, 0), (1000, 0))]), max_segment_m=100)
     assert net.summary["nodes"] == 11
     od = travel_time_matrix(net, point(300, 20), point(700, -20))
-    assert od["minutes"].iloc[0] == pytest.approx(400 / 80)
+    # 20 m walked onto the road, 400 m along it, 20 m off it (reach model)
+    assert od["minutes"].iloc[0] == pytest.approx((20 + 400 + 20) / 80)
 
 
 def test_far_facilities_reach_nothing():

@@ -80,3 +80,58 @@ def test_siting_inputs_are_not_mutated(two_towns):
     p_median(demand, candidates, n_new=1)
     assert_geodataframe_equal(demand, before_d)
     assert_geodataframe_equal(candidates, before_c)
+
+
+@pytest.fixture
+def split_town():
+    """Two road pieces 3 km apart that do not meet, demand and candidates on both,
+    and one demand point 2 km from any road."""
+    from shapely import LineString
+
+    from geoservice.analysis.network import build_network
+
+    roads = frame(
+        [
+            LineString([(X0, Y0), (X0 + 1000, Y0)]),
+            LineString([(X0 + 4000, Y0), (X0 + 5000, Y0)]),
+        ]
+    )
+    net = build_network(roads, profile="walk", class_col=None)
+    demand = frame(
+        shapely.points(
+            X0 + np.array([100.0, 900.0, 4100.0, 4900.0, 2500.0]),
+            Y0 + np.array([0.0, 0.0, 0.0, 0.0, 2000.0]),
+        ),
+        pop=[10.0, 10.0, 1.0, 1.0, 5.0],
+    )
+    candidates = frame(shapely.points(X0 + np.array([500.0, 4500.0]), np.full(2, Y0)))
+    return net, demand, candidates
+
+
+def test_p_median_over_a_network_with_unreachable_pairs_serves_what_it_can(split_town):
+    net, demand, candidates = split_town
+    r = p_median(demand, candidates, n_new=1, network=net, weight_col="pop")
+    assert r.sites["selected"].tolist() == [True, False]
+    assert r.demand["site"].tolist()[:2] == [0, 0]
+    assert r.demand["site"].isna().tolist() == [False, False, True, True, True]
+    assert r.summary["unreached_features"] == 3
+    assert r.summary["unreached_weight"] == 7.0
+    assert r.summary["off_network_features"] == 1
+
+
+def test_p_median_reports_demand_no_candidate_reaches(split_town):
+    net, demand, candidates = split_town
+    r = p_median(demand, candidates, n_new=2, network=net, weight_col="pop")
+    assert r.demand["reachable"].tolist() == [True, True, True, True, False]
+    assert r.demand["off_network"].tolist() == [False, False, False, False, True]
+    assert r.demand["snap_m"].iloc[4] == pytest.approx(2500.0)  # to the node at x=1000
+    assert r.summary["unreachable_features"] == 1
+    assert r.summary["unreachable_weight"] == 5.0
+
+
+def test_p_median_with_no_reachable_demand_is_an_analysis_error(split_town):
+    from geoservice.errors import AnalysisError
+
+    net, demand, candidates = split_town
+    with pytest.raises(AnalysisError, match="no demand"):
+        p_median(demand.iloc[[4]], candidates, n_new=1, network=net)

@@ -113,6 +113,22 @@ def test_uncovered_villages_are_highlighted():
     assert drawing.legend[-1].label == "未覆盖 (1)"
 
 
+def test_points_off_the_network_are_drawn_apart_from_the_uncovered():
+    from geoservice.maps.analysis import OFF_NETWORK, analysis_drawing
+
+    frame = _two_points(
+        name_zh=["甲村", "乙村"],
+        covered_share=[0.0, 0.0],
+        off_network=[True, False],
+        snap_m=[552.0, 40.0],
+    )
+    drawing = analysis_drawing(_source("villages_cover", frame), "zh")
+    off, uncovered = drawing.styles
+    assert off["color"] == OFF_NETWORK["color"] and off["dashArray"] == OFF_NETWORK["dashArray"]
+    assert uncovered["color"] != OFF_NETWORK["color"]
+    assert [e.label for e in drawing.legend[-2:]] == ["未覆盖 (1)", "不在路网上（距道路过远） (1)"]
+
+
 def test_an_export_inlines_every_asset_and_keeps_no_placeholder(tmp_path):
     (tmp_path / "pkg" / "img").mkdir(parents=True)
     (tmp_path / "pkg" / "a.js").write_text("var a = '</script>';")

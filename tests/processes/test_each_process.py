@@ -107,3 +107,44 @@ def test_surfaces_are_cloud_optimized_geotiffs_with_a_style_sidecar(
     assert values <= {0, 1} and 1 in values
     sidecar = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     assert sidecar["raster"]["colormap"] == "greens" and sidecar["title"]["zh"]
+
+
+def test_p_median_over_the_sample_roads_succeeds_and_reports_unreached_demand(client, editor):
+    inputs = {**CASES["siting-p-median"], "roads": {"collection": "roads"}, "profile": "drive"}
+    r = client.post("/processes/siting-p-median/execution", json={"inputs": inputs}, headers=editor)
+    assert r.status_code == 200, r.text
+    summary = r.json()["summary"]
+    assert summary["cost"] == "minutes"
+    assert "unreachable_features" in summary and "off_network_features" in summary
+
+
+def test_a_failed_siting_model_is_a_client_error_with_a_message(client, editor, monkeypatch):
+    from geoservice.analysis import siting
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("Cannot multiply variables with NaN/inf values")
+
+    monkeypatch.setattr(siting, "_quiet", boom)
+    r = client.post(
+        "/processes/siting-p-median/execution",
+        json={"inputs": CASES["siting-p-median"]},
+        headers=editor,
+    )
+    assert 400 <= r.status_code < 500, r.text
+    assert "siting model could not be" in r.json()["description"]
+
+
+def test_grid_check_with_the_whole_units_layer_checks_against_the_cells_level(client, editor):
+    def check(parents):
+        inputs = {"cells": {"collection": "farmland_grid"}, "parents": parents}
+        r = client.post(
+            "/processes/farmland-grid-check/execution", json={"inputs": inputs}, headers=editor
+        )
+        assert r.status_code == 200, r.text
+        return r.json()["summary"]
+
+    whole = check({"collection": "farmland_grid_units"})
+    assert whole["parent_level"] == "2"
+    level_2 = check(LEVEL_2)
+    keys = [k for k in level_2 if k not in ("parent_level", "statistics")]
+    assert {k: whole[k] for k in keys} == {k: level_2[k] for k in keys}

@@ -10,7 +10,12 @@ removed and changed between two versions of a grid.
 """
 
 from geoservice.analysis.farmland.grid import CODE_DIGITS, GRID_COLUMNS, generate_farmland_grid
-from geoservice.analysis.farmland.nesting import PROBLEM_COLUMNS, NestingReport, check_grid_nesting
+from geoservice.analysis.farmland.nesting import (
+    PROBLEM_COLUMNS,
+    NestingReport,
+    check_grid_nesting,
+    parents_at_cell_level,
+)
 from geoservice.analysis.farmland.versions import (
     GridComparison,
     GridStatistics,
@@ -29,4 +34,5 @@ __all__ = [
     "compare_grids",
     "generate_farmland_grid",
     "grid_statistics",
+    "parents_at_cell_level",
 ]

@@ -139,3 +139,45 @@ def check_grid_nesting(
         "crs": crs,
     }
     return NestingReport(problems=problems, gaps=gaps, overlaps=overlaps, summary=summary)
+
+
+def parents_at_cell_level(
+    cells: gpd.GeoDataFrame,
+    parents: gpd.GeoDataFrame,
+    *,
+    parent_column: str = "parent_code",
+    parent_code_column: str = "code",
+    level_column: str = "level",
+) -> tuple[gpd.GeoDataFrame, Any]:
+    """The parents of the level the cells name as their parents.
+
+    A units layer often holds several nested levels (district, towns, ...); checking
+    cells against all of them reports every cell as overlapping the district. When
+    ``parents`` has a ``level_column`` and the parent codes of the cells all fall in
+    one level, every parent of that level is kept (those without cells too, so
+    their gaps are found) and the level is returned; otherwise the parents are
+    returned unchanged with level None.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> units = gpd.GeoDataFrame({"code": ["D", "T"], "level": [1, 2]},
+    ...                          geometry=[box(0, 0, 2, 2), box(0, 0, 1, 1)], crs=4546)
+    >>> cells = gpd.GeoDataFrame({"parent_code": ["T"]}, geometry=[box(0, 0, 1, 1)],
+    ...                          crs=4546)
+    >>> chosen, level = parents_at_cell_level(cells, units)
+    >>> chosen["code"].tolist(), int(level)
+    (['T'], 2)
+    """
+    needed = {level_column, parent_code_column}
+    if not needed <= set(parents.columns) or parent_column not in cells.columns:
+        return parents, None
+    levels = parents[level_column]
+    if levels.nunique(dropna=True) < 2:
+        return parents, None
+    named = parents[parents[parent_code_column].isin(cells[parent_column].dropna().unique())]
+    found = named[level_column].dropna().unique()
+    if len(found) != 1:
+        return parents, None
+    return parents[levels == found[0]], found[0]

@@ -38,7 +38,9 @@ class CoverageInputs(NetworkInputs):
     population_column: str | None = Field(None, description="Population column of demand")
     units: FeatureInput | None = Field(None, description="Admin units to summarise by")
     unit_key: str | None = Field(None, description="Column naming each unit (with units)")
-    edge_buffer_m: float = Field(50.0, gt=0, description="Half-width of network reach bands")
+    max_snap_m: float = Field(
+        500.0, gt=0, description="Features farther from the roads are not on the network"
+    )
     raster_cell_m: float | None = Field(
         None, gt=0, description="Also write a covered (1) / not covered (0) COG of this cell size"
     )
@@ -73,7 +75,7 @@ def run_coverage(inputs: CoverageInputs, ctx: ProcessContext) -> dict:
         units=units,
         unit_key=inputs.unit_key,
         crs=ctx.metric_crs,
-        edge_buffer_m=inputs.edge_buffer_m,
+        max_snap_m=inputs.max_snap_m,
         progress=ctx.stage(20, 80, "measuring coverage"),
     )
     reach = reach_text(inputs.distance_m, inputs.minutes, inputs.profile)

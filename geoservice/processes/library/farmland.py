@@ -80,10 +80,19 @@ class CheckInputs(ResultInputs):
 
 def run_check(inputs: CheckInputs, ctx: ProcessContext) -> dict:
     """Run the nesting check and the per-parent statistics."""
-    from geoservice.analysis.farmland import check_grid_nesting, grid_statistics
+    from geoservice.analysis.farmland import (
+        check_grid_nesting,
+        grid_statistics,
+        parents_at_cell_level,
+    )
 
     cells = ctx.features("cells", inputs.cells)
-    parents = ctx.features("parents", inputs.parents)
+    parents, parent_level = parents_at_cell_level(
+        cells,
+        ctx.features("parents", inputs.parents),
+        parent_column=inputs.parent_column,
+        parent_code_column=inputs.parent_code_column,
+    )
     id_column = inputs.code_column if inputs.code_column in cells.columns else None
     ctx.report(20, "checking the nesting")
     report = check_grid_nesting(
@@ -114,6 +123,7 @@ def run_check(inputs: CheckInputs, ctx: ProcessContext) -> dict:
         "statistics": stats.table,
         "summary": {
             **report.summary,
+            "parent_level": None if parent_level is None else str(parent_level),
             "statistics": stats.summary,
             "protected_note": None
             if protected
