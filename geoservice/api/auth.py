@@ -51,6 +51,14 @@ class KeyMiddleware:
             await self.app(scope, receive, send)
             return
         app_state = scope["app"].state
+        allowed = _allowed_instead(scope) if scope["method"] not in SAFE_METHODS else None
+        if allowed:
+            headers = {"Allow": ", ".join(sorted(allowed))}
+            problem = f"{scope['method']} is not allowed here; use {headers['Allow']}"
+            response = error_response(405, "MethodNotAllowed", problem)
+            response.headers.update(headers)
+            await response(scope, receive, send)
+            return
         key = key_from_headers(scope["headers"])
         principal = app_state.runtime.keys.verify(key) if key else None
         refusal = self._refusal(scope, key, principal, app_state.settings)
@@ -77,6 +85,34 @@ class KeyMiddleware:
             return True
         path = scope.get("path", "")
         return settings.api.read_requires_key and path not in ALWAYS_OPEN
+
+
+def _allowed_instead(scope: Scope) -> set[str]:
+    """Return the methods the routes of the request's path accept when none accepts
+    its method (TRACE, DELETE /tileMatrixSets), else nothing.
+
+    Such a request reaches no endpoint: it gets 405 and every method of the path in
+    Allow (the router's own 405 names only the first route's), never a 401 that
+    would say a key could open it.
+    """
+    allowed: set[str] = set()
+    for methods in _route_methods(scope["app"].router.routes, scope["path"]):
+        if methods is None or scope["method"] in methods:
+            return set()
+        allowed |= methods
+    return allowed
+
+
+def _route_methods(routes, path: str):
+    """Yield the methods of each route matching ``path`` (None: a mount, any method),
+    through included routers."""
+    for route in routes:
+        if hasattr(route, "original_router"):  # FastAPI >= 0.16x keeps included routers
+            prefix = getattr(getattr(route, "include_context", None), "prefix", "") or ""
+            if path.startswith(prefix):
+                yield from _route_methods(route.original_router.routes, path[len(prefix) :])
+        elif (regex := getattr(route, "path_regex", None)) is not None and regex.match(path):
+            yield getattr(route, "methods", None)
 
 
 def get_principal(request: Request) -> Principal | None:
