@@ -23,6 +23,7 @@ from geoservice.auth.keys import Principal
 from geoservice.errors import Forbidden, Unauthorized
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READ_METHODS = frozenset({"GET", "HEAD"})
 ALWAYS_OPEN = frozenset({"/healthz", "/readyz"})
 HOW = "send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
 
@@ -51,7 +52,9 @@ class KeyMiddleware:
             await self.app(scope, receive, send)
             return
         app_state = scope["app"].state
-        allowed = _allowed_instead(scope) if scope["method"] not in SAFE_METHODS else None
+        # GET and HEAD skip the look-up (the hot path); OPTIONS that is not a CORS
+        # preflight reaches here too and gets the same full Allow.
+        allowed = _allowed_instead(scope) if scope["method"] not in READ_METHODS else None
         if allowed:
             headers = {"Allow": ", ".join(sorted(allowed))}
             problem = f"{scope['method']} is not allowed here; use {headers['Allow']}"

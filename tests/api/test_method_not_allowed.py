@@ -16,6 +16,8 @@ from tests.conftest import create_key
         ("TRACE", "/collections", {"GET", "POST"}),
         ("DELETE", "/tileMatrixSets", {"GET"}),
         ("PUT", "/collections/ne_110m_populated_places_simple/items", {"GET", "POST"}),
+        ("OPTIONS", "/collections", {"GET", "POST"}),
+        ("OPTIONS", "/collections/ne_110m_populated_places_simple", {"GET", "DELETE"}),
         ("GET", "/keys/abc", {"DELETE"}),  # a safe method: the router's own 405
     ],
 )
