@@ -14,7 +14,7 @@ MAPLIBRE := node_modules/maplibre-gl/dist
 LEAFLET := $(VENDOR_DIR)/leaflet/dist/leaflet.js
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: serve test test-slow test-all lint lock lock-upgrade bench bench-deps bench-tiles bench-maps load data web system-deps clean help
+.PHONY: serve test test-slow test-all fuzz lint lock lock-upgrade bench bench-deps bench-tiles bench-maps load data web system-deps clean help
 
 help:
 	@echo "make serve    - install and serve on http://127.0.0.1:$(PORT)"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench    - benchmarks against peers (see bench/README.md)"
 	@echo "make bench-tiles - tile benchmark: geoservice vs tipg, TiTiler and the floors (PostGIS, wrk)"
 	@echo "make bench-maps - web-map load time: 100 000-cell grid vs district (Chromium)"
+	@echo "make fuzz     - schemathesis over /api: every identity, both stores, ~60 000 cases"
 	@echo "make load     - 50 clients on a multi-worker server, both stores; fails on errors or leaks"
 	@echo "make lock     - re-lock requirements/*.txt after changing pyproject.toml's dependencies"
 	@echo "make lock-upgrade - move every locked version to the newest pyproject.toml allows"
@@ -95,6 +96,18 @@ test-slow: $(TEST_STAMP) system-deps web
 	GEOSERVICE_REQUIRE_POSTGIS=1 $(BIN)/pytest -m slow
 
 test-all: test test-slow
+
+# Schemathesis over the whole OpenAPI document (/api), in-process, on both stores, with
+# no key and a reader, editor and admin key: the coverage phase plus FUZZ_EXAMPLES
+# generated cases per operation; fails on any 5xx or response that breaks the
+# document; prints the cases sent. `make test` runs a bounded run (3 cases per
+# operation, no key and admin). FUZZ_STRICT=1 also checks that every status code and
+# rejected value is documented.
+FUZZ_EXAMPLES ?= 25
+fuzz: $(TEST_STAMP) system-deps
+	GEOSERVICE_REQUIRE_POSTGIS=1 GEOSERVICE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+	GEOSERVICE_FUZZ_COVERAGE=1 GEOSERVICE_FUZZ_IDENTITIES=all \
+	GEOSERVICE_FUZZ_STRICT=$(FUZZ_STRICT) $(BIN)/pytest -m fuzz tests/api/fuzz
 
 bench: $(TEST_STAMP) system-deps bench-deps bench-tiles bench-maps
 	$(BIN)/python bench/features.py

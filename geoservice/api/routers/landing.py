@@ -66,13 +66,18 @@ def conformance(request: Request):
     return JSONBytesResponse(doc)
 
 
-@router.get("/api", operation_id="getAPI", summary="API definition (OpenAPI 3.0)")
+@router.get(
+    "/api",
+    operation_id="getAPI",
+    summary="API definition (OpenAPI 3.0)",
+    responses={200: {"content": {OPENAPI: {}}}},
+)
 def api_definition(request: Request, catalog: CatalogDep):
     """Return the OpenAPI 3.0 definition generated from the code, with an items path
     per collection listing its queryables (what GDAL/QGIS read to filter on the server)."""
     return JSONBytesResponse(
         openapi_30(with_collection_paths(request.app.openapi(), catalog)),
-        media_type="application/vnd.oai.openapi+json;version=3.0",
+        media_type=OPENAPI,
     )
 
 

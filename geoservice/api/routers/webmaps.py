@@ -25,9 +25,10 @@ from geoservice.ogc.links import HTML, link
 
 router = APIRouter(tags=["Maps"])
 HTML_ONLY = {200: {"content": {"text/html": {}}}}
+HTML_OR_JSON = {200: {"content": {"text/html": {}, "application/json": {}}}}
 
 
-@router.get("/maps", operation_id="getMaps", summary="Maps")
+@router.get("/maps", operation_id="getMaps", summary="Maps", responses=HTML_OR_JSON)
 def maps_list(
     request: Request, catalog: CatalogDep, store: StoreDep, lang: LangDep, base_url: BaseUrlDep
 ):
