@@ -58,10 +58,15 @@ API_KEY_SCHEMES = {
 }
 
 
-def error_statuses(method: str, path: str, *, needs_key: bool) -> list[int]:
-    """Return the error statuses an operation can answer."""
+# Query parameters that name a thing, so naming an unknown one is a 404 (like a path).
+LOOKUP_QUERY_PARAMETERS = frozenset({"area"})
+
+
+def error_statuses(method: str, path: str, *, needs_key: bool, lookups: bool = False) -> list[int]:
+    """Return the error statuses an operation can answer (``lookups``: it takes a query
+    parameter naming a study area or the like, which may not exist)."""
     codes = {400, 503}
-    if "{" in path:
+    if "{" in path or lookups:
         codes.add(404)
     writing = method not in SAFE_METHODS
     if needs_key:
@@ -99,7 +104,11 @@ def with_error_responses(doc: dict, *, reads_need_key: bool) -> dict:
 def _document(op: dict, method: str, path: str, *, reads_need_key: bool) -> None:
     responses = op["responses"]
     needs_key = method not in SAFE_METHODS or reads_need_key or bool(op.get("security"))
-    statuses = error_statuses(method, path, needs_key=needs_key)
+    lookups = any(
+        p.get("in") == "query" and p.get("name") in LOOKUP_QUERY_PARAMETERS
+        for p in op.get("parameters", [])
+    )
+    statuses = error_statuses(method, path, needs_key=needs_key, lookups=lookups)
     if 422 not in statuses:
         responses.pop("422", None)  # FastAPI's validation answer: this service's is 400
     for status in statuses:

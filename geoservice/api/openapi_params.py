@@ -6,6 +6,7 @@ so the parameters are documented here rather than parsed by FastAPI.
 
 from __future__ import annotations
 
+from geoservice.crs import OFFERED_EPSG, offered_crs_uris
 from geoservice.features import INT64_MAX
 
 
@@ -20,20 +21,31 @@ def _param(name: str, description: str, schema: dict, **extra) -> dict:
     }
 
 
+# The CRSs offered, as OGC URIs and as the short names also accepted.
+CRS_SCHEMA = {
+    "type": "string",
+    "enum": [
+        *offered_crs_uris(),
+        "CRS84",
+        "OGC:CRS84",
+        *(f"EPSG:{code}" for code in OFFERED_EPSG),
+    ],
+}
+
 ITEMS_PARAMETERS_DOC = [
     _param(
         "bbox",
         "minx,miny,maxx,maxy (or 6 numbers with heights), in bbox-crs",
-        {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 6},
+        {
+            "type": "array",
+            "items": {"type": "number"},
+            "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}],
+        },
         style="form",
         explode=False,
     ),
-    _param("bbox-crs", "CRS of bbox (default CRS84)", {"type": "string", "format": "uri"}),
-    _param(
-        "crs",
-        "CRS of the returned geometries (default CRS84)",
-        {"type": "string", "format": "uri"},
-    ),
+    _param("bbox-crs", "CRS of bbox (default CRS84)", CRS_SCHEMA),
+    _param("crs", "CRS of the returned geometries (default CRS84)", CRS_SCHEMA),
     _param(
         "limit",
         "features per page (default 1000; 10 on HTML pages; at most 10000)",
@@ -51,11 +63,7 @@ ITEMS_PARAMETERS_DOC = [
         "OAPIF driver (QGIS, ogr2ogr) sends, is read as cql2-text",
         {"type": "string", "enum": ["cql2-text", "cql2-json", "cql-text"]},
     ),
-    _param(
-        "filter-crs",
-        "CRS of geometry literals in the filter",
-        {"type": "string", "format": "uri"},
-    ),
+    _param("filter-crs", "CRS of geometry literals in the filter", CRS_SCHEMA),
     _param(
         "sortby",
         "comma-separated properties, '-' prefix for descending",

@@ -126,6 +126,9 @@ def _failure(record: JobRecord):
     )
 
 
+JOB_STATUSES = ("accepted", "running", "successful", "failed")
+
+
 @router.get("/jobs", operation_id="getJobs", summary="Jobs")
 def list_jobs(
     request: Request,
@@ -134,11 +137,11 @@ def list_jobs(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: OffsetQuery = 0,
     processID: Annotated[str | None, Query()] = None,
-    status: Annotated[str | None, Query()] = None,
+    status: Annotated[str | None, Query(json_schema_extra={"enum": list(JOB_STATUSES)})] = None,
 ):
     """List the caller's jobs, newest first (an admin's key lists every job; without a key
     the list is empty: a job's status and results stay readable by its id)."""
-    if status is not None and status not in ("accepted", "running", "successful", "failed"):
+    if status is not None and status not in JOB_STATUSES:
         raise InvalidParameter("status must be accepted, running, successful or failed")
     principal = get_principal(request)
     if principal is None:
