@@ -93,9 +93,11 @@ class Runtime:
         if self.tiles is not None:
             asyncio.run(self.tiles.aclose())
             self.tiles = None
-        self.jobs.close()
         if self.cluster is not None:
+            # first: a job waiting on its Dask tasks gets them cancelled and ends,
+            # so closing the job manager does not wait for tasks that never come
             self.cluster.close()
+        self.jobs.close()
         self.jobs.jobs.close()
         self.keys.close()
         self.store.close()

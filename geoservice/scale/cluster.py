@@ -52,7 +52,9 @@ class DaskCluster:
             self._cluster = LocalCluster(
                 n_workers=s.local_workers,
                 threads_per_worker=s.threads_per_worker,
-                memory_limit=s.worker_memory,
+                # Workers in this process would measure the whole process (the app, its
+                # caches) against their limit, pause at 80 % and never run a task.
+                memory_limit=s.worker_memory if s.local_processes else 0,
                 processes=s.local_processes,
                 dashboard_address=":0",
             )
