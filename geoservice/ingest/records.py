@@ -65,6 +65,13 @@ class Records:
     hints: dict[int, str] = field(default_factory=dict)
     fatal: bool = False
 
+    def usable(self, number: int, hint: str | None = None) -> None:
+        """Record that the record at line/record/index ``number`` reaches GDAL, with a
+        note (``hint``) explaining what GDAL may make of it."""
+        if hint:
+            self.hints[len(self.numbers)] = hint
+        self.numbers.append(number)
+
     @property
     def count(self) -> int:
         """Return how many records GDAL must return."""

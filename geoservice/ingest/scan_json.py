@@ -86,10 +86,7 @@ def _document(text: JsonWindow, records: Records, guard: VertexGuard) -> Records
 def _single(doc: dict[str, Any], records: Records, guard: VertexGuard) -> Records | None:
     if doc.get("type") not in GEOMETRY_TYPES | {"Feature"}:
         return None  # TopoJSON or another JSON: GDAL's own drivers decide
-    hint = guard.feature(doc, "feature 0")
-    if hint:
-        records.hints[0] = hint
-    records.numbers.append(0)
+    records.usable(0, guard.feature(doc, "feature 0"))
     return records
 
 
@@ -122,7 +119,4 @@ def _member(obj: Any, index: int, records: Records, guard: VertexGuard) -> None:
             '{"type": "Feature", "geometry": ..., "properties": ...} or remove it',
         )
         return
-    hint = guard.feature(obj, f"feature {index}")
-    if hint:
-        records.hints[len(records.numbers)] = hint
-    records.numbers.append(index)
+    records.usable(index, guard.feature(obj, f"feature {index}"))

@@ -94,10 +94,7 @@ def _sequence_object(obj: Any, line: int, records: Records, guard: VertexGuard) 
             "Feature per line or remove it",
         )
         return
-    hint = guard.feature(obj, f"line {line}")
-    if hint:
-        records.hints[len(records.numbers)] = hint
-    records.numbers.append(line)
+    records.usable(line, guard.feature(obj, f"line {line}"))
 
 
 def _rs_sequence(f: BinaryIO, label: str, max_vertices: int) -> Records:

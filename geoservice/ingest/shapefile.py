@@ -78,26 +78,26 @@ def _part(shp: Path, suffix: str) -> Path:
 def _header(shp: Path, label: str) -> tuple[int, int]:
     """Check the .shp header; return the file's real size and the size it declares."""
     size = shp.stat().st_size
-    with shp.open("rb") as f:
+    head = _main_header(shp, label, "a shapefile's geometry file")
+    return size, struct.unpack(">i", head[24:28])[0] * 2
+
+
+def _main_header(path: Path, label: str, what: str) -> bytes:
+    """Return the 100-byte header .shp and .shx share, or refuse a file without one."""
+    with path.open("rb") as f:
         head = f.read(HEADER)
     if len(head) < HEADER or struct.unpack(">i", head[:4])[0] != FILE_CODE:
         raise InvalidUpload(
-            f"{label}: {shp.name} is not a shapefile's geometry file (or is cut before the "
-            f"end of its header); {EXPORT_AGAIN}"
+            f"{label}: {path.name} is not {what} (or is cut before the end of its "
+            f"header); {EXPORT_AGAIN}"
         )
-    return size, struct.unpack(">i", head[24:28])[0] * 2
+    return head
 
 
 def _index(shx: Path, label: str, records: Records) -> np.ndarray:
     """Return the .shx entries as (byte offset, content bytes) rows."""
     size = shx.stat().st_size
-    with shx.open("rb") as f:
-        head = f.read(HEADER)
-    if len(head) < HEADER or struct.unpack(">i", head[:4])[0] != FILE_CODE:
-        raise InvalidUpload(
-            f"{label}: {shx.name} is not a shapefile index (or is cut before the end of "
-            f"its header); {EXPORT_AGAIN}"
-        )
+    head = _main_header(shx, label, "a shapefile index")
     declared = struct.unpack(">i", head[24:28])[0] * 2
     if size < declared or (size - HEADER) % 8:
         records.problem(
