@@ -168,8 +168,7 @@ class BatchPipeline:
         still = np.fromiter((int(p) not in rejected for p in positions[kept]), bool, len(kept))
         keep[kept[~still]] = False
         self.rejects.add(frame[~keep], self.report)
-        out = attrs[keep] if len(attrs) == len(keep) else attrs
-        return gpd.GeoDataFrame(out, geometry=stored[still], crs=self.layer.storage_crs)
+        return gpd.GeoDataFrame(attrs[keep], geometry=stored[still], crs=self.layer.storage_crs)
 
     def _reader_problems(
         self, problems: Iterable[RowProblem], positions: np.ndarray, keys: list

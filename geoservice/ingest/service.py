@@ -162,14 +162,15 @@ def _ingest(
     if layer is None:
         layer = layer_from_dataset(dataset, new_layer, _first_geometry(first), catalog, report)
     report.crs = crs.as_dict(layer.storage_crs)
+    stored = _stored_features(store, layer)  # read once: keys and positions
     pipeline = BatchPipeline(
         report,
         layer,
         options,
         limits,
         crs,
-        existing_keys=_stored_keys(store, layer, options),
-        probe=_reference_probe(store, catalog, limits, layer),
+        existing_keys=_stored_keys(stored, layer, options),
+        probe=_reference_probe(store, catalog, layer, stored),
     )
     batches = pipeline.run(
         chain([first], frames),
@@ -276,22 +277,29 @@ def _first_geometry(frame):
     return geoms.iloc[0] if len(geoms) else None
 
 
-def _stored_keys(store: FeatureStore, layer: LayerDef, options: IngestOptions) -> list:
-    if options.mode != "append" or not layer.key or not store.has_layer(layer.id):
+def _stored_features(store: FeatureStore, layer: LayerDef):
+    """Return the layer's current features (key and geometry), or None: keyless or new."""
+    if not layer.key or not store.has_layer(layer.id):
+        return None
+    return store.read_frame(layer, columns=[layer.key])
+
+
+def _stored_keys(stored, layer: LayerDef, options: IngestOptions) -> list:
+    """An append must not repeat a stored key; a replace starts afresh."""
+    if options.mode != "append" or stored is None:
         return []
-    frame = store.read_frame(layer, columns=[layer.key])
-    return [k for k in frame[layer.key].tolist() if k is not None]
+    return [k for k in stored[layer.key].tolist() if k is not None]
 
 
-def _reference_probe(store, catalog: Catalog, limits: UploadSettings, layer: LayerDef):
+def _reference_probe(store, catalog: Catalog, layer: LayerDef, stored):
     """Compare with the study area's reference boundaries (polygon layers) and with the
     layer's own stored features by key (any geometry), whichever exist."""
     reference = _reference_polygons(store, catalog, layer)
-    stored = _stored_centroids(store, layer)
-    if reference is None and not stored:
+    centroids = _centroids_by_key(stored, layer)
+    if reference is None and not centroids:
         return None
     empty = np.asarray([], dtype=object)
-    return OffsetProbe(reference if reference is not None else empty, stored)
+    return OffsetProbe(reference if reference is not None else empty, centroids)
 
 
 def _reference_polygons(store, catalog: Catalog, layer: LayerDef):
@@ -307,18 +315,15 @@ def _reference_polygons(store, catalog: Catalog, layer: LayerDef):
     return np.asarray(geoms, dtype=object)
 
 
-def _stored_centroids(store, layer: LayerDef) -> dict:
-    """Return {key: centroid (lon/lat)} of the layer's current features (empty if none)."""
-    if not layer.key or not store.has_layer(layer.id):
+def _centroids_by_key(stored, layer: LayerDef) -> dict:
+    """Return {key: centroid (lon/lat)} of the stored features (empty if none)."""
+    if stored is None or stored.empty:
         return {}
-    frame = store.read_frame(layer, columns=[layer.key])
-    if frame.empty:
-        return {}
-    lonlat = reproject_geometries(frame.geometry.to_numpy(), layer.storage_crs, "OGC:CRS84")
+    lonlat = reproject_geometries(stored.geometry.to_numpy(), layer.storage_crs, "OGC:CRS84")
     centroids = shapely.centroid(np.asarray(lonlat, dtype=object))
     return {
         k: c
-        for k, c in zip(frame[layer.key].tolist(), centroids, strict=True)
+        for k, c in zip(stored[layer.key].tolist(), centroids, strict=True)
         if k is not None and c is not None and not shapely.is_empty(c)
     }
 
