@@ -351,6 +351,16 @@ class Settings(BaseSettings):
         return self.data_dir / "uploads" / "rejected"
 
     @property
+    def previews_dir(self) -> Path:
+        """Return where dry runs keep their features for a preview map (a day)."""
+        return self.data_dir / "uploads" / "previews"
+
+    @property
+    def field_maps_dir(self) -> Path:
+        """Return where layers' saved upload field mappings are kept."""
+        return self.data_dir / "uploads" / "field-maps"
+
+    @property
     def runtime_layers_dir(self) -> Path:
         """Return where layers created at run time (uploads, results) are declared."""
         return self.data_dir / "layers"

@@ -52,6 +52,12 @@ def ingest_command(
     field_map: list[str] = typer.Option(
         [], "--map", help="A file column's attribute, e.g. --map 名称=name_zh (repeatable)."
     ),
+    save_map: bool = typer.Option(
+        False, "--save-map", help="Once stored, keep the --map pairs as the layer's mapping."
+    ),
+    saved_map: bool = typer.Option(
+        True, "--saved-map/--no-saved-map", help="Without --map, use the layer's saved mapping."
+    ),
     field_type: list[str] = typer.Option(
         [], "--type", help="New layers: a column's type, e.g. --type val=integer (repeatable)."
     ),
@@ -78,6 +84,8 @@ def ingest_command(
             author=author,
             on_error=on_error,
             field_map=parse_field_map(",".join(field_map)),
+            save_field_map=save_map,
+            use_saved_field_map=saved_map,
         )
         spec = NewLayerSpec(
             id=layer,
@@ -103,6 +111,7 @@ def _run(file: Path, spec, options):
     import dataclasses
 
     from geoservice.ingest import Upload, ingest
+    from geoservice.ingest.fieldmaps import FieldMapStore
     from geoservice.ingest.workdir import remove_stale
     from geoservice.runtime import Runtime
 
@@ -125,6 +134,7 @@ def _run(file: Path, spec, options):
                 new_layer=new,
                 progress=update,
                 rejected_dir=settings.rejected_dir,
+                field_maps=FieldMapStore(settings.field_maps_dir),
             )
         rejected = outcome.report.rejected_file
         if rejected:
@@ -167,6 +177,10 @@ def print_report(report: dict) -> None:
     summary.add_row("geometry types", str(report.get("geometry_types")))
     if report.get("version"):
         summary.add_row("version", str(report["version"]["version"]))
+    if report.get("field_map"):
+        used = report["field_map"]
+        note = " (saved for the layer)" if used.get("saved") else ""
+        summary.add_row(f"field map from {used['from']}{note}", str(used["field_map"]))
     console.print(summary)
     findings = Table("severity", "rule", "feature", "message", title="findings")
     for severity in ("errors", "warnings", "repairs"):

@@ -100,18 +100,20 @@ def report_schema(
     columns: list[str],
     report: IngestReport,
     field_map: dict[str, str] | None = None,
+    ignored: frozenset[str] = frozenset(),
 ) -> dict[str, str]:
     """Record unknown columns and missing required attributes; return the mapping.
 
     ``field_map`` ({file column: attribute}) comes first; the other columns are
     matched by name, shapefile truncation or title (:func:`match_columns`).
+    ``ignored`` columns were already reported (empty columns a new layer left out).
     """
     explicit = apply_field_map(layer, columns, field_map or {})
-    rest = [c for c in columns if c not in explicit]
+    rest = [c for c in columns if c not in explicit and c not in ignored]
     taken = set(explicit.values())
     matched = {c: a for c, a in match_columns(layer, rest).items() if a not in taken}
     mapping = {**explicit, **matched}
-    unknown = [c for c in columns if c not in mapping]
+    unknown = [c for c in columns if c not in mapping and c not in ignored]
     if unknown:
         report.warn(
             "attribute-unknown",

@@ -8,6 +8,7 @@ upload of the same file matches them again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import shapely
@@ -43,6 +44,9 @@ DTYPES = {
     "datetime64[D]": AttributeType.date,
     "datetime64[ms]": AttributeType.datetime,
 }
+FILLED_BY_UPLOAD = ("source",)
+"""Standard attributes an upload fills when the file has no column for them: the
+file a feature came from is known, what it is called and how good it is are not."""
 MULTI = {
     "Polygon": "MultiPolygon",
     "LineString": "MultiLineString",
@@ -94,18 +98,31 @@ def layer_from_dataset(
     first: shapely.Geometry | None,
     catalog: Catalog,
     report: IngestReport,
+    empty: Sequence[str] = (),
 ) -> LayerDef:
-    """Return the declaration of a new layer holding ``dataset``'s features."""
-    attributes = _attributes(dataset, spec.type_overrides(), report)
+    """Return the declaration of a new layer holding ``dataset``'s features.
+
+    Columns in ``empty`` (no feature has a value) are left out unless
+    ``field_types`` names them. A planning layer also carries the standard
+    attributes; ``source``, when the file has none, is filled by the upload
+    (see :data:`FILLED_BY_UPLOAD`).
+    """
+    attributes = _attributes(dataset, spec.type_overrides(), report, set(empty))
     names = {a.name.lower() for a in attributes}
     if spec.kind != LayerKind.analysis_result.value:
         missing = [n for n in STANDARD_ATTRIBUTES if n not in names]
         attributes += [AttributeDef(name=n) for n in missing]
+        blank = [n for n in missing if n not in FILLED_BY_UPLOAD]
         if missing:
+            filled = [n for n in missing if n in FILLED_BY_UPLOAD]
             report.warn(
                 "attribute-standard",
-                f"planning layers carry {list(STANDARD_ATTRIBUTES)}; {missing} were added "
-                "empty: fill them with a later upload or edits",
+                f"planning layers carry {list(STANDARD_ATTRIBUTES)} (what a feature is "
+                "called and how far to trust it); the file has no column for "
+                f"{missing}: "
+                + (f"{filled} says which file each feature came from; " if filled else "")
+                + (f"{blank} start empty: fill them with a later upload or edits" if blank else "")
+                + " (kind=analysis_result layers need none)",
             )
     geometry = _geometry_type(dataset.geometry_type, first)
     declared = _base_type(dataset.geometry_type) or (first.geom_type if first else geometry)
@@ -157,7 +174,10 @@ def _declare(spec: NewLayerSpec, attributes, geometry, dataset: Dataset) -> Laye
 
 
 def _attributes(
-    dataset: Dataset, overrides: dict[str, AttributeType], report: IngestReport
+    dataset: Dataset,
+    overrides: dict[str, AttributeType],
+    report: IngestReport,
+    empty: set[str],
 ) -> list[AttributeDef]:
     out: list[AttributeDef] = []
     used: set[str] = set()
@@ -166,7 +186,17 @@ def _attributes(
         raise InvalidParameter(
             f"field_types names {unknown}, which are not columns of the file: {dataset.fields}"
         )
+    left_out = [f for f in dataset.fields if f in empty and f not in overrides]
+    if left_out:
+        report.warn(
+            "attribute-empty",
+            f"column(s) {left_out} hold no value in any feature and are left out of the "
+            "new layer; to keep one, name it in field_types (e.g. field_types="
+            f"{left_out[0]}=string)",
+        )
     for i, (field, dtype) in enumerate(zip(dataset.fields, dataset.dtypes, strict=True)):
+        if field in left_out:
+            continue
         # A file's NAME_EN is the planning attribute name_en: database column names
         # ignore case, so two of them would collide.
         standard = field.strip().lower()

@@ -36,6 +36,8 @@ class IngestOptions:
     message: str = ""
     on_error: Literal["reject", "skip"] = "reject"
     field_map: tuple[tuple[str, str], ...] = ()  # (file column, layer attribute) pairs
+    save_field_map: bool = False  # keep ``field_map`` as the layer's mapping once stored
+    use_saved_field_map: bool = True  # without ``field_map``, apply the layer's saved one
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -50,6 +52,11 @@ class IngestOptions:
         targets = [a for _, a in self.field_map]
         if len(set(targets)) < len(targets):
             raise InvalidParameter(f"field_map maps two columns to one attribute: {targets}")
+        if self.save_field_map and not self.field_map:
+            raise InvalidParameter(
+                "save_field_map=true saves the upload's field_map: give one too, "
+                "e.g. field_map=名称=name_zh"
+            )
         if self.on_error not in ON_ERROR:
             raise InvalidParameter(
                 f"on_error={self.on_error!r}: use reject (a bad feature refuses the upload) "

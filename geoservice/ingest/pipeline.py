@@ -11,7 +11,7 @@ the new version back. The previous version is never touched.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -29,6 +29,7 @@ from geoservice.ingest.georef import SourceCRS, to_storage
 from geoservice.ingest.keyindex import KeyIndex
 from geoservice.ingest.offset import OffsetProbe
 from geoservice.ingest.options import IngestOptions
+from geoservice.ingest.previews import PreviewRows
 from geoservice.ingest.records import RowProblem, check_count
 from geoservice.ingest.rejected import RejectedRows
 from geoservice.ingest.report import IngestReport
@@ -51,8 +52,14 @@ class BatchPipeline:
         *,
         existing_keys: Iterable[Any] = (),
         probe: OffsetProbe | None = None,
+        ignored_columns: Iterable[str] = (),
+        fill: Mapping[str, Any] | None = None,
     ) -> None:
+        """``ignored_columns`` are left out silently (already reported); ``fill`` gives
+        values of attributes the file has no column for (a new layer's ``source``)."""
         self.report, self.layer, self.options = report, layer, options
+        self.ignored = frozenset(ignored_columns)
+        self.fill = dict(fill or {})
         self.limits, self.source, self.probe = limits, source, probe
         self.policy = GeometryPolicy(
             family=layer.geometry_type.family,
@@ -65,6 +72,7 @@ class BatchPipeline:
         self.outside = 0
         self.bounds: list[float] | None = None
         self.rejects = RejectedRows()
+        self.previews = PreviewRows()  # a dry run's features for its preview map
 
     def run(
         self,
@@ -102,8 +110,11 @@ class BatchPipeline:
 
     def _keep_preview(self, out: gpd.GeoDataFrame) -> None:
         """A dry run shows its first features as they would be stored (GeoJSON, CRS84)."""
+        if out.empty or not self.report.accepted:
+            return
+        self.previews.add(out)
         room = PREVIEW_FEATURES - len(self.report.preview["features"])
-        if room <= 0 or out.empty or not self.report.accepted:
+        if room <= 0:
             return
         head = out.head(room)
         if not same_crs(self.layer.storage_crs, "OGC:CRS84"):
@@ -137,8 +148,11 @@ class BatchPipeline:
         columns = [str(c) for c in frame.columns if c != frame.geometry.name]
         if self.mapping is None:
             field_map = dict(self.options.field_map)
-            self.mapping = report_schema(self.layer, columns, report, field_map)
+            self.mapping = report_schema(self.layer, columns, report, field_map, self.ignored)
+            self.fill = {a: v for a, v in self.fill.items() if a not in self.mapping.values()}
         attrs = check_attributes(frame[columns], self.layer, self.mapping, report)
+        for name, value in self.fill.items():
+            attrs[name] = value
         positions = frame.index.to_numpy()
         keys = attrs[self.layer.key].tolist() if self.layer.key else [None] * len(frame)
         if self.layer.key:

@@ -262,6 +262,61 @@ def _stream_frames(dataset: Dataset, batch: int) -> Iterator[gpd.GeoDataFrame]:
             yield frame
 
 
+def empty_fields(dataset: Dataset, batch: int = 65_536) -> list[str]:
+    """Return the dataset's columns that hold no value in any feature.
+
+    A new layer leaves them out: GDAL gives every KML file eleven columns of its own
+    (``Description``, ``altitudeMode``, ``tessellate``, ...), mostly empty. Only the
+    attributes are read (no geometry), and reading stops once every column has
+    shown a value. A file GDAL cannot read here is left to the main read, which
+    reports it.
+    """
+    if not dataset.fields:
+        return []
+    unseen = set(dataset.fields)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pyogrio.raw.open_arrow(
+                dataset.gdal_path,
+                layer=dataset.layer,
+                batch_size=batch,
+                use_pyarrow=True,
+                read_geometry=False,
+                columns=list(dataset.fields),
+                datetime_as_string=True,
+                **dataset.read_kwargs,
+            ) as (_meta, reader):
+                for record_batch in reader:
+                    for name in list(unseen):
+                        column = record_batch.column(name)
+                        if column.null_count < len(column) and _has_text(column):
+                            unseen.discard(name)
+                    if not unseen:
+                        break
+    except (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        pyogrio.errors.FieldError,
+        UnicodeDecodeError,
+        OSError,
+        ValueError,
+        KeyError,
+    ):
+        return []  # the main read reports what is wrong with the file
+    return [name for name in dataset.fields if name in unseen]
+
+
+def _has_text(column) -> bool:
+    """Tell whether a column holds a value other than an empty string."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return True
+    return bool(pc.any(pc.not_equal(pc.utf8_trim_whitespace(column), "")).as_py())
+
+
 def _seek_frames(dataset: Dataset, batch: int) -> Iterator[gpd.GeoDataFrame]:
     done = 0
     while True:

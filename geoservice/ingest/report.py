@@ -105,6 +105,8 @@ class IngestReport:
     rejected: dict[int, Finding] = field(default_factory=dict)  # position -> first problem
     rejected_file: dict[str, Any] | None = None  # where the rejected features can be fetched
     suggested_field_map: dict[str, str] | None = None  # columns that look like attributes
+    field_map: dict[str, Any] | None = None  # the mapping applied and where it came from
+    preview_token: str | None = None  # names the dry run's preview map
     preview: dict[str, Any] = field(
         default_factory=lambda: {"type": "FeatureCollection", "features": []}
     )  # a dry run's first features as they would be stored
@@ -200,6 +202,7 @@ class IngestReport:
             "repairs": [f.as_dict() for f in self.of("repair")],
             "counts": per_rule,
             "version": self.version,
+            **({"field_map": self.field_map} if self.field_map else {}),
             **(
                 {"suggested_field_map": self.suggested_field_map}
                 if self.suggested_field_map

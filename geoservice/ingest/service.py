@@ -13,7 +13,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from pathlib import Path
 
@@ -30,12 +30,13 @@ from geoservice.errors import (
     InvalidUpload,
     UploadTooLarge,
 )
+from geoservice.ingest.fieldmaps import FieldMapStore, check_field_map
 from geoservice.ingest.georef import resolve_source_crs
-from geoservice.ingest.newlayer import NewLayerSpec, layer_from_dataset
+from geoservice.ingest.newlayer import FILLED_BY_UPLOAD, NewLayerSpec, layer_from_dataset
 from geoservice.ingest.offset import OffsetProbe
 from geoservice.ingest.options import IngestOptions
 from geoservice.ingest.pipeline import BatchPipeline, Progress
-from geoservice.ingest.readers import Dataset, iter_frames, open_dataset
+from geoservice.ingest.readers import Dataset, empty_fields, iter_frames, open_dataset
 from geoservice.ingest.report import IngestReport
 from geoservice.ingest.sniff import detect_source, scrub
 from geoservice.ingest.workdir import disk_full, work_folder
@@ -71,11 +72,17 @@ def ingest(
     new_layer: NewLayerSpec | None = None,
     progress: Progress | None = None,
     rejected_dir: Path | None = None,
+    field_maps: FieldMapStore | None = None,
+    preview_dir: Path | None = None,
 ) -> IngestOutcome:
     """Check ``upload`` and store it as a new version of ``layer`` (or of a new layer).
 
     With ``options.on_error == "skip"``, the features left out are written under
-    ``rejected_dir`` (see :mod:`geoservice.ingest.rejected`).
+    ``rejected_dir`` (see :mod:`geoservice.ingest.rejected`). ``field_maps`` holds
+    the layers' saved mappings (:mod:`geoservice.ingest.fieldmaps`): an upload
+    without ``field_map`` uses its layer's, and ``save_field_map`` keeps one. A dry
+    run keeps its first features under ``preview_dir`` for a preview map
+    (:mod:`geoservice.ingest.previews`).
     """
     if options.on_error == "skip" and rejected_dir is None:
         raise InvalidParameter("on_error=skip is not available here (no folder for rejects)")
@@ -97,6 +104,8 @@ def ingest(
                 new_layer,
                 progress,
                 rejected_dir,
+                field_maps,
+                preview_dir,
             )
     except Exception as exc:
         # A store reports a full disk as unavailable (503) to readers; for the upload
@@ -144,7 +153,18 @@ def out_of_space(name: str) -> InsufficientStorage:
 
 
 def _ingest(
-    upload, work, store, catalog, limits, options, layer, new_layer, progress, rejected_dir
+    upload,
+    work,
+    store,
+    catalog,
+    limits,
+    options,
+    layer,
+    new_layer,
+    progress,
+    rejected_dir,
+    field_maps,
+    preview_dir,
 ):
     report = IngestReport(
         file=upload.name,
@@ -159,9 +179,16 @@ def _ingest(
     first = next(frames, None)
     if first is None:
         _nothing_read(dataset, report)
+    ignored, fill = [], {}
     if layer is None:
-        layer = layer_from_dataset(dataset, new_layer, _first_geometry(first), catalog, report)
+        ignored = empty_fields(dataset)
+        layer = layer_from_dataset(
+            dataset, new_layer, _first_geometry(first), catalog, report, ignored
+        )
+        filled = [a for a in FILLED_BY_UPLOAD if a in layer.attribute_names]
+        fill = dict.fromkeys(filled, f"uploaded file {upload.name}")
     report.crs = crs.as_dict(layer.storage_crs)
+    options = _with_field_map(options, layer, field_maps, report)
     stored = _stored_features(store, layer)  # read once: keys and positions
     pipeline = BatchPipeline(
         report,
@@ -171,6 +198,8 @@ def _ingest(
         crs,
         existing_keys=_stored_keys(stored, layer, options),
         probe=_reference_probe(store, catalog, layer, stored),
+        ignored_columns=ignored,
+        fill=fill,
     )
     batches = pipeline.run(
         chain([first], frames),
@@ -182,6 +211,10 @@ def _ingest(
         for _ in batches:
             pass
         _keep_rejected(pipeline, dataset, upload, rejected_dir)
+        if preview_dir is not None:
+            report.preview_token = pipeline.previews.write(
+                preview_dir, layer, file=upload.name, new_layer=new_layer is not None
+            )
         return IngestOutcome(report, layer, None)
     info = store.write_batches(
         layer,
@@ -194,7 +227,31 @@ def _ingest(
     )
     report.version = version_dict(info)
     _keep_rejected(pipeline, dataset, upload, rejected_dir)
+    if options.save_field_map and field_maps is not None:
+        field_maps.save(layer, options.field_map, options.author)
+        report.field_map["saved"] = True
     return IngestOutcome(report, layer, info)
+
+
+def _with_field_map(options: IngestOptions, layer: LayerDef, field_maps, report):
+    """Return the options with the mapping to apply, and record it in the report."""
+    if options.field_map:
+        if options.save_field_map:
+            if field_maps is None:
+                raise InvalidParameter("save_field_map is not available here (no saved mappings)")
+            check_field_map(layer, options.field_map)  # before anything is stored
+        report.field_map = {"from": "request", "field_map": dict(options.field_map)}
+        return options
+    saved = field_maps.get(layer.id) if field_maps and options.use_saved_field_map else None
+    if saved is None or not saved.pairs:
+        return options
+    report.field_map = {
+        "from": "saved",
+        "field_map": dict(saved.pairs),
+        "saved_by": saved.author,
+        "saved_at": saved.saved_at,
+    }
+    return replace(options, field_map=saved.pairs)
 
 
 def _keep_rejected(pipeline: BatchPipeline, dataset, upload: Upload, folder: Path | None):

@@ -13,13 +13,15 @@ from typing import Any
 import shapely
 
 from geoservice.catalog.areas import AreaDef
+from geoservice.catalog.models import StyleDef, Text
 from geoservice.catalog.registry import Catalog
+from geoservice.ingest.previews import Preview
 from geoservice.maps.assets import Assets
 from geoservice.maps.builder import MapOptions, build_map, render_page
 from geoservice.maps.i18n import group_name, text
 from geoservice.maps.indicators import PlanIndicators, plan_indicators
 from geoservice.maps.pages import MapPage, PageCache, new_nonce, page_key
-from geoservice.maps.sources import planning_layer_ids, read_sources, study_area
+from geoservice.maps.sources import LayerSource, planning_layer_ids, read_sources, study_area
 from geoservice.settings import MapSettings, Settings
 from geoservice.storage.base import FeatureStore
 
@@ -106,6 +108,50 @@ def layer_map(catalog: Catalog, store: FeatureStore, layer_id: str, options: Map
         sources,
         options,
         title=layer.title.get(options.lang),
+        outline=outline_geojson(catalog, store, area),
+        show=lambda source: True,
+    )
+    return render_page(m, options)
+
+
+PREVIEW_STYLE = StyleDef(
+    id="upload_preview",
+    title=Text(zh="上传预览", en="Upload preview"),
+    geometry="polygon",
+    fill="#e7298a",
+    fill_opacity=0.25,
+    stroke="#e7298a",
+    stroke_width=2.5,
+    radius=7,
+)
+"""A colour no planning style uses, so the file stands out over the layer's data."""
+
+
+def preview_map(
+    catalog: Catalog, store: FeatureStore, preview: Preview, options: MapOptions
+) -> MapPage:
+    """Return the map of a dry run: its first features over what the layer holds now."""
+    options.assets.check()
+    layer = preview.layer
+    existing = []
+    if not preview.new_layer and layer.id in catalog and store.has_layer(layer.id):
+        existing = read_sources(catalog, store, [layer.id], embed_limit=_embed_limit(options))
+    frame = preview.features
+    title = Text(
+        zh=f"上传预览：{preview.file}（前 {len(frame)} 个要素）",
+        en=f"Upload preview: {preview.file} (first {len(frame)} features)",
+    )
+    # Its own id: the page must not mistake the file for the layer's stored data.
+    shown = layer.model_copy(update={"id": PREVIEW_STYLE.id, "title": title})
+    geometry = {"point": "point", "line": "line"}.get(layer.geometry_type.family, "polygon")
+    style = PREVIEW_STYLE.model_copy(update={"geometry": geometry})
+    bounds = tuple(float(v) for v in frame.total_bounds) if len(frame) else None
+    upload = LayerSource(shown, style, len(frame), 0, bounds, frame)
+    area = catalog.areas.get(layer.area or "") or catalog.area()
+    m = build_map(
+        [*existing, upload],
+        dataclasses.replace(options, focus_large=True, area_bounds=bounds or area.bounds),
+        title=shown.title.get(options.lang),
         outline=outline_geojson(catalog, store, area),
         show=lambda source: True,
     )

@@ -50,3 +50,21 @@ def test_cli_converts_gcj02_and_refuses_nonsense(env, tmp_path):
     result = CliRunner().invoke(cli, ["ingest", str(broken), "--layer", "ds"])
     assert result.exit_code == 1
     assert "Windows program" in result.output
+
+
+def test_cli_saves_a_field_map_and_the_next_upload_uses_it(env, tmp_path):
+    frame = towns_frame().rename(columns={"name_zh": "名称", "code": "编码"})
+    path = shapefile_zip(tmp_path, frame)
+    args = ["ingest", str(path), "--layer", "towns_map", "--key", "code"]
+    create = CliRunner().invoke(cli, [*args[:4], "--type", "编码=string"])
+    assert create.exit_code == 0, create.output
+
+    saved = CliRunner().invoke(
+        cli, ["ingest", str(path), "--layer", "towns_map", "--map", "名称=name_zh", "--save-map"]
+    )
+    again = CliRunner().invoke(cli, ["ingest", str(path), "--layer", "towns_map", "--dry-run"])
+
+    assert saved.exit_code == 0, saved.output
+    assert "saved for the layer" in saved.output
+    assert again.exit_code == 0, again.output
+    assert "field map from saved" in again.output

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.ingest.conftest import post_file, snapshot
+from tests.ingest.conftest import auth, post_file, snapshot
 from tests.ingest.damaged import town_feature
 from tests.ingest.files import feature_collection
 
@@ -68,3 +68,76 @@ def test_a_dry_run_previews_its_first_features_as_they_would_be_stored(client, k
     assert first["geometry"]["type"] == "Polygon"
     lon, lat = first["geometry"]["coordinates"][0][0]
     assert 109 < lon < 111 and 39 < lat < 41
+
+
+# -- a mapping saved for the layer --------------------------------------------
+
+MAPPING = "编码=code,mc=name_zh,人口数=pop"
+
+
+def test_a_saved_field_map_is_used_by_the_next_upload(client, keys, tmp_path):
+    path = towns_in_chinese_columns(tmp_path)
+    first = post_file(
+        client, UPLOAD, path, keys["editor"], field_map=MAPPING, save_field_map="true"
+    )
+    assert first.status_code == 201, first.text
+    assert first.json()["field_map"]["saved"] is True
+
+    again = post_file(client, UPLOAD, path, keys["editor"])
+
+    assert again.status_code == 201, again.text
+    used = again.json()["field_map"]
+    assert used["from"] == "saved" and used["field_map"]["mc"] == "name_zh"
+    _, items = snapshot(client, "towns")
+    assert sorted(f["properties"]["name_zh"] for f in items) == ["镇0", "镇1", "镇2"]
+    shown = client.get("/collections/towns/field-map", headers=auth(keys["editor"]))
+    assert shown.json()["field_map"] == {"编码": "code", "mc": "name_zh", "人口数": "pop"}
+
+
+def test_an_upload_can_ignore_the_saved_field_map(client, keys, tmp_path):
+    path = towns_in_chinese_columns(tmp_path)
+    put = client.put(
+        "/collections/towns/field-map",
+        json={"field_map": {"编码": "code", "mc": "name_zh", "人口数": "pop"}},
+        headers=auth(keys["editor"]),
+    )
+    assert put.status_code == 200, put.text
+
+    r = post_file(client, UPLOAD, path, keys["editor"], dry_run="1", use_saved_field_map="false")
+
+    report = r.json()
+    assert "field_map" not in report and report["suggested_field_map"]
+
+
+def test_a_saved_field_map_naming_what_the_layer_lacks_is_refused(client, keys, tmp_path):
+    bad = client.put(
+        "/collections/towns/field-map",
+        json={"field_map": {"编码": "nosuch"}},
+        headers=auth(keys["editor"]),
+    )
+    refused_upload = post_file(
+        client,
+        UPLOAD,
+        towns_in_chinese_columns(tmp_path),
+        keys["editor"],
+        field_map="编码=nosuch",
+        save_field_map="true",
+    )
+    no_map = post_file(
+        client, UPLOAD, towns_in_chinese_columns(tmp_path), keys["editor"], save_field_map="1"
+    )
+
+    assert bad.status_code == 400 and "nosuch" in bad.json()["description"]
+    assert refused_upload.status_code == 400
+    assert no_map.status_code == 400 and "field_map" in no_map.json()["description"]
+    missing = client.get("/collections/towns/field-map", headers=auth(keys["editor"]))
+    assert missing.status_code == 404
+
+
+def test_saved_field_maps_need_an_editor_key(client, keys):
+    body = {"field_map": {"mc": "name_zh"}}
+    assert client.put("/collections/towns/field-map", json=body).status_code == 401
+    reader = client.put("/collections/towns/field-map", json=body, headers=auth(keys["reader"]))
+    assert reader.status_code == 403
+    gone = client.delete("/collections/towns/field-map", headers=auth(keys["editor"]))
+    assert gone.status_code == 404

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from geoservice.api.auth import AdminDep, EditorDep, check_layer_scope
 from geoservice.api.deps import BaseUrlDep, CatalogDep, LiveCatalogDep, SettingsDep, StoreDep
@@ -16,6 +17,7 @@ from geoservice.api.multipart import UploadForm, receive_upload
 from geoservice.api.responses import JSONBytesResponse
 from geoservice.errors import ConflictError, InvalidParameter, NotFoundError
 from geoservice.ingest import IngestOptions, NewLayerSpec, Upload, ingest
+from geoservice.ingest.fieldmaps import FieldMapStore, SavedFieldMap
 from geoservice.ingest.options import parse_bool, parse_field_map
 from geoservice.ingest.rejected import media_type, rejected_path
 from geoservice.ingest.service import IngestOutcome
@@ -48,6 +50,15 @@ UPLOAD_FORM_DOC = {
                             "example": "名称=name_zh,代码=code",
                             "description": "file column=layer attribute pairs; the report's "
                             "suggested_field_map proposes one",
+                        },
+                        "save_field_map": {
+                            "type": "boolean",
+                            "description": "once stored, keep field_map as the layer's "
+                            "mapping: later uploads without field_map use it",
+                        },
+                        "use_saved_field_map": {
+                            "type": "boolean",
+                            "description": "false: ignore the layer's saved mapping",
                         },
                         "on_error": {
                             "type": "string",
@@ -157,6 +168,7 @@ def delete_collection(
     catalog: CatalogDep,
     live: LiveCatalogDep,
     store: StoreDep,
+    settings: SettingsDep,
     collectionId: Annotated[str, PathParam(description="collection (layer) id")],
 ):
     """Delete a layer created at run time: its declaration and every stored version.
@@ -171,6 +183,7 @@ def delete_collection(
         )
     store.delete_layer(layer.id)
     live.unpublish(layer.id)
+    FieldMapStore(settings.field_maps_dir).delete(layer.id)  # a new layer of that id starts afresh
     return Response(status_code=204)
 
 
@@ -184,6 +197,8 @@ async def _ingest(form: UploadForm, principal, store, catalog, settings, **targe
         limits=settings.uploads,
         options=_options(form, principal.label),
         rejected_dir=settings.rejected_dir,
+        field_maps=FieldMapStore(settings.field_maps_dir),
+        preview_dir=settings.previews_dir,
         **target,
     )
 
@@ -203,6 +218,10 @@ def _options(form: UploadForm, author: str) -> IngestOptions:
         message=f.get("message", ""),
         on_error=(f.get("on_error") or "reject").lower(),
         field_map=parse_field_map(f.get("field_map")),
+        save_field_map=parse_bool(f.get("save_field_map"), "save_field_map"),
+        use_saved_field_map=parse_bool(
+            f.get("use_saved_field_map") or "true", "use_saved_field_map"
+        ),
     )
 
 
@@ -225,6 +244,8 @@ def _response(outcome: IngestOutcome, base_url: str, declare: bool = False) -> J
     rejected = body.get("rejected_file")
     if rejected:
         rejected["href"] = f"{base_url}/uploads/rejected/{rejected.pop('token')}"
+    if outcome.report.preview_token:
+        body["preview_map"] = f"{base_url}/maps/preview/{outcome.report.preview_token}"
     if declare:
         body["layer"] = outcome.layer.model_dump(mode="json")
     if outcome.version is None:
@@ -263,3 +284,81 @@ def rejected_features(
         filename=path.name,
         headers={"Cache-Control": "private, no-store"},
     )
+
+
+# -- saved field mappings -----------------------------------------------------
+
+
+class FieldMapBody(BaseModel):
+    """A layer's upload mapping: {file column: layer attribute}."""
+
+    model_config = ConfigDict(extra="forbid")
+    field_map: dict[Annotated[str, StringConstraints(max_length=200)], str] = Field(
+        max_length=500, examples=[{"名称": "name_zh", "代码": "code"}]
+    )
+
+
+@router.get(
+    "/collections/{collectionId}/field-map",
+    operation_id="getSavedFieldMap",
+    summary="The layer's saved upload field mapping",
+)
+def get_field_map(
+    principal: EditorDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    collectionId: Annotated[str, PathParam(description="collection (layer) id")],
+):
+    """Return the mapping uploads to this layer use when they give no ``field_map``."""
+    layer = catalog.get(collectionId)
+    saved = FieldMapStore(settings.field_maps_dir).get(layer.id)
+    if saved is None:
+        raise NotFoundError(
+            f"layer {layer.id!r} has no saved field mapping; upload with field_map=... "
+            "and save_field_map=true, or PUT one here"
+        )
+    return _field_map_body(layer.id, saved)
+
+
+@router.put(
+    "/collections/{collectionId}/field-map",
+    operation_id="putSavedFieldMap",
+    summary="Save the layer's upload field mapping",
+)
+def put_field_map(
+    principal: EditorDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    body: FieldMapBody,
+    collectionId: Annotated[str, PathParam(description="collection (layer) id")],
+):
+    """Keep a mapping for later uploads to this layer (attributes are checked)."""
+    layer = catalog.get(collectionId)
+    check_layer_scope(principal, layer.id)
+    pairs = tuple(body.field_map.items())
+    saved = FieldMapStore(settings.field_maps_dir).save(layer, pairs, principal.label)
+    return _field_map_body(layer.id, saved)
+
+
+@router.delete(
+    "/collections/{collectionId}/field-map",
+    operation_id="deleteSavedFieldMap",
+    summary="Forget the layer's upload field mapping",
+    status_code=204,
+)
+def delete_field_map(
+    principal: EditorDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    collectionId: Annotated[str, PathParam(description="collection (layer) id")],
+):
+    """Forget the mapping; later uploads match columns by name again."""
+    layer = catalog.get(collectionId)
+    check_layer_scope(principal, layer.id)
+    if not FieldMapStore(settings.field_maps_dir).delete(layer.id):
+        raise NotFoundError(f"layer {layer.id!r} has no saved field mapping")
+    return Response(status_code=204)
+
+
+def _field_map_body(layer_id: str, saved: SavedFieldMap) -> dict:
+    return {"collection": layer_id, **saved.as_dict()}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -19,6 +21,7 @@ from geoservice.api.deps import (
 from geoservice.api.responses import JSONBytesResponse, map_page_response, render_html
 from geoservice.catalog.areas import AreaDef
 from geoservice.errors import NotFoundError
+from geoservice.ingest.previews import read_preview
 from geoservice.maps import service
 from geoservice.maps.assets import MEASURE_SCRIPTS, measure_script
 from geoservice.ogc.links import HTML, link
@@ -82,6 +85,32 @@ async def _one_map(runtime, catalog, area: AreaDef, lang: str, base_url: str) ->
         jobs=runtime.jobs.jobs,
     )
     return map_page_response(page, runtime.settings)
+
+
+@router.get(
+    "/maps/preview/{token}",
+    operation_id="getUploadPreviewMap",
+    summary="Map of a dry-run upload over the layer it targets",
+    response_class=HTMLResponse,
+    responses=HTML_ONLY,
+)
+async def upload_preview_map(
+    catalog: CatalogDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    lang: LangDep,
+    base_url: BaseUrlDep,
+    token: Annotated[str, Path(max_length=64, description="from a dry run's preview_map")],
+) -> HTMLResponse:
+    """Show a dry run's first features over what the layer holds now (kept a day)."""
+    preview = await run_in_threadpool(read_preview, settings.previews_dir, token)
+    if preview is None:
+        raise NotFoundError(
+            f"no upload preview {token[:64]!r}: previews are kept a day; run the dry run again"
+        )
+    options = service.map_options(settings.maps, lang=lang, service_url=base_url)
+    page = await run_in_threadpool(service.preview_map, catalog, store, preview, options)
+    return map_page_response(page, settings)
 
 
 @router.get(
