@@ -135,6 +135,12 @@ class UploadSettings(BaseModel):
         "12-vertex polygons); above 5 000 an upload gets little faster.",
     )
     work_dir: Path | None = None
+    async_above_bytes: int = Field(
+        64 * 1024 * 1024,
+        description="An upload of a larger file runs as a job (202, progress at /jobs/{id}) "
+        "even without Prefer: respond-async: checking a 200 000-polygon shapefile takes "
+        "minutes, longer than clients and proxies wait for an answer.",
+    )
 
 
 class EditSettings(BaseModel):

@@ -16,6 +16,7 @@ from geoservice.catalog.live import LiveCatalog
 from geoservice.catalog.models import LayerDef
 from geoservice.catalog.registry import Catalog
 from geoservice.errors import InvalidParameter
+from geoservice.processes.manager import JobManager
 from geoservice.runtime import Runtime
 from geoservice.settings import Settings
 from geoservice.storage.base import FeatureStore
@@ -113,3 +114,11 @@ async def get_area_filter(
 
 
 AreaFilterDep = Annotated[AreaDef | None, Depends(get_area_filter)]
+
+
+async def get_manager(request: Request) -> JobManager:
+    """Return the job manager opened in the lifespan."""
+    return request.app.state.runtime.jobs
+
+
+ManagerDep = Annotated[JobManager, Depends(get_manager)]

@@ -35,6 +35,10 @@ MAX_PARTS = 32
 FORM_OVERHEAD = FIELDS_MAX_BYTES + MAX_PARTS * 40 * 1024  # fields, part headers, framing
 
 
+REPEATABLE = frozenset({"source_layer", "field_map"})
+"""Form fields that hold a list: given several times, their values are joined by commas."""
+
+
 @dataclass
 class UploadForm:
     """The text fields of a form and the one uploaded file (if any)."""
@@ -108,7 +112,7 @@ class _Receiver:
                 f"unknown form field {shown!r}; this upload takes: file, "
                 f"{', '.join(sorted(self.allowed))}"
             )
-        if name in self.form.fields:
+        if name in self.form.fields and name not in REPEATABLE:
             raise InvalidParameter(f"form field {name!r} is given twice; give it once")
 
     def _data(self, data: bytes, start: int, end: int) -> None:
@@ -137,7 +141,10 @@ class _Receiver:
             self._out.close()
             self._out = None
         elif self._name:
-            self.form.fields[self._name] = self._buffer.decode("utf-8", "replace")
+            value = self._buffer.decode("utf-8", "replace")
+            before = self.form.fields.get(self._name)
+            # A repeatable field given twice (source_layer=a, source_layer=b) reads a,b
+            self.form.fields[self._name] = value if before is None else f"{before},{value}"
 
     def close(self) -> None:
         if self._out is not None:

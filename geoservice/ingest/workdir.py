@@ -41,16 +41,38 @@ def work_folder(root: Path | None, prefix: str) -> Iterator[Path]:
     is removed with it, whether the block succeeds or raises. While the block
     runs, the folder is locked as in use (see :func:`remove_stale`).
     """
+    folder = held_folder(root, prefix)
+    try:
+        yield folder.path
+    finally:
+        folder.release()
+
+
+class HeldFolder:
+    """A work folder locked as in use until :meth:`release` removes it.
+
+    For work that outlives the block that started it (an upload run as a job):
+    whoever ends the work releases the folder, and a process killed meanwhile
+    leaves it to :func:`remove_stale`.
+    """
+
+    def __init__(self, path: Path, lock: IO[str] | None) -> None:
+        self.path, self._lock = path, lock
+
+    def release(self) -> None:
+        """Remove the folder and whatever it holds, then drop the lock."""
+        shutil.rmtree(self.path, ignore_errors=True)
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+
+def held_folder(root: Path | None, prefix: str) -> HeldFolder:
+    """Return a fresh folder in ``root`` (created if missing), locked as in use."""
     if root is not None:
         root.mkdir(parents=True, exist_ok=True)
     path = Path(tempfile.mkdtemp(prefix=prefix, dir=root))
-    lock = _hold(path)
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-        if lock is not None:
-            lock.close()
+    return HeldFolder(path, _hold(path))
 
 
 def _hold(folder: Path) -> IO[str] | None:

@@ -11,6 +11,7 @@ from geoservice.ogc.links import JSON, link
 from geoservice.processes.inputs import json_schema_of
 from geoservice.processes.jobs import JobRecord
 from geoservice.processes.registry import Process
+from geoservice.processes.upload_jobs import UPLOAD_JOB
 
 PROCESSES_1 = "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf"
 PROCESSES_CONFORMANCE = [
@@ -95,10 +96,13 @@ def status_info(
 ) -> dict[str, Any]:
     """Return a job's status (``statusInfo``), with links to itself and its results."""
     url = f"{base_url}/jobs/{record.job_id}"
-    links = [
-        link(url, "self", JSON, "Job status"),
-        link(f"{base_url}/processes/{record.process_id}", "up", JSON, "Process"),
-    ]
+    collection = record.inputs.get("collection") if record.process_id == UPLOAD_JOB else None
+    up = (
+        link(f"{base_url}/collections/{collection}", "up", JSON, "Collection")
+        if collection
+        else link(f"{base_url}/processes/{record.process_id}", "up", JSON, "Process")
+    )
+    links = [link(url, "self", JSON, "Job status"), up]
     if record.status == "successful":
         links.append(link(f"{url}/results", f"{REL}/results", JSON, "Results"))
     doc = {

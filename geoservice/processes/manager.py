@@ -155,14 +155,56 @@ class JobManager:
         future = self._pool.submit(self._run, record, process, inputs, authorise)
         return Submitted(record, future)
 
+    def submit_task(
+        self,
+        kind: str,
+        inputs: dict[str, Any],
+        run: Callable[[ProcessContext], dict[str, Any]],
+        *,
+        author: str = "",
+        owner_key: str = "",
+        cleanup: Callable[[], None] | None = None,
+    ) -> Submitted:
+        """Record a job that is not a process (an upload, say) and queue ``run``.
+
+        ``run`` gets the job's context (report progress with ``ctx.report``: a
+        dismissed job stops there) and returns the results document. ``cleanup``
+        runs when the job ends, however it ends, dismissed while queued included.
+        """
+        record = JobRecord(
+            job_id=uuid.uuid4().hex,
+            process_id=kind,
+            status="accepted",
+            message="queued",
+            inputs=inputs,
+            owner=self.owner,
+            author=author,
+            owner_key=owner_key,
+        )
+        self.jobs.create(record)
+
+        def task() -> None:
+            try:
+                self._run_job(record, run, None)
+            finally:
+                if cleanup is not None:
+                    cleanup()
+
+        return Submitted(record, self._pool.submit(task))
+
     def _run(self, record: JobRecord, process: Process, inputs: ProcessInputs, authorise) -> None:
+        self._run_job(record, lambda ctx: execute(process, inputs, ctx), authorise)
+
+    def _run_job(
+        self, record: JobRecord, run: Callable[[ProcessContext], dict[str, Any]], authorise
+    ) -> None:
         if not self.jobs.start(record.job_id):  # dismissed while queued
             self.jobs.delete(record.job_id)
             return
         ctx = self.context(record, self._reporter(record.job_id), authorise)
         ctx.on_write = lambda written: self.jobs.add_written(record.job_id, written)
         try:
-            results = execute(process, inputs, ctx)
+            results = run(ctx)
         except JobDismissed:
             self._dismissed(ctx)
             return
@@ -170,7 +212,7 @@ class JobManager:
             self._fail(ctx, exc.code, exc.message, exc.details)
             return
         except Exception as exc:  # a bug or a library failure: report it, keep the pool alive
-            log.exception("job %s (%s) failed", record.job_id, process.id)
+            log.exception("job %s (%s) failed", record.job_id, record.process_id)
             self._fail(ctx, "ProcessFailed", f"{type(exc).__name__}: {exc}", None)
             return
         if not self.jobs.finish(record.job_id, results):

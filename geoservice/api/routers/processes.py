@@ -16,7 +16,7 @@ from geoservice.api.auth import (
     may_see_all_jobs,
     result_writer,
 )
-from geoservice.api.deps import BaseUrlDep, CatalogDep, SettingsDep
+from geoservice.api.deps import BaseUrlDep, CatalogDep, ManagerDep, SettingsDep
 from geoservice.api.errors import error_response, status_of_code
 from geoservice.api.params import OffsetQuery
 from geoservice.api.responses import JSONBytesResponse
@@ -25,7 +25,6 @@ from geoservice.ogc import processes as docs
 from geoservice.processes.context import check_references
 from geoservice.processes.inputs import parse_inputs
 from geoservice.processes.jobs import ACTIVE, JobRecord
-from geoservice.processes.manager import JobManager
 from geoservice.processes.registry import Process, get_process, processes
 
 router = APIRouter(tags=["Processes"])
@@ -37,11 +36,6 @@ class ResultNotReady(NotFoundError):
     code = "ResultNotReady"
 
 
-async def get_manager(request: Request) -> JobManager:
-    """Return the job manager opened in the lifespan."""
-    return request.app.state.runtime.jobs
-
-
 async def get_process_dep(
     processId: Annotated[str, PathParam(description="process id")],
 ) -> Process:
@@ -49,7 +43,6 @@ async def get_process_dep(
     return get_process(processId)
 
 
-ManagerDep = Annotated[JobManager, Depends(get_manager)]
 ProcessDep = Annotated[Process, Depends(get_process_dep)]
 JobIdPath = Annotated[str, PathParam(description="job id")]
 

@@ -5,24 +5,41 @@ from __future__ import annotations
 import copy
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from geoservice.api.auth import AdminDep, EditorDep, check_layer_scope
-from geoservice.api.deps import BaseUrlDep, CatalogDep, LiveCatalogDep, SettingsDep, StoreDep
+from geoservice.api.deps import (
+    BaseUrlDep,
+    CatalogDep,
+    LiveCatalogDep,
+    ManagerDep,
+    SettingsDep,
+    StoreDep,
+)
+from geoservice.api.errors import status_of_code
 from geoservice.api.multipart import UploadForm, receive_upload
 from geoservice.api.responses import JSONBytesResponse
 from geoservice.errors import ConflictError, InvalidParameter, NotFoundError
 from geoservice.ingest import IngestOptions, NewLayerSpec, Upload, ingest
 from geoservice.ingest.fieldmaps import FieldMapStore, SavedFieldMap
+from geoservice.ingest.multilayer import (
+    choose_layers,
+    ingest_layers,
+    layer_ids,
+    layers_in_upload,
+    wants_several,
+)
 from geoservice.ingest.options import parse_bool, parse_field_map
 from geoservice.ingest.rejected import media_type, rejected_path
 from geoservice.ingest.service import IngestOutcome
-from geoservice.ingest.workdir import work_folder
+from geoservice.ingest.workdir import held_folder
+from geoservice.ogc import processes as job_docs
 from geoservice.ogc.links import JSON, link
+from geoservice.processes.upload_jobs import submit_upload
 
 router = APIRouter(tags=["Uploads"])
 
@@ -38,7 +55,13 @@ UPLOAD_FORM_DOC = {
                         "file": {"type": "string", "format": "binary"},
                         "mode": {"type": "string", "enum": ["replace", "append"]},
                         "crs": {"type": "string", "example": "EPSG:4546"},
-                        "source_layer": {"type": "string"},
+                        "source_layer": {
+                            "type": "string",
+                            "description": "the layer of a GeoPackage/KML, or the dataset "
+                            "of a zip, to read. New layers (POST /collections): * or several "
+                            "names (comma-separated or repeated) make one layer each, named "
+                            "<id>_<source layer>",
+                        },
                         "coordinate_system": {"type": "string", "enum": ["wgs84", "gcj02", "bd09"]},
                         "encoding": {"type": "string", "example": "GBK"},
                         "dry_run": {"type": "boolean"},
@@ -99,12 +122,22 @@ UPLOAD_FIELDS = tuple(
 )
 
 
+ASYNC_DOC = {
+    202: {
+        "description": "The upload runs as a job (Prefer: respond-async, or a file above "
+        "the server's uploads.async_above_bytes): follow Location to /jobs/{jobId}; its "
+        "results are the upload's report"
+    }
+}
+
+
 @router.post(
     "/collections/{collectionId}/uploads",
     operation_id="uploadToCollection",
     summary="Upload a file into a layer",
     status_code=201,
     openapi_extra=UPLOAD_FORM_DOC,
+    responses=ASYNC_DOC,
 )
 async def upload(
     request: Request,
@@ -112,15 +145,47 @@ async def upload(
     catalog: CatalogDep,
     store: StoreDep,
     settings: SettingsDep,
+    manager: ManagerDep,
     base_url: BaseUrlDep,
     collectionId: Annotated[str, PathParam(description="collection (layer) id")],
+    prefer: Annotated[str | None, Header()] = None,
 ):
-    """Check a file and store it as a new version of the layer (or only report: dry_run)."""
+    """Check a file and store it as a new version of the layer (or only report: dry_run).
+
+    ``Prefer: respond-async`` (and any file above ``uploads.async_above_bytes``)
+    runs it as a job: 202 with the job's Location, progress in its status,
+    cancelled by ``DELETE /jobs/{id}``, the report as its results.
+    """
     layer = catalog.get(collectionId)
     check_layer_scope(principal, layer.id)
-    with work_folder(settings.uploads.work_dir, "gs-upload-") as work:
-        form = await receive_upload(request, work, settings.uploads.max_bytes, UPLOAD_FIELDS)
-        outcome = await _ingest(form, principal, store, catalog, settings, layer=layer)
+    folder = held_folder(settings.uploads.work_dir, "gs-upload-")
+    try:
+        form = await receive_upload(request, folder.path, settings.uploads.max_bytes, UPLOAD_FIELDS)
+        if wants_several(form.fields.get("source_layer")):
+            raise InvalidParameter(
+                f"source_layer={form.fields['source_layer'][:200]!r}: a layer takes one source "
+                "layer per upload; to make a new layer of each, POST the file to /collections "
+                "with source_layer=* (or the names)"
+            )
+        options = _options(form, principal.label)
+        run = _ingest_call(form, store, catalog, settings, options, layer=layer)
+        if _runs_as_job(prefer, form, settings):
+            submitted = submit_upload(
+                manager,
+                folder=folder,
+                collection=layer.id,
+                file=form.filename or "upload",
+                run_ingest=run,
+                results=lambda outcome: _body(outcome, ""),
+                author=principal.label,
+                owner_key=principal.key_id,
+            )
+            folder = None  # the job releases it
+            return _accepted(request, submitted, base_url, prefer)
+        outcome = await run_in_threadpool(run, None)
+    finally:
+        if folder is not None:
+            folder.release()
     return _response(outcome, base_url)
 
 
@@ -130,6 +195,7 @@ async def upload(
     summary="Create a layer from a file",
     status_code=201,
     openapi_extra=NEW_LAYER_FORM_DOC,
+    responses=ASYNC_DOC,
 )
 async def create_collection(
     request: Request,
@@ -138,21 +204,54 @@ async def create_collection(
     live: LiveCatalogDep,
     store: StoreDep,
     settings: SettingsDep,
+    manager: ManagerDep,
     base_url: BaseUrlDep,
+    prefer: Annotated[str | None, Header()] = None,
 ):
     """Declare a new layer from an uploaded file (form field ``id``; ``area``, the study
-    area it joins, defaults to the service's default area) and store its features."""
-    with work_folder(settings.uploads.work_dir, "gs-upload-") as work:
+    area it joins, defaults to the service's default area) and store its features.
+
+    Runs as a job like an upload to a layer (``Prefer: respond-async``, large files).
+    """
+    folder = held_folder(settings.uploads.work_dir, "gs-upload-")
+    try:
         fields = (*UPLOAD_FIELDS, *NEW_LAYER_FIELDS)
-        form = await receive_upload(request, work, settings.uploads.max_bytes, fields)
+        form = await receive_upload(request, folder.path, settings.uploads.max_bytes, fields)
         spec = _new_layer(form, catalog)
+        if wants_several(form.fields.get("source_layer")):
+            return await run_in_threadpool(
+                _create_several, form, spec, principal, catalog, live, store, settings, base_url
+            )
         if spec.id in catalog or store.has_layer(spec.id):
             raise ConflictError(
                 f"collection {spec.id!r} exists; upload to /collections/{spec.id}/uploads"
             )
-        outcome = await _ingest(form, principal, store, catalog, settings, new_layer=spec)
-    if outcome.version is not None:
-        live.publish(outcome.layer)
+        options = _options(form, principal.label)
+        ingest_file = _ingest_call(form, store, catalog, settings, options, new_layer=spec)
+
+        def run(progress):
+            outcome = ingest_file(progress)
+            if outcome.version is not None:
+                live.publish(outcome.layer)
+            return outcome
+
+        if _runs_as_job(prefer, form, settings):
+            submitted = submit_upload(
+                manager,
+                folder=folder,
+                collection=spec.id,
+                file=form.filename or "upload",
+                run_ingest=run,
+                results=lambda outcome: _body(outcome, "", declare=True),
+                author=principal.label,
+                owner_key=principal.key_id,
+            )
+            folder = None  # the job releases it
+            return _accepted(request, submitted, base_url, prefer)
+        outcome = await run_in_threadpool(run, None)
+    finally:
+        if folder is not None:
+            folder.release()
     return _response(outcome, base_url, declare=True)
 
 
@@ -187,20 +286,71 @@ def delete_collection(
     return Response(status_code=204)
 
 
-async def _ingest(form: UploadForm, principal, store, catalog, settings, **target) -> IngestOutcome:
-    """Ingest the uploaded file in a thread; ``target`` is ``layer=`` or ``new_layer=``."""
-    return await run_in_threadpool(
-        ingest,
-        Upload(form.file, form.filename),
-        store=store,
-        catalog=catalog,
-        limits=settings.uploads,
-        options=_options(form, principal.label),
-        rejected_dir=settings.rejected_dir,
-        field_maps=FieldMapStore(settings.field_maps_dir),
-        preview_dir=settings.previews_dir,
-        **target,
-    )
+def _create_several(form, spec, principal, catalog, live, store, settings, base_url):
+    """Create one new layer per source layer of the file (checked all, then written all)."""
+    name = form.filename or "upload"
+    available = layers_in_upload(form.file, name, settings.uploads)
+    chosen = layer_ids(spec.id, choose_layers(form.fields["source_layer"], available, name))
+    taken = [i for i in chosen.values() if i in catalog or store.has_layer(i)]
+    if taken:
+        raise ConflictError(
+            f"collection(s) {taken} exist; choose another id prefix than {spec.id!r}"
+        )
+
+    def run(options, one_spec):
+        outcome = _ingest_call(form, store, catalog, settings, options, new_layer=one_spec)(None)
+        if outcome.version is not None:
+            live.publish(outcome.layer)
+        return outcome
+
+    outcomes = ingest_layers(chosen, spec, _options(form, principal.label), run)
+    stored = any(o.version is not None for o in outcomes)
+    body = {
+        "file": name,
+        "layers": [
+            {"source_layer": source, **_body(outcome, base_url, declare=True)}
+            for source, outcome in zip(chosen, outcomes, strict=True)
+        ],
+    }
+    return JSONBytesResponse(body, status_code=201 if stored else 200)
+
+
+def _ingest_call(form: UploadForm, store, catalog, settings, options, **target):
+    """Return ``ingest`` of the received file as a call taking a progress callback;
+    ``target`` is ``layer=`` or ``new_layer=``. Run it in a thread or as a job."""
+
+    def run(progress) -> IngestOutcome:
+        return ingest(
+            Upload(form.file, form.filename),
+            store=store,
+            catalog=catalog,
+            limits=settings.uploads,
+            options=options,
+            progress=progress,
+            rejected_dir=settings.rejected_dir,
+            field_maps=FieldMapStore(settings.field_maps_dir),
+            preview_dir=settings.previews_dir,
+            **target,
+        )
+
+    return run
+
+
+def _runs_as_job(prefer: str | None, form: UploadForm, settings) -> bool:
+    """Tell whether the client asked for a job, or the file is too large to wait for."""
+    if "respond-async" in (prefer or "").lower():
+        return True
+    return form.file.stat().st_size > settings.uploads.async_above_bytes
+
+
+def _accepted(request: Request, submitted, base_url: str, prefer: str | None):
+    record = submitted.record
+    request.state.audit_job = record.job_id  # for the audit record
+    headers = {"Location": f"{base_url}/jobs/{record.job_id}"}
+    if "respond-async" in (prefer or "").lower():
+        headers["Preference-Applied"] = "respond-async"
+    body = job_docs.status_info(record, base_url, status_of_code)
+    return JSONBytesResponse(body, status_code=202, headers=headers)
 
 
 def _options(form: UploadForm, author: str) -> IngestOptions:
@@ -239,6 +389,16 @@ def _new_layer(form: UploadForm, catalog) -> NewLayerSpec:
 
 
 def _response(outcome: IngestOutcome, base_url: str, declare: bool = False) -> JSONBytesResponse:
+    body = _body(outcome, base_url, declare)
+    if outcome.version is None:
+        return JSONBytesResponse(body, status_code=200)
+    location = f"{base_url}/collections/{outcome.layer.id}/versions/{outcome.version.version}"
+    return JSONBytesResponse(body, status_code=201, headers={"Location": location})
+
+
+def _body(outcome: IngestOutcome, base_url: str, declare: bool = False) -> dict:
+    """Return the upload's report with links (relative to the root when ``base_url`` is
+    empty: a job's results are made absolute when they are read)."""
     body = outcome.report.as_dict()
     url = f"{base_url}/collections/{outcome.layer.id}"
     rejected = body.get("rejected_file")
@@ -248,17 +408,14 @@ def _response(outcome: IngestOutcome, base_url: str, declare: bool = False) -> J
         body["preview_map"] = f"{base_url}/maps/preview/{outcome.report.preview_token}"
     if declare:
         body["layer"] = outcome.layer.model_dump(mode="json")
-    if outcome.version is None:
-        return JSONBytesResponse(body, status_code=200)
-    version = outcome.version.version
-    body["links"] = [
-        link(url, "collection", JSON),
-        link(f"{url}/versions/{version}", "version", JSON),
-        link(f"{url}/items?version={version}", "items", "application/geo+json"),
-    ]
-    return JSONBytesResponse(
-        body, status_code=201, headers={"Location": f"{url}/versions/{version}"}
-    )
+    if outcome.version is not None:
+        version = outcome.version.version
+        body["links"] = [
+            link(url, "collection", JSON),
+            link(f"{url}/versions/{version}", "version", JSON),
+            link(f"{url}/items?version={version}", "items", "application/geo+json"),
+        ]
+    return body
 
 
 @router.get(
