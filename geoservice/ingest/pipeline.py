@@ -29,7 +29,7 @@ from geoservice.ingest.georef import SourceCRS, to_storage
 from geoservice.ingest.keyindex import KeyIndex
 from geoservice.ingest.offset import OffsetProbe
 from geoservice.ingest.options import IngestOptions
-from geoservice.ingest.previews import PreviewRows
+from geoservice.ingest.previews import PreviewRows, preview_json
 from geoservice.ingest.records import RowProblem, check_count
 from geoservice.ingest.rejected import RejectedRows
 from geoservice.ingest.report import IngestReport
@@ -119,7 +119,7 @@ class BatchPipeline:
         head = out.head(room)
         if not same_crs(self.layer.storage_crs, "OGC:CRS84"):
             head = head.to_crs("OGC:CRS84")
-        doc = json.loads(head.to_json(drop_id=True, na="null", to_wgs84=False))
+        doc = json.loads(preview_json(head))
         self.report.preview["features"].extend(doc["features"])
 
     @contextmanager

@@ -15,6 +15,8 @@ import secrets
 import shutil
 import time
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from datetime import time as dt_time
 from pathlib import Path
 
 import geopandas as gpd
@@ -57,9 +59,7 @@ class PreviewRows:
         token = secrets.token_urlsafe(16)
         target = folder / token
         target.mkdir(parents=True)
-        (target / FEATURES_FILE).write_text(
-            rows.to_json(drop_id=True, na="null", to_wgs84=False), encoding="utf-8"
-        )
+        (target / FEATURES_FILE).write_text(preview_json(rows), encoding="utf-8")
         meta = {
             "file": file,
             "new_layer": new_layer,
@@ -69,6 +69,19 @@ class PreviewRows:
         }
         (target / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         return token
+
+
+def preview_json(frame: gpd.GeoDataFrame) -> str:
+    """Return features as GeoJSON text; dates and times as ISO 8601 (json cannot)."""
+    return frame.to_json(drop_id=True, na="null", to_wgs84=False, default=_plain)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, date | datetime | dt_time):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
 
 
 @dataclass(frozen=True)

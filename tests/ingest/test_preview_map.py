@@ -89,3 +89,23 @@ def test_the_preview_map_draws_the_file_in_chromium(ingest_settings, client, key
         assert any("上传预览" in label for label in labels), labels
         assert drawn >= 30
         assert not page.watch.problems(), page.watch.problems()
+
+
+def test_a_dry_run_of_dates_previews_them_as_iso_text(client, keys, tmp_path):
+    import datetime
+
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    frame = gpd.GeoDataFrame(
+        {"name": ["a"], "surveyed": [datetime.date(2023, 12, 31)]},
+        geometry=[Point(109.9, 39.8)],
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "dated.gpkg"
+    frame.to_file(path, driver="GPKG")
+
+    r = post_file(client, "/collections", path, keys["admin"], id="dated", dry_run="true")
+
+    assert r.status_code == 200, r.text
+    assert r.json()["preview"]["features"][0]["properties"]["surveyed"] == "2023-12-31"

@@ -11,6 +11,7 @@ import geopandas as gpd
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
+from tests.conftest import ROOT
 from tests.ingest.conftest import post_file
 
 # Natural Earth's Russia reaches -180.00000000000003; Antarctica's ring runs from
@@ -123,3 +124,40 @@ def test_a_bad_new_layer_field_is_named_without_validator_internals(client, keys
         body = r.text
         assert "pydantic" not in body and "validation error for" not in body, body
         assert named in r.json()["description"].lower(), body
+
+
+NATURAL_EARTH = ROOT / "tests" / "data" / "ne110m4cql2.gpkg"  # countries, places, rivers
+
+
+def test_the_natural_earth_geopackage_uploads_as_it_is(client, keys):
+    r = post_file(client, "/collections", NATURAL_EARTH, keys["admin"], id="ne", source_layer="*")
+
+    assert r.status_code == 201, r.text
+    made = {layer["layer"]["id"]: layer["feature_count"] for layer in r.json()["layers"]}
+    assert made == {
+        "ne_ne_110m_admin_0_countries": 177,
+        "ne_ne_110m_populated_places_simple": 243,
+        "ne_ne_110m_rivers_lake_centerlines": 13,
+    }
+    italy = client.get(
+        "/collections/ne_ne_110m_admin_0_countries/items", params={"filter": "name_en = 'Italy'"}
+    ).json()["features"]
+    assert len(italy) == 1
+
+
+def test_the_natural_earth_countries_upload_through_the_cli(tmp_path, catalog_dirs, monkeypatch):
+    from typer.testing import CliRunner
+
+    from geoservice.cli import app as cli
+
+    layers, styles = catalog_dirs
+    monkeypatch.setenv("GEOSERVICE_LAYERS_DIR", str(layers))
+    monkeypatch.setenv("GEOSERVICE_STYLES_DIR", str(styles))
+    monkeypatch.setenv("GEOSERVICE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COLUMNS", "200")
+    args = ["ingest", str(NATURAL_EARTH), "--layer", "world"]
+
+    result = CliRunner().invoke(cli, [*args, "--source-layer", "ne_110m_admin_0_countries"])
+
+    assert result.exit_code == 0, result.output
+    assert "declared new layer 'world'" in result.output
