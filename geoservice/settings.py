@@ -160,6 +160,13 @@ class TileSettings(BaseModel):
         500 * 1024, description="Size budget of one layer of a vector tile (uncompressed)."
     )
     max_features_per_tile: int = 20_000
+    memory_source_features: int = Field(
+        250_000,
+        description="Embedded store: features of recently tiled layer versions kept in "
+        "memory, projected and indexed, so a tile is an index query rather than a read "
+        "(~1.7 KB a feature for small polygons: ~420 MB per server process at this "
+        "default); a larger layer is read per tile. 0: off.",
+    )
     extent: int = 4096
     buffer: int = Field(64, description="Margin around a vector tile, in tile units.")
     simplify_units: float = Field(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ def encode_layer(
     name: str,
     ids: Sequence[int],
     geometries: np.ndarray,
-    properties: Mapping[str, Sequence[Any]],
+    properties: Mapping[str, Sequence[Any] | FactorizedColumn],
     *,
     extent: int = 4096,
 ) -> tuple[bytes, int]:
@@ -67,8 +68,45 @@ def encode_layer(
     return _field_bytes(3, b"".join(body)), len(order)
 
 
+@dataclass(frozen=True)
+class FactorizedColumn:
+    """A column as codes into its distinct values, each already a layer ``values`` field.
+
+    Made once for many tiles of the same features (:func:`factorize_column`), so a
+    tile only renumbers the codes it uses instead of factorizing and encoding
+    every value again.
+    """
+
+    codes: np.ndarray  # int64 per feature; -1 where the value is missing
+    fields: list[bytes]
+
+    def take(self, rows: np.ndarray) -> FactorizedColumn:
+        """Return the column of the features at ``rows``."""
+        return FactorizedColumn(self.codes[rows], self.fields)
+
+
+def factorize_column(values: Sequence[Any]) -> FactorizedColumn:
+    """Return ``values`` (None or NaN: missing) as a :class:`FactorizedColumn`."""
+    codes, uniques = pd.factorize(pd.Series(list(values), dtype=object), use_na_sentinel=True)
+    return FactorizedColumn(np.asarray(codes, dtype=np.int64), _value_fields(uniques.tolist()))
+
+
+def _column_codes(column, order: np.ndarray) -> tuple[np.ndarray, list[bytes]]:
+    """Return the codes of the features at ``order`` (-1: missing) and the value fields."""
+    if isinstance(column, FactorizedColumn):
+        local = column.codes[order]
+        keep = local >= 0
+        used, inverse = np.unique(local[keep], return_inverse=True)
+        codes = np.full(len(order), -1, dtype=np.int64)
+        codes[keep] = inverse
+        return codes, [column.fields[i] for i in used.tolist()]
+    series = pd.Series(list(column), dtype=object).iloc[order]
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), _value_fields(uniques.tolist())
+
+
 def _tag_streams(
-    properties: Mapping[str, Sequence[Any]], order: np.ndarray
+    properties: Mapping[str, Sequence[Any] | FactorizedColumn], order: np.ndarray
 ) -> tuple[list[str], list[bytes], list[bytes]]:
     """Return the layer's keys, its encoded value fields and each feature's packed tags.
 
@@ -79,15 +117,14 @@ def _tag_streams(
     values: list[bytes] = []
     pairs = []
     for name, column in properties.items():
-        series = pd.Series(list(column), dtype=object).iloc[order]
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        codes, fields = _column_codes(column, order)
         keep = codes >= 0
         if not keep.any():
             continue
         key_index = len(keys)
         keys.append(name)
         pairs.append((np.where(keep, key_index, -1), np.where(keep, codes + len(values), -1)))
-        values.extend(_value_fields(uniques.tolist()))
+        values.extend(fields)
     if not pairs:
         return keys, values, [b""] * len(order)
     grid = np.stack([np.stack(p, axis=1) for p in pairs], axis=1).reshape(len(order), -1)

@@ -18,6 +18,7 @@ from geoservice.storage.base import FeatureStore
 from geoservice.storage.capabilities import SupportsAsyncMVT
 from geoservice.styling import resolve_classes
 from geoservice.tiles.cache import TileCache, cached
+from geoservice.tiles.memory_source import TileSources
 from geoservice.tiles.raster import RasterLayer, RasterRenderer
 from geoservice.tiles.render import render_png
 from geoservice.tiles.service import LayerPart, TileResult, VectorTileService, digest
@@ -116,7 +117,9 @@ def build_tile_runtime(settings: Settings, store: FeatureStore) -> TileRuntime:
     versions = VersionCache(store, tiles.version_ttl_s, tiles.version_backstop_s)
     return TileRuntime(
         settings=settings,
-        vector=VectorTileService(store, tiles, cache, versions),
+        vector=VectorTileService(
+            store, tiles, cache, versions, TileSources(store, tiles.memory_source_features)
+        ),
         classes=ClassCache(store),
         rasters=RasterRenderer(),
         cache=cache,

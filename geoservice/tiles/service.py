@@ -21,6 +21,7 @@ from geoservice.settings import TileSettings
 from geoservice.storage.base import FeatureStore
 from geoservice.storage.capabilities import EncodedTile, SupportsAsyncMVT, SupportsMVT, TileQuery
 from geoservice.tiles.cache import TileBytes, TileCache, cached_tile
+from geoservice.tiles.memory_source import TileSources
 from geoservice.tiles.tms import TileAddress, tile_bounds, tms_crs
 from geoservice.tiles.vector import tile_from_store
 from geoservice.tiles.versions import VersionCache
@@ -70,8 +71,10 @@ class VectorTileService:
         settings: TileSettings,
         cache: TileCache | None,
         versions: VersionCache,
+        sources: TileSources | None = None,
     ) -> None:
         self.store = store
+        self.sources = sources
         self.settings = settings
         self.cache = cache
         self.versions = versions
@@ -221,7 +224,18 @@ class VectorTileService:
     def _encode(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
         if self._in_database:
             return self.store.mvt(layer, query)
+        if self.sources is not None:
+            source = self.sources.get(layer, query, lambda: self._feature_count(layer, query))
+            if source is not None:
+                return source.encode(layer.id, query)
         return tile_from_store(self.store, layer, query)
+
+    def _feature_count(self, layer: LayerDef, query: TileQuery) -> int:
+        info = self.store.current_version(layer.id)
+        if query.version is None or info.version == query.version:
+            return info.feature_count
+        older = [v for v in self.store.versions(layer.id) if v.version == query.version]
+        return older[0].feature_count if older else self.sources.max_features + 1
 
     def _cached_layer(
         self, part: LayerPart, address: TileAddress, version: int, key: str

@@ -68,6 +68,8 @@ def encode_mvt(
     geometries: np.ndarray,
     properties: Mapping[str, Sequence[Any]],
     query: TileQuery,
+    *,
+    plain: bool = False,
 ) -> EncodedTile:
     """Encode features (geometries in the tile CRS) as one MVT layer.
 
@@ -79,6 +81,8 @@ def encode_mvt(
         Feature ids, shapely geometries in ``query.crs`` and attribute columns.
     query : TileQuery
         Tile bounds, extent, buffer and simplification.
+    plain : bool
+        The values are already what a tile holds (see :func:`plain_value`).
 
     Returns
     -------
@@ -89,7 +93,11 @@ def encode_mvt(
     alive = ~(shapely.is_empty(tile_geoms) | shapely.is_missing(tile_geoms))
     if not alive.any():
         return EncodedTile(b"", 0)
-    columns = {name: [_plain(v) for v in values] for name, values in properties.items()}
+    columns = (
+        properties
+        if plain
+        else {name: [plain_value(v) for v in values] for name, values in properties.items()}
+    )
     return EncodedTile(*encode_layer(name, ids, tile_geoms, columns, extent=query.extent))
 
 
@@ -131,7 +139,8 @@ def snap_to_grid(geometries: np.ndarray) -> np.ndarray:
     return rounded
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """Return a value as a tile holds it: None for missing, Python scalars, ISO dates."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, np.generic):

@@ -1,0 +1,135 @@
+"""Tiles from a layer version held in memory are the tiles the per-tile read makes."""
+
+from __future__ import annotations
+
+import time
+
+import geopandas as gpd
+import mapbox_vector_tile
+import pytest
+from shapely.geometry import box
+
+from geoservice.catalog.infer import infer_layer
+from geoservice.settings import TileSettings
+from geoservice.storage.capabilities import SupportsMVT, TileQuery
+from geoservice.tiles.memory_source import TileSources
+from geoservice.tiles.service import LayerPart, VectorTileService
+from geoservice.tiles.tms import TileAddress, tile_bounds, tms_crs
+from geoservice.tiles.vector import tile_from_store
+from geoservice.tiles.versions import VersionCache
+
+ATTRIBUTES = ("code", "row", "share", "flag")
+
+
+def cells_frame(offset: float = 0.0, count: int = 12) -> gpd.GeoDataFrame:
+    geoms, rows = [], []
+    for i in range(count):
+        for j in range(count):
+            size = 0.06 if (i + j) % 3 else 0.03
+            x, y = 109.6 + j * 0.07 + offset, 39.6 + i * 0.07
+            geoms.append(box(x, y, x + size, y + size))
+            rows.append(
+                {"code": f"c{i:02d}{j:02d}", "row": i, "share": j / 11, "flag": (i + j) % 2 == 0}
+            )
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
+
+
+def features(data: bytes) -> list:
+    if not data:
+        return []
+    decoded = mapbox_vector_tile.decode(data)
+    return sorted(
+        (f["id"], sorted(f["properties"].items()), str(f["geometry"]))
+        for layer in decoded.values()
+        for f in layer["features"]
+    )
+
+
+def query(address: TileAddress, version: int, **kw) -> TileQuery:
+    base = {
+        "bounds": tile_bounds(address),
+        "crs": tms_crs(address.tms),
+        "attributes": ATTRIBUTES,
+        "version": version,
+    }
+    return TileQuery(**{**base, **kw})
+
+
+ADDRESSES = [
+    TileAddress("WebMercatorQuad", 8, 96, 206),
+    TileAddress("WebMercatorQuad", 9, 193, 412),
+    TileAddress("WebMercatorQuad", 11, 773, 1650),
+    TileAddress("WorldCRS84Quad", 8, 90, 463),
+]
+
+
+@pytest.mark.parametrize("address", ADDRESSES, ids=lambda a: f"{a.tms}-{a.z}")
+def test_a_tile_from_memory_equals_the_tile_read_from_the_store(store, address):
+    frame = cells_frame()
+    layer = infer_layer("cells", frame)
+    info = store.write(layer, frame)
+    sources = TileSources(store, 1_000, background=False)
+
+    for budget in (20_000, 7):  # every feature, and the budget's largest-first choice
+        q = query(address, info.version, max_features=budget)
+        source = sources.get(layer, q, lambda: info.feature_count)
+        assert source is not None
+
+        assert features(source.encode(layer.id, q).data) == features(
+            tile_from_store(store, layer, q).data
+        )
+
+
+def test_a_tile_takes_only_the_attributes_it_asks_for(store):
+    frame = cells_frame()
+    layer = infer_layer("cells", frame)
+    info = store.write(layer, frame)
+    q = query(ADDRESSES[1], info.version, attributes=("code",))
+    source = TileSources(store, 1_000, background=False).get(layer, q, lambda: 144)
+
+    (feature, *_) = mapbox_vector_tile.decode(source.encode(layer.id, q).data)["cells"]["features"]
+
+    assert set(feature["properties"]) == {"code"}
+
+
+def test_a_layer_above_the_budget_is_read_per_tile(store):
+    frame = cells_frame()
+    layer = infer_layer("cells", frame)
+    info = store.write(layer, frame)
+    sources = TileSources(store, 100, background=False)
+
+    assert sources.get(layer, query(ADDRESSES[1], info.version), lambda: 144) is None
+
+
+def test_a_new_version_is_tiled_from_its_own_data(store):
+    layer = infer_layer("cells", cells_frame())
+    sources = TileSources(store, 1_000, background=False)
+    service = VectorTileService(store, TileSettings(), None, VersionCache(store), sources)
+    part = LayerPart(layer, ATTRIBUTES)
+    store.write(layer, cells_frame())
+    before = features(service.tile([part], ADDRESSES[2], gzip_ok=False).body)
+    store.write(layer, cells_frame(offset=0.035))
+    service.versions.forget(layer.id)
+
+    after = features(service.tile([part], ADDRESSES[2], gzip_ok=False).body)
+
+    assert before and after and before != after
+    if not isinstance(store, SupportsMVT):  # PostGIS makes its tiles in the database
+        assert service.sources._held == 144  # the old version's source is gone
+
+
+def test_the_first_tiles_are_read_while_the_source_builds_in_the_background(store):
+    frame = cells_frame()
+    layer = infer_layer("cells", frame)
+    info = store.write(layer, frame)
+    sources = TileSources(store, 1_000)
+    q = query(ADDRESSES[1], info.version)
+
+    first = sources.get(layer, q, lambda: 144)
+    deadline = time.monotonic() + 30
+    later = None
+    while later is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+        later = sources.get(layer, q, lambda: 144)
+
+    assert first is None and later is not None
