@@ -1,16 +1,21 @@
 """Tile benchmark: geoservice against tipg, TiTiler and their floors, in one run.
 
-Vector: the ~100 000-cell Dongsheng farmland grid in PostGIS; the same z10/z12/z14
-tile lists for geoservice (uncached and cached), tipg (pointed at the view the
-PostGIS store keeps for the layer) and raw ``ST_AsMVT`` through psycopg (the
-floor); plus a bare FastAPI endpoint returning 20 KB. Raster: one float32 COG,
-PNG tiles from geoservice, TiTiler and rio-tiler called directly (the floor).
-HTTP load: wrk, 16 connections, ``Accept-Encoding: gzip``; one uvicorn worker per
-server. The floors run 16 threads in this process. All servers run at once and
-each figure is the median of ``--rounds`` short runs interleaved with the others',
-so load from other work on the machine falls on every contender alike.
+Vector: the ~100 000-cell Dongsheng farmland grid, the same cells in PostGIS and in
+a GeoPackage; the same z10/z12/z14 tile lists for geoservice on each store
+(uncached and cached), tipg (pointed at the view the PostGIS store keeps for the
+layer, with geoservice's feature cap of 20 000 a tile) and raw ``ST_AsMVT`` through
+psycopg (the floor); plus a bare FastAPI endpoint returning the same bytes as a
+cached tile (the floor of cached tiles). Every HTTP figure is taken twice: clients
+sending ``Accept-Encoding: gzip`` (browsers, MapLibre) and clients sending none
+(GDAL, curl, scripts). Raster: one float32 COG, PNG tiles from geoservice, TiTiler
+and rio-tiler called directly (the floor). HTTP load: wrk, 16 connections; one
+uvicorn worker per server. The floors run 16 threads in this process. All servers
+run at once and each figure is the median of ``--rounds`` short runs interleaved
+with the others', so load from other work on the machine falls on every contender
+alike.
 
     .venv/bin/python bench/tiles.py [--seconds 5] [--rounds 3] [--part vector|raster|all]
+                                    [--clients gzip,identity]
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from tiles_support import (
     ROOT,
     WORK,
     bench_db_url,
+    copy_grid_to_geopackage,
     free_port,
     load_grid,
     make_cog,
@@ -43,6 +49,8 @@ from tiles_support import (
 ZOOMS = (10, 12, 14)
 MAX_TILES = {10: 16, 12: 64, 14: 256}
 ATTRIBUTES = ("code", "parent_code", "level", "area_m2", "is_clipped")
+FEATURE_CAP = 20_000  # geoservice's tiles.max_features_per_tile, given to tipg too
+GEOSERVICE = ("PostGIS", "GeoPackage")
 PY = str(ROOT / ".venv" / "bin" / "python")
 
 
@@ -76,20 +84,28 @@ def geoservice_env(url: str, data_dir: str, *, cache: bool) -> dict:
 def start_servers(stack: ExitStack, url: str) -> dict[str, str]:
     """Start every vector server at once (idle ones cost nothing); return base URLs."""
     bases = {}
-    for name, cache in (("geoservice uncached", False), ("geoservice cached", True)):
-        data_dir = stack.enter_context(tempfile.TemporaryDirectory())
-        port = free_port()
-        cmd = uvicorn(PY, "geoservice.app:create_app", port, factory=True)
-        env = geoservice_env(url, data_dir, cache=cache)
-        bases[name] = stack.enter_context(server(cmd, port, env, "/healthz"))
+    for store in GEOSERVICE:
+        for cached in (False, True):
+            data_dir = stack.enter_context(tempfile.TemporaryDirectory())
+            if store == "GeoPackage":
+                copy_grid_to_geopackage(url, Path(data_dir) / "geoservice.gpkg")
+            port = free_port()
+            cmd = uvicorn(PY, "geoservice.app:create_app", port, factory=True)
+            env = geoservice_env(url if store == "PostGIS" else "", data_dir, cache=cached)
+            name = f"geoservice {store} {'cached' if cached else 'uncached'}"
+            bases[name] = stack.enter_context(server(cmd, port, env, "/healthz"))
     port = free_port()
-    env = {"DATABASE_URL": url, "TIPG_DB_SCHEMAS": '["geoservice"]'}
+    env = {
+        "DATABASE_URL": url,
+        "TIPG_DB_SCHEMAS": '["geoservice"]',
+        "TIPG_MAX_FEATURES_PER_TILE": str(FEATURE_CAP),  # tipg's own cap is 10 000
+    }
     cmd = uvicorn(peer_bin() / "python", "tipg.main:app", port)
     bases["tipg"] = stack.enter_context(server(cmd, port, env, "/collections"))
     port = free_port()
     env = {"PYTHONPATH": str(Path(__file__).parent)}
     bases["bare"] = stack.enter_context(
-        server(uvicorn(PY, "bare_app:app", port), port, env, "/bare/0")
+        server(uvicorn(PY, "bare_app:app", port), port, env, "/openapi.json")
     )
     return bases
 
@@ -100,50 +116,76 @@ def tile_paths(name: str, tiles) -> list[str]:
         props = ",".join(ATTRIBUTES)
         return [
             f"/collections/geoservice.farmland_grid/tiles/WebMercatorQuad/{t.z}/{t.x}/{t.y}"
-            f"?properties={props}"
+            f"?properties={props}&limit={FEATURE_CAP}"
             for t in tiles
         ]
     if name == "bare":
-        return [f"/bare/{i}" for i in range(64)]
+        return [f"/bare/{t.z}/{t.x}/{t.y}" for t in tiles]
     return [f"/collections/farmland_grid/tiles/WebMercatorQuad/{t.z}/{t.y}/{t.x}" for t in tiles]
 
 
-def run_vector(url: str, grids: dict, seconds: int, rounds: int) -> dict:
-    """Interleave short runs of every server and the floor; keep the median of each."""
-    runs: dict[str, dict[int, list[float]]] = {}
-    sizes: dict[str, dict[int, float]] = {}
+def run_vector(url: str, grids: dict, seconds: int, rounds: int, clients: list[str]) -> dict:
+    """Interleave short runs of every server and the floor; keep the median of each.
+
+    Returns {contender: {client: {zoom: {"rps", "runs", "kb"}}}}; the floor makes
+    tiles without HTTP, so it has one client kind ("-").
+    """
+    runs: dict[str, dict[str, dict[int, list[float]]]] = {}
+    sizes: dict[str, dict[int, dict[str, float]]] = {}
     with ExitStack() as stack:
         bases = start_servers(stack, url)
         floor = stack.enter_context(FloorClient(url))
-        for name, base in bases.items():  # sizes, and the cached server's cache
-            sizes[name] = {z: mean_kb(base, tile_paths(name, t)) for z, t in grids.items()}
+        cached = f"{bases['geoservice PostGIS cached']}"
+        for name, base in bases.items():  # sizes, and the cached servers' caches
+            if name != "bare":
+                sizes[name] = {z: mean_kb(base, tile_paths(name, t)) for z, t in grids.items()}
+        warm_bare(bases["bare"], cached, grids)
+        sizes["bare"] = sizes["geoservice PostGIS cached"]
         for z, tiles in grids.items():
             for r in range(rounds):
-                order = [*bases, "ST_AsMVT floor"]
-                for name in order[r % len(order) :] + order[: r % len(order)]:
+                order = [(n, c) for n in bases for c in clients] + [("ST_AsMVT floor", "-")]
+                for name, client in order[r % len(order) :] + order[: r % len(order)]:
                     if name == "ST_AsMVT floor":
                         rps = floor.rate(tiles, seconds)
                     else:
-                        rps = wrk(bases[name], tile_paths(name, tiles), seconds=seconds)["rps"]
-                    runs.setdefault(name, {}).setdefault(z, []).append(rps)
+                        paths = tile_paths(name, tiles)
+                        rps = wrk(bases[name], paths, seconds=seconds, gzip=client == "gzip")
+                        rps = rps["rps"]
+                    runs.setdefault(name, {}).setdefault(client, {}).setdefault(z, []).append(rps)
     return {
         name: {
-            z: {"rps": statistics.median(v), "runs": v, "kb": sizes.get(name, {}).get(z)}
-            for z, v in by_zoom.items()
+            client: {
+                z: {"rps": statistics.median(v), "runs": v, "kb": sizes.get(name, {}).get(z)}
+                for z, v in by_zoom.items()
+            }
+            for client, by_zoom in by_client.items()
         }
-        for name, by_zoom in runs.items()
+        for name, by_client in runs.items()
     }
 
 
-def mean_kb(base: str, paths: list[str]) -> float:
-    """Fetch each path once (fills caches); return the mean body size in KB."""
-    sizes = []
+def warm_bare(bare: str, cached: str, grids: dict) -> None:
+    """Give the bare endpoint the bytes of geoservice's cached tiles, both encodings."""
+    with httpx.Client(timeout=120) as client:
+        for tiles in grids.values():
+            for t in tiles:
+                path = f"/collections/farmland_grid/tiles/WebMercatorQuad/{t.z}/{t.y}/{t.x}"
+                raw = client.get(cached + path, headers={"Accept-Encoding": "identity"})
+                client.put(f"{bare}/bare/{t.z}/{t.x}/{t.y}", content=raw.content).raise_for_status()
+
+
+def mean_kb(base: str, paths: list[str]) -> dict[str, float]:
+    """Fetch each path once per encoding (fills caches); return mean body sizes in KB."""
+    sizes: dict[str, list[int]] = {"identity": [], "gzip": []}
     with httpx.Client(base_url=base, timeout=120) as client:
         for path in paths:
-            r = client.get(path, headers={"Accept-Encoding": "identity"})
-            r.raise_for_status()
-            sizes.append(len(r.content))
-    return sum(sizes) / max(1, len(sizes)) / 1024
+            for encoding in sizes:
+                r = client.get(path, headers={"Accept-Encoding": encoding})
+                r.raise_for_status()
+                sizes[encoding].append(
+                    len(r.content) if encoding == "identity" else r.num_bytes_downloaded
+                )
+    return {k: sum(v) / max(1, len(v)) / 1024 for k, v in sizes.items()}
 
 
 FLOOR_SQL = (
@@ -239,32 +281,42 @@ def rio_tiler_floor(cog: Path, tiles, seconds: int) -> float:
     return threaded_rate(one, seconds=seconds)
 
 
-def report(vector: dict, bare: float | None, raster: dict | None) -> None:
-    """Print tiles/s and the ratios the issue sets targets for."""
+def report(vector: dict, raster: dict | None) -> None:
+    """Print tiles/s, tile sizes and the ratios the issue sets targets for."""
     if vector:
-        print(
-            f"\nvector tiles/s (16 clients){'':<6}" + "".join(f"{'z' + str(z):>10}" for z in ZOOMS)
-        )
-        for name, rows in vector.items():
-            print(f"{name:<32}" + "".join(f"{rows[z]['rps']:>10.1f}" for z in ZOOMS))
-        for name, rows in vector.items():
-            if rows[ZOOMS[0]].get("kb") is not None:
-                print(
-                    f"{'  mean KB ' + name:<32}" + "".join(f"{rows[z]['kb']:>10.1f}" for z in ZOOMS)
-                )
-        ours, tipg, floor = vector["geoservice uncached"], vector["tipg"], vector["ST_AsMVT floor"]
-        for label, a, b, target in (
-            ("uncached / tipg", ours, tipg, 1.5),
-            ("uncached / floor", ours, floor, 0.7),
-        ):
-            ratios = [a[z]["rps"] / max(b[z]["rps"], 1e-9) for z in ZOOMS]
-            print(f"{label + f' (>= {target})':<32}" + "".join(f"{r:>10.2f}" for r in ratios))
-        if bare:
-            cached = vector["geoservice cached"]
+        head = "".join(f"{'z' + str(z):>10}" for z in ZOOMS)
+        clients = [c for c in next(iter(vector.values())) if c != "-"]
+        for client in clients:
+            print(f"\nvector tiles/s, 16 clients, Accept-Encoding: {client}{'':<4}{head}")
+            for name, by_client in vector.items():
+                rows = by_client.get(client) or by_client.get("-")
+                print(f"{name:<48}" + "".join(f"{rows[z]['rps']:>10.1f}" for z in ZOOMS))
+        sizes = vector["geoservice PostGIS uncached"][clients[0]]
+        for encoding in ("identity", "gzip"):
             print(
-                f"bare FastAPI 20 KB: {bare:.0f} req/s; cached / bare (>= 0.8): "
-                + ", ".join(f"z{z} {cached[z]['rps'] / bare:.2f}" for z in ZOOMS)
+                f"{'mean tile KB, ' + encoding:<48}"
+                + "".join(f"{sizes[z]['kb'][encoding]:>10.1f}" for z in ZOOMS)
             )
+        floor = vector["ST_AsMVT floor"]["-"]
+        for client in clients:
+            print(f"\nratios, {client} clients{'':<29}{head}")
+
+            def rps(name: str, z: int, client: str = client) -> float:
+                return vector[name][client][z]["rps"]
+
+            rows = [
+                ("PostGIS uncached / tipg (>= 1.5)", "geoservice PostGIS uncached", "tipg"),
+                ("PostGIS uncached / floor (>= 0.7)", "geoservice PostGIS uncached", None),
+                ("GeoPackage uncached / tipg (>= 1.5)", "geoservice GeoPackage uncached", "tipg"),
+                ("PostGIS cached / bare (>= 0.8)", "geoservice PostGIS cached", "bare"),
+                ("GeoPackage cached / bare (>= 0.8)", "geoservice GeoPackage cached", "bare"),
+            ]
+            for label, ours, theirs in rows:
+                ratios = [
+                    rps(ours, z) / max(rps(theirs, z) if theirs else floor[z]["rps"], 1e-9)
+                    for z in ZOOMS
+                ]
+                print(f"{label:<48}" + "".join(f"{r:>10.2f}" for r in ratios))
     if raster:
         print(
             "\nraster PNG tiles/s: " + ", ".join(f"{k} {v['rps']:.1f}" for k, v in raster.items())
@@ -283,25 +335,27 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="length of one run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved runs per figure")
     parser.add_argument("--part", choices=["vector", "raster", "all"], default="all")
+    parser.add_argument(
+        "--clients", default="gzip,identity", help="Accept-Encoding of the clients: gzip, identity"
+    )
     args = parser.parse_args()
+    clients = [c.strip() for c in args.clients.split(",") if c.strip() in ("gzip", "identity")]
     url = bench_db_url()
     count, bbox = load_grid(url)
     print(f"farmland grid: {count} cells in PostGIS; bbox {tuple(round(v, 3) for v in bbox)}")
     grids = {z: tile_list(url, bbox, z) for z in ZOOMS}
     print("tiles per zoom: " + ", ".join(f"z{z} {len(t)}" for z, t in grids.items()))
-    vector, bare, raster = {}, None, None
+    vector, raster = {}, None
     if args.part in ("vector", "all"):
-        vector = run_vector(url, grids, args.seconds, args.rounds)
-        bare_runs = vector.pop("bare")
-        bare = statistics.median([r for z in ZOOMS for r in bare_runs[z]["runs"]])
+        vector = run_vector(url, grids, args.seconds, args.rounds, clients)
     if args.part in ("raster", "all"):
         raster = run_raster(args.seconds, args.rounds, bbox, grids)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    payload = {"vector": vector, "bare": bare, "raster": raster, "cpus": os.cpu_count()}
+    payload = {"vector": vector, "raster": raster, "cpus": os.cpu_count()}
     (out / f"tiles-{stamp}.json").write_text(json.dumps(payload, indent=1, default=str))
-    report(vector, bare, raster)
+    report(vector, raster)
 
 
 if __name__ == "__main__":

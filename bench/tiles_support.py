@@ -35,9 +35,27 @@ def bench_db_url() -> str:
     return _bench_db_url(BENCH_DB)
 
 
-def wrk(base_url: str, paths, *, seconds: int) -> dict:
-    """Load with wrk as every tile client would: gzip accepted, long timeout."""
-    return _wrk(base_url, paths, seconds=seconds, gzip=True, timeout_s=60)
+def wrk(base_url: str, paths, *, seconds: int, gzip: bool = True) -> dict:
+    """Load with wrk, 16 connections, long timeout; ``gzip``: send Accept-Encoding: gzip
+    (browsers, MapLibre) or nothing (GDAL, curl, scripts)."""
+    return _wrk(base_url, paths, seconds=seconds, gzip=gzip, timeout_s=60)
+
+
+def copy_grid_to_geopackage(url: str, path: Path) -> None:
+    """Write the PostGIS grid, unchanged, as the embedded store's layer in ``path``."""
+    from geoservice.catalog.loader import load_catalog
+    from geoservice.storage.geopackage import GeoPackageStore
+    from geoservice.storage.postgis import PostGISStore
+
+    catalog = load_catalog(ROOT / "layers", ROOT / "styles")
+    layer = catalog.get("farmland_grid")
+    source = PostGISStore(url, pool_size=2)
+    target = GeoPackageStore(path)
+    try:
+        target.write(layer, source.read_frame(layer), author="bench", action="bench")
+    finally:
+        source.close()
+        target.close()
 
 
 def load_grid(url: str) -> tuple[int, tuple[float, float, float, float]]:
