@@ -27,6 +27,7 @@ from geoservice.api.processes_setup import setup_processes
 from geoservice.api.routers import (
     areas,
     audit,
+    farmland,
     features,
     keys,
     landing,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)  # outermost: HEAD is GET's answer without the body
     for router in (landing, areas, features, transactions, uploads, versions, keys, audit):
         app.include_router(router.router)
+    app.include_router(farmland.router)
     setup_processes(app)
     install_maps(app)
     install_openapi(app, reads_need_key=settings.api.read_requires_key)

@@ -20,11 +20,13 @@ from geoservice.crs import CRS84_URI
 from geoservice.edit.etag import check_if_match
 from geoservice.edit.geojson_in import checked_frame, features_of
 from geoservice.encoding.geojson import encode_feature
-from geoservice.errors import InvalidParameter, PreconditionFailed
+from geoservice.errors import ConflictError, InvalidParameter, PreconditionFailed
 from geoservice.settings import UploadSettings
 from geoservice.storage.base import FeatureStore, VersionInfo
 
 ATTEMPTS = 5
+RECORD_KINDS = frozenset({"farmland_patrols", "farmland_incidents"})
+"""Layers of records that are never deleted (a warden's log, an incident's trail)."""
 
 
 def create_features(
@@ -86,7 +88,12 @@ def update_feature(store, layer, fid: int, patch: Any, *, crs, limits, author, i
 
 
 def delete_feature(store, layer, fid: int, *, author: str, if_match: str | None):
-    """Delete feature ``fid``."""
+    """Delete feature ``fid`` (refused on record layers: their records are never deleted)."""
+    if layer.kind in RECORD_KINDS:
+        raise ConflictError(
+            f"{layer.id!r} is a record layer: its features are never deleted (close an "
+            "incident instead; older versions keep every record)"
+        )
     return _guarded(
         store,
         layer,
