@@ -28,6 +28,7 @@ from geoservice.api.routers import (
     areas,
     audit,
     farmland,
+    farmland_pages,
     features,
     keys,
     landing,
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (landing, areas, features, transactions, uploads, versions, keys, audit):
         app.include_router(router.router)
     app.include_router(farmland.router)
+    app.include_router(farmland_pages.router)
     setup_processes(app)
     install_maps(app)
     install_openapi(app, reads_need_key=settings.api.read_requires_key)

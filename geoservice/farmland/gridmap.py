@@ -1,0 +1,288 @@
+"""Grid maps (网格导图): what a printable page of each grid level shows.
+
+The scheme asks for 「各级网格导图」: for the district, each level-2 unit and each
+level-3 cell, a map with the boundary, the cells and their codes, and who is
+responsible. The map is an inline SVG drawn here in the area's metric CRS (a
+printed page needs no tiles, scripts or network), with a responsibility table
+whose empty rows staff fill in by hand where the register has no one yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import shapely
+
+from geoservice.analysis.crs import metric_crs_of
+from geoservice.catalog.registry import Catalog
+from geoservice.errors import NotFoundError
+from geoservice.farmland.scheme import CELLS_LAYER, REGISTER_LAYER, ROLE_ORDER, ROLES, UNITS_LAYER
+from geoservice.storage.base import FeatureQuery, FeatureStore
+
+WIDTH, HEIGHT, MARGIN = 800.0, 600.0, 12.0
+MAX_CELL_LABELS = 150
+"""More cells than this and a printed page could not read their codes: the table lists them."""
+LEVEL_ROLES = {
+    1: ("总监督人", "副总监督人", "监督总协调人", "总监管人"),
+    2: ("总监督人", "总监管人"),
+    3: ("监督人", "监管人", "网格员"),
+}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One outline on the map: an SVG path, a label, where it links."""
+
+    path: str
+    label: str
+    x: float
+    y: float
+    css: str
+    href: str | None = None
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class ResponsibleRow:
+    """One row of the responsibility table (blank name: to be filled in)."""
+
+    grid_code: str
+    level: int
+    role: str
+    role_en: str
+    name: str = ""
+    position: str = ""
+    phone: str = ""
+    villager_group: str = ""
+
+
+@dataclass
+class GridMap:
+    """What a grid-map page shows."""
+
+    level: int
+    code: str
+    name_zh: str
+    name_en: str
+    parent_code: str | None
+    shapes: list[Shape]
+    responsible: list[ResponsibleRow]
+    children: list[dict] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    scale_m: float = 0.0
+
+
+def district_map(store: FeatureStore, catalog: Catalog, *, lang: str = "zh") -> GridMap:
+    """Return the district overview: the level-1 grid and every level-2 unit."""
+    units = _units(store, catalog)
+    top = units[units["level"] == 1]
+    if top.empty:
+        raise NotFoundError("the farmland grid has no level-1 unit")
+    district = top.iloc[0]
+    level2 = units[units["level"] == 2].sort_values("code")
+    frames = [(top, "boundary", None), (level2, "unit", lambda r: f"/farmland/maps/{r['code']}")]
+    shapes, scale = _draw(frames, lang, label_column="name")
+    children = [_child(r) for _, r in level2.iterrows()]
+    register = _register(store, catalog)
+    rows = _rows(register, [(district["code"], 1)] + [(c, 2) for c in level2["code"]])
+    return GridMap(
+        1,
+        district["code"],
+        district["name_zh"],
+        district["name_en"],
+        None,
+        shapes,
+        rows,
+        children,
+        _sources(units),
+        scale,
+    )
+
+
+def unit_map(store: FeatureStore, catalog: Catalog, code: str, *, lang: str = "zh") -> GridMap:
+    """Return a level-2 unit's map: boundary, level-3 cells and codes, who is responsible."""
+    units = _units(store, catalog)
+    unit = units[(units["code"] == code) & (units["level"] == 2)]
+    if unit.empty:
+        raise NotFoundError(f"no level-2 farmland grid unit {code!r}")
+    cells = _cells(store, catalog, unit.geometry.iloc[0].bounds)
+    cells = cells[cells["parent_code"] == code].sort_values("code")
+    labelled = len(cells) <= MAX_CELL_LABELS
+    frames = [
+        (cells, "cell", lambda r: f"/farmland/maps/{code}/{r['code']}"),
+        (unit, "boundary", None),
+    ]
+    shapes, scale = _draw(frames, lang, label_column="short" if labelled else None)
+    register = _register(store, catalog)
+    rows = _rows(register, [(code, 2)] + [(c, 3) for c in cells["code"]], blanks_for={code})
+    row = unit.iloc[0]
+    children = [_child(r) for _, r in cells.iterrows()]
+    return GridMap(
+        2,
+        code,
+        row["name_zh"],
+        row["name_en"],
+        row["parent_code"],
+        shapes,
+        rows,
+        children,
+        _sources(unit, cells),
+        scale,
+    )
+
+
+def cell_map(
+    store: FeatureStore, catalog: Catalog, unit_code: str, code: str, *, lang: str = "zh"
+) -> GridMap:
+    """Return a level-3 cell's map: the cell among its neighbours, who is responsible."""
+    cells_layer = catalog.get(CELLS_LAYER)
+    query = FeatureQuery(equals={"code": code}, limit=2, crs=cells_layer.storage_crs, count_cap=0)
+    cell = store.query(cells_layer, query).rows.to_frame()
+    if len(cell) != 1 or cell["parent_code"].iloc[0] != unit_code:
+        raise NotFoundError(f"no level-3 farmland grid cell {code!r} in unit {unit_code!r}")
+    bounds = shapely.box(*cell.total_bounds).buffer(_pad(cell.total_bounds)).bounds
+    around = _cells(store, catalog, bounds)
+    around = around[(around["code"] != code) & (around["parent_code"] == unit_code)]
+    frames = [
+        (around, "neighbour", lambda r: f"/farmland/maps/{unit_code}/{r['code']}"),
+        (cell, "boundary", None),
+    ]
+    shapes, scale = _draw(frames, lang, label_column="short")
+    rows = _rows(_register(store, catalog), [(code, 3)], blanks_for={code})
+    row = cell.iloc[0]
+    return GridMap(
+        3, code, row["name_zh"], row["name_en"], unit_code, shapes, rows, [], _sources(cell), scale
+    )
+
+
+def register_frame(store: FeatureStore, catalog: Catalog) -> gpd.GeoDataFrame:
+    """Return the register (an empty frame while no one has been entered)."""
+    return _register(store, catalog)
+
+
+def _units(store, catalog) -> gpd.GeoDataFrame:
+    layer = catalog.get(UNITS_LAYER)
+    return store.read_frame(layer)
+
+
+def _cells(store, catalog, bounds) -> gpd.GeoDataFrame:
+    layer = catalog.get(CELLS_LAYER)
+    return store.read_frame(
+        layer, bbox=bounds, columns=["code", "parent_code", "name_zh", "name_en", "source"]
+    )
+
+
+def _register(store, catalog) -> gpd.GeoDataFrame:
+    layer = catalog.get(REGISTER_LAYER)
+    if not store.has_layer(layer.id):
+        return gpd.GeoDataFrame({a: [] for a in layer.attribute_names}, geometry=[])
+    return store.read_frame(layer)
+
+
+def _rows(register, grids: list[tuple[str, int]], blanks_for: set[str] = frozenset()):
+    """Return the table: the register's entries per grid, and blank rows for missing roles.
+
+    Blank rows are added only for the page's own grid (``blanks_for``), so a unit's
+    table is not padded with three empty rows for each of its cells.
+    """
+    rows = []
+    for code, level in grids:
+        entries = register[register["grid_code"] == code] if len(register) else register
+        order = {role: i for i, role in enumerate(ROLE_ORDER)}
+        entries = entries.assign(_o=entries["role"].map(order)).sort_values(["_o", "person_name"])
+        for _, e in entries.iterrows():
+            rows.append(
+                ResponsibleRow(
+                    code,
+                    level,
+                    e["role"],
+                    ROLES[e["role"]]["en"],
+                    _s(e["person_name"]),
+                    _s(e.get("position")),
+                    _s(e.get("phone")),
+                    _s(e.get("villager_group")),
+                )
+            )
+        if code in blanks_for or level == 1:
+            present = set(entries["role"])
+            rows += [
+                ResponsibleRow(code, level, r, ROLES[r]["en"])
+                for r in LEVEL_ROLES[level]
+                if r not in present
+            ]
+    return rows
+
+
+def _s(value) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
+def _child(row) -> dict:
+    return {
+        "code": row["code"],
+        "name_zh": row["name_zh"],
+        "name_en": row["name_en"],
+        "n_cells": row.get("n_cells"),
+    }
+
+
+def _sources(*frames) -> list[str]:
+    return sorted({s for f in frames for s in f["source"].dropna().unique()})
+
+
+def _pad(bounds) -> float:
+    return max(bounds[2] - bounds[0], bounds[3] - bounds[1]) * 1.5
+
+
+def _draw(frames, lang: str, *, label_column: str | None) -> tuple[list[Shape], float]:
+    """Project every frame to the metric CRS and fit it to the SVG box (north up)."""
+    metric = metric_crs_of(*[f for f, _, _ in frames if len(f)])
+    projected = [(f.to_crs(metric), css, href) for f, css, href in frames if len(f)]
+    minx, miny, maxx, maxy = gpd.GeoSeries(
+        [g for f, _, _ in projected for g in f.geometry], crs=metric
+    ).total_bounds
+    scale = min(
+        (WIDTH - 2 * MARGIN) / max(maxx - minx, 1), (HEIGHT - 2 * MARGIN) / max(maxy - miny, 1)
+    )
+
+    def xy(x, y):
+        return MARGIN + (x - minx) * scale, HEIGHT - MARGIN - (y - miny) * scale
+
+    shapes = []
+    for frame, css, href in projected:
+        for _, row in frame.iterrows():
+            anchor = row.geometry.representative_point()
+            x, y = xy(anchor.x, anchor.y)
+            shapes.append(
+                Shape(
+                    _path(row.geometry, xy),
+                    _label(row, label_column, lang),
+                    x,
+                    y,
+                    css,
+                    href(row) if href else None,
+                    row["code"],
+                )
+            )
+    return shapes, 1.0 / scale
+
+
+def _label(row, column: str | None, lang: str) -> str:
+    if column is None:
+        return ""
+    if column == "name":
+        return row["name_en"] if lang == "en" else row["name_zh"]
+    parts = row["code"].rsplit("-", 2)
+    return f"{int(parts[1])}-{int(parts[2])}" if len(parts) == 3 else row["code"]
+
+
+def _path(geometry, xy) -> str:
+    parts = []
+    for polygon in getattr(geometry, "geoms", [geometry]):
+        if polygon.geom_type != "Polygon":
+            continue
+        for ring in (polygon.exterior, *polygon.interiors):
+            points = [xy(x, y) for x, y in ring.coords]
+            parts.append("M" + " L".join(f"{x:.1f} {y:.1f}" for x, y in points) + " Z")
+    return " ".join(parts)
