@@ -148,7 +148,7 @@ def cell_map(
         (around, "neighbour", lambda r: f"/farmland/maps/{unit_code}/{r['code']}"),
         (cell, "boundary", None),
     ]
-    shapes, scale = _draw(frames, lang, label_column="short")
+    shapes, scale = _draw(frames, lang, label_column="short", label_boundary=True)
     rows = _rows(_register(store, catalog), [(code, 3)], blanks_for={code})
     row = cell.iloc[0]
     return GridMap(
@@ -235,8 +235,14 @@ def _pad(bounds) -> float:
     return max(bounds[2] - bounds[0], bounds[3] - bounds[1]) * 1.5
 
 
-def _draw(frames, lang: str, *, label_column: str | None) -> tuple[list[Shape], float]:
-    """Project every frame to the metric CRS and fit it to the SVG box (north up)."""
+def _draw(
+    frames, lang: str, *, label_column: str | None, label_boundary: bool = False
+) -> tuple[list[Shape], float]:
+    """Project every frame to the metric CRS and fit it to the SVG box (north up).
+
+    The page's own outline (css ``boundary``) is labelled only on a cell's page: on
+    the others its name is the page's title, and a label would sit on its children's.
+    """
     metric = metric_crs_of(*[f for f, _, _ in frames if len(f)])
     projected = [(f.to_crs(metric), css, href) for f, css, href in frames if len(f)]
     minx, miny, maxx, maxy = gpd.GeoSeries(
@@ -254,10 +260,11 @@ def _draw(frames, lang: str, *, label_column: str | None) -> tuple[list[Shape], 
         for _, row in frame.iterrows():
             anchor = row.geometry.representative_point()
             x, y = xy(anchor.x, anchor.y)
+            column = None if css == "boundary" and not label_boundary else label_column
             shapes.append(
                 Shape(
                     _path(row.geometry, xy),
-                    _label(row, label_column, lang),
+                    _label(row, column, lang),
                     x,
                     y,
                     css,

@@ -53,3 +53,17 @@ def create_key_cells(settings, name: str, cells: tuple[str, ...]) -> str:
 def auth(client, who: str) -> dict:
     """Return the header carrying ``who``'s key."""
     return {"X-API-Key": client.keys[who]}
+
+
+@pytest.fixture
+def farmland_domain(farmland_settings):
+    """The fixture's store and catalogue, for calling the domain directly."""
+    from geoservice.catalog.loader import load_catalog
+    from geoservice.storage import open_store
+
+    catalog = load_catalog(farmland_settings.layers_dir, farmland_settings.styles_dir)
+    store = open_store(farmland_settings)
+    try:
+        yield store, catalog
+    finally:
+        store.close()

@@ -123,6 +123,8 @@ async def yearly_scoring(
         grid=pages.rating_map(grid, scores),
         items=SCORING_ITEMS,
         sections=SECTIONS,
+        width=gridmap.WIDTH,
+        height=gridmap.HEIGHT,
     )
 
 
