@@ -186,31 +186,31 @@ def _rows(register, grids: list[tuple[str, int]], blanks_for: set[str] = frozens
     Blank rows are added only for the page's own grid (``blanks_for``), so a unit's
     table is not padded with three empty rows for each of its cells.
     """
+    order = {role: i for i, role in enumerate(ROLE_ORDER)}
     rows = []
     for code, level in grids:
         entries = register[register["grid_code"] == code] if len(register) else register
-        order = {role: i for i, role in enumerate(ROLE_ORDER)}
-        entries = entries.assign(_o=entries["role"].map(order)).sort_values(["_o", "person_name"])
-        for _, e in entries.iterrows():
-            rows.append(
-                ResponsibleRow(
-                    code,
-                    level,
-                    e["role"],
-                    ROLES[e["role"]]["en"],
-                    _s(e["person_name"]),
-                    _s(e.get("position")),
-                    _s(e.get("phone")),
-                    _s(e.get("villager_group")),
-                )
+        mine = [
+            ResponsibleRow(
+                code,
+                level,
+                e["role"],
+                ROLES[e["role"]]["en"],
+                _s(e["person_name"]),
+                _s(e.get("position")),
+                _s(e.get("phone")),
+                _s(e.get("villager_group")),
             )
+            for _, e in entries.iterrows()
+        ]
         if code in blanks_for or level == 1:
-            present = set(entries["role"])
-            rows += [
+            present = {r.role for r in mine}
+            mine += [
                 ResponsibleRow(code, level, r, ROLES[r]["en"])
                 for r in LEVEL_ROLES[level]
                 if r not in present
             ]
+        rows += sorted(mine, key=lambda r: (order[r.role], r.name == "", r.name))
     return rows
 
 

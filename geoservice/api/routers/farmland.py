@@ -22,11 +22,57 @@ from geoservice.farmland import photos, records
 from geoservice.farmland.scheme import CATEGORIES
 
 router = APIRouter(tags=["Farmland supervision"])
+GEOMETRY = {"type": "object", "description": "GeoJSON geometry in lon/lat (CRS84)"}
+PLACEMENT = {"type": "string", "enum": list(records.PLACEMENTS), "default": "device_gps"}
+
+
+def _json_body(properties: dict, required: list[str]) -> dict:
+    schema = {"type": "object", "properties": properties, "required": required}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+PATROL_BODY = _json_body(
+    {
+        "patrol_date": {"type": "string", "format": "date"},
+        "geometry": {**GEOMETRY, "description": "Point, MultiPoint or LineString route"},
+        "cell_code": {"type": "string", "description": "optional; found from the position"},
+        "findings": {"type": "string", "maxLength": records.MAX_TEXT},
+        "placement_method": PLACEMENT,
+    },
+    ["patrol_date", "geometry"],
+)
+INCIDENT_BODY = _json_body(
+    {
+        "category": {"type": "string", "enum": list(CATEGORIES)},
+        "geometry": {**GEOMETRY, "description": "Point or Polygon"},
+        "cell_code": {"type": "string", "description": "optional; found from the position"},
+        "description": {"type": "string", "maxLength": records.MAX_TEXT},
+        "placement_method": PLACEMENT,
+    },
+    ["category", "geometry"],
+)
+STATUS_BODY = _json_body(
+    {
+        "status": {"type": "string", "enum": ["verified", "rectified", "closed"]},
+        "note": {"type": "string", "maxLength": records.MAX_TEXT},
+    },
+    ["status"],
+)
+PHOTO_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            t: {"schema": {"type": "string", "format": "binary"}} for t in photos.SIGNATURES
+        },
+    }
+}
 MAX_JSON = 1024 * 1024
 IncidentPath = Annotated[str, Path(description="incident id (I + 12 hex digits)", max_length=40)]
 
 
-@router.post("/farmland/patrols", operation_id="recordPatrol", status_code=201)
+@router.post(
+    "/farmland/patrols", operation_id="recordPatrol", status_code=201, openapi_extra=PATROL_BODY
+)
 async def record_patrol(
     request: Request,
     principal: WardenDep,
@@ -43,7 +89,12 @@ async def record_patrol(
     return _created(done, "patrol_id", f"{base_url}/collections/farmland_patrols/items/{done.fid}")
 
 
-@router.post("/farmland/incidents", operation_id="reportIncident", status_code=201)
+@router.post(
+    "/farmland/incidents",
+    operation_id="reportIncident",
+    status_code=201,
+    openapi_extra=INCIDENT_BODY,
+)
 async def report_incident(
     request: Request,
     principal: WardenDep,
@@ -66,7 +117,11 @@ async def report_incident(
     return _created(done, "incident_id", url)
 
 
-@router.post("/farmland/incidents/{incidentId}/status", operation_id="changeIncidentStatus")
+@router.post(
+    "/farmland/incidents/{incidentId}/status",
+    operation_id="changeIncidentStatus",
+    openapi_extra=STATUS_BODY,
+)
 async def change_status(
     request: Request,
     principal: WardenDep,
@@ -83,7 +138,10 @@ async def change_status(
 
 
 @router.post(
-    "/farmland/incidents/{incidentId}/photos", operation_id="attachIncidentPhoto", status_code=201
+    "/farmland/incidents/{incidentId}/photos",
+    operation_id="attachIncidentPhoto",
+    status_code=201,
+    openapi_extra=PHOTO_BODY,
 )
 async def attach_photo(
     request: Request,
@@ -116,7 +174,12 @@ async def attach_photo(
     return JSONBytesResponse({**entry, "version": done.version}, status_code=201)
 
 
-@router.get("/farmland/incidents/{incidentId}/photos/{name}", operation_id="getIncidentPhoto")
+@router.get(
+    "/farmland/incidents/{incidentId}/photos/{name}",
+    operation_id="getIncidentPhoto",
+    response_class=FileResponse,
+    responses={200: {"content": {t: {} for t in photos.SIGNATURES}}},
+)
 def get_photo(
     settings: SettingsDep,
     incidentId: IncidentPath,

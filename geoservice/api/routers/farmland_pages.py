@@ -10,45 +10,74 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
 from geoservice.api.deps import CatalogDep, LangDep, SettingsDep, StoreDep
 from geoservice.api.responses import JSONBytesResponse, render_html
-from geoservice.errors import InvalidParameter
 from geoservice.farmland import gridmap, pages, report, scoring
 from geoservice.farmland.scheme import CATEGORIES, SCORING_ITEMS, SECTIONS, STATUSES
 
 router = APIRouter(tags=["Farmland supervision"])
 UnitPath = Annotated[str, Path(description="level-2 grid code", max_length=40)]
 CellPath = Annotated[str, Path(description="level-3 cell code", max_length=80)]
+HTML_ONLY = {200: {"content": {"text/html": {}}}}
+HTML_OR_JSON = {200: {"content": {"text/html": {}, "application/json": {}}}}
+HTML_JSON_CSV = {200: {"content": {"text/html": {}, "application/json": {}, "text/csv": {}}}}
+MapFormat = Annotated[str, Query(description="html (default) or json", pattern="^(html|json)$")]
 Format = Annotated[
     str, Query(description="html (default), json or csv", pattern="^(html|json|csv)$")
 ]
 
 
-@router.get("/farmland", operation_id="getFarmlandPlatform", summary="Farmland platform")
+@router.get(
+    "/farmland",
+    operation_id="getFarmlandPlatform",
+    summary="Farmland platform",
+    response_class=HTMLResponse,
+    responses=HTML_ONLY,
+)
 def farmland_index(request: Request, lang: LangDep):
     """Show the platform's entry page: grid maps, reports, scoring, the phone form."""
     return render_html(request, "farmland_index.html", lang=lang)
 
 
-@router.get("/farmland/maps", operation_id="getFarmlandDistrictMap", summary="District grid map")
-def district_map(request: Request, store: StoreDep, catalog: CatalogDep, lang: LangDep):
+@router.get(
+    "/farmland/maps",
+    operation_id="getFarmlandDistrictMap",
+    summary="District grid map",
+    responses=HTML_OR_JSON,
+)
+def district_map(
+    request: Request, store: StoreDep, catalog: CatalogDep, lang: LangDep, f: MapFormat = "html"
+):
     """Show the district overview of the farmland grid (level 1 and its level-2 units)."""
     grid = gridmap.district_map(store, catalog, lang=lang)
-    return _map_page(request, grid, lang)
-
-
-@router.get("/farmland/maps/{unitCode}", operation_id="getFarmlandUnitMap", summary="Unit grid map")
-def unit_map(
-    request: Request, store: StoreDep, catalog: CatalogDep, lang: LangDep, unitCode: UnitPath
-):
-    """Show a level-2 unit's grid map: boundary, cells and codes, responsibility table."""
-    return _map_page(request, gridmap.unit_map(store, catalog, unitCode, lang=lang), lang)
+    return _map_page(request, grid, lang, f)
 
 
 @router.get(
-    "/farmland/maps/{unitCode}/{cellCode}", operation_id="getFarmlandCellMap", summary="Cell map"
+    "/farmland/maps/{unitCode}",
+    operation_id="getFarmlandUnitMap",
+    summary="Unit grid map",
+    responses=HTML_OR_JSON,
+)
+def unit_map(
+    request: Request,
+    store: StoreDep,
+    catalog: CatalogDep,
+    lang: LangDep,
+    unitCode: UnitPath,
+    f: MapFormat = "html",
+):
+    """Show a level-2 unit's grid map: boundary, cells and codes, responsibility table."""
+    return _map_page(request, gridmap.unit_map(store, catalog, unitCode, lang=lang), lang, f)
+
+
+@router.get(
+    "/farmland/maps/{unitCode}/{cellCode}",
+    operation_id="getFarmlandCellMap",
+    summary="Cell map",
+    responses=HTML_OR_JSON,
 )
 def cell_map(
     request: Request,
@@ -57,16 +86,18 @@ def cell_map(
     lang: LangDep,
     unitCode: UnitPath,
     cellCode: CellPath,
+    f: MapFormat = "html",
 ):
     """Show a level-3 cell's grid map and who is responsible for it."""
     grid = gridmap.cell_map(store, catalog, unitCode, cellCode, lang=lang)
-    return _map_page(request, grid, lang)
+    return _map_page(request, grid, lang, f)
 
 
 @router.get(
     "/farmland/reports/{unitCode}/{month}",
     operation_id="getFarmlandMonthlyReport",
     summary="Monthly report",
+    responses=HTML_JSON_CSV,
 )
 async def monthly_report(
     request: Request,
@@ -98,7 +129,12 @@ async def monthly_report(
     )
 
 
-@router.get("/farmland/scoring/{year}", operation_id="getFarmlandScoring", summary="Yearly scoring")
+@router.get(
+    "/farmland/scoring/{year}",
+    operation_id="getFarmlandScoring",
+    summary="Yearly scoring",
+    responses=HTML_JSON_CSV,
+)
 async def yearly_scoring(
     request: Request,
     store: StoreDep,
@@ -128,11 +164,9 @@ async def yearly_scoring(
     )
 
 
-def _map_page(request: Request, grid: gridmap.GridMap, lang: str):
-    if request.query_params.get("f") == "json":
+def _map_page(request: Request, grid: gridmap.GridMap, lang: str, f: str):
+    if f == "json":
         return JSONBytesResponse(pages.map_document(grid))
-    if request.query_params.get("f") not in (None, "html"):
-        raise InvalidParameter("f: use html or json")
     return render_html(
         request,
         "farmland_map.html",
