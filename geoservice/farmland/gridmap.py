@@ -70,7 +70,7 @@ class GridMap:
     responsible: list[ResponsibleRow]
     children: list[dict] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
-    scale_m: float = 0.0
+    canvas: Canvas | None = None
 
 
 def district_map(store: FeatureStore, catalog: Catalog, *, lang: str = "zh") -> GridMap:
@@ -82,8 +82,8 @@ def district_map(store: FeatureStore, catalog: Catalog, *, lang: str = "zh") -> 
     district = top.iloc[0]
     level2 = units[units["level"] == 2].sort_values("code")
     frames = [(top, "boundary", None), (level2, "unit", lambda r: f"/farmland/maps/{r['code']}")]
-    shapes, scale = _draw(frames, lang, label_column="name")
-    children = [_child(r) for _, r in level2.iterrows()]
+    shapes, canvas = _draw(frames, lang, label_column="name")
+    children = [{**_child(r), "no": i} for i, (_, r) in enumerate(level2.iterrows(), start=1)]
     register = _register(store, catalog)
     rows = _rows(register, [(district["code"], 1)] + [(c, 2) for c in level2["code"]])
     return GridMap(
@@ -96,7 +96,7 @@ def district_map(store: FeatureStore, catalog: Catalog, *, lang: str = "zh") -> 
         rows,
         children,
         _sources(units),
-        scale,
+        canvas,
     )
 
 
@@ -113,7 +113,7 @@ def unit_map(store: FeatureStore, catalog: Catalog, code: str, *, lang: str = "z
         (cells, "cell", lambda r: f"/farmland/maps/{code}/{r['code']}"),
         (unit, "boundary", None),
     ]
-    shapes, scale = _draw(frames, lang, label_column="short" if labelled else None)
+    shapes, canvas = _draw(frames, lang, label_column="short" if labelled else None)
     register = _register(store, catalog)
     rows = _rows(register, [(code, 2)] + [(c, 3) for c in cells["code"]], blanks_for={code})
     row = unit.iloc[0]
@@ -128,7 +128,7 @@ def unit_map(store: FeatureStore, catalog: Catalog, code: str, *, lang: str = "z
         rows,
         children,
         _sources(unit, cells),
-        scale,
+        canvas,
     )
 
 
@@ -148,11 +148,11 @@ def cell_map(
         (around, "neighbour", lambda r: f"/farmland/maps/{unit_code}/{r['code']}"),
         (cell, "boundary", None),
     ]
-    shapes, scale = _draw(frames, lang, label_column="short", label_boundary=True)
+    shapes, canvas = _draw(frames, lang, label_column="short", label_boundary=True)
     rows = _rows(_register(store, catalog), [(code, 3)], blanks_for={code})
     row = cell.iloc[0]
     return GridMap(
-        3, code, row["name_zh"], row["name_en"], unit_code, shapes, rows, [], _sources(cell), scale
+        3, code, row["name_zh"], row["name_en"], unit_code, shapes, rows, [], _sources(cell), canvas
     )
 
 
@@ -235,51 +235,86 @@ def _pad(bounds) -> float:
     return max(bounds[2] - bounds[0], bounds[3] - bounds[1]) * 1.5
 
 
+@dataclass(frozen=True)
+class Canvas:
+    """The SVG box a map was fitted to, and a scale bar of a round length."""
+
+    width: float
+    height: float
+    metres_per_unit: float
+    bar_m: float
+    bar_px: float
+
+
+BAR_LENGTHS_M = (50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
+NAME_SUFFIXES = (
+    "耕地保护二级网格",
+    "耕地保护一级网格",
+    " farmland grid, level 2",
+    " farmland grid, level 1",
+)
+"""Dropped from unit names in map labels (the page title says what the grid is)."""
+
+
 def _draw(
     frames, lang: str, *, label_column: str | None, label_boundary: bool = False
-) -> tuple[list[Shape], float]:
+) -> tuple[list[Shape], Canvas]:
     """Project every frame to the metric CRS and fit it to the SVG box (north up).
 
-    The page's own outline (css ``boundary``) is labelled only on a cell's page: on
-    the others its name is the page's title, and a label would sit on its children's.
+    The box keeps the map's own proportions (at most ``WIDTH`` × ``HEIGHT``). The
+    page's own outline (css ``boundary``) is labelled only on a cell's page: on the
+    others its name is the page's title, and a label would sit on its children's.
+    A label that does not fit its shape is left out (cells) or replaced by the
+    unit's number in the list under the map (units).
     """
     metric = metric_crs_of(*[f for f, _, _ in frames if len(f)])
     projected = [(f.to_crs(metric), css, href) for f, css, href in frames if len(f)]
     minx, miny, maxx, maxy = gpd.GeoSeries(
         [g for f, _, _ in projected for g in f.geometry], crs=metric
     ).total_bounds
-    scale = min(
-        (WIDTH - 2 * MARGIN) / max(maxx - minx, 1), (HEIGHT - 2 * MARGIN) / max(maxy - miny, 1)
-    )
+    dx, dy = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
+    scale = min((WIDTH - 2 * MARGIN) / dx, (HEIGHT - 2 * MARGIN) / dy)
+    width, height = dx * scale + 2 * MARGIN, dy * scale + 2 * MARGIN + BAR_ROOM
 
     def xy(x, y):
-        return MARGIN + (x - minx) * scale, HEIGHT - MARGIN - (y - miny) * scale
+        return MARGIN + (x - minx) * scale, height - BAR_ROOM - MARGIN - (y - miny) * scale
 
     shapes = []
     for frame, css, href in projected:
-        for _, row in frame.iterrows():
+        for number, (_, row) in enumerate(frame.iterrows(), start=1):
             anchor = row.geometry.representative_point()
             x, y = xy(anchor.x, anchor.y)
             column = None if css == "boundary" and not label_boundary else label_column
-            shapes.append(
-                Shape(
-                    _path(row.geometry, xy),
-                    _label(row, column, lang),
-                    x,
-                    y,
-                    css,
-                    href(row) if href else None,
-                    row["code"],
-                )
-            )
-    return shapes, 1.0 / scale
+            label = _fitted(_label(row, column, lang), row.geometry, scale, column, number)
+            link = href(row) if href else None
+            shapes.append(Shape(_path(row.geometry, xy), label, x, y, css, link, row["code"]))
+    bar_m = max([b for b in BAR_LENGTHS_M if b * scale <= width / 4] or [BAR_LENGTHS_M[0]])
+    return shapes, Canvas(width, height, 1.0 / scale, bar_m, bar_m * scale)
+
+
+BAR_ROOM = 24.0
+"""Room under the map for the scale bar."""
+
+
+def _fitted(label: str, geometry, scale: float, column: str | None, number: int) -> str:
+    if not label:
+        return label
+    size = 13.0 if column == "name" else 9.0
+    text_px = sum(size if ord(ch) > 0x2E80 else 0.6 * size for ch in label)
+    minx, miny, maxx, maxy = geometry.bounds
+    if (maxx - minx) * scale >= text_px and (maxy - miny) * scale >= size:
+        return label
+    return str(number) if column == "name" else ""
 
 
 def _label(row, column: str | None, lang: str) -> str:
     if column is None:
         return ""
     if column == "name":
-        return row["name_en"] if lang == "en" else row["name_zh"]
+        name = row["name_en"] if lang == "en" else row["name_zh"]
+        for suffix in NAME_SUFFIXES:
+            name = name.removesuffix(suffix)
+        return name
     parts = row["code"].rsplit("-", 2)
     return f"{int(parts[1])}-{int(parts[2])}" if len(parts) == 3 else row["code"]
 

@@ -159,8 +159,6 @@ async def yearly_scoring(
         grid=pages.rating_map(grid, scores),
         items=SCORING_ITEMS,
         sections=SECTIONS,
-        width=gridmap.WIDTH,
-        height=gridmap.HEIGHT,
     )
 
 
@@ -172,8 +170,6 @@ def _map_page(request: Request, grid: gridmap.GridMap, lang: str, f: str):
         "farmland_map.html",
         lang=lang,
         grid=grid,
-        width=gridmap.WIDTH,
-        height=gridmap.HEIGHT,
     )
 
 
