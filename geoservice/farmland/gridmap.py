@@ -17,7 +17,14 @@ import shapely
 from geoservice.analysis.crs import metric_crs_of
 from geoservice.catalog.registry import Catalog
 from geoservice.errors import NotFoundError
-from geoservice.farmland.scheme import CELLS_LAYER, REGISTER_LAYER, ROLE_ORDER, ROLES, UNITS_LAYER
+from geoservice.farmland.scheme import (
+    BOARDS_LAYER,
+    CELLS_LAYER,
+    REGISTER_LAYER,
+    ROLE_ORDER,
+    ROLES,
+    UNITS_LAYER,
+)
 from geoservice.storage.base import FeatureQuery, FeatureStore
 
 WIDTH, HEIGHT, MARGIN = 800.0, 600.0, 12.0
@@ -81,7 +88,12 @@ def district_map(store: FeatureStore, catalog: Catalog, *, lang: str = "zh") -> 
         raise NotFoundError("the farmland grid has no level-1 unit")
     district = top.iloc[0]
     level2 = units[units["level"] == 2].sort_values("code")
-    frames = [(top, "boundary", None), (level2, "unit", lambda r: f"/farmland/maps/{r['code']}")]
+    boards = _boards(store, catalog, top.total_bounds, "parent_code", set(level2["code"]))
+    frames = [
+        (top, "boundary", None),
+        (level2, "unit", lambda r: f"/farmland/maps/{r['code']}"),
+        (boards, "board", None),
+    ]
     shapes, canvas = _draw(frames, lang, label_column="name")
     children = [{**_child(r), "no": i} for i, (_, r) in enumerate(level2.iterrows(), start=1)]
     register = _register(store, catalog)
@@ -109,9 +121,11 @@ def unit_map(store: FeatureStore, catalog: Catalog, code: str, *, lang: str = "z
     cells = _cells(store, catalog, unit.geometry.iloc[0].bounds)
     cells = cells[cells["parent_code"] == code].sort_values("code")
     labelled = len(cells) <= MAX_CELL_LABELS
+    boards = _boards(store, catalog, unit.total_bounds, "parent_code", {code})
     frames = [
         (cells, "cell", lambda r: f"/farmland/maps/{code}/{r['code']}"),
         (unit, "boundary", None),
+        (boards, "board", None),
     ]
     shapes, canvas = _draw(frames, lang, label_column="short" if labelled else None)
     register = _register(store, catalog)
@@ -144,9 +158,11 @@ def cell_map(
     bounds = shapely.box(*cell.total_bounds).buffer(_pad(cell.total_bounds)).bounds
     around = _cells(store, catalog, bounds)
     around = around[(around["code"] != code) & (around["parent_code"] == unit_code)]
+    boards = _boards(store, catalog, bounds, "cell_code", {code})
     frames = [
         (around, "neighbour", lambda r: f"/farmland/maps/{unit_code}/{r['code']}"),
         (cell, "boundary", None),
+        (boards, "board", None),
     ]
     shapes, canvas = _draw(frames, lang, label_column="short", label_boundary=True)
     rows = _rows(_register(store, catalog), [(code, 3)], blanks_for={code})
@@ -154,6 +170,24 @@ def cell_map(
     return GridMap(
         3, code, row["name_zh"], row["name_en"], unit_code, shapes, rows, [], _sources(cell), canvas
     )
+
+
+def _boards(store, catalog, bounds, column: str, codes: set) -> gpd.GeoDataFrame:
+    """Return the proposed (or edited) boards of the given units or cells, if sited."""
+    if BOARDS_LAYER not in catalog or not store.has_layer(BOARDS_LAYER):
+        return gpd.GeoDataFrame({"cell_code": []}, geometry=[], crs="EPSG:4326")
+    layer = catalog.get(BOARDS_LAYER)
+    frame = store.read_frame(layer, bbox=_storage_bounds(bounds, layer.storage_crs))
+    if column not in frame.columns or frame.empty:
+        return frame.iloc[0:0]
+    frame = frame[frame[column].isin(codes)]
+    return frame.to_crs("EPSG:4326")
+
+
+def _storage_bounds(bounds, storage_crs: str) -> tuple:
+    from geoservice.crs import reproject_bbox
+
+    return tuple(reproject_bbox(tuple(bounds), "EPSG:4326", storage_crs))
 
 
 def register_frame(store: FeatureStore, catalog: Catalog) -> gpd.GeoDataFrame:
@@ -284,10 +318,12 @@ def _draw(
         for number, (_, row) in enumerate(frame.iterrows(), start=1):
             anchor = row.geometry.representative_point()
             x, y = xy(anchor.x, anchor.y)
-            column = None if css == "boundary" and not label_boundary else label_column
+            unlabelled = css == "board" or (css == "boundary" and not label_boundary)
+            column = None if unlabelled else label_column
             label = _fitted(_label(row, column, lang), row.geometry, scale, column, number)
             link = href(row) if href else None
-            shapes.append(Shape(_path(row.geometry, xy), label, x, y, css, link, row["code"]))
+            code = row.get("code", row.get("cell_code", ""))
+            shapes.append(Shape(_path(row.geometry, xy), label, x, y, css, link, code))
     bar_m = max([b for b in BAR_LENGTHS_M if b * scale <= width / 4] or [BAR_LENGTHS_M[0]])
     return shapes, Canvas(width, height, 1.0 / scale, bar_m, bar_m * scale)
 
@@ -319,7 +355,14 @@ def _label(row, column: str | None, lang: str) -> str:
     return f"{int(parts[1])}-{int(parts[2])}" if len(parts) == 3 else row["code"]
 
 
+BOARD_RADIUS = 4.0
+
+
 def _path(geometry, xy) -> str:
+    if geometry.geom_type == "Point":  # a board: a small circle
+        x, y = xy(geometry.x, geometry.y)
+        r = BOARD_RADIUS
+        return f"M{x - r:.1f} {y:.1f} a{r} {r} 0 1 0 {2 * r} 0 a{r} {r} 0 1 0 {-2 * r} 0 Z"
     parts = []
     for polygon in getattr(geometry, "geoms", [geometry]):
         if polygon.geom_type != "Polygon":

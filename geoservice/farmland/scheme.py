@@ -16,6 +16,9 @@ REGISTER_LAYER = "farmland_register"
 PATROLS_LAYER = "farmland_patrols"
 INCIDENTS_LAYER = "farmland_incidents"
 ASSESSMENT_LAYER = "farmland_assessment"
+BOARDS_LAYER = "farmland_boards"
+"""Result collection of the ``farmland-boards`` process (run with out_layer=farmland_boards);
+the grid maps show its boards when it exists."""
 
 ROLES: dict[str, dict[str, str]] = {
     "总监督人": {"en": "Chief supervisor", "levels": "1,2"},
