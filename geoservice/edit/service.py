@@ -27,6 +27,21 @@ from geoservice.storage.base import FeatureStore, VersionInfo
 ATTEMPTS = 5
 RECORD_KINDS = frozenset({"farmland_patrols", "farmland_incidents"})
 """Layers of records that are never deleted (a warden's log, an incident's trail)."""
+RECORD_FIELDS = {
+    "farmland_patrols": ("patrol_id", "warden", "recorded_at", "cell_code", "unit_code"),
+    "farmland_incidents": (
+        "incident_id",
+        "status",
+        "status_history",
+        "photos",
+        "reported_by",
+        "reported_at",
+        "cell_code",
+        "unit_code",
+    ),
+}
+"""Fields of a record only its own routes write (/farmland/...): an edit of a description
+or a geometry may not rewrite who did what when, or skip a status step."""
 
 
 def create_features(
@@ -122,6 +137,7 @@ def _guarded(store, layer, fid, if_match, apply: Callable[[int], Any]):
 
 
 def _write(store, layer, fid, feature, crs, limits, author, version, verb):
+    _keep_record_fields(store, layer, fid, feature, version)
     frame = checked_frame(
         [feature], layer, crs=crs, limits=limits, other_keys=_keys(store, layer, skip=fid)
     )
@@ -133,6 +149,21 @@ def _write(store, layer, fid, feature, crs, limits, author, version, verb):
         message=f"{verb} feature {fid}",
         expected_version=version,
     )
+
+
+def _keep_record_fields(store, layer, fid: int, feature: Any, version: int) -> None:
+    """Refuse (409) a replace or patch that changes a record's own fields."""
+    fields = RECORD_FIELDS.get(layer.kind, ())
+    if not fields:
+        return
+    current = _current_feature(store, layer, fid, version).get("properties") or {}
+    new = (feature.get("properties") if isinstance(feature, dict) else None) or {}
+    changed = [f for f in fields if new.get(f) != current.get(f)]
+    if changed:
+        raise ConflictError(
+            f"{layer.id!r} feature {fid}: {changed} are written only by the /farmland/ routes "
+            "(a status changes through POST /farmland/incidents/{id}/status); send them unchanged"
+        )
 
 
 def _current_feature(store, layer, fid: int, version: int) -> dict:

@@ -56,7 +56,6 @@ def test_grid_maps_show_boards_once_the_process_has_sited_them(farmland_settings
     from tests.conftest import create_key
 
     editor = {"X-API-Key": create_key(farmland_settings, "editor", "测试")}
-    _, cells = fixture.unit_frames()
     road = shapely.LineString([(413_000, 4_407_500), (419_000, 4_407_500)])
     roads = gpd.GeoDataFrame(
         {"road_class": ["国道"], "name_zh": ["测试路"]}, geometry=[road], crs=fixture.METRIC

@@ -172,3 +172,16 @@ def test_warden_cannot_move_an_incident_in_another_cell(farmland_client):
         headers=auth(farmland_client, "warden"),
     )
     assert r.status_code == 403
+
+
+def test_feature_edits_cannot_rewrite_an_incidents_trail(farmland_client):
+    warden, editor = auth(farmland_client, "warden"), auth(farmland_client, "editor")
+    r = farmland_client.post("/farmland/incidents", json=_incident(fixture.A1), headers=warden)
+    url = r.headers["location"]
+    patch = {**editor, "Content-Type": "application/merge-patch+json"}
+    r = farmland_client.patch(url, json={"properties": {"status": "closed"}}, headers=patch)
+    assert r.status_code == 409 and "status" in r.text
+    r = farmland_client.patch(url, json={"properties": {"description": "补充说明"}}, headers=patch)
+    assert r.status_code == 204, r.text
+    item = farmland_client.get(url).json()["properties"]
+    assert (item["status"], item["description"]) == ("reported", "补充说明")
