@@ -44,6 +44,7 @@ def report_document(report: MonthlyReport) -> dict:
         "patrols_done": report.patrols_done,
         "patrols_expected": report.patrols_expected,
         "cells_unpatrolled": report.cells_unpatrolled,
+        "incidents_reported": report.incidents_reported,
         "patrols_per_cell": report.patrols_per_cell,
         "overdue_days": report.overdue_days,
         "cells": [dataclasses.asdict(c) for c in report.cells],

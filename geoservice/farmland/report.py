@@ -74,6 +74,11 @@ class MonthlyReport:
         return sum(c.patrols_expected for c in self.cells)
 
     @property
+    def incidents_reported(self) -> int:
+        """Return the incidents reported in the month."""
+        return sum(sum(row.values()) for row in self.by_category_status.values())
+
+    @property
     def cells_unpatrolled(self) -> int:
         """Return how many cells had no patrol in the month."""
         return sum(1 for c in self.cells if c.patrols_done == 0)
@@ -146,6 +151,55 @@ def monthly_report(
         norms.patrols_per_cell_month,
         norms.overdue_days,
     )
+
+
+def district_report(
+    store: FeatureStore,
+    catalog: Catalog,
+    month: str,
+    *,
+    norms: FarmlandSettings,
+    today: date | None = None,
+) -> list[MonthlyReport]:
+    """Return the month of every level-2 unit, in code order (the district overview)."""
+    parse_month(month)
+    units = store.read_frame(catalog.get(UNITS_LAYER), columns=["code", "level"])
+    codes = sorted(units.loc[units["level"] == 2, "code"])
+    return [monthly_report(store, catalog, code, month, norms=norms, today=today) for code in codes]
+
+
+def district_csv(reports: list[MonthlyReport]) -> str:
+    """Return the district overview as CSV: one row per unit."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        [
+            "unit_code",
+            "name_zh",
+            "month",
+            "cells",
+            "patrols_done",
+            "patrols_expected",
+            "cells_unpatrolled",
+            "incidents_reported",
+            "overdue",
+        ]
+    )
+    for r in reports:
+        writer.writerow(
+            [
+                r.unit_code,
+                r.name_zh,
+                r.month,
+                len(r.cells),
+                r.patrols_done,
+                r.patrols_expected,
+                r.cells_unpatrolled,
+                r.incidents_reported,
+                len(r.overdue),
+            ]
+        )
+    return out.getvalue()
 
 
 def status_at(history_json: str, as_of: str) -> str:

@@ -63,6 +63,10 @@ def test_report_scoring_and_phone_form_render(farmland_settings):
     with LiveServer(create_app(farmland_settings)) as server, chromium_page() as page:
         page.goto(f"{server.url}/farmland/reports/{TOWN_A}/2025-11")
         assert "月报" in page.inner_text("h1")
+        page.goto(f"{server.url}/farmland/reports/2025-11")
+        assert "月报" in page.inner_text("h1")
+        page.click(f"a[href*='/farmland/reports/{TOWN_B}/']")
+        assert "测试乙镇" in page.inner_text("h1")
         page.goto(f"{server.url}/farmland/scoring/2025")
         assert "考核" in page.inner_text("h1")
         assert page.locator("svg.gridmap path.rating-none").count() == 2

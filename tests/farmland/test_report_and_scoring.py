@@ -194,3 +194,16 @@ def test_scoring_refuses_out_of_range_entries_and_years(recorded):
     assert cleanup.points is None and "outside" in cleanup.evidence
     with pytest.raises(Exception, match="year"):
         scoring.yearly_scores(store, catalog, 1900)
+
+
+def test_district_report_sums_every_town(recorded, farmland_settings):
+    store, catalog, _ = recorded
+    units = report.district_report(store, catalog, "2025-11", norms=NORMS, today=date(2026, 1, 1))
+    summary = {
+        r.unit_code: (r.patrols_done, r.patrols_expected, r.incidents_reported, len(r.overdue))
+        for r in units
+    }
+    # town B: one patrol (B1, Nov 5th) and one incident (i6, Nov 3rd) of 6 cells
+    assert summary == {TOWN_A: (3, 6, 3, 1), TOWN_B: (1, 6, 1, 0)}
+    rows = list(csv.DictReader(io.StringIO(report.district_csv(units))))
+    assert [(r["unit_code"], r["patrols_done"]) for r in rows] == [(TOWN_A, "3"), (TOWN_B, "1")]

@@ -94,6 +94,36 @@ def cell_map(
 
 
 @router.get(
+    "/farmland/reports/{month}",
+    operation_id="getFarmlandDistrictReport",
+    summary="Monthly report of every town/street",
+    responses=HTML_JSON_CSV,
+)
+async def district_report(
+    request: Request,
+    store: StoreDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    lang: LangDep,
+    month: Annotated[str, Path(description="YYYY-MM", max_length=7)],
+    f: Format = "html",
+):
+    """Sum a month for every town/street: patrols done vs expected, incidents, overdue."""
+    done = await run_in_threadpool(
+        report.district_report, store, catalog, month, norms=settings.farmland
+    )
+    if f == "csv":
+        return _csv(report.district_csv(done), f"farmland-{month}.csv")
+    if f == "json":
+        return JSONBytesResponse(
+            {"month": month, "units": [pages.report_document(r) for r in done]}
+        )
+    return render_html(
+        request, "farmland_district_report.html", lang=lang, reports=done, month=month
+    )
+
+
+@router.get(
     "/farmland/reports/{unitCode}/{month}",
     operation_id="getFarmlandMonthlyReport",
     summary="Monthly report",
