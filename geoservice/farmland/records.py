@@ -30,6 +30,7 @@ from geoservice.farmland.scheme import (
     INCIDENTS_LAYER,
     NEXT_STATUS,
     PATROLS_LAYER,
+    RECORD_LAYER_KINDS,
     STATUSES,
 )
 from geoservice.settings import UploadSettings
@@ -264,6 +265,34 @@ def locate_cell(store: FeatureStore, catalog: Catalog, geometry, cell_code: Any)
         )
     first = hits.sort_values("code").iloc[0]
     return first["code"], first["parent_code"]
+
+
+def create_empty_record_layers(store: FeatureStore, catalog: Catalog, area: str) -> list[str]:
+    """Give each record layer of ``area`` without data an empty first version; return their ids.
+
+    The register, patrols, incidents and assessment are entered, never built: a
+    sample store serves them as empty collections (their schema, no features), so
+    staff can add the first feature with an ordinary feature edit. A layer that has
+    data is never touched.
+    """
+    created = []
+    for layer in catalog.layers_in(area):
+        if layer.kind not in RECORD_LAYER_KINDS or store.has_layer(layer.id):
+            continue
+        empty = gpd.GeoDataFrame(
+            {name: [] for name in layer.attribute_names},
+            geometry=gpd.GeoSeries([], crs=layer.storage_crs),
+            crs=layer.storage_crs,
+        )
+        store.write(
+            layer,
+            empty,
+            author="geoservice data build",
+            action="empty-schema",
+            message="record layer: entered by staff and wardens, never built",
+        )
+        created.append(layer.id)
+    return created
 
 
 def _check_scope(principal: Principal, cell: tuple[str, str]) -> None:

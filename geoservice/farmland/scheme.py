@@ -16,6 +16,13 @@ REGISTER_LAYER = "farmland_register"
 PATROLS_LAYER = "farmland_patrols"
 INCIDENTS_LAYER = "farmland_incidents"
 ASSESSMENT_LAYER = "farmland_assessment"
+RECORD_LAYER_KINDS = (
+    "farmland_register",
+    "farmland_patrols",
+    "farmland_incidents",
+    "farmland_assessment",
+)
+"""Kinds of layers staff and wardens fill: never built from sample data, created empty."""
 BOARDS_LAYER = "farmland_boards"
 """Result collection of the ``farmland-boards`` process (run with out_layer=farmland_boards);
 the grid maps show its boards when it exists."""
