@@ -27,6 +27,8 @@ from geoservice.api.processes_setup import setup_processes
 from geoservice.api.routers import (
     areas,
     audit,
+    farmland,
+    farmland_pages,
     features,
     keys,
     landing,
@@ -89,6 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)  # outermost: HEAD is GET's answer without the body
     for router in (landing, areas, features, transactions, uploads, versions, keys, audit):
         app.include_router(router.router)
+    app.include_router(farmland.router)
+    app.include_router(farmland_pages.router)
     setup_processes(app)
     install_maps(app)
     install_openapi(app, reads_need_key=settings.api.read_requires_key)

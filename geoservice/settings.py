@@ -257,6 +257,31 @@ class MapSettings(BaseModel):
     max_zoom: int = 18
 
 
+class FarmlandSettings(BaseModel):
+    """The farmland supervision platform: photo limits and the monthly report's norms."""
+
+    photo_max_bytes: int = Field(
+        8 * 1024 * 1024, ge=1, description="Largest photo attachment accepted (bytes)."
+    )
+    photo_types: tuple[str, ...] = Field(
+        ("image/jpeg", "image/png", "image/webp"),
+        description="Photo media types accepted; the file's first bytes must agree.",
+    )
+    patrols_per_cell_month: int = Field(
+        1,
+        ge=0,
+        description="Patrols expected per level-3 cell per month in the monthly report. "
+        "The scheme asks for regular patrols (巡田) without a number: this is geoservice's "
+        "default, to be set by the district.",
+    )
+    overdue_days: int = Field(
+        30,
+        ge=1,
+        description="An incident not rectified this many days after its report is overdue "
+        "(geoservice's default; the scheme sets no deadline).",
+    )
+
+
 class Settings(BaseSettings):
     """Root settings tree; sub-sections are set with ``GEOSERVICE_<SECTION>__<KEY>``."""
 
@@ -328,6 +353,7 @@ class Settings(BaseSettings):
     dask_scheduler: str | None = Field(
         None, description="dask.distributed scheduler address; a LocalCluster if unset."
     )
+    farmland: FarmlandSettings = FarmlandSettings()
     keys_path: Path | None = Field(
         None, description="SQLite file of hashed API keys; defaults to <data_dir>/keys.sqlite."
     )
@@ -382,6 +408,11 @@ class Settings(BaseSettings):
     def raster_dir(self) -> Path:
         """Return the folder of raster layers (``<id>.tif`` COGs)."""
         return self.data_dir / "rasters"
+
+    @property
+    def farmland_photos_dir(self) -> Path:
+        """Return where farmland incident photos are kept."""
+        return self.data_dir / "farmland" / "photos"
 
     @property
     def api_keys_path(self) -> Path:

@@ -7,7 +7,8 @@ whose method is not GET/HEAD/OPTIONS needs a valid key of an ``editor`` or
 key), and reading needs a key when ``api.read_requires_key`` is set. A key that is
 sent but unknown or revoked is refused (401) on any method. Which *role* a
 route needs is declared on the route with :data:`EditorDep` or
-:data:`AdminDep` (403 when the key lacks it).
+:data:`AdminDep` (403 when the key lacks it). A ``warden`` key may write only
+under ``/farmland/``, whose routes check that the grid cell is one of its own.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from geoservice.errors import Forbidden, Unauthorized
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ALWAYS_OPEN = frozenset({"/healthz", "/readyz"})
+WARDEN_WRITES = "/farmland/"
+"""Where a warden key may write (its routes check the key's cells)."""
 HOW = "send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
 
 
@@ -70,7 +73,17 @@ class KeyMiddleware:
         if principal is None and self._needs_key(scope, settings):
             return 401, Unauthorized.code, f"this request needs an API key; {HOW}"
         writing = scope["method"] not in SAFE_METHODS
-        if writing and principal is not None and not principal.has_role("editor"):
+        if (
+            writing
+            and principal is not None
+            and not principal.has_role("editor")
+            and not (principal.role == "warden" and scope["path"].startswith(WARDEN_WRITES))
+        ):
+            if principal.role == "warden":
+                return 403, Forbidden.code, (
+                    f"the warden key {principal.name!r} may write only farmland patrols and "
+                    f"incidents ({WARDEN_WRITES}...) in its own cells"
+                )
             return 403, Forbidden.code, f"the key {principal.name!r} may only read"
         return None
 
@@ -110,6 +123,7 @@ def _require(role: str):
 
 
 EditorDep = Annotated[Principal, Depends(_require("editor"))]
+WardenDep = Annotated[Principal, Depends(_require("warden"))]
 AdminDep = Annotated[Principal, Depends(_require("admin"))]
 
 

@@ -96,6 +96,10 @@ class LayerKind(StrEnum):
     services = "services"
     transport = "transport"
     farmland_grid = "farmland_grid"
+    farmland_register = "farmland_register"
+    farmland_patrols = "farmland_patrols"
+    farmland_incidents = "farmland_incidents"
+    farmland_assessment = "farmland_assessment"
     analysis_result = "analysis_result"
 
 

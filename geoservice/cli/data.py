@@ -28,6 +28,8 @@ def build(
 ) -> None:
     """Build the sample layers of study areas and store each as a new version."""
     from geoservice.errors import GeoserviceError
+    from geoservice.farmland.records import create_empty_record_layers
+    from geoservice.farmland.scheme import RECORD_LAYER_KINDS
     from geoservice.runtime import Runtime
     from geoservice.sampledata import BUILDERS
 
@@ -46,9 +48,10 @@ def build(
             if item.sample_data not in BUILDERS:
                 console.print(f"[red]{item.id}: unknown sample-data builder {item.sample_data!r}")
                 raise typer.Exit(1)
-            layers = [
-                layer for layer in catalog.layers_in(item.id) if layer.kind != "analysis_result"
-            ]
+            for layer_id in create_empty_record_layers(runtime.store, catalog, item.id):
+                console.print(f"{layer_id}: empty (entered by staff and wardens, never built)")
+            built = ("analysis_result", *RECORD_LAYER_KINDS)
+            layers = [layer for layer in catalog.layers_in(item.id) if layer.kind not in built]
             if if_missing and all(runtime.store.has_layer(layer.id) for layer in layers):
                 console.print(f"{item.id}: sample store present; nothing to do")
                 continue

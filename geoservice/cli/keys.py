@@ -24,9 +24,14 @@ def _store():
 def create(
     role_arg: str | None = typer.Argument(None, metavar="[ROLE]", help="Same as --role."),
     name_arg: str | None = typer.Argument(None, metavar="[NAME]", help="Same as --name."),
-    role: str | None = typer.Option(None, help="reader, editor or admin [default: editor]."),
+    role: str | None = typer.Option(
+        None, help="reader, warden, editor or admin [default: editor]."
+    ),
     name: str | None = typer.Option(None, help="Whose key; recorded as the author of versions."),
     layer: list[str] = typer.Option([], help="Editor keys: limit to this layer (repeatable)."),
+    cell: list[str] = typer.Option(
+        [], help="Warden keys: a farmland grid cell or level-2 code it records in (repeatable)."
+    ),
 ) -> None:
     """Create a key and print it: the key is the last line, shown only this once.
 
@@ -38,7 +43,7 @@ def create(
     name = _one_of("name", name_arg, name) or ""
     with closing(_store()) as store:
         try:
-            principal, key = store.create(role, name or f"{role} key", tuple(layer))
+            principal, key = store.create(role, name or f"{role} key", tuple(layer), tuple(cell))
         except GeoserviceError as exc:
             console.print(f"[red]{exc.message}[/red]")
             raise typer.Exit(2) from None

@@ -20,11 +20,28 @@ from geoservice.crs import CRS84_URI
 from geoservice.edit.etag import check_if_match
 from geoservice.edit.geojson_in import checked_frame, features_of
 from geoservice.encoding.geojson import encode_feature
-from geoservice.errors import InvalidParameter, PreconditionFailed
+from geoservice.errors import ConflictError, InvalidParameter, PreconditionFailed
 from geoservice.settings import UploadSettings
 from geoservice.storage.base import FeatureStore, VersionInfo
 
 ATTEMPTS = 5
+RECORD_KINDS = frozenset({"farmland_patrols", "farmland_incidents"})
+"""Layers of records that are never deleted (a warden's log, an incident's trail)."""
+RECORD_FIELDS = {
+    "farmland_patrols": ("patrol_id", "warden", "recorded_at", "cell_code", "unit_code"),
+    "farmland_incidents": (
+        "incident_id",
+        "status",
+        "status_history",
+        "photos",
+        "reported_by",
+        "reported_at",
+        "cell_code",
+        "unit_code",
+    ),
+}
+"""Fields of a record only its own routes write (/farmland/...): an edit of a description
+or a geometry may not rewrite who did what when, or skip a status step."""
 
 
 def create_features(
@@ -86,7 +103,12 @@ def update_feature(store, layer, fid: int, patch: Any, *, crs, limits, author, i
 
 
 def delete_feature(store, layer, fid: int, *, author: str, if_match: str | None):
-    """Delete feature ``fid``."""
+    """Delete feature ``fid`` (refused on record layers: their records are never deleted)."""
+    if layer.kind in RECORD_KINDS:
+        raise ConflictError(
+            f"{layer.id!r} is a record layer: its features are never deleted (close an "
+            "incident instead; older versions keep every record)"
+        )
     return _guarded(
         store,
         layer,
@@ -115,6 +137,7 @@ def _guarded(store, layer, fid, if_match, apply: Callable[[int], Any]):
 
 
 def _write(store, layer, fid, feature, crs, limits, author, version, verb):
+    _keep_record_fields(store, layer, fid, feature, version)
     frame = checked_frame(
         [feature], layer, crs=crs, limits=limits, other_keys=_keys(store, layer, skip=fid)
     )
@@ -126,6 +149,21 @@ def _write(store, layer, fid, feature, crs, limits, author, version, verb):
         message=f"{verb} feature {fid}",
         expected_version=version,
     )
+
+
+def _keep_record_fields(store, layer, fid: int, feature: Any, version: int) -> None:
+    """Refuse (409) a replace or patch that changes a record's own fields."""
+    fields = RECORD_FIELDS.get(layer.kind, ())
+    if not fields:
+        return
+    current = _current_feature(store, layer, fid, version).get("properties") or {}
+    new = (feature.get("properties") if isinstance(feature, dict) else None) or {}
+    changed = [f for f in fields if new.get(f) != current.get(f)]
+    if changed:
+        raise ConflictError(
+            f"{layer.id!r} feature {fid}: {changed} are written only by the /farmland/ routes "
+            "(a status changes through POST /farmland/incidents/{id}/status); send them unchanged"
+        )
 
 
 def _current_feature(store, layer, fid: int, version: int) -> dict:

@@ -13,6 +13,10 @@ GROUPS: dict[str, dict[str, str]] = {
     LayerKind.commercial: {"zh": "商业", "en": "Commercial"},
     LayerKind.services: {"zh": "服务业与公共服务", "en": "Services and public services"},
     LayerKind.farmland_grid: {"zh": "耕地保护网格", "en": "Farmland protection grid"},
+    LayerKind.farmland_register: {"zh": "耕地保护责任人", "en": "Farmland grid register"},
+    LayerKind.farmland_patrols: {"zh": "巡田记录", "en": "Farmland patrols"},
+    LayerKind.farmland_incidents: {"zh": "耕地问题线索", "en": "Farmland incidents"},
+    LayerKind.farmland_assessment: {"zh": "耕地保护考核", "en": "Farmland assessment"},
     LayerKind.transport: {"zh": "交通", "en": "Transport"},
     LayerKind.analysis_result: {"zh": "分析结果", "en": "Analysis results"},
 }

@@ -39,6 +39,11 @@ PARAMS = {
     "token": "none",
     "processId": "huff",
     "name": "leaflet-measure.cn.js",
+    "incidentId": "I000000000000",
+    "unitCode": "150602101000",
+    "cellCode": "150602101000-004407-000413",
+    "month": "2025-11",
+    "year": "2025",
 }
 QUERIES = {"/map": "collections=hostile,hostile_zones&", "/style.json": "collections=hostile&"}
 HTML_PAGES = {

@@ -32,6 +32,8 @@ CASES = {
     "farmland-grid-check": {"cells": {"collection": "farmland_grid"}, "parents": LEVEL_2},
     "farmland-grid-compare": {"old": {"collection": "farmland_grid", "version": 1},
                               "new": {"collection": "farmland_grid", "filter": HANTAI}},
+    "farmland-boards": {"cells": {"collection": "farmland_grid"}, "roads": {"collection": "roads"},
+                        "out_layer": "farmland_boards"},
     "indicators": {"file": "dongsheng-services-plan"},
 }  # fmt: skip
 

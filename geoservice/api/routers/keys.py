@@ -17,9 +17,12 @@ router = APIRouter(tags=["Keys"])
 class KeyRequest(BaseModel):
     """A key to create."""
 
-    role: str = Field("editor", description="reader, editor or admin")
+    role: str = Field("editor", description="reader, warden, editor or admin")
     name: str = Field(..., description="whose key it is; recorded as the author of versions")
     layers: list[str] = Field([], description="editor keys: only these layers (all if empty)")
+    cells: list[str] = Field(
+        [], description="warden keys: the farmland grid cells (or level-2 units) they record in"
+    )
 
 
 @router.get("/keys", operation_id="getKeys", summary="API keys")
@@ -31,7 +34,9 @@ def list_keys(request: Request, principal: AdminDep):
 @router.post("/keys", operation_id="createKey", summary="Create an API key", status_code=201)
 def create_key(request: Request, principal: AdminDep, body: KeyRequest):
     """Create a key; the response is the only place its secret is ever shown."""
-    key, secret = request.app.state.runtime.keys.create(body.role, body.name, tuple(body.layers))
+    key, secret = request.app.state.runtime.keys.create(
+        body.role, body.name, tuple(body.layers), tuple(body.cells)
+    )
     return JSONBytesResponse({**key.as_dict(), "key": secret}, status_code=201)
 
 

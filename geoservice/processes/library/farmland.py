@@ -187,6 +187,46 @@ def run_compare(inputs: CompareInputs, ctx: ProcessContext) -> dict:
     }
 
 
+class BoardInputs(ResultInputs):
+    """Inputs of ``farmland-boards``."""
+
+    cells: FeatureInput = Field(description="Grid cells (polygons), e.g. farmland_grid")
+    roads: FeatureInput = Field(description="Road lines, e.g. roads")
+    max_distance_m: float = Field(
+        200.0, ge=0, le=5_000, description="A cell farther than this from a road gets no board"
+    )
+    class_column: str | None = Field("road_class", description="Road-class column of roads")
+    sources: int = Field(64, ge=1, le=1_000, description="Sampled path sources for through-paths")
+
+
+def run_boards(inputs: BoardInputs, ctx: ProcessContext) -> dict:
+    """Run :func:`~geoservice.analysis.farmland.boards.propose_boards`."""
+    from geoservice.analysis.farmland.boards import propose_boards
+
+    cells = ctx.features("cells", inputs.cells)
+    roads = ctx.features("roads", inputs.roads)
+    if "code" not in cells.columns:
+        raise InvalidParameter("input 'cells': the cells have no 'code'")
+    ctx.report(20, "routing sampled paths over the roads")
+    boards, summary = propose_boards(
+        cells,
+        roads,
+        max_distance_m=inputs.max_distance_m,
+        class_column=inputs.class_column,
+        sources=inputs.sources,
+        crs=ctx.metric_crs,
+    )
+    return {
+        "boards": LayerOutput(
+            boards,
+            text("Proposed farmland information boards", "耕地保护网格公示牌建议位置"),
+            "One per cell near a road, at the road node most sampled paths pass; edit freely",
+            primary=True,
+        ),
+        "summary": summary,
+    }
+
+
 PROCESSES = [
     Process(
         id="farmland-grid",
@@ -233,5 +273,21 @@ PROCESSES = [
         },
         run=run_compare,
         keywords=("farmland", "grid", "versions"),
+    ),
+    Process(
+        id="farmland-boards",
+        title="Propose farmland information boards",
+        title_zh="耕地保护网格公示牌选址",
+        description="One public information board (公示牌) per grid cell within max_distance_m "
+        "of a road, at the road node that most shortest paths between sampled nodes pass "
+        "(a sampled betweenness: the network's stand-in for passing traffic). Run it with "
+        "out_layer=farmland_boards and the grid maps show the boards; edit them like any layer.",
+        inputs=BoardInputs,
+        outputs={
+            "boards": OutputSpec("Proposed boards", "Result collection"),
+            "summary": OutputSpec("Summary", "cells with and without a board", "json"),
+        },
+        run=run_boards,
+        keywords=("farmland", "boards", "公示牌"),
     ),
 ]
