@@ -80,9 +80,13 @@ class KeyMiddleware:
             and not (principal.role == "warden" and scope["path"].startswith(WARDEN_WRITES))
         ):
             if principal.role == "warden":
-                return 403, Forbidden.code, (
-                    f"the warden key {principal.name!r} may write only farmland patrols and "
-                    f"incidents ({WARDEN_WRITES}...) in its own cells"
+                return (
+                    403,
+                    Forbidden.code,
+                    (
+                        f"the warden key {principal.name!r} may write only farmland patrols and "
+                        f"incidents ({WARDEN_WRITES}...) in its own cells"
+                    ),
                 )
             return 403, Forbidden.code, f"the key {principal.name!r} may only read"
         return None

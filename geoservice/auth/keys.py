@@ -155,9 +155,7 @@ class KeyStore(SQLiteFile):
         with self._lock:
             rows = (
                 self._db()
-                .execute(
-                    f"SELECT {COLUMNS} FROM api_keys ORDER BY created_at DESC, id"
-                )
+                .execute(f"SELECT {COLUMNS} FROM api_keys ORDER BY created_at DESC, id")
                 .fetchall()
             )
         return [_principal(r) for r in rows]

@@ -9,7 +9,7 @@ the same features.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -127,4 +127,18 @@ class SupportsVersionWatch(Protocol):
     ) -> VersionWatch:
         """Call ``on_change(layer, version)`` on every change; ``on_reset`` if it may
         have missed some."""
+        ...
+
+
+@runtime_checkable
+class SupportsChangeToken(Protocol):
+    """A store that tells, without a query, whether anything was written since.
+
+    GeoPackage: the SQLite write-ahead log's shared index counts every commit, by
+    any process. A version read together with a token stays current while the
+    token is unchanged, so hot tiles are answered without asking the store.
+    """
+
+    def change_token(self) -> Hashable:
+        """Return a value that differs after any committed write (cheap: no SQL)."""
         ...

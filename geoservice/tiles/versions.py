@@ -4,9 +4,10 @@ Tile cache keys and ETags carry the layer version, so it must be known before
 the cache is consulted. A store that can push version changes (PostGIS:
 ``watch_versions``, LISTEN/NOTIFY fed by a trigger, so writes by any process are
 seen within milliseconds) lets answers be remembered for ``backstop_s``; the
-backstop only matters if a notification is lost. Otherwise (GeoPackage, a local
-SQLite read of a few microseconds) a version is trusted for ``ttl_s`` (default 0:
-every request asks the store).
+backstop only matters if a notification is lost. A store with a change token
+(GeoPackage: the WAL's shared commit counter) lets an answer stand while the
+token is unchanged, for at most ``backstop_s``. Otherwise a version is trusted
+for ``ttl_s`` (default 0: every request asks the store).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import threading
 import time
 
 from geoservice.storage.base import FeatureStore
-from geoservice.storage.capabilities import SupportsVersionWatch
+from geoservice.storage.capabilities import SupportsChangeToken, SupportsVersionWatch
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ class VersionCache:
         self.ttl_s = ttl_s
         self.backstop_s = backstop_s
         self._known: dict[str, tuple[int, float]] = {}
+        self._tokens: dict[str, object] = {}  # change token when each version was read
+        self._tokened = isinstance(store, SupportsChangeToken)
         self._lock = threading.Lock()
         self.listener = None
         if isinstance(store, SupportsVersionWatch):
@@ -47,16 +50,24 @@ class VersionCache:
         hit = self._known.get(layer_id)
         if hit is None:
             return None
-        limit = self.backstop_s if self.pushed else self.ttl_s
-        return hit[0] if time.monotonic() - hit[1] < limit else None
+        age = time.monotonic() - hit[1]
+        if self.pushed:
+            return hit[0] if age < self.backstop_s else None
+        if self._tokened and age < self.backstop_s:
+            token = self._tokens.get(layer_id)
+            if token is not None and token == self.store.change_token():
+                return hit[0]
+        return hit[0] if age < self.ttl_s else None
 
     def current(self, layer_id: str) -> int:
         """Return the current version of ``layer_id`` (raises LayerNotFound)."""
         known = self.peek(layer_id)
         if known is not None:
             return known
+        token = self.store.change_token() if self._tokened else None  # before the read
         version = self.store.current_version(layer_id).version
         with self._lock:
+            self._tokens[layer_id] = token
             previous = self._known.get(layer_id)
             if self.pushed and previous is not None and previous[0] > version:
                 version = previous[0]  # a notification overtook this read
@@ -68,8 +79,10 @@ class VersionCache:
         with self._lock:
             if layer_id is None:
                 self._known.clear()
+                self._tokens.clear()
             else:
                 self._known.pop(layer_id, None)
+                self._tokens.pop(layer_id, None)
 
     def close(self) -> None:
         """Stop listening for notifications."""
