@@ -41,15 +41,39 @@ def encode_layer(
     Property values that are None (or NaN) are left out of a feature's tags.
     """
     geometries = np.asarray(geometries, dtype=object)
+    family, streams = geometry_streams(geometries)
+    return encode_streams(name, ids, family, streams, properties, extent=extent)
+
+
+def geometry_streams(geometries: np.ndarray) -> tuple[np.ndarray, list[bytes]]:
+    """Return each geometry's MVT type (0: none) and packed command stream (b"": none)."""
     kinds = shapely.get_type_id(geometries)
     family = np.array([_FAMILY.get(int(k), 0) for k in kinds], dtype=np.int64)
     family[shapely.is_empty(geometries)] = 0
-    streams: dict[int, bytes] = {}
+    streams = [b""] * len(geometries)
     for kind in (POINT, LINESTRING, POLYGON):
         rows = np.flatnonzero(family == kind)
-        if len(rows):
-            streams.update(zip(rows.tolist(), _commands(geometries[rows], kind), strict=True))
-    order = np.array(sorted(r for r, stream in streams.items() if stream), dtype=np.int64)
+        if not len(rows):
+            continue
+        for row, stream in zip(rows.tolist(), _commands(geometries[rows], kind), strict=True):
+            streams[row] = stream
+    return family, streams
+
+
+def encode_streams(
+    name: str,
+    ids: Sequence[int],
+    family: np.ndarray,
+    streams: Sequence[bytes],
+    properties: Mapping[str, Sequence[Any] | FactorizedColumn],
+    *,
+    extent: int = 4096,
+) -> tuple[bytes, int]:
+    """Return one MVT layer of features given as MVT types and command streams.
+
+    Features whose stream is empty are left out (see :func:`encode_layer`).
+    """
+    order = np.array([r for r, stream in enumerate(streams) if stream], dtype=np.int64)
     if not len(order):
         return b"", 0
     keys, values, tags = _tag_streams(properties, order)
@@ -151,14 +175,27 @@ def _commands(geoms: np.ndarray, family: int) -> list[bytes]:
 
 def _paths(paths: np.ndarray, owner: np.ndarray, count: int, *, closed: bool) -> list[bytes]:
     coords, path_of = shapely.get_coordinates(paths, return_index=True)
-    xy = coords.astype(np.int64)
+    return path_streams(coords.astype(np.int64), path_of, owner, count, closed=closed)
+
+
+def path_streams(
+    xy: np.ndarray, path_of: np.ndarray, owner: np.ndarray, count: int, *, closed: bool
+) -> list[bytes]:
+    """Return the command streams of ``count`` features made of paths.
+
+    ``xy`` are integer tile coordinates of every path's vertices (rings closed),
+    ``path_of`` the path of each vertex and ``owner`` the feature of each path;
+    exterior rings must already wind as MVT wants (positive area, y down).
+    """
+    if not len(xy):
+        return [b""] * count
     if closed:  # MVT rings are implicitly closed: drop the repeated first point
         last = np.r_[path_of[1:] != path_of[:-1], True]
         xy, path_of = xy[~last], path_of[~last]
     # drop vertices equal to the previous one (snapping can make them)
     same = np.r_[False, (np.diff(xy, axis=0) == 0).all(axis=1) & (path_of[1:] == path_of[:-1])]
     xy, path_of = xy[~same], path_of[~same]
-    sizes = np.bincount(path_of, minlength=len(paths))
+    sizes = np.bincount(path_of, minlength=len(owner))
     usable = sizes >= (3 if closed else 2)
     keep = usable[path_of]
     xy, path_of = xy[keep], path_of[keep]

@@ -7,7 +7,7 @@ import time
 import geopandas as gpd
 import mapbox_vector_tile
 import pytest
-from shapely.geometry import box
+from shapely.geometry import Point, box
 
 from geoservice.catalog.infer import infer_layer
 from geoservice.settings import TileSettings
@@ -133,3 +133,62 @@ def test_the_first_tiles_are_read_while_the_source_builds_in_the_background(stor
         later = sources.get(layer, q, lambda: 144)
 
     assert first is None and later is not None
+
+
+def mixed_shapes() -> gpd.GeoDataFrame:
+    """Cells, triangles, skewed and thin quadrilaterals, holes, many-vertex rings, multi-parts:
+    some take the flat path, the others the general one, in the same tiles."""
+    import numpy as np
+    from shapely.geometry import MultiPolygon, Polygon
+
+    rng = np.random.default_rng(7)
+    shapes = []
+    for i in range(400):
+        x, y = 109.6 + rng.random() * 0.8, 39.6 + rng.random() * 0.8
+        d = 10 ** rng.uniform(-4.5, -1.5)
+        kind = i % 6
+        if kind == 0:
+            shapes.append(box(x, y, x + d, y + d * rng.uniform(0.05, 2)))
+        elif kind == 1:
+            shapes.append(Polygon([(x, y), (x + d, y + d * 0.3), (x + d * 0.2, y + d)]))
+        elif kind == 2:  # a skewed quadrilateral, sometimes a sliver
+            shapes.append(
+                Polygon([(x, y), (x + d, y + d * rng.uniform(-0.5, 0.5)), (x + d, y + d),
+                         (x + d * rng.uniform(0, 0.02), y + d * rng.uniform(0.5, 1))])
+            )  # fmt: skip
+        elif kind == 3:
+            shapes.append(
+                box(x, y, x + d, y + d).difference(box(x + d / 4, y + d / 4, x + d / 2, y + d / 2))
+            )
+        elif kind == 4:
+            shapes.append(Point(x, y).buffer(d, quad_segs=4))
+        else:
+            shapes.append(
+                MultiPolygon([box(x, y, x + d, y + d), box(x + 2 * d, y, x + 3 * d, y + d)])
+            )
+    frame = gpd.GeoDataFrame(
+        {"code": [f"s{i}" for i in range(len(shapes))], "row": list(range(len(shapes)))},
+        geometry=shapes,
+        crs="EPSG:4326",
+    )
+    return frame[frame.is_valid & ~frame.is_empty]
+
+
+@pytest.mark.parametrize("z", [6, 8, 10, 12, 14])
+def test_flat_and_general_paths_together_make_the_tile_the_store_read_makes(store, z):
+    import morecantile
+
+    frame = mixed_shapes()
+    layer = infer_layer("shapes", frame)
+    info = store.write(layer, frame)
+    sources = TileSources(store, 10_000, background=False)
+    tms = morecantile.tms.get("WebMercatorQuad")
+    tiles = list(tms.tiles(109.6, 39.6, 110.4, 40.4, [z]))[::7][:12]
+
+    for t in tiles:
+        q = query(TileAddress("WebMercatorQuad", z, t.y, t.x), info.version, attributes=("code",))
+        source = sources.get(layer, q, lambda: len(frame))
+
+        assert features(source.encode(layer.id, q).data) == features(
+            tile_from_store(store, layer, q).data
+        ), (z, t)
