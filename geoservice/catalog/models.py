@@ -100,6 +100,8 @@ class LayerKind(StrEnum):
     farmland_patrols = "farmland_patrols"
     farmland_incidents = "farmland_incidents"
     farmland_assessment = "farmland_assessment"
+    enterprise = "enterprise"
+    idle_asset = "idle_asset"
     analysis_result = "analysis_result"
 
 

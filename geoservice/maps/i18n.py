@@ -18,6 +18,8 @@ GROUPS: dict[str, dict[str, str]] = {
     LayerKind.farmland_incidents: {"zh": "耕地问题线索", "en": "Farmland incidents"},
     LayerKind.farmland_assessment: {"zh": "耕地保护考核", "en": "Farmland assessment"},
     LayerKind.transport: {"zh": "交通", "en": "Transport"},
+    LayerKind.enterprise: {"zh": "产业园区与企业", "en": "Industrial parks and enterprises"},
+    LayerKind.idle_asset: {"zh": "闲置土地与楼宇", "en": "Idle land and buildings"},
     LayerKind.analysis_result: {"zh": "分析结果", "en": "Analysis results"},
 }
 """Layer-control groups, in the order the one-map lists them."""

@@ -55,11 +55,13 @@ def processes() -> dict[str, Process]:
         distributed,
         farmland,
         indicators,
+        industry,
         siting,
     )
 
     found: dict[str, Process] = {}
-    for module in (coverage, catchment, access, siting, farmland, indicators, distributed):
+    modules = (coverage, catchment, access, siting, farmland, indicators, distributed, industry)
+    for module in modules:
         for process in module.PROCESSES:
             found[process.id] = process
     return found

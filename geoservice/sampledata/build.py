@@ -10,6 +10,11 @@ from geoservice.sampledata.commercial import build_commercial_districts
 from geoservice.sampledata.common import METRIC_CRS
 from geoservice.sampledata.farmland import build_farmland_layers
 from geoservice.sampledata.gazetteer import load_gazetteer
+from geoservice.sampledata.industry import (
+    build_enterprises,
+    build_idle_assets,
+    build_industrial_parks,
+)
 from geoservice.sampledata.logistics import build_logistics, build_logistics_zones
 from geoservice.sampledata.roads import build_roads
 from geoservice.sampledata.tourism import build_tourism_clusters, build_tourist_routes
@@ -28,6 +33,9 @@ LAYER_IDS = (
     "commercial_districts",
     "farmland_grid_units",
     "farmland_grid",
+    "industrial_parks",
+    "enterprises",
+    "idle_assets",
 )
 """Ids of the sample layers, as in ``layers/<id>.yaml``."""
 
@@ -72,5 +80,8 @@ def build_sample_layers(*, farmland_cell_m: float = 500.0) -> dict[str, gpd.GeoD
         "commercial_districts": build_commercial_districts(anchors),
         "farmland_grid_units": farmland_units,
         "farmland_grid": farmland_cells,
+        "industrial_parks": build_industrial_parks(anchors),
+        "enterprises": build_enterprises(anchors),
+        "idle_assets": build_idle_assets(),
     }
     return {layer_id: layers[layer_id] for layer_id in LAYER_IDS}

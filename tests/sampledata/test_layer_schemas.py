@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pandas as pd
 import pytest
 import shapely
@@ -15,6 +17,7 @@ PYTHON_TYPES = {
     "integer": (int,),
     "number": (int, float),
     "boolean": (bool,),
+    "date": (str, datetime.date),
 }
 
 
@@ -28,7 +31,7 @@ def test_frame_columns_and_crs_match_the_yaml(catalog, layers, layer_id):
     layer, frame = catalog.get(layer_id), layers[layer_id]
     assert list(frame.columns) == [*layer.attribute_names, "geometry"]
     assert frame.crs == layer.storage_crs
-    assert set(frame.geom_type) == {layer.geometry_type.value}
+    assert set(frame.geom_type) <= {layer.geometry_type.value}  # idle_assets ships empty
 
 
 @pytest.mark.parametrize("layer_id", LAYER_IDS)
@@ -63,7 +66,13 @@ def test_geometries_are_valid_and_not_empty(layers, layer_id):
     assert shapely.is_valid(geometry).all()
 
 
-PLACED_LAYERS = ["logistics", "tourism_clusters", "commercial_districts"]
+PLACED_LAYERS = [
+    "logistics",
+    "tourism_clusters",
+    "commercial_districts",
+    "industrial_parks",
+    "enterprises",
+]
 
 
 @pytest.mark.parametrize("layer_id", PLACED_LAYERS)
@@ -171,3 +180,26 @@ def test_frames_are_independent_copies(layers):
     again["district"].loc[0, "name_en"] = "changed"
     assert layers["district"].loc[0, "name_en"] != "changed"
     assert isinstance(again["district"], pd.DataFrame)
+
+
+def test_parks_named_by_the_issue_are_placed_from_sourced_points_where_they_exist(layers):
+    parks = layers["industrial_parks"].set_index("code")
+    assert parks.loc["PK-01", "placement_method"] == "sourced"  # 装备制造基地, LM-16
+    assert parks.loc["PK-02", "placement_method"] == "sourced"  # 铜川汽车博览园, LM-14
+    assert parks.loc["PK-03", "name_zh"] == "罕台食品园区"
+    assert parks.loc["PK-03", "geometry_quality"] == "approximate"
+    assert parks.loc["PK-04", "name_zh"].startswith("鄂尔多斯高新技术产业开发区")
+
+
+def test_lead_firms_keep_their_chain_unstated_unless_a_text_states_it(layers):
+    firms = layers["enterprises"].set_index("code")
+    assert set(firms["name_zh"].str[:2]) >= {"晶澳", "金龙", "中车", "奇瑞", "一道", "巨鼎"}
+    unstated = firms[firms["industry_chain"] == "unstated"]
+    assert set(unstated["name_zh"]) == {"晶澳", "金龙", "巨鼎"}
+    assert (firms.loc[firms["industry_chain"] != "unstated", "chain_basis"].str.len() > 0).all()
+
+
+def test_idle_assets_ship_as_an_empty_layer_with_their_schema(catalog, layers):
+    frame = layers["idle_assets"]
+    assert frame.empty
+    assert list(frame.columns) == [*catalog.get("idle_assets").attribute_names, "geometry"]
