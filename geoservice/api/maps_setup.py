@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from geoservice.api.routers import webmaps
+from geoservice.api.routers import product_maps, webmaps
 from geoservice.catalog.models import LayerDef
 from geoservice.ogc.links import HTML, link
 
@@ -21,6 +21,7 @@ def map_links(base_url: str, layer: LayerDef) -> list[dict]:
 
 def install_maps(app: FastAPI) -> None:
     """Add the map routes and links; mount ``/static`` unless another part already did."""
+    app.include_router(product_maps.router)  # before /maps/{collectionId}
     app.include_router(webmaps.router)
     app.state.web.landing_links += [
         ("/maps", "alternate", HTML, "Maps (Folium)"),

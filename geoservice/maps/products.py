@@ -1,0 +1,223 @@
+"""Map products for their users: the industry map, the logistics e-map, the scenic e-guide.
+
+The one-map shows every planning layer to a planner; these pages each show the
+few layers one office or one visitor needs (issue 17), drawn with the same
+builder (styles, legends, popups, offline assets). The logistics e-map adds
+each placed logistics park's catchment by road, computed from the current
+layers when the page is built; the scenic e-guide is laid out for a phone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+from markupsafe import Markup
+
+from geoservice.catalog.areas import AreaDef
+from geoservice.catalog.infer import infer_layer
+from geoservice.catalog.models import LayerKind, SourceDef, Text
+from geoservice.catalog.registry import Catalog
+from geoservice.errors import NotFoundError
+from geoservice.maps.builder import MapOptions, build_map, render_page
+from geoservice.maps.elements import HtmlControl
+from geoservice.maps.pages import MapPage, PageCache, page_key
+from geoservice.maps.sources import LayerSource, read_sources
+from geoservice.maps.style import layer_classes
+from geoservice.settings import Settings
+from geoservice.storage.base import FeatureStore
+
+
+@dataclass(frozen=True)
+class Product:
+    """A map product: its title, the layers it draws and its layout."""
+
+    id: str
+    title: Text
+    layers: tuple[str, ...]
+    note: Text
+    compact: bool = False
+    """Laid out for a phone: the layer menu and legend fold away."""
+    catchments: bool = False
+    """Add each placed logistics park's catchment by road."""
+
+
+PRODUCTS: dict[str, Product] = {
+    "industry": Product(
+        "industry",
+        Text(zh="东胜区产业地图", en="Dongsheng industry map"),
+        (
+            "district",
+            "streets_towns",
+            "idle_assets",
+            "logistics_zones",
+            "industrial_parks",
+            "enterprises",
+            "logistics",
+            "commercial_districts",
+            "roads",
+        ),
+        Text(
+            zh="企业按产业链、闲置土地楼宇按状态着色；虚线为近似位置。闲置地块的选址单见 "
+            "/maps/industry/sites/{编号}。",
+            en="Firms coloured by industry chain, idle land and buildings by status; dashed "
+            "means approximate. A site's sheet: /maps/industry/sites/{code}.",
+        ),
+    ),
+    "logistics": Product(
+        "logistics",
+        Text(zh="东胜区电子物流信息地图", en="Dongsheng logistics e-map"),
+        ("district", "streets_towns", "logistics_zones", "roads", "logistics", "industrial_parks"),
+        Text(
+            zh="四级物流体系、方位功能区、集装站与道路；园区服务范围为沿示意路网的驾车时间"
+            "（路网为示意线位）。",
+            en="The four-tier logistics system, the compass-sector zones, loading stations and "
+            "roads; park catchments are driving times along the schematic road layer.",
+        ),
+        catchments=True,
+    ),
+    "tourism": Product(
+        "tourism",
+        Text(zh="东胜区景区电子导览", en="Dongsheng scenic-area e-guide"),
+        ("district", "tourism_clusters", "tourist_routes", "roads"),
+        Text(
+            zh="九大文旅集聚区与G210、G109两条精品线路；点击站点查看规划原文与来源。",
+            en="The nine culture-tourism clusters and the G210 and G109 featured routes; tap a "
+            "stop for what the plan says and its source.",
+        ),
+        compact=True,
+    ),
+}
+"""The products, by the path they are served at (``/maps/{id}``)."""
+
+CATCHMENT_MINUTES = (15, 30)
+CATCHMENT_LAYER = "logistics_catchments"
+COMPACT_CSS = """
+<style>
+@media (max-width: 640px) {
+  .leaflet-control-layers { max-height: 38vh; overflow-y: auto; font-size: 13px; }
+  .gs-title { font-size: 14px; max-width: 60vw; }
+  .gs-legend, .leaflet-control-minimap, .leaflet-control-measure { display: none; }
+  .gs-note { max-width: 70vw; font-size: 12px; }
+  .leaflet-touch .leaflet-bar a { width: 36px; height: 36px; line-height: 36px; }
+}
+</style>
+"""
+
+
+def product(product_id: str) -> Product:
+    """Return a product or raise a 404 naming the ones there are."""
+    try:
+        return PRODUCTS[product_id]
+    except KeyError:
+        raise NotFoundError(
+            f"no map product {product_id!r}; products: {sorted(PRODUCTS)}"
+        ) from None
+
+
+def product_map(
+    catalog: Catalog,
+    store: FeatureStore,
+    options: MapOptions,
+    *,
+    area: AreaDef,
+    product: Product,
+    outline: dict | None = None,
+) -> MapPage:
+    """Return a product's page: its layers that have data, with its note and layout."""
+    options.assets.check()
+    ids = [i for i in product.layers if i in catalog and store.has_layer(i)]
+    sources = read_sources(catalog, store, ids, embed_limit=_embed_limit(options))
+    if product.catchments:
+        sources = [*sources, *_catchments(catalog, sources)]
+    lang = options.lang
+    m = build_map(
+        sources,
+        dataclasses.replace(options, area_bounds=area.bounds),
+        title=product.title.get(lang),
+        outline=outline,
+        show=lambda source: source.count <= options.large_layer_features,
+    )
+    note = Markup('<div class="gs-note">{}</div>').format(product.note.get(lang))
+    m.add_child(HtmlControl(note, position="topright", css_class="gs-box gs-note"))
+    if product.compact:
+        from branca.element import Element
+
+        m.get_root().header.add_child(Element(COMPACT_CSS), name="gs_compact_css")
+    return render_page(m, options)
+
+
+def product_page(
+    pages: PageCache,
+    catalog: Catalog,
+    store: FeatureStore,
+    settings: Settings,
+    product_id: str,
+    *,
+    area: AreaDef,
+    lang: str,
+    base_url: str,
+    outline: dict | None = None,
+) -> MapPage:
+    """Return a served product page, from ``pages`` unless a layer changed."""
+    from geoservice.maps.service import map_options
+
+    chosen = product(product_id)
+    options = map_options(settings.maps, lang=lang, service_url=base_url)
+    key = page_key(catalog, store, "product", product_id, area.id, lang, base_url)
+    return pages.get_or_build(
+        key,
+        lambda: product_map(catalog, store, options, area=area, product=chosen, outline=outline),
+    )
+
+
+def _catchments(catalog: Catalog, sources: Sequence[LayerSource]) -> list[LayerSource]:
+    """Driving-time catchments of the logistics places that have a position, over the roads.
+
+    Symbolic placements (not locations) are left out; with no roads or no placed
+    park there is nothing to draw, and no layer is added.
+    """
+    by_id = {s.layer.id: s for s in sources}
+    roads, places = by_id.get("roads"), by_id.get("logistics")
+    if roads is None or places is None or roads.frame is None or places.frame is None:
+        return []
+    placed = places.frame[places.frame["placement_method"] != "rule:symbolic"]
+    if placed.empty or roads.frame.empty:
+        return []
+    from geoservice.analysis.network import build_network, compute_isochrones
+
+    network = build_network(
+        roads.frame, profile="drive", class_col="road_class", speed_col="speed_kmh",
+        split_crossings=True,
+    )  # fmt: skip
+    result = compute_isochrones(
+        network, placed, minutes=CATCHMENT_MINUTES, per_facility=False, max_snap_m=5_000
+    )
+    frame = result.isochrones.to_crs("EPSG:4326")
+    if frame.empty:
+        return []
+    frame = gpd.GeoDataFrame(frame[["minutes", "geometry"]], geometry="geometry")
+    frame["name_zh"] = [f"{m:g} 分钟驾车范围" for m in frame["minutes"]]
+    frame["name_en"] = [f"{m:g} min drive" for m in frame["minutes"]]
+    frame["source"] = "computed from the roads and logistics layers (schematic roads)"
+    frame["geometry_quality"] = "approximate"
+    title = Text(
+        zh="物流园区驾车服务范围（示意路网）", en="Park catchments by car (schematic roads)"
+    )
+    layer = infer_layer(
+        CATCHMENT_LAYER,
+        frame,
+        title=title,
+        kind=LayerKind.analysis_result,
+        source=SourceDef(description="Isochrones of the placed logistics places over roads"),
+    )
+    style = catalog.styles["analysis_result"]
+    bbox = tuple(float(v) for v in frame.total_bounds)
+    classes = layer_classes(style, None)
+    return [LayerSource(layer, style, len(frame), 0, bbox, frame, classes)]
+
+
+def _embed_limit(options: MapOptions) -> int | None:
+    return options.large_layer_features if options.service_url is not None else None
