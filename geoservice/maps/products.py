@@ -10,16 +10,20 @@ layers when the page is built; the scenic e-guide is laid out for a phone.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
+from branca.element import MacroElement
+from jinja2 import Template
 from markupsafe import Markup
 
 from geoservice.catalog.areas import AreaDef
 from geoservice.catalog.infer import infer_layer
 from geoservice.catalog.models import LayerKind, SourceDef, Text
 from geoservice.catalog.registry import Catalog
+from geoservice.crs import union_boxes
 from geoservice.errors import NotFoundError
 from geoservice.maps.builder import MapOptions, build_map, render_page
 from geoservice.maps.elements import HtmlControl
@@ -42,6 +46,8 @@ class Product:
     """Laid out for a phone: the layer menu and legend fold away."""
     catchments: bool = False
     """Add each placed logistics park's catchment by road."""
+    focus: tuple[str, ...] = ()
+    """Layers whose extent the page opens on (default: every layer's, within the area)."""
 
 
 PRODUCTS: dict[str, Product] = {
@@ -88,23 +94,78 @@ PRODUCTS: dict[str, Product] = {
             "stop for what the plan says and its source.",
         ),
         compact=True,
+        focus=("tourism_clusters", "tourist_routes"),
     ),
 }
 """The products, by the path they are served at (``/maps/{id}``)."""
 
 CATCHMENT_MINUTES = (15, 30)
 CATCHMENT_LAYER = "logistics_catchments"
-COMPACT_CSS = """
-<style>
-@media (max-width: 640px) {
-  .leaflet-control-layers { max-height: 38vh; overflow-y: auto; font-size: 13px; }
-  .gs-title { font-size: 14px; max-width: 60vw; }
-  .gs-legend, .leaflet-control-minimap, .leaflet-control-measure { display: none; }
-  .gs-note { max-width: 70vw; font-size: 12px; }
-  .leaflet-touch .leaflet-bar a { width: 36px; height: 36px; line-height: 36px; }
-}
-</style>
-"""
+
+
+class FocusView(MacroElement):
+    """Open on the product's own layers (the base map fitted the whole area first).
+
+    Without ``animate: false`` a second fit after the first is an animated zoom
+    that never settles while the page is still loading.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.fitBounds({{ this.bounds_json }}, {animate: false});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bbox: tuple[float, float, float, float]) -> None:
+        super().__init__()
+        self._name = "FocusView"
+        west, south, east, north = (float(v) for v in bbox)
+        self.bounds_json = json.dumps([[south, west], [north, east]])
+
+
+class PhoneLayout(MacroElement):
+    """On a narrow screen, fold the layer menu into its button and close the legend.
+
+    A tourist opens the e-guide on a phone: the map must not sit under an open
+    menu. Tapping the layers button opens the menu, tapping the map closes it.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            if (!window.matchMedia("(max-width: 640px)").matches) { return; }
+            document.querySelectorAll(".leaflet-bottom.leaflet-left .gs-box > details[open]")
+                .forEach(function (d) { d.removeAttribute("open"); });
+            document.querySelectorAll(".leaflet-control-minimap, .leaflet-control-measure")
+                .forEach(function (e) { e.style.display = "none"; });
+            document.querySelectorAll(".leaflet-control-layers").forEach(function (c) {
+                c.classList.remove("leaflet-control-layers-expanded");
+                var toggle = c.querySelector(".leaflet-control-layers-toggle") ||
+                    L.DomUtil.create("a", "leaflet-control-layers-toggle", c);
+                toggle.href = "#";
+                toggle.setAttribute("role", "button");
+                toggle.title = {{ this.layers_title|tojson }};
+                c.insertBefore(toggle, c.firstChild);
+                L.DomEvent.on(toggle, "click", function (e) {
+                    L.DomEvent.preventDefault(e);
+                    c.classList.add("leaflet-control-layers-expanded");
+                });
+                map.on("click", function () {
+                    c.classList.remove("leaflet-control-layers-expanded");
+                });
+            });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layers_title: str) -> None:
+        super().__init__()
+        self._name = "PhoneLayout"
+        self.layers_title = layers_title
 
 
 def product(product_id: str) -> Product:
@@ -142,10 +203,11 @@ def product_map(
     )
     note = Markup('<div class="gs-note">{}</div>').format(product.note.get(lang))
     m.add_child(HtmlControl(note, position="topright", css_class="gs-box gs-note"))
+    focus = union_boxes(s.bbox for s in sources if s.layer.id in product.focus)
+    if focus is not None:
+        m.add_child(FocusView(focus))
     if product.compact:
-        from branca.element import Element
-
-        m.get_root().header.add_child(Element(COMPACT_CSS), name="gs_compact_css")
+        m.add_child(PhoneLayout("图层" if lang != "en" else "Layers"))
     return render_page(m, options)
 
 

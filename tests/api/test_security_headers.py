@@ -44,6 +44,7 @@ PARAMS = {
     "cellCode": "150602101000-004407-000413",
     "month": "2025-11",
     "year": "2025",
+    "siteId": "none",
 }
 QUERIES = {"/map": "collections=hostile,hostile_zones&", "/style.json": "collections=hostile&"}
 HTML_PAGES = {
@@ -53,7 +54,8 @@ HTML_PAGES = {
     "/api.html", "/docs/oauth2-redirect",
 }  # fmt: skip
 """Pages that must be found among the routes answering HTML (more may be)."""
-LEAFLET_PAGES = {"/maps/one-map", "/maps/{areaId}/one-map", "/maps/{collectionId}"}
+LEAFLET_PAGES = {"/maps/one-map", "/maps/{areaId}/one-map", "/maps/{collectionId}",
+                 "/maps/industry", "/maps/logistics", "/maps/tourism"}  # fmt: skip
 DOCS_PAGES = {"/api.html", "/docs/oauth2-redirect"}
 
 
