@@ -87,19 +87,22 @@ PRODUCTS: dict[str, Product] = {
     "tourism": Product(
         "tourism",
         Text(zh="东胜区景区电子导览", en="Dongsheng scenic-area e-guide"),
-        ("district", "tourism_clusters", "tourist_routes", "roads"),
+        ("district", "tourism_clusters", "tourist_routes", "tourist_stops", "roads"),
         Text(
             zh="九大文旅集聚区与G210、G109两条精品线路；点击站点查看规划原文与来源。",
             en="The nine culture-tourism clusters and the G210 and G109 featured routes; tap a "
             "stop for what the plan says and its source.",
         ),
         compact=True,
-        focus=("tourism_clusters", "tourist_routes"),
+        focus=("tourism_clusters", "tourist_routes", "tourist_stops"),
     ),
 }
 """The products, by the path they are served at (``/maps/{id}``)."""
 
 CATCHMENT_MINUTES = (15, 30)
+CATCHMENT_SNAP_M = 5_000.0
+"""The sample roads are a few schematic lines: a park up to 5 km off them still joins
+them (walked, timed), a farther one has no catchment drawn rather than an invented one."""
 CATCHMENT_LAYER = "logistics_catchments"
 
 
@@ -254,15 +257,19 @@ def _catchments(catalog: Catalog, sources: Sequence[LayerSource]) -> list[LayerS
         roads.frame, profile="drive", class_col="road_class", speed_col="speed_kmh",
         split_crossings=True,
     )  # fmt: skip
+    placed = placed.set_index("code", drop=False)
     result = compute_isochrones(
-        network, placed, minutes=CATCHMENT_MINUTES, per_facility=False, max_snap_m=5_000
+        network, placed, minutes=CATCHMENT_MINUTES, per_facility=True, max_snap_m=CATCHMENT_SNAP_M
     )
     frame = result.isochrones.to_crs("EPSG:4326")
+    frame = frame[~frame.geometry.is_empty]
     if frame.empty:
         return []
-    frame = gpd.GeoDataFrame(frame[["minutes", "geometry"]], geometry="geometry")
-    frame["name_zh"] = [f"{m:g} 分钟驾车范围" for m in frame["minutes"]]
-    frame["name_en"] = [f"{m:g} min drive" for m in frame["minutes"]]
+    frame = gpd.GeoDataFrame(frame[["facility", "minutes", "geometry"]], geometry="geometry")
+    names = placed["name_zh"].to_dict()
+    pairs = list(zip(frame["facility"], frame["minutes"], strict=True))
+    frame["name_zh"] = [f"{names.get(f, f)}：{m:g} 分钟驾车范围" for f, m in pairs]
+    frame["name_en"] = [f"{f}: {m:g} min drive" for f, m in pairs]
     frame["source"] = "computed from the roads and logistics layers (schematic roads)"
     frame["geometry_quality"] = "approximate"
     title = Text(

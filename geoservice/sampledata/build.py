@@ -17,7 +17,11 @@ from geoservice.sampledata.industry import (
 )
 from geoservice.sampledata.logistics import build_logistics, build_logistics_zones
 from geoservice.sampledata.roads import build_roads
-from geoservice.sampledata.tourism import build_tourism_clusters, build_tourist_routes
+from geoservice.sampledata.tourism import (
+    build_tourism_clusters,
+    build_tourist_routes,
+    build_tourist_stops,
+)
 from geoservice.sampledata.units import build_streets_towns
 from geoservice.sampledata.villages import build_villages
 
@@ -36,6 +40,7 @@ LAYER_IDS = (
     "industrial_parks",
     "enterprises",
     "idle_assets",
+    "tourist_stops",
 )
 """Ids of the sample layers, as in ``layers/<id>.yaml``."""
 
@@ -83,5 +88,6 @@ def build_sample_layers(*, farmland_cell_m: float = 500.0) -> dict[str, gpd.GeoD
         "industrial_parks": build_industrial_parks(anchors),
         "enterprises": build_enterprises(anchors),
         "idle_assets": build_idle_assets(),
+        "tourist_stops": build_tourist_stops(anchors),
     }
     return {layer_id: layers[layer_id] for layer_id in LAYER_IDS}

@@ -323,3 +323,49 @@ def build_tourist_routes(anchors: Anchors) -> gpd.GeoDataFrame:
             }
         )
     return to_storage(frame_from_records(records, ROUTE_COLUMNS, crs=METRIC_CRS))
+
+
+STOP_COLUMNS = (
+    "code",
+    "route",
+    "seq",
+    "name_zh",
+    "name_en",
+    "plan_says",
+    "placement_method",
+    "placement",
+    "source",
+    "geometry_quality",
+)
+ROUTE_PASSAGES = {
+    "G210": "沿210国道延伸的南北向文化旅游线路：响沙湾——万家惠休闲娱乐时尚商圈——中视影视文化基地"
+    "——酒文化园——康巴什新区——蒙古源流——成吉思汗陵",
+    "G109": "沿109国道延伸的东西向生命健康旅游线路：三台基滨水乐园——生态康养集聚区——野生动物园、"
+    "植物园——鄂尔多斯羊绒博览园——九城宫（草原漫瀚小镇）——秦直道——遗鸥国家自然保护区——鄂尔多斯草原",
+}
+"""The plan's own words for each route (seed 000 l.300)."""
+
+
+def build_tourist_stops(anchors: Anchors) -> gpd.GeoDataFrame:
+    """Build the ``tourist_stops`` point layer: every stop of both routes, in order.
+
+    A stop's popup is what a visitor reads: its route, its place in the order,
+    the plan's sentence naming it and how its point was obtained. Symbolic
+    stops are kept (the order needs them) and say they are not locations.
+    """
+    records = []
+    for route, (name_zh, _, _, _, stops) in ROUTES.items():
+        for seq, stop in enumerate(stops, start=1):
+            records.append(
+                {
+                    "code": f"{route}-{seq:02d}",
+                    "route": route,
+                    "seq": seq,
+                    "name_zh": stop.name_zh,
+                    "name_en": stop.name_en,
+                    "plan_says": f"{name_zh}第{seq}站。规划原文：「{ROUTE_PASSAGES[route]}」",
+                    "source": f"{SEED_000} l.300",
+                    **place(anchors, stop.placement),
+                }
+            )
+    return to_storage(frame_from_records(records, STOP_COLUMNS, crs=METRIC_CRS))

@@ -17,6 +17,8 @@ from tests.maps.conftest import ARTIFACTS
 from tests.maps.test_browser_maps import (
     DRAWN,
     check_rendering,
+    click_lonlat,
+    only_layer,
     overlay_labels,
     set_layer,
     wait_ready,
@@ -25,6 +27,7 @@ from tests.maps.test_product_maps import put_synthetic_sites
 
 pytestmark = pytest.mark.browser
 PHONE = (390, 844)  # a common phone viewport, CSS pixels
+XIANGSHAWAN = (109.950732, 40.243054)  # first stop of the G210 route (gazetteer LM-11)
 
 
 @pytest.fixture
@@ -89,6 +92,10 @@ def test_the_scenic_e_guide_fits_a_phone_and_draws_clusters_and_routes_offline(s
         assert page.locator(".leaflet-control-layers-expanded").count() == 1
         clusters = catalog.get("tourism_clusters").title.zh
         assert page.locator(".leaflet-control-layers-overlays", has_text=clusters).is_visible()
+        # A stop's popup says what the plan says and where that comes from.
+        only_layer(page, catalog.get("tourist_stops").title.zh)
+        text = click_lonlat(page, *XIANGSHAWAN, zoom=13)
+        assert "响沙湾" in text and "规划原文" in text and "seed 000" in text
         assert not page.watch.problems(), page.watch.problems()
 
 

@@ -72,6 +72,7 @@ PLACED_LAYERS = [
     "commercial_districts",
     "industrial_parks",
     "enterprises",
+    "tourist_stops",
 ]
 
 
@@ -203,3 +204,11 @@ def test_idle_assets_ship_as_an_empty_layer_with_their_schema(catalog, layers):
     frame = layers["idle_assets"]
     assert frame.empty
     assert list(frame.columns) == [*catalog.get("idle_assets").attribute_names, "geometry"]
+
+
+def test_tourist_stops_list_both_routes_in_the_plans_order(layers):
+    stops = layers["tourist_stops"]
+    g210 = stops[stops["route"] == "G210"].sort_values("seq")
+    assert g210["name_zh"].tolist()[0] == "响沙湾" and g210["name_zh"].tolist()[-1] == "成吉思汗陵"
+    assert len(g210) == 7 and len(stops[stops["route"] == "G109"]) == 8
+    assert stops["plan_says"].str.contains("规划原文").all()
