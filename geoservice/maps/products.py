@@ -46,6 +46,8 @@ class Product:
     """Laid out for a phone: the layer menu and legend fold away."""
     catchments: bool = False
     """Add each placed logistics park's catchment by road."""
+    route_planner: bool = False
+    """Add the planner of routes between the tourist stops over the roads."""
     focus: tuple[str, ...] = ()
     """Layers whose extent the page opens on (default: every layer's, within the area)."""
 
@@ -94,6 +96,7 @@ PRODUCTS: dict[str, Product] = {
             "stop for what the plan says and its source.",
         ),
         compact=True,
+        route_planner=True,
         focus=("tourism_clusters", "tourist_routes", "tourist_stops"),
     ),
 }
@@ -209,6 +212,10 @@ def product_map(
     focus = union_boxes(s.bbox for s in sources if s.layer.id in product.focus)
     if focus is not None:
         m.add_child(FocusView(focus))
+    if product.route_planner:
+        planner = _route_planner(sources, area, lang)
+        if planner is not None:
+            m.add_child(planner)
     if product.compact:
         m.add_child(PhoneLayout("图层" if lang != "en" else "Layers"))
     return render_page(m, options)
@@ -286,6 +293,18 @@ def _catchments(catalog: Catalog, sources: Sequence[LayerSource]) -> list[LayerS
     bbox = tuple(float(v) for v in frame.total_bounds)
     classes = layer_classes(style, None)
     return [LayerSource(layer, style, len(frame), 0, bbox, frame, classes)]
+
+
+def _route_planner(sources: Sequence[LayerSource], area: AreaDef, lang: str):
+    """The stops' route planner, when the page has the stops and the roads embedded."""
+    from geoservice.maps.route_planner import RoutePlanner, stop_routes
+
+    by_id = {s.layer.id: s for s in sources}
+    stops, roads = by_id.get("tourist_stops"), by_id.get("roads")
+    if stops is None or roads is None or stops.frame is None or roads.frame is None:
+        return None
+    routes = stop_routes(stops.frame, roads.frame, crs=area.metric_crs_for(area.bounds))
+    return RoutePlanner(routes, lang)
 
 
 def _embed_limit(options: MapOptions) -> int | None:

@@ -96,6 +96,13 @@ def test_the_scenic_e_guide_fits_a_phone_and_draws_clusters_and_routes_offline(s
         only_layer(page, catalog.get("tourist_stops").title.zh)
         text = click_lonlat(page, *XIANGSHAWAN, zoom=13)
         assert "响沙湾" in text and "规划原文" in text and "seed 000" in text
+        # The route planner draws the way by road between two stops and says how long.
+        page.locator(".gs-route-from").select_option(label="响沙湾")
+        page.locator(".gs-route-to").select_option(label="成吉思汗陵")
+        result = page.locator(".gs-route-result").inner_text()
+        assert "公里" in result and "分钟" in result, result
+        assert page.locator("path.gs-route").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "tourism-phone-route.png"))
         assert not page.watch.problems(), page.watch.problems()
 
 
