@@ -184,6 +184,16 @@ def product(product_id: str) -> Product:
         ) from None
 
 
+def product_entries(catalog: Catalog, store: FeatureStore, lang: str) -> list[dict]:
+    """Entries of the ``/maps`` list for the products that have a layer with data."""
+    group = "Map products" if lang == "en" else "专题地图"
+    return [
+        {"id": p.id, "title": p.title.get(lang), "group": group, "features": None}
+        for p in PRODUCTS.values()
+        if any(i in catalog and store.has_layer(i) for i in p.layers if i != "district")
+    ]
+
+
 def product_map(
     catalog: Catalog,
     store: FeatureStore,

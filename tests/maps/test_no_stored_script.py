@@ -62,6 +62,8 @@ MAP_PAGES = [
     "/maps/one-map",
     "/maps/one-map?lang=en",
     "/maps/dongsheng/one-map",
+    "/maps/industry",
+    "/maps/tourism",
     *(f"/maps/{layer}" for layer in hostile.LAYERS),
 ]
 

@@ -79,3 +79,30 @@ def test_an_unknown_site_or_bad_criteria_is_a_clear_4xx(client):
     assert r.status_code == 404 and "NOPE" in r.text
     r = client.get("/maps/industry/sites/SYN-01", params={"max_park_km": -1})
     assert r.status_code == 400 and "max_park_km" in r.text
+
+
+def test_stored_text_on_the_site_sheet_is_shown_as_text(maps_settings):
+    from geoservice.app import create_app
+    from geoservice.catalog.loader import load_catalog
+    from geoservice.storage import open_store
+
+    frame = put_synthetic_sites(maps_settings)
+    frame.loc[0, "name_zh"] = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+    frame.loc[0, "contact_office"] = "{{ 7*7 }}"
+    catalog = load_catalog(maps_settings.layers_dir, maps_settings.styles_dir)
+    store = open_store(maps_settings)
+    try:
+        store.write(catalog.get("idle_assets"), frame, author="hostile")
+    finally:
+        store.close()
+    with TestClient(create_app(maps_settings)) as c:
+        page = c.get("/maps/industry/sites/SYN-01").text
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "{{ 7*7 }}" in page and "49" not in page.split("{{ 7*7 }}")[0][-5:]
+
+
+def test_the_maps_list_offers_the_products(client):
+    listed = {e["id"]: e for e in client.get("/maps", params={"f": "json"}).json()["maps"]}
+    assert {"industry", "logistics", "tourism"} <= set(listed)
+    assert listed["tourism"]["title"] == "东胜区景区电子导览"

@@ -22,7 +22,7 @@ from geoservice.api.responses import JSONBytesResponse, map_page_response, rende
 from geoservice.catalog.areas import AreaDef
 from geoservice.errors import NotFoundError
 from geoservice.ingest.previews import read_preview
-from geoservice.maps import service
+from geoservice.maps import products, service
 from geoservice.maps.assets import MEASURE_SCRIPTS, measure_script
 from geoservice.ogc.links import HTML, link
 
@@ -37,6 +37,9 @@ def maps_list(
 ):
     """List the maps: the one-map and one per collection (HTML, or JSON with ``f=json``)."""
     entries = service.map_index(catalog, store, lang)
+    entries[len(catalog.areas) : len(catalog.areas)] = products.product_entries(
+        catalog, store, lang
+    )
     for entry in entries:
         entry["links"] = [link(f"{base_url}/maps/{entry['id']}?lang={lang}", "item", HTML)]
     if request.query_params.get("f") == "json":
