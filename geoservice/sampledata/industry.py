@@ -166,7 +166,7 @@ PARKS: tuple[Park, ...] = (
         "park",
         "cashmere_textile",
         "NBS statistical unit 150602401 (2016–2021 lists, gazetteer LM-15); "
-        + _cite(SEED_000, "l.311", "罕台绒纺街区"),
+        + _cite(SEED_000, "l.308", "罕台绒纺街区"),
         Placement(
             "proxy",
             "U-101",
