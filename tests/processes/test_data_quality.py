@@ -1,0 +1,129 @@
+"""Results say how their inputs were located; symbolic positions are not measured from."""
+
+from __future__ import annotations
+
+import pytest
+
+LOGISTICS = {"collection": "logistics"}
+VILLAGES = {"collection": "villages"}
+SYMBOLIC_LOGISTICS = 8
+"""Logistics items the texts name but nothing locates (placement_method rule:symbolic)."""
+
+
+def run(client, editor, process_id: str, inputs: dict):
+    return client.post(f"/processes/{process_id}/execution", json={"inputs": inputs},
+                       headers=editor)  # fmt: skip
+
+
+def coverage(client, editor, **extra):
+    inputs = {"facilities": LOGISTICS, "demand": VILLAGES, "distance_m": 3000, **extra}
+    r = run(client, editor, "coverage", inputs)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
+def test_coverage_on_the_logistics_layer_leaves_out_symbolic_positions_and_reports_it(
+    client, editor
+):
+    results = coverage(client, editor)
+    quality = results["data_quality"]
+    facilities = quality["inputs"]["facilities"]
+    assert facilities["collection"] == "logistics"
+    assert facilities["symbolic"] == facilities["excluded_symbolic"] == SYMBOLIC_LOGISTICS
+    assert facilities["used"] == facilities["features"] - SYMBOLIC_LOGISTICS
+    parts = ("sourced", "proxy", "rule_placed", "symbolic", "unknown")
+    assert sum(facilities[k] for k in parts) == facilities["features"]
+    assert quality["inputs"]["demand"]["sourced"] == quality["inputs"]["demand"]["features"]
+    assert quality["include_symbolic"] is False
+    assert "symbolic" in quality["note"] and "include_symbolic" in quality["note"]
+    assert quality["totals"]["excluded_symbolic"] == SYMBOLIC_LOGISTICS
+
+
+@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
+def test_include_symbolic_measures_from_the_symbolic_positions_too(client, editor):
+    without = coverage(client, editor)
+    with_them = coverage(client, editor, include_symbolic=True)
+    facilities = with_them["data_quality"]["inputs"]["facilities"]
+    assert facilities["excluded_symbolic"] == 0
+    assert facilities["used"] == facilities["features"]
+    assert with_them["data_quality"]["include_symbolic"] is True
+    assert "not real" in with_them["data_quality"]["note"]
+    # the reference point sits in the urban core among the villages: it inflates coverage
+    assert with_them["summary"]["feature_share"] > without["summary"]["feature_share"]
+
+
+@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
+def test_a_result_collection_carries_the_data_quality_of_its_run(client, editor):
+    results = coverage(client, editor)
+    layer_id = results["demand"]["collection"]
+    layer = client.app.state.runtime.catalog.catalog().get(layer_id)
+    assert layer.data_quality == results["data_quality"]
+
+
+@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
+def test_a_layer_of_only_symbolic_positions_is_refused_naming_the_input(client, editor):
+    symbolic = {"collection": "logistics", "filter": "placement_method = 'rule:symbolic'"}
+    r = run(client, editor, "coverage",
+            {"facilities": symbolic, "demand": VILLAGES, "distance_m": 3000})  # fmt: skip
+    assert r.status_code == 400, r.text
+    assert "input 'facilities'" in r.text and "include_symbolic" in r.text
+
+
+@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
+def test_every_process_lists_data_quality_among_its_outputs(client):
+    for summary in client.get("/processes").json()["processes"]:
+        described = client.get(f"/processes/{summary['id']}").json()
+        assert "data_quality" in described["outputs"], summary["id"]
+        assert "include_symbolic" in described["inputs"], summary["id"]
+
+
+@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
+def test_2sfca_refuses_the_division_code_column_as_population_naming_it(client, editor):
+    r = run(client, editor, "accessibility-2sfca",
+            {"demand": VILLAGES, "supply": LOGISTICS, "population_column": "code",
+             "distance_m": 5000})  # fmt: skip
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert "population_column" in body["description"] and "'code'" in body["description"]
+    assert "not a number" in body["description"]
+
+
+def points(values: list[float], column: str = "population") -> dict:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {column: v, "households": 10},
+             "geometry": {"type": "Point", "coordinates": [109.95 + 0.01 * i, 39.8]}}
+            for i, v in enumerate(values)
+        ],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
+def test_2sfca_refuses_a_population_too_large_for_its_area_and_suggests_columns(client, editor):
+    demand = points([150602001001.0, 150602001002.0], column="code_number")
+    r = run(client, editor, "accessibility-2sfca",
+            {"demand": demand, "supply": LOGISTICS, "population_column": "code_number",
+             "distance_m": 5000})  # fmt: skip
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert "'code_number'" in body["description"] and "per km²" in body["description"]
+    assert "households" in body["description"]
+
+
+@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
+def test_2sfca_refuses_negative_populations(client, editor):
+    r = run(client, editor, "accessibility-2sfca",
+            {"demand": points([100, -5]), "supply": LOGISTICS, "population_column": "population",
+             "distance_m": 5000})  # fmt: skip
+    assert r.status_code == 400, r.text
+    assert "negative" in r.json()["description"]
+
+
+@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
+def test_2sfca_accepts_a_plausible_population(client, editor):
+    r = run(client, editor, "accessibility-2sfca",
+            {"demand": points([1200, 3400]), "supply": LOGISTICS,
+             "population_column": "population", "distance_m": 5000})  # fmt: skip
+    assert r.status_code == 200, r.text
