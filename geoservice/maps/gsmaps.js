@@ -92,9 +92,14 @@
     });
   }
 
+  /* geoservice.quality.is_approximate: drawn dashed, flagged in popups. */
+  function approximate(quality) {
+    return quality === "approximate" || quality === "symbolic";
+  }
+
   /* The style of a feature from its properties and a class table (maps/style.py). */
   function tableStyle(table, props) {
-    var q = props.geometry_quality === "approximate" ? 1 : 0;
+    var q = approximate(props.geometry_quality) ? 1 : 0;
     var value = table.property ? props[table.property] : null;
     var i = -1;
     if (table.type === "categorical") {
