@@ -80,3 +80,22 @@ def test_symbolic_logistics_are_hollow_in_a_not_located_group_off_by_default_and
         after = page.evaluate(hollow) + page.locator(".marker-cluster").count()
         assert after > before  # shown (hollow, or clustered at the reference point) when asked
         assert not page.watch.problems(), page.watch.problems()
+
+
+def test_the_area_of_an_approximate_unit_is_shown_as_approximate_in_its_popup(
+    maps_settings, sample_frames
+):
+    from geoservice.app import create_app
+    from tests.maps.test_browser_maps import click_lonlat, representative
+
+    with LiveServer(create_app(maps_settings)) as server, chromium_page() as page:
+        wait_ready(page, f"{server.url}/maps/streets_towns")
+        name, lon, lat = representative(sample_frames["streets_towns"], "code", BORJIANGHAIZI)
+        text = click_lonlat(page, lon, lat, zoom=11)
+        units = sample_frames["streets_towns"].set_index("code")
+        km2 = f"{units.loc[BORJIANGHAIZI, 'area_m2'] / 1e6:,.1f}"
+        assert name in text and f"≈{km2} km²（近似范围）" in text, text
+        assert not page.watch.problems(), page.watch.problems()
+
+
+BORJIANGHAIZI = "150602100000"  # 泊尔江海子镇

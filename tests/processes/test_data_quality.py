@@ -127,3 +127,37 @@ def test_2sfca_accepts_a_plausible_population(client, editor):
             {"demand": points([1200, 3400]), "supply": LOGISTICS,
              "population_column": "population", "distance_m": 5000})  # fmt: skip
     assert r.status_code == 200, r.text
+
+
+VILLAGES_NEAR_LOGISTICS = {
+    "plan": "test",
+    "indicators": [
+        {"id": "villages-3km", "title": "Villages within 3 km of a logistics place",
+         "type": "coverage_share", "facilities": {"layer": "logistics"},
+         "demand": {"layer": "villages"}, "measure": "features", "distance_m": 3000,
+         "target": {"op": ">=", "value": 0.9},
+         "source": {"doc": "000", "quote": "test"}},
+        {"id": "parks", "title": "Logistics parks", "type": "count",
+         "features": {"layer": "logistics", "where": {"category": "park"}},
+         "counted_items": "planned", "target": {"op": ">=", "value": 7},
+         "source": {"doc": "000", "quote": "test"}},
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
+def test_coverage_indicators_leave_symbolic_positions_out_and_counts_keep_them(client, editor):
+    r = run(client, editor, "indicators", {"definitions": VILLAGES_NEAR_LOGISTICS})
+    assert r.status_code == 200, r.text
+    rows = {row["id"]: row for row in r.json()["indicators"]}
+    coverage = rows["villages-3km"]
+    assert coverage["data_quality"]["facilities"]["excluded_symbolic"] == SYMBOLIC_LOGISTICS
+    assert coverage["method"]["distance_m"] == 3000
+    parks = rows["parks"]
+    assert parks["counted_items"] == "planned"
+    assert parks["data_quality"]["features"]["features"] == parks["value"]
+    with_them = run(client, editor, "indicators",
+                    {"definitions": VILLAGES_NEAR_LOGISTICS, "include_symbolic": True})  # fmt: skip
+    again = {row["id"]: row for row in with_them.json()["indicators"]}
+    assert again["villages-3km"]["value"] > coverage["value"]
+    assert again["parks"]["value"] == parks["value"]  # a count is not a distance
