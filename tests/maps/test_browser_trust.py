@@ -3,10 +3,12 @@ positions are drawn apart from located ones and listed."""
 
 from __future__ import annotations
 
+import os
+
 import httpx
 import pytest
 
-from tests.conftest import LiveServer, create_key
+from tests.conftest import ROOT, LiveServer, create_key
 from tests.maps.browser import chromium_page
 from tests.maps.conftest import ARTIFACTS
 from tests.maps.test_browser_maps import overlay_labels, set_layer, wait_ready
@@ -14,6 +16,7 @@ from tests.maps.test_browser_maps import overlay_labels, set_layer, wait_ready
 pytestmark = pytest.mark.browser
 
 SYMBOLIC_LOGISTICS = 8
+README_SHOT = ROOT / "docs" / "img" / "coverage-data-quality.png"
 
 
 def run_coverage(server, settings) -> dict:
@@ -47,6 +50,9 @@ def test_a_coverage_result_map_shows_the_data_quality_legend(maps_settings):
         assert legend.is_visible()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "coverage-data-quality.png"))
+        if os.environ.get("GEOSERVICE_README_SCREENSHOT") == "1":
+            README_SHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(README_SHOT))
 
         wait_ready(page, f"{server.url}/maps/village_coverage?lang=en")
         text = page.locator(".gs-data-quality").first.inner_text()
