@@ -126,13 +126,25 @@ def summarise(frame: pd.DataFrame, *, excluded: int = 0) -> dict[str, int]:
 
     ``features`` counts every feature of the input, ``used`` those the
     analysis measured, ``excluded_symbolic`` the symbolic ones left out
-    (``features = used + excluded_symbolic``).
+    (``features = used + excluded_symbolic``), ``approximate_outlines`` the
+    polygons whose outline (hence area) is approximate.
     """
     counts = trust_classes(frame).value_counts()
     summary = {"features": len(frame), "used": len(frame) - excluded}
     summary.update({name: int(counts.get(name, 0)) for name in TRUST_CLASSES})
     summary["excluded_symbolic"] = int(excluded)
+    summary["approximate_outlines"] = approximate_outlines(frame)
     return summary
+
+
+def approximate_outlines(frame: pd.DataFrame) -> int:
+    """Count the polygons of ``frame`` whose outline is approximate (their areas are too)."""
+    geometry = getattr(frame, "geometry", None)
+    if geometry is None or QUALITY not in frame:
+        return 0
+    polygons = geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    approximate = frame[QUALITY].map(is_approximate).to_numpy(dtype=bool)
+    return int((polygons & approximate).sum())
 
 
 def split_symbolic(frame: pd.DataFrame, *, include: bool) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -154,7 +166,7 @@ def combine(inputs: Mapping[str, Mapping[str, Any]], *, include_symbolic: bool) 
     ``inputs`` maps an input name to :func:`summarise`'s counts (optionally
     with ``collection``, the layer it came from).
     """
-    keys = ("features", "used", *TRUST_CLASSES, "excluded_symbolic")
+    keys = ("features", "used", *TRUST_CLASSES, "excluded_symbolic", "approximate_outlines")
     totals = {k: sum(int(v.get(k, 0)) for v in inputs.values()) for k in keys}
     return {
         "inputs": {name: dict(value) for name, value in inputs.items()},
@@ -181,6 +193,11 @@ def note(totals: Mapping[str, int], *, include_symbolic: bool) -> str:
     placed = int(totals.get("proxy", 0)) + int(totals.get("rule_placed", 0))
     if placed:
         parts.append(f"{placed} input position(s) are proxies or placed by a rule")
+    if totals.get("approximate_outlines"):
+        parts.append(
+            f"{totals['approximate_outlines']} input polygon(s) have approximate outlines: "
+            "areas and shares measured on them are approximate"
+        )
     if totals.get("unknown"):
         parts.append(f"{totals['unknown']} input feature(s) do not say how they were located")
     return "; ".join(parts) + "." if parts else "Every input position is sourced."

@@ -56,7 +56,8 @@ def test_symbolic_positions_are_split_off_and_counted():
     kept, counts = quality.split_symbolic(layer, include=False)
     assert kept["placement_method"].tolist() == ["sourced", "proxy"]
     assert counts == {"features": 4, "used": 2, "sourced": 1, "proxy": 1, "rule_placed": 0,
-                      "symbolic": 2, "unknown": 0, "excluded_symbolic": 2}  # fmt: skip
+                      "symbolic": 2, "unknown": 0, "excluded_symbolic": 2,
+                      "approximate_outlines": 0}  # fmt: skip
 
 
 def test_included_symbolic_positions_are_counted_but_kept():
@@ -94,3 +95,17 @@ def test_an_upload_still_saying_surveyed_is_stored_in_the_current_vocabulary():
         out = check_attributes(rows, layer, {"geometry_quality": "geometry_quality"}, report)
         assert out["geometry_quality"].tolist() == [expected, "approximate"]
         assert not report.of("error")
+
+
+def test_results_on_approximate_polygons_say_their_areas_are_approximate():
+    from shapely import box
+
+    units = gpd.GeoDataFrame(
+        {"geometry_quality": ["approximate", "official_boundary"]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+        crs=4326,
+    )
+    _, counts = quality.split_symbolic(units, include=False)
+    assert counts["approximate_outlines"] == 1
+    note = quality.combine({"units": counts}, include_symbolic=False)["note"]
+    assert "areas and shares measured on them are approximate" in note

@@ -80,6 +80,11 @@ TEXT: dict[str, dict[str, str]] = {
     "in_features": {"zh": "计数要素", "en": "features"},
     "in_numerator": {"zh": "分子", "en": "numerator"},
     "in_denominator": {"zh": "分母", "en": "denominator"},
+    "dq_outlines": {
+        "zh": "{n} 个输入面为近似范围：据此算出的面积和比例均为近似值",
+        "en": "{n} input polygons have approximate outlines: areas and shares from them "
+        "are approximate",
+    },
     "area": {"zh": "面积", "en": "Area"},
     "approx_area": {"zh": "≈{v} km²（近似范围）", "en": "≈{v} km² (approximate outline)"},
     "method": {"zh": "方法", "en": "Method"},

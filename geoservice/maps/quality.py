@@ -113,16 +113,17 @@ def data_quality_html(data_quality: Mapping[str, Any] | None, lang: str) -> Mark
         )
     totals = data_quality.get("totals", {})
     excluded = int(totals.get("excluded_symbolic", 0))
+    warnings = []
     if excluded:
-        warning = text("dq_excluded", lang, n=excluded)
+        warnings.append(text("dq_excluded", lang, n=excluded))
     elif data_quality.get("include_symbolic") and totals.get("symbolic"):
-        warning = text("dq_included", lang, n=int(totals["symbolic"]))
-    else:
-        warning = ""
-    note = Markup('<div class="gs-approx">⚠ {}</div>').format(warning) if warning else ""
+        warnings.append(text("dq_included", lang, n=int(totals["symbolic"])))
+    if totals.get("approximate_outlines"):
+        warnings.append(text("dq_outlines", lang, n=int(totals["approximate_outlines"])))
+    notes = Markup("").join(Markup('<div class="gs-approx">⚠ {}</div>').format(w) for w in warnings)
     return Markup(
         '<div class="gs-data-quality"><div class="gs-dq-title">{}</div>{}{}</div>'
-    ).format(text("data_quality", lang), Markup("").join(rows), note)
+    ).format(text("data_quality", lang), Markup("").join(rows), notes)
 
 
 def quality_rows(counts: Mapping[str, Any] | None, lang: str) -> str:

@@ -81,6 +81,7 @@ def test_a_result_map_shows_the_data_quality_of_its_inputs(tmp_path, store_and_c
     html = page.html("n")
     assert "数据质量" in html and "示意位置 8" in html and "使用 5/13" in html
     assert "8 个示意位置（非实际位置）未计入距离分析" in html
+    assert "15 个输入面为近似范围" in html
     english = build_map(sources, MapOptions(lang="en"), title="t")
     html = render_page(english, MapOptions(lang="en")).html("n")
     assert "8 symbolic" in html and "5 of 13 used" in html
@@ -95,7 +96,7 @@ DATA_QUALITY = {
                    "proxy": 0, "rule_placed": 0, "symbolic": 0, "unknown": 0,
                    "excluded_symbolic": 0},
     },
-    "totals": {"excluded_symbolic": 8, "symbolic": 8},
+    "totals": {"excluded_symbolic": 8, "symbolic": 8, "approximate_outlines": 15},
     "include_symbolic": False,
     "note": "",
 }  # fmt: skip
