@@ -161,3 +161,30 @@ def test_coverage_indicators_leave_symbolic_positions_out_and_counts_keep_them(c
     again = {row["id"]: row for row in with_them.json()["indicators"]}
     assert again["villages-3km"]["value"] > coverage["value"]
     assert again["parks"]["value"] == parks["value"]  # a count is not a distance
+
+
+STUDY_AREA = {"collection": "district", "filter": "is_study_area = true"}
+DISTANCE_CASES = {
+    "nearest-facility": ("facilities", {"demand": VILLAGES, "facilities": LOGISTICS}),
+    "huff": ("facilities", {"demand": VILLAGES, "facilities": LOGISTICS,
+                            "attractiveness_value": 1}),
+    "siting-mclp": ("existing", {"demand": VILLAGES, "existing": LOGISTICS,
+                                 "boundary": STUDY_AREA, "candidate_spacing_m": 8000,
+                                 "n_new": 1, "distance_m": 3000}),
+    "accessibility-2sfca": ("supply", {"demand": points([1200, 3400]), "supply": LOGISTICS,
+                                       "population_column": "population",
+                                       "distance_m": 5000}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("process_id", list(DISTANCE_CASES))
+@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
+def test_every_distance_analysis_leaves_the_symbolic_logistics_out_and_says_so(
+    client, editor, process_id
+):
+    name, inputs = DISTANCE_CASES[process_id]
+    r = run(client, editor, process_id, inputs)
+    assert r.status_code == 200, r.text
+    counts = r.json()["data_quality"]["inputs"][name]
+    assert counts["collection"] == "logistics"
+    assert counts["excluded_symbolic"] == SYMBOLIC_LOGISTICS
