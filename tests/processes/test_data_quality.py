@@ -188,3 +188,31 @@ def test_every_distance_analysis_leaves_the_symbolic_logistics_out_and_says_so(
     counts = r.json()["data_quality"]["inputs"][name]
     assert counts["collection"] == "logistics"
     assert counts["excluded_symbolic"] == SYMBOLIC_LOGISTICS
+
+
+@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
+def test_the_cli_says_what_the_data_quality_means_and_takes_include_symbolic(
+    sample_settings, monkeypatch
+):
+    from typer.testing import CliRunner
+
+    from geoservice.cli import app
+
+    for key, value in {
+        "GEOSERVICE_DATA_DIR": sample_settings.data_dir,
+        "GEOSERVICE_GPKG_PATH": sample_settings.store_path,
+        "GEOSERVICE_LAYERS_DIR": sample_settings.layers_dir,
+        "GEOSERVICE_STYLES_DIR": sample_settings.styles_dir,
+    }.items():
+        monkeypatch.setenv(key, str(value))
+    args = ["analyse", "coverage", "--facilities", "logistics", "--demand", "villages",
+            "--distance-m", "3000"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert '"covered_features": 7' in result.output  # 35 % of the 20 villages
+    said = " ".join(result.output.split())  # the console wraps long lines
+    assert "8 symbolic position(s) (not locations) were left out" in said
+    result = CliRunner().invoke(app, [*args, "--include-symbolic", "true"])
+    assert result.exit_code == 0, result.output
+    assert '"covered_features": 16' in result.output  # 80 %: measured from the city centre
+    assert "distances from them are not real" in " ".join(result.output.split())
