@@ -105,3 +105,40 @@ def test_the_area_of_an_approximate_unit_is_shown_as_approximate_in_its_popup(
 
 
 BORJIANGHAIZI = "150602100000"  # 泊尔江海子镇
+
+
+REFUSAL_SHOT = ROOT / "docs" / "img" / "2sfca-refusal.png"
+SHOW_REFUSAL = """async ([key]) => {
+  const r = await fetch("/processes/accessibility-2sfca/execution", {
+    method: "POST",
+    headers: {"Authorization": "Bearer " + key, "Content-Type": "application/json"},
+    body: JSON.stringify({inputs: {demand: {collection: "villages"},
+                                   supply: {collection: "logistics"},
+                                   population_column: "code", distance_m: 5000}})});
+  const body = await r.json();
+  const pre = document.createElement("pre");
+  pre.style.cssText = "white-space: pre-wrap; font: 14px monospace; margin: 16px";
+  pre.textContent = "POST /processes/accessibility-2sfca/execution  population_column=code\\n" +
+    "→ " + r.status + "\\n" + JSON.stringify(body, null, 2);
+  document.body.replaceChildren(pre);
+  return [r.status, body.description];
+}"""
+
+
+def test_a_browser_client_running_2sfca_on_the_division_code_gets_a_400_naming_it(
+    maps_settings,
+):
+    from geoservice.app import create_app
+
+    with LiveServer(create_app(maps_settings)) as server, chromium_page() as page:
+        key = create_key(maps_settings, "editor", "planner")
+        page.goto(f"{server.url}/conformance", wait_until="load")
+        status, description = page.evaluate(SHOW_REFUSAL, [key])
+        assert status == 400
+        assert "population_column" in description and "'code'" in description
+        assert "not a number" in description
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.set_viewport_size({"width": 900, "height": 320})
+        page.screenshot(path=str(ARTIFACTS / "2sfca-refusal.png"))
+        if os.environ.get("GEOSERVICE_README_SCREENSHOT") == "1":
+            page.screenshot(path=str(REFUSAL_SHOT))
