@@ -118,7 +118,8 @@ def build_map(
     for source in not_located:  # symbolic positions: hollow, off by default, listed
         layer = add_layer(m, source, not_located_drawing(source, lang), options.layer_options,
                           name=not_located_name(source, lang), show=False)  # fmt: skip
-        drawn.append((source, replace(layer, group=text("not_located", lang))))
+        # not searchable: a search would fly to the reference point, a false position
+        drawn.append((source, replace(layer, group=text("not_located", lang), searchable=None)))
     _controls(m, drawn, options, title=title, outline=outline)
     m.add_child(HtmlControl(legend_control_html(legends, lang), position="bottomleft"))
     if not_located:
