@@ -22,7 +22,6 @@ def coverage(client, editor, **extra):
     return r.json()
 
 
-@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
 def test_coverage_on_the_logistics_layer_leaves_out_symbolic_positions_and_reports_it(
     client, editor
 ):
@@ -40,7 +39,6 @@ def test_coverage_on_the_logistics_layer_leaves_out_symbolic_positions_and_repor
     assert quality["totals"]["excluded_symbolic"] == SYMBOLIC_LOGISTICS
 
 
-@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
 def test_include_symbolic_measures_from_the_symbolic_positions_too(client, editor):
     without = coverage(client, editor)
     with_them = coverage(client, editor, include_symbolic=True)
@@ -53,7 +51,6 @@ def test_include_symbolic_measures_from_the_symbolic_positions_too(client, edito
     assert with_them["summary"]["feature_share"] > without["summary"]["feature_share"]
 
 
-@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
 def test_a_result_collection_carries_the_data_quality_of_its_run(client, editor):
     results = coverage(client, editor)
     layer_id = results["demand"]["collection"]
@@ -61,7 +58,6 @@ def test_a_result_collection_carries_the_data_quality_of_its_run(client, editor)
     assert layer.data_quality == results["data_quality"]
 
 
-@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
 def test_a_layer_of_only_symbolic_positions_is_refused_naming_the_input(client, editor):
     symbolic = {"collection": "logistics", "filter": "placement_method = 'rule:symbolic'"}
     r = run(client, editor, "coverage",
@@ -70,7 +66,6 @@ def test_a_layer_of_only_symbolic_positions_is_refused_naming_the_input(client, 
     assert "input 'facilities'" in r.text and "include_symbolic" in r.text
 
 
-@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
 def test_every_process_lists_data_quality_among_its_outputs(client):
     for summary in client.get("/processes").json()["processes"]:
         described = client.get(f"/processes/{summary['id']}").json()
@@ -78,7 +73,6 @@ def test_every_process_lists_data_quality_among_its_outputs(client):
         assert "include_symbolic" in described["inputs"], summary["id"]
 
 
-@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
 def test_2sfca_refuses_the_division_code_column_as_population_naming_it(client, editor):
     r = run(client, editor, "accessibility-2sfca",
             {"demand": VILLAGES, "supply": LOGISTICS, "population_column": "code",
@@ -100,7 +94,6 @@ def points(values: list[float], column: str = "population") -> dict:
     }  # fmt: skip
 
 
-@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
 def test_2sfca_refuses_a_population_too_large_for_its_area_and_suggests_columns(client, editor):
     demand = points([150602001001.0, 150602001002.0], column="code_number")
     r = run(client, editor, "accessibility-2sfca",
@@ -112,7 +105,6 @@ def test_2sfca_refuses_a_population_too_large_for_its_area_and_suggests_columns(
     assert "households" in body["description"]
 
 
-@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
 def test_2sfca_refuses_negative_populations(client, editor):
     r = run(client, editor, "accessibility-2sfca",
             {"demand": points([100, -5]), "supply": LOGISTICS, "population_column": "population",
@@ -121,7 +113,6 @@ def test_2sfca_refuses_negative_populations(client, editor):
     assert "negative" in r.json()["description"]
 
 
-@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
 def test_2sfca_accepts_a_plausible_population(client, editor):
     r = run(client, editor, "accessibility-2sfca",
             {"demand": points([1200, 3400]), "supply": LOGISTICS,
@@ -145,7 +136,6 @@ VILLAGES_NEAR_LOGISTICS = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
 def test_coverage_indicators_leave_symbolic_positions_out_and_counts_keep_them(client, editor):
     r = run(client, editor, "indicators", {"definitions": VILLAGES_NEAR_LOGISTICS})
     assert r.status_code == 200, r.text
@@ -178,7 +168,6 @@ DISTANCE_CASES = {
 
 
 @pytest.mark.parametrize("process_id", list(DISTANCE_CASES))
-@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
 def test_every_distance_analysis_leaves_the_symbolic_logistics_out_and_says_so(
     client, editor, process_id
 ):
@@ -190,7 +179,6 @@ def test_every_distance_analysis_leaves_the_symbolic_logistics_out_and_says_so(
     assert counts["excluded_symbolic"] == SYMBOLIC_LOGISTICS
 
 
-@pytest.mark.parametrize("store_kind", ["geopackage"], indirect=True)
 def test_the_cli_says_what_the_data_quality_means_and_takes_include_symbolic(
     sample_settings, monkeypatch
 ):
@@ -205,6 +193,9 @@ def test_the_cli_says_what_the_data_quality_means_and_takes_include_symbolic(
         "GEOSERVICE_STYLES_DIR": sample_settings.styles_dir,
     }.items():
         monkeypatch.setenv(key, str(value))
+    if sample_settings.database_url is not None:
+        url = sample_settings.database_url.get_secret_value()
+        monkeypatch.setenv("GEOSERVICE_DATABASE_URL", url)
     args = ["analyse", "coverage", "--facilities", "logistics", "--demand", "villages",
             "--distance-m", "3000"]  # fmt: skip
     result = CliRunner().invoke(app, args)
