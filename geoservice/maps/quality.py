@@ -140,5 +140,7 @@ def legend_with_quality(legend: Markup, source: LayerSource, lang: str) -> Marku
     block = data_quality_html(source.layer.data_quality, lang)
     if not block:
         return legend
+    if "</details>" not in legend:
+        return legend + block
     head, tail = str(legend).rsplit("</details>", 1)
     return Markup(head) + block + Markup("</details>" + tail)
