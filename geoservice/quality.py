@@ -27,6 +27,9 @@ Vocabulary of ``geometry_quality`` (see ``docs/data-quality.md``):
 ``symbolic``
     No position is known; the feature is drawn at a reference point only so
     that it appears on a map. Not a location.
+``field_survey``
+    Measured on site by the person recording the feature (a farmland warden's
+    surveyed position, ``placement_method: surveyed``), not taken from a map.
 
 Data stored before this vocabulary said ``surveyed``; :func:`normalise_quality`
 reads it as ``sourced_point`` (points) or ``official_boundary`` (lines and
@@ -49,7 +52,8 @@ SOURCED_POINT = "sourced_point"
 OFFICIAL_BOUNDARY = "official_boundary"
 APPROXIMATE = "approximate"
 SYMBOLIC = "symbolic"
-GEOMETRY_QUALITIES = (SOURCED_POINT, OFFICIAL_BOUNDARY, APPROXIMATE, SYMBOLIC)
+FIELD_SURVEY = "field_survey"
+GEOMETRY_QUALITIES = (FIELD_SURVEY, SOURCED_POINT, OFFICIAL_BOUNDARY, APPROXIMATE, SYMBOLIC)
 """The values ``geometry_quality`` takes, most to least trustworthy."""
 
 LEGACY_SURVEYED = "surveyed"
@@ -101,7 +105,7 @@ def trust_class(quality: Any, method: Any) -> str:
     quality = normalise_quality(quality, "Point")
     if quality == SYMBOLIC:
         return "symbolic"
-    if quality in (SOURCED_POINT, OFFICIAL_BOUNDARY):
+    if quality in (FIELD_SURVEY, SOURCED_POINT, OFFICIAL_BOUNDARY):
         return "sourced"
     if quality == APPROXIMATE:
         return "rule_placed"

@@ -33,6 +33,7 @@ def test_old_surveyed_values_are_read_in_the_current_vocabulary(stored, geometry
         ("approximate", "rule:sector", "rule_placed"),
         ("approximate", "rule:symbolic", "symbolic"),
         ("symbolic", None, "symbolic"),
+        ("field_survey", "surveyed", "sourced"),
         ("official_boundary", None, "sourced"),
         ("surveyed", None, "sourced"),
         ("approximate", None, "rule_placed"),
