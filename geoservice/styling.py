@@ -15,8 +15,10 @@ from typing import Any
 import numpy as np
 
 from geoservice.catalog.models import ClassBreak, StyleDef
+from geoservice.quality import is_approximate
 
-APPROXIMATE = ["==", ["get", "geometry_quality"], "approximate"]
+APPROXIMATE = ["in", ["get", "geometry_quality"], ["literal", ["approximate", "symbolic"]]]
+"""MapLibre filter of the features drawn dashed (geoservice.quality.is_approximate)."""
 DEFAULT_PALETTE = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
 SCHEMES = {
     "quantiles": "Quantiles",
@@ -136,7 +138,7 @@ def leaflet_style(
     prop = style.classify.property if style.classify else None
     values = [properties.get(prop)] if prop else None
     fill = feature_colors(style, values, classes)[0] if values else base_color(style)
-    approximate = properties.get("geometry_quality") == "approximate"
+    approximate = is_approximate(properties.get("geometry_quality"))
     dash = style.approximate_dash if approximate else style.dash
     options: dict[str, Any] = {
         "fillColor": fill,
@@ -169,7 +171,7 @@ def _line_layers(style: StyleDef, layer_id: str, common: dict, color: Any) -> li
         "line-opacity": style.stroke_opacity,
     }
     base_dash = dash_array(style.dash, style.stroke_width)
-    surveyed = {**paint, **({"line-dasharray": base_dash} if base_dash else {})}
+    located = {**paint, **({"line-dasharray": base_dash} if base_dash else {})}
     approx = dash_array(style.approximate_dash, style.stroke_width)
     return [
         {
@@ -177,7 +179,7 @@ def _line_layers(style: StyleDef, layer_id: str, common: dict, color: Any) -> li
             "type": "line",
             **common,
             "filter": ["!", APPROXIMATE],
-            "paint": surveyed,
+            "paint": located,
         },
         {
             "id": f"{layer_id}-line-approximate",

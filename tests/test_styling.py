@@ -78,13 +78,16 @@ def test_categories_match_values_as_text():
     assert feature_colors(style, ["a", 3, "zz"], classes) == ["#aa0000", "#00bb00", "#999999"]
 
 
-def test_approximate_outlines_are_dashed_in_maplibre_and_leaflet():
+def test_approximate_and_symbolic_outlines_are_dashed_in_maplibre_and_leaflet():
     style = _style()
     layers = maplibre_layers(style, layer_id="x", source="src")
     approximate = next(layer for layer in layers if layer["id"] == "x-line-approximate")
-    assert approximate["filter"] == ["==", ["get", "geometry_quality"], "approximate"]
+    assert approximate["filter"] == [
+        "in", ["get", "geometry_quality"], ["literal", ["approximate", "symbolic"]]
+    ]  # fmt: skip
     assert approximate["paint"]["line-dasharray"] == dash_array("6 4", 1.5)
     assert leaflet_style(style, {"geometry_quality": "approximate"})["dashArray"] == "6 4"
+    assert leaflet_style(style, {"geometry_quality": "symbolic"})["dashArray"] == "6 4"
     assert [layer["type"] for layer in layers] == ["fill", "line", "line"]
 
 

@@ -18,6 +18,7 @@ from scipy.spatial import cKDTree
 from geoservice.analysis import _common as c
 from geoservice.analysis._costs import anchors, cost_pairs
 from geoservice.analysis.crs import analysis_crs, ensure_same_crs, to_metric
+from geoservice.analysis.weights import check_capacity, check_population
 from geoservice.errors import InvalidParameter
 
 if TYPE_CHECKING:
@@ -72,7 +73,8 @@ def two_step_fca(
     supply : geopandas.GeoDataFrame
         Facilities.
     population_col : str
-        Demand population.
+        Demand population: numeric, non-negative and of a plausible size for the
+        demand's area (:func:`geoservice.analysis.weights.check_population`).
     supply_col : str, optional
         Facility capacity (seats, beds, doctors); each facility counts 1 if not given.
     distance_m : float, optional
@@ -110,9 +112,11 @@ def two_step_fca(
     scale = c.positive(per_population, "per_population")
     crs = analysis_crs(crs, network, demand, supply)
     dem_m, sup_m = to_metric(demand, crs), to_metric(supply, crs)
-    pop = c.numeric_column(dem_m, "demand", population_col)
+    c.require_columns(dem_m, "demand", population_col)
+    c.require_columns(sup_m, "supply", supply_col)
+    pop = check_population(dem_m, population_col, input_name="population_column")
     cap = (
-        c.numeric_column(sup_m, "supply", supply_col)
+        check_capacity(sup_m, supply_col, input_name="supply_column")
         if supply_col is not None
         else np.ones(len(sup_m))
     )

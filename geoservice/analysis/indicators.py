@@ -33,6 +33,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from geoservice import quality
 from geoservice.analysis import _common as c
 from geoservice.errors import CatalogError, InvalidParameter, LayerNotFound, MissingDataError
 
@@ -92,6 +93,11 @@ class _Indicator(_Model):
     assumptions: list[str] = Field(
         default_factory=list,
         description="Thresholds the plan does not give, chosen by the planner",
+    )
+    counted_items: Literal["planned", "built"] | None = Field(
+        default=None,
+        description="What the features read are: items the plan names (planned, not known "
+        "to be built) or built ones; None when the layer does not say",
     )
 
 
@@ -189,6 +195,13 @@ class IndicatorResult:
     details: dict[str, Any] = field(default_factory=dict)
     status: str = "not_met"
     missing: dict[str, Any] = field(default_factory=dict)
+    method: dict[str, Any] = field(default_factory=dict)
+    """How the value is computed: ``type`` and the layers, filters, reach and measure read."""
+    data_quality: dict[str, Any] = field(default_factory=dict)
+    """Per layer role (features, facilities, demand, …): counts by how the features
+    were located (:func:`geoservice.quality.summarise`)."""
+    counted_items: str | None = None
+    """``planned`` when the counted features are items the plan names, not built ones."""
 
 
 def load_indicators(path: str | Path) -> IndicatorFile:
@@ -233,6 +246,7 @@ def evaluate_indicators(
     crs: Any = None,
     progress: c.Progress = None,
     on_missing: Literal["raise", "report"] = "raise",
+    include_symbolic: bool = False,
 ) -> list[IndicatorResult]:
     """Evaluate indicator targets against layers.
 
@@ -248,6 +262,10 @@ def evaluate_indicators(
         With "report", an indicator whose layers, columns or values are missing
         is returned as ``not_evaluable`` (never given a value) and the others
         are evaluated.
+    include_symbolic : bool, default False
+        Measure coverage from symbolic positions too (``placement_method =
+        rule:symbolic``); by default they are left out of distance measures (a
+        count still counts them) and each result's ``data_quality`` says how many.
 
     Returns
     -------
@@ -283,16 +301,18 @@ def evaluate_indicators(
     networks: dict[NetworkRef, Any] = {}
     results = []
     for k, ind in enumerate(items):
-        results.append(_evaluate_one(ind, layers, networks, crs, on_missing))
+        results.append(_evaluate_one(ind, layers, networks, crs, on_missing, include_symbolic))
         c.report(progress, (k + 1) / len(items))
     return results
 
 
-def _evaluate_one(ind, layers, networks, crs, on_missing) -> IndicatorResult:
+def _evaluate_one(ind, layers, networks, crs, on_missing, include_symbolic) -> IndicatorResult:
     lacking = sorted(required_layers([ind]) - set(layers))
     if lacking:
         return _not_evaluable(ind, f"layer(s) {lacking} not available", {"layers": lacking})
     try:
+        if ind.type == "coverage_share":
+            return _coverage(ind, layers, networks, crs, include_symbolic)
         return _EVALUATORS[ind.type](ind, layers, networks, crs)
     except MissingDataError as exc:
         if on_missing == "raise":
@@ -317,7 +337,27 @@ def _not_evaluable(ind, reason: str, missing: dict[str, Any]) -> IndicatorResult
         details={"assumptions": list(ind.assumptions), "year": ind.year},
         status="not_evaluable",
         missing=missing,
+        method=method_of(ind),
+        counted_items=ind.counted_items,
     )
+
+
+def method_of(ind) -> dict[str, Any]:
+    """Return how an indicator's value is computed, as data a panel can phrase in any language."""
+    method: dict[str, Any] = {"type": ind.type}
+    for role in ("features", "facilities", "demand", "numerator", "denominator"):
+        ref = getattr(ind, role, None)
+        if ref is not None:
+            method[role] = {"layer": ref.layer, **({"where": ref.where} if ref.where else {})}
+            if getattr(ref, "column", None):
+                method[role]["column"] = ref.column
+    for name in ("measure", "distance_m", "minutes", "scale"):
+        value = getattr(ind, name, None)
+        if value is not None:
+            method[name] = value
+    if getattr(ind, "network", None) is not None:
+        method["network"] = {"layer": ind.network.layer, "profile": ind.network.profile}
+    return method
 
 
 def _select(ref: LayerRef, layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
@@ -335,7 +375,7 @@ def _ids(ref: LayerRef, gdf: gpd.GeoDataFrame) -> list[Any]:
     ]
 
 
-def _result(ind, value, role, ids, details) -> IndicatorResult:
+def _result(ind, value, role, ids, details, data_quality=None) -> IndicatorResult:
     target = ind.target
     met = value is not None and _compare(value, target.op, target.value)
     shown = "n/a" if value is None else f"{value:.6g}"
@@ -353,6 +393,9 @@ def _result(ind, value, role, ids, details) -> IndicatorResult:
         source=ind.source.model_dump(),
         details={"assumptions": list(ind.assumptions), "year": ind.year, **details},
         status="met" if met else "not_met",
+        method=method_of(ind),
+        data_quality=data_quality or {},
+        counted_items=ind.counted_items,
     )
 
 
@@ -369,14 +412,16 @@ def _compare(value: float, op: str, target: float) -> bool:
 
 def _count(ind: CountIndicator, layers, networks, crs) -> IndicatorResult:
     gdf = _select(ind.features, layers)
-    return _result(ind, float(len(gdf)), "counted", _ids(ind.features, gdf), {})
+    counts = {"features": quality.summarise(gdf)}
+    return _result(ind, float(len(gdf)), "counted", _ids(ind.features, gdf), {}, counts)
 
 
 def _sum(ind: AttributeSumIndicator, layers, networks, crs) -> IndicatorResult:
     gdf = _select(ind.features, layers)
     values = c.numeric_column(gdf, ind.features.layer, ind.features.column)
     ids = [i for i, v in zip(_ids(ind.features, gdf), values, strict=True) if v > 0]
-    return _result(ind, float(values.sum()), "contributing", ids, {"features": len(gdf)})
+    counts = {"features": quality.summarise(gdf)}
+    return _result(ind, float(values.sum()), "contributing", ids, {"features": len(gdf)}, counts)
 
 
 def _ratio(ind: AttributeRatioIndicator, layers, networks, crs) -> IndicatorResult:
@@ -390,14 +435,26 @@ def _ratio(ind: AttributeRatioIndicator, layers, networks, crs) -> IndicatorResu
         "denominator": float(bottom),
         "scale": ind.scale,
     }
-    return _result(ind, value, "contributing", _ids(ind.numerator, num), details)
+    counts = {"numerator": quality.summarise(num), "denominator": quality.summarise(den)}
+    return _result(ind, value, "contributing", _ids(ind.numerator, num), details, counts)
 
 
-def _coverage(ind: CoverageShareIndicator, layers, networks, crs) -> IndicatorResult:
+def _coverage(
+    ind: CoverageShareIndicator, layers, networks, crs, include_symbolic: bool = False
+) -> IndicatorResult:
     from geoservice.analysis.coverage import compute_coverage
 
-    facilities = _select(ind.facilities, layers)
-    demand = _select(ind.demand, layers)
+    facilities, facility_counts = quality.split_symbolic(
+        _select(ind.facilities, layers), include=include_symbolic
+    )
+    demand, demand_counts = quality.split_symbolic(
+        _select(ind.demand, layers), include=include_symbolic
+    )
+    if facilities.empty and facility_counts["excluded_symbolic"]:
+        raise MissingDataError(
+            f"every feature of {ind.facilities.layer} is a symbolic position (not a location)",
+            details={"layer": ind.facilities.layer},
+        )
     network = _network(ind.network, layers, networks, crs) if ind.minutes else None
     if ind.measure == "features":  # a feature counts when its representative point is reached
         demand = demand.set_geometry(demand.representative_point())
@@ -432,6 +489,7 @@ def _coverage(ind: CoverageShareIndicator, layers, networks, crs) -> IndicatorRe
         "not_covered",
         responsible,
         summary,
+        {"facilities": facility_counts, "demand": demand_counts},
     )
 
 
@@ -453,7 +511,6 @@ def _network(ref: NetworkRef, layers, networks, crs):
 
 _EVALUATORS = {
     "count": _count,
-    "coverage_share": _coverage,
     "attribute_sum": _sum,
     "attribute_ratio": _ratio,
 }

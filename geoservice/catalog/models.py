@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -208,6 +208,11 @@ class LayerDef(Strict):
     keywords: list[str] = []
     tiles: TileOptions = TileOptions()
     upload: UploadPolicy = UploadPolicy()
+    data_quality: dict[str, Any] | None = Field(
+        None,
+        description="Of an analysis result: how its inputs were located (counts by "
+        "class, symbolic positions left out); see geoservice.quality. Result maps show it.",
+    )
 
     @field_validator("id")
     @classmethod

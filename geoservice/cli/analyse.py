@@ -134,7 +134,8 @@ def _run_and_show(process: Process, raw: dict[str, Any], scheduler: str | None =
 
 
 def show_results(results: dict[str, Any]) -> None:
-    """Print the collections and rasters written, then the summary as JSON."""
+    """Print the collections and rasters written, the summary as JSON and what the
+    inputs' data quality means for it."""
     table = Table("output", "collection / raster", "features", "href")
     for name, value in results.items():
         if isinstance(value, dict) and "href" in value:
@@ -144,6 +145,9 @@ def show_results(results: dict[str, Any]) -> None:
     summary = results.get("summary")
     if summary is not None:
         console.print_json(json.dumps(summary, ensure_ascii=False, default=str))
+    quality = results.get("data_quality")
+    if isinstance(quality, dict) and quality.get("note"):
+        console.print(f"data quality: {quality['note']}")
 
 
 for _process in processes().values():

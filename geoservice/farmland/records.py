@@ -33,6 +33,7 @@ from geoservice.farmland.scheme import (
     RECORD_LAYER_KINDS,
     STATUSES,
 )
+from geoservice.quality import APPROXIMATE, FIELD_SURVEY
 from geoservice.settings import UploadSettings
 from geoservice.storage.base import FeatureQuery, FeatureStore
 
@@ -366,7 +367,7 @@ def _provenance(body: dict) -> dict:
     placement = body.get("placement_method", "device_gps")
     if placement not in PLACEMENTS:
         raise InvalidParameter(f"placement_method {placement!r}: use one of {list(PLACEMENTS)}")
-    quality = "surveyed" if placement == "surveyed" else "approximate"
+    quality = FIELD_SURVEY if placement == "surveyed" else APPROXIMATE
     return {"source": SOURCE, "geometry_quality": quality, "placement_method": placement}
 
 

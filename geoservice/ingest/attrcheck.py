@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from geoservice.catalog.models import AttributeDef, AttributeType, LayerDef
 from geoservice.errors import InvalidParameter
 from geoservice.ingest.keyindex import KeyIndex
 from geoservice.ingest.report import IngestReport
+from geoservice.quality import QUALITY, normalise_quality
 
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "是", "真"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", "否", "假"}
@@ -159,7 +161,10 @@ def check_attributes(
         if column is None:
             out[attr.name] = [None] * len(frame)
             continue
-        out[attr.name] = _convert_column(frame[column], attr, positions, report)
+        series = frame[column]
+        if attr.name == QUALITY:  # files written before the current vocabulary say 'surveyed'
+            series = series.map(partial(normalise_quality, geometry_type=str(layer.geometry_type)))
+        out[attr.name] = _convert_column(series, attr, positions, report)
     return pd.DataFrame(out, index=frame.index)
 
 

@@ -8,7 +8,7 @@ and calls :func:`build_map`; :func:`render_page` turns the map into a page
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import shapely
 import shapely.geometry
@@ -31,6 +31,13 @@ from geoservice.maps.i18n import group_name, text
 from geoservice.maps.indicators import PlanIndicators, indicators_html
 from geoservice.maps.layers import DrawnLayer, LayerOptions, add_layer, map_tiles_url
 from geoservice.maps.pages import MapPage, new_slot
+from geoservice.maps.quality import (
+    legend_with_quality,
+    not_located_drawing,
+    not_located_html,
+    not_located_name,
+    split_not_located,
+)
 from geoservice.maps.sources import LayerSource, is_analysis, union_bbox
 
 TILES_PREFIX = "tiles:"
@@ -99,15 +106,25 @@ def build_map(
     lang = options.lang
     drawn: list[tuple[LayerSource, DrawnLayer]] = []
     legends: list[Markup] = []
+    sources, not_located = split_not_located(sources)
     for source in sources:
         drawing = analysis_drawing(source, lang) or plan_drawing(source, lang)
         visible = show(source)
         name = source.layer.title.get(lang)
         drawn.append((source, add_layer(m, source, drawing, options.layer_options,
                                         name=name, show=visible)))  # fmt: skip
-        legends.append(legend_html(name, drawing, open_=visible, lang=lang))
+        legend = legend_html(name, drawing, open_=visible, lang=lang)
+        legends.append(legend_with_quality(legend, source, lang))
+    for source in not_located:  # symbolic positions: hollow, off by default, listed
+        layer = add_layer(m, source, not_located_drawing(source, lang), options.layer_options,
+                          name=not_located_name(source, lang), show=False)  # fmt: skip
+        # not searchable: a search would fly to the reference point, a false position
+        drawn.append((source, replace(layer, group=text("not_located", lang), searchable=None)))
     _controls(m, drawn, options, title=title, outline=outline)
     m.add_child(HtmlControl(legend_control_html(legends, lang), position="bottomleft"))
+    if not_located:
+        panel = not_located_html(not_located, lang)
+        m.add_child(HtmlControl(panel, position="bottomleft", css_class="gs-box gs-not-located"))
     if indicators:
         panel = indicators_html(indicators, lang)
         m.add_child(HtmlControl(panel, position="bottomright", css_class="gs-box gs-indicators"))
@@ -213,7 +230,8 @@ def _controls(m, drawn, options: MapOptions, *, title: str, outline: dict | None
                             position="topright"))  # fmt: skip
     groups: dict[str, list] = {}
     for source, layer in drawn:
-        groups.setdefault(group_name(source.layer.kind, lang), []).append(layer.element)
+        group = layer.group or group_name(source.layer.kind, lang)
+        groups.setdefault(group, []).append(layer.element)
     control = GroupedLayerControl(groups, exclusive_groups=False, collapsed=False)
     # The control writes group and layer names with innerHTML: a title from an upload
     # ("<img src=x onerror=...>") must reach it as text, so it is HTML-escaped here.

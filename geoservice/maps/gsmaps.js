@@ -22,6 +22,13 @@
     return String(value);
   }
 
+  /* An area in m², shown in km²; on an approximate outline with ≈ and said so. */
+  function area(value, approx, spec) {
+    if (value === null || value === undefined || value === "" || isNaN(Number(value))) return null;
+    var km2 = (Number(value) / 1e6).toLocaleString("en-US", {maximumFractionDigits: 1});
+    return approx ? spec.approx_area.replace("{v}", km2) : km2 + " km\u00b2";
+  }
+
   function label(props, spec) {
     return fmt(props[spec.title], spec) || fmt(props[spec.subtitle], spec) || spec.layer;
   }
@@ -33,15 +40,19 @@
     var subtitle = fmt(props[spec.subtitle], spec);
     if (title) div.appendChild(el("div", "gs-popup-title", title));
     if (subtitle && subtitle !== title) div.appendChild(el("div", "gs-popup-subtitle", subtitle));
-    if (props[spec.quality] === "approximate") {
+    if (props[spec.quality] === "symbolic" && spec.symbolic_note) {
+      div.appendChild(el("div", "gs-approx", "\u26a0 " + spec.symbolic_note));
+    } else if (approximate(props[spec.quality])) {
       div.appendChild(el("div", "gs-approx", "\u26a0 " + spec.note));
     }
     var table = el("table", "gs-popup-table");
     spec.fields.forEach(function (field) {
-      var value = fmt(props[field[0]], spec);
+      var isArea = (spec.areas || []).indexOf(field[0]) >= 0;
+      var value = isArea ? area(props[field[0]], approximate(props[spec.quality]), spec)
+        : fmt(props[field[0]], spec);
       if (value === null) return;
       var row = el("tr");
-      row.appendChild(el("th", null, field[1]));
+      row.appendChild(el("th", null, isArea ? spec.area_label : field[1]));
       row.appendChild(el("td", null, value));
       table.appendChild(row);
     });
@@ -92,9 +103,14 @@
     });
   }
 
+  /* geoservice.quality.is_approximate: drawn dashed, flagged in popups. */
+  function approximate(quality) {
+    return quality === "approximate" || quality === "symbolic";
+  }
+
   /* The style of a feature from its properties and a class table (maps/style.py). */
   function tableStyle(table, props) {
-    var q = props.geometry_quality === "approximate" ? 1 : 0;
+    var q = approximate(props.geometry_quality) ? 1 : 0;
     var value = table.property ? props[table.property] : null;
     var i = -1;
     if (table.type === "categorical") {

@@ -37,6 +37,75 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Approximate position or extent (placed by a rule or derived; not surveyed)",
     },
     "approximate_legend": {"zh": "虚线：近似位置/范围", "en": "Dashed: approximate"},
+    # how much to trust a position (geoservice.quality; maps/quality.py, indicators.py)
+    "symbolic_note": {
+        "zh": "非实际位置：未找到其位置，仅为列出而画在城区参考点",
+        "en": "Not a location: no position was found; drawn at the urban-core reference "
+        "point only to be listed",
+    },
+    "not_located": {"zh": "未定位要素", "en": "Not located"},
+    "not_located_layer": {"zh": "{layer}（未定位，示意）", "en": "{layer} (not located)"},
+    "not_located_note": {
+        "zh": "以下要素没有已知位置，不在地图上显示；勾选“未定位”图层可在城区参考点以空心圆示意。"
+        "距离类分析默认不计入。",
+        "en": "These have no known position and are not drawn; the “not located” layers show "
+        "them as hollow rings at the urban-core reference point. Distance analyses leave "
+        "them out by default.",
+    },
+    "data_quality": {
+        "zh": "数据质量（输入要素的定位来源）",
+        "en": "Data quality (how inputs were located)",
+    },
+    "dq_used": {"zh": "使用 {used}/{n}", "en": "{used} of {n} used"},
+    "dq_sourced": {"zh": "有来源 {n}", "en": "{n} sourced"},
+    "dq_proxy": {"zh": "代理点 {n}", "en": "{n} proxy"},
+    "dq_rule_placed": {"zh": "按规则放置 {n}", "en": "{n} rule-placed"},
+    "dq_symbolic": {"zh": "示意位置 {n}", "en": "{n} symbolic"},
+    "dq_unknown": {"zh": "来源不明 {n}", "en": "{n} of unknown origin"},
+    "dq_excluded": {
+        "zh": "{n} 个示意位置（非实际位置）未计入距离分析",
+        "en": "{n} symbolic positions (not locations) left out of distances",
+    },
+    "dq_included": {
+        "zh": "{n} 个示意位置按实际位置计入（include_symbolic），其距离并不真实",
+        "en": "{n} symbolic positions measured as locations (include_symbolic): "
+        "their distances are not real",
+    },
+    "in_facilities": {"zh": "设施", "en": "facilities"},
+    "in_demand": {"zh": "需求", "en": "demand"},
+    "in_supply": {"zh": "供给", "en": "supply"},
+    "in_units": {"zh": "统计单元", "en": "units"},
+    "in_candidates": {"zh": "候选点", "en": "candidates"},
+    "in_existing": {"zh": "现有设施", "en": "existing"},
+    "in_roads": {"zh": "道路", "en": "roads"},
+    "in_boundary": {"zh": "边界", "en": "boundary"},
+    "in_features": {"zh": "计数要素", "en": "features"},
+    "in_numerator": {"zh": "分子", "en": "numerator"},
+    "in_denominator": {"zh": "分母", "en": "denominator"},
+    "dq_outlines": {
+        "zh": "{n} 个输入面为近似范围：据此算出的面积和比例均为近似值",
+        "en": "{n} input polygons have approximate outlines: areas and shares from them "
+        "are approximate",
+    },
+    "area": {"zh": "面积", "en": "Area"},
+    "approx_area": {"zh": "≈{v} km²（近似范围）", "en": "≈{v} km² (approximate outline)"},
+    "method": {"zh": "方法", "en": "Method"},
+    "assumptions": {"zh": "假设", "en": "Assumptions"},
+    "planned": {"zh": "规划项（非建成）", "en": "planned, not built"},
+    "m_count": {"zh": "计数：{layer}{where}", "en": "count of {layer}{where}"},
+    "m_coverage_share": {
+        "zh": "覆盖率：{demand} 中距 {facilities} {reach} 以内的{measure}比例",
+        "en": "share of {demand} ({measure}) within {reach} of {facilities}",
+    },
+    "m_attribute_sum": {"zh": "求和：{layer}.{column}", "en": "sum of {layer}.{column}"},
+    "m_attribute_ratio": {
+        "zh": "比值：{scale}×Σ{numerator}/Σ{denominator}",
+        "en": "{scale} × Σ{numerator} / Σ{denominator}",
+    },
+    "m_features": {"zh": "要素个数", "en": "features"},
+    "m_area": {"zh": "面积", "en": "area"},
+    "m_population": {"zh": "人口", "en": "population"},
+    "m_minutes": {"zh": "{n} 分钟", "en": "{n} minutes"},
     "zoom_in": {
         "zh": "放大到第 {zoom} 级以上显示「{layer}」",
         "en": "Zoom in to level {zoom} or more to see “{layer}”",
@@ -72,6 +141,11 @@ def text(key: str, lang: str, **values: object) -> str:
     """Return interface text ``key`` in ``lang`` (Chinese unless ``en``), formatted."""
     entry = TEXT[key]
     return entry["en" if lang == "en" else "zh"].format(**values)
+
+
+def input_name(name: str, lang: str) -> str:
+    """Return the name of a process input (or indicator role) in ``lang``; unknown ones as given."""
+    return text(f"in_{name}", lang) if f"in_{name}" in TEXT else name
 
 
 def group_name(kind: str, lang: str) -> str:

@@ -16,7 +16,8 @@ from typing import Any
 import geopandas as gpd
 from markupsafe import Markup, escape
 
-from geoservice.maps.i18n import text
+from geoservice.maps.i18n import input_name, text
+from geoservice.maps.quality import quality_rows
 
 LayerReader = Callable[[str], gpd.GeoDataFrame | None]
 
@@ -103,12 +104,76 @@ def _row(row: Mapping[str, Any], plan: PlanIndicators, lang: str) -> Markup:
     title = plan.titles_zh.get(row["id"], row["title"]) if lang != "en" else row["title"]
     status = row.get("status", "met" if row.get("met") else "not_met")
     value = _number(row.get("value"))
+    if row.get("counted_items") == "planned" and row.get("value") is not None:
+        value = f"{value} ({text('planned', lang)})"
     target = f"{row['op']} {_number(row['target'])}"
     return Markup(
-        f'<tr><td title="{escape(row.get("comparison", ""))}">{escape(title)}</td>'
-        f"<td>{escape(value)}</td><td>{escape(target)}</td>"
+        f'<tr><td title="{escape(row.get("comparison", ""))}">{escape(title)}'
+        f"{_basis(row, lang)}</td>"
+        f'<td class="gs-ind-value">{escape(value)}</td><td>{escape(target)}</td>'
         f'<td class="gs-{escape(status)}">{escape(text(status, lang))}</td></tr>'
     )
+
+
+def _basis(row: Mapping[str, Any], lang: str) -> Markup:
+    """Return what a value rests on: its method, its assumptions and its data's quality."""
+    parts = []
+    method = method_text(row.get("method") or {}, lang)
+    if method:
+        parts.append(Markup('<div class="gs-ind-method">{}: {}</div>').format(
+            text("method", lang), method))  # fmt: skip
+    for role, counts in (row.get("data_quality") or {}).items():
+        line = quality_rows(counts, lang)
+        if line:
+            parts.append(Markup('<div class="gs-ind-quality">{} ({}): {}</div>').format(
+                text("data_quality", lang), input_name(role, lang), line))  # fmt: skip
+    assumptions = (row.get("details") or {}).get("assumptions") or []
+    if assumptions:
+        items = Markup("").join(Markup("<li>{}</li>").format(a) for a in assumptions)
+        parts.append(Markup('<div class="gs-ind-assumptions">{}:<ul>{}</ul></div>').format(
+            text("assumptions", lang), items))  # fmt: skip
+    if not parts:
+        return Markup("")
+    return Markup('<details class="gs-ind-basis"><summary>{}</summary>{}</details>').format(
+        method or text("method", lang), Markup("").join(parts)
+    )
+
+
+def method_text(method: Mapping[str, Any], lang: str) -> str:
+    """Return an indicator's method in words (``analysis.indicators.method_of`` data)."""
+    kind = method.get("type")
+    if kind == "count":
+        return text("m_count", lang, layer=method["features"]["layer"],
+                    where=_where(method["features"]))  # fmt: skip
+    if kind == "coverage_share":
+        if method.get("distance_m") is not None:
+            reach = f"{method['distance_m']:g} m"
+        else:
+            reach = text("m_minutes", lang, n=f"{method.get('minutes', 0):g}")
+        return text(
+            "m_coverage_share", lang,
+            demand=method["demand"]["layer"] + _where(method["demand"]),
+            facilities=method["facilities"]["layer"] + _where(method["facilities"]),
+            reach=reach, measure=text(f"m_{method.get('measure', 'features')}", lang),
+        )  # fmt: skip
+    if kind == "attribute_sum":
+        ref = method["features"]
+        return text("m_attribute_sum", lang, layer=ref["layer"], column=ref.get("column", ""))
+    if kind == "attribute_ratio":
+        num, den = method["numerator"], method["denominator"]
+        return text(
+            "m_attribute_ratio", lang, scale=f"{method.get('scale', 1):g}",
+            numerator=f"{num['layer']}.{num.get('column', '')}",
+            denominator=f"{den['layer']}.{den.get('column', '')}",
+        )  # fmt: skip
+    return ""
+
+
+def _where(ref: Mapping[str, Any]) -> str:
+    where = ref.get("where") or {}
+    if not where:
+        return ""
+    return " [" + ", ".join(f"{k}={v}" for k, v in where.items()) + "]"
 
 
 def _number(value: Any) -> str:

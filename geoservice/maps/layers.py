@@ -65,6 +65,8 @@ class DrawnLayer:
     element: Any
     searchable: Any = None
     how: str = "geojson"
+    group: str | None = None
+    """Layer-control group, when not the one of the layer's kind (e.g. not located)."""
 
 
 def add_layer(

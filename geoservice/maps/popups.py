@@ -18,6 +18,8 @@ QUALITY = "geometry_quality"
 EXPLAINING = ("placement_method", "placement", "seat_method")
 """Attributes telling how an approximate position was obtained: always shown."""
 MAX_FIELDS = 10
+AREA_SUFFIX = "area_m2"
+"""Attributes holding an area in m²: shown in km², with ≈ on an approximate outline."""
 
 
 def popup_fields(layer: LayerDef, style: StyleDef | None = None) -> list[str]:
@@ -32,7 +34,7 @@ def popup_fields(layer: LayerDef, style: StyleDef | None = None) -> list[str]:
     if style is not None and style.classify is not None:
         wanted.append(style.classify.property)
     wanted += list(layer.tiles.attributes or layer.attribute_names)
-    wanted += [*EXPLAINING, QUALITY]
+    wanted += [*EXPLAINING, *sorted(n for n in names if n.endswith(AREA_SUFFIX)), QUALITY]
     fields: list[str] = []
     for name in wanted:
         if name and name in names and name not in NAME_FIELDS and name not in fields:
@@ -60,6 +62,10 @@ def popup_spec(
         "fields": [[f, label] for f, label in zip(fields, labels, strict=True)],
         "quality": QUALITY,
         "note": text("approximate", lang),
+        "symbolic_note": text("symbolic_note", lang),
+        "areas": [f for f in fields if f.endswith(AREA_SUFFIX)],
+        "area_label": text("area", lang),
+        "approx_area": text("approx_area", lang, v="{v}"),
         "yes": text("yes", lang),
         "no": text("no", lang),
         "querying": text("querying", lang),

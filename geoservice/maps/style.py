@@ -66,7 +66,7 @@ def feature_styles(
 
 
 def class_table(style: StyleDef, classes: Sequence[ClassBreak]) -> dict[str, Any]:
-    """Return the styles of each class, surveyed and approximate, for features styled in
+    """Return the styles of each class, located and approximate, for features styled in
     the browser (vector tiles): ``gsmaps.tableStyle`` picks one from a feature's
     properties as :func:`styling.feature_colors` would (categories by value, graduated
     classes by their upper bounds)."""
@@ -77,7 +77,7 @@ def class_table(style: StyleDef, classes: Sequence[ClassBreak]) -> dict[str, Any
         base = {prop: value} if prop is not None else {}
         return [
             path_options(style, {**base, QUALITY: quality}, classes)
-            for quality in ("surveyed", "approximate")
+            for quality in ("sourced_point", "approximate")
         ]
 
     table: dict[str, Any] = {"property": prop, "type": None, "fallback": pair(None)}

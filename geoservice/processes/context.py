@@ -20,6 +20,7 @@ from geoservice.catalog.models import LayerDef
 from geoservice.catalog.registry import Catalog
 from geoservice.errors import GeoserviceError, InvalidParameter, NotFoundError
 from geoservice.processes.inputs import CollectionInput, InlineFeatures, ProcessInputs
+from geoservice.quality import combine, split_symbolic
 from geoservice.settings import FilterLimits, ScaleSettings
 from geoservice.storage.base import FeatureQuery, FeatureStore
 from geoservice.storage.cql import DEFAULT_LIMITS, parse_filter
@@ -79,6 +80,15 @@ class ProcessContext:
     scale: ScaleSettings = field(default_factory=ScaleSettings)
     scale_dir: Path | None = None
     """Where this service exchanges GeoParquet partitions with Dask workers."""
+    include_symbolic: bool = False
+    """Measure from symbolic positions too (input ``include_symbolic``); by default they
+    are left out of every layer input, since they are not locations."""
+    input_quality: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Counts by trust class of each layer input read (see :mod:`geoservice.quality`)."""
+
+    def data_quality(self) -> dict[str, Any]:
+        """Return the ``data_quality`` of this run's results: its inputs' counts by class."""
+        return combine(self.input_quality, include_symbolic=self.include_symbolic)
 
     def dask_client(self) -> Any:
         """Return the Dask client (a local cluster starts on first use)."""
@@ -139,8 +149,17 @@ class ProcessContext:
         self.report(start, message)
         return lambda fraction: self.report(start + (end - start) * float(fraction), message)
 
-    def features(self, name: str, value: Any) -> gpd.GeoDataFrame | None:
-        """Return the features of a layer input in lon/lat (None when not given)."""
+    def features(
+        self, name: str, value: Any, *, keep_symbolic: bool = False
+    ) -> gpd.GeoDataFrame | None:
+        """Return the features of a layer input in lon/lat (None when not given).
+
+        Symbolic positions (``placement_method = rule:symbolic``) are left out
+        unless the run includes them or ``keep_symbolic`` (an analysis that
+        counts features rather than measuring from them); either way the
+        input's counts by trust class are recorded for the result's
+        ``data_quality``.
+        """
         if value is None:
             return None
         if isinstance(value, InlineFeatures):
@@ -149,6 +168,15 @@ class ProcessContext:
             frame = self._collection_frame(name, value)
         if frame.empty:
             raise InvalidParameter(f"input '{name}' holds no features")
+        frame, counts = split_symbolic(frame, include=self.include_symbolic or keep_symbolic)
+        source = {"collection": value.layer_id} if isinstance(value, CollectionInput) else {}
+        self.input_quality[name] = {**source, **counts}
+        if frame.empty:
+            raise InvalidParameter(
+                f"input '{name}': all {counts['features']} features are symbolic positions "
+                "(placement_method rule:symbolic: not locations); give located features, "
+                "or include_symbolic=true to measure from the reference point anyway"
+            )
         return frame
 
     def _collection_frame(self, name: str, ref: CollectionInput) -> gpd.GeoDataFrame:

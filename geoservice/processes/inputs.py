@@ -99,6 +99,12 @@ class ProcessInputs(BaseModel):
         "first collection input, else the service's default area.",
         max_length=63,
     )
+    include_symbolic: bool = Field(
+        False,
+        description="Also use features with symbolic positions (placement_method "
+        "rule:symbolic: drawn at a reference point, not a location). Default: they are "
+        "left out of distance analyses; the result's data_quality counts them.",
+    )
 
     def collection_inputs(self) -> list[tuple[str, CollectionInput]]:
         """Return the (name, reference) of every collection input given, in field order."""

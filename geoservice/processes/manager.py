@@ -25,7 +25,7 @@ from geoservice.processes.context import JobDismissed, LayerRegistry, ProcessCon
 from geoservice.processes.inputs import ProcessInputs
 from geoservice.processes.jobs import ACTIVE, JobRecord, JobStore
 from geoservice.processes.outputs import check_target, layer_ids, write_outputs
-from geoservice.processes.registry import Process
+from geoservice.processes.registry import DATA_QUALITY, Process
 from geoservice.settings import FilterLimits, ScaleSettings
 from geoservice.storage.base import FeatureStore
 
@@ -42,13 +42,16 @@ def execute(process: Process, inputs: ProcessInputs, ctx: ProcessContext) -> dic
     """Run a process and store its outputs; return the results document."""
     if ctx.area is None:
         ctx.area = area_of(inputs, ctx.layers.catalog())
+    ctx.include_symbolic = inputs.include_symbolic
     base_id = getattr(inputs, "out_layer", None) or default_base_id(process.id, ctx.job_id)
     check_target(ctx, base_id)
     outputs = process.run(inputs, ctx)
     ctx.report(90, "storing results")
     for layer_id in layer_ids(outputs, base_id).values():
         check_target(ctx, layer_id)
-    return write_outputs(ctx, outputs, base_id)
+    results = write_outputs(ctx, outputs, base_id)
+    results[DATA_QUALITY] = ctx.data_quality()
+    return results
 
 
 def discard_outputs(ctx: ProcessContext, written: list[dict[str, Any]]) -> list[str]:

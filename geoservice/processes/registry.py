@@ -27,6 +27,16 @@ class OutputSpec:
     kind: Literal["collection", "raster", "json"] = "collection"
 
 
+DATA_QUALITY = "data_quality"
+QUALITY_OUTPUT = OutputSpec(
+    "Data quality of the inputs",
+    "Per layer input and in total: features used, how many were sourced, proxies, "
+    "placed by a rule, symbolic (not locations) or of unknown origin, and how many "
+    "symbolic ones were left out (see include_symbolic)",
+    "json",
+)
+
+
 @dataclass(frozen=True)
 class Process:
     """A process: what it takes, what it gives, and the function that runs it.
@@ -43,6 +53,10 @@ class Process:
     run: Callable[[Any, ProcessContext], dict[str, Any]] = field(repr=False)
     version: str = "1.0.0"
     keywords: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # every run reports how its inputs were located (added by the job manager)
+        object.__setattr__(self, "outputs", {**self.outputs, DATA_QUALITY: QUALITY_OUTPUT})
 
 
 @cache

@@ -37,8 +37,9 @@ from shapely.geometry.base import BaseGeometry
 from geoservice.sampledata.common import (
     APPROXIMATE,
     METRIC_CRS,
+    SOURCED_POINT,
     STORAGE_CRS,
-    SURVEYED,
+    SYMBOLIC,
 )
 from geoservice.sampledata.gazetteer import cite, gazetteer_point
 
@@ -178,7 +179,7 @@ def place(anchors: Anchors, placement: Placement) -> dict:
     """
     resolver = _RESOLVERS[placement.method]
     geometry, note = resolver(anchors, placement)
-    quality = SURVEYED if placement.method == "sourced" else APPROXIMATE
+    quality = QUALITY_OF.get(placement.method, APPROXIMATE)
     text = f"{placement.reason}. {note}" if placement.reason else note
     return {
         "geometry": geometry,
@@ -225,6 +226,9 @@ def _symbolic(anchors: Anchors, placement: Placement) -> tuple[shapely.Point, st
     )
     return anchors.core, note
 
+
+QUALITY_OF = {"sourced": SOURCED_POINT, "rule:symbolic": SYMBOLIC}
+"""geometry_quality of a placement method (the others are approximate)."""
 
 _RESOLVERS = {
     "sourced": _sourced,

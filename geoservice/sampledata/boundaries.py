@@ -20,8 +20,8 @@ from shapely.geometry.base import BaseGeometry
 
 from geoservice.coords import gcj02_to_wgs84_geometry
 from geoservice.sampledata.common import (
+    OFFICIAL_BOUNDARY,
     STORAGE_CRS,
-    SURVEYED,
     as_multipolygon,
     frame_from_records,
 )
@@ -135,7 +135,7 @@ def build_district_layer() -> gpd.GeoDataFrame:
             "name_en": name_en,
             "is_study_area": adcode == STUDY_ADCODE,
             "source": cnmaps_source(adcode),
-            "geometry_quality": SURVEYED,
+            "geometry_quality": OFFICIAL_BOUNDARY,
             "geometry": as_multipolygon(read_boundary_wgs84(adcode)),
         }
         for adcode, name_zh, name_en in ORDOS_UNITS

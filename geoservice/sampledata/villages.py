@@ -11,7 +11,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from geoservice.sampledata.common import STORAGE_CRS, SURVEYED, frame_from_records
+from geoservice.sampledata.common import SOURCED_POINT, STORAGE_CRS, frame_from_records
 from geoservice.sampledata.gazetteer import gazetteer_point
 from geoservice.sampledata.seats import COMMUNITY_CATEGORIES
 
@@ -41,7 +41,7 @@ def build_villages(gazetteer: pd.DataFrame) -> gpd.GeoDataFrame:
             "source": (
                 f"gazetteer {row_id}: {row['source']}; {row['how_stated']}; {row['coord_note']}"
             ),
-            "geometry_quality": SURVEYED,
+            "geometry_quality": SOURCED_POINT,
             "geometry": gazetteer_point(gazetteer, row_id),
         }
         for row_id, row in rows.iterrows()

@@ -59,7 +59,7 @@ def test_every_feature_has_names_source_and_geometry_quality(area_frames, layer_
     assert len(frame) > 0
     for name in STANDARD_ATTRIBUTES:
         assert (frame[name].astype(str).str.strip() != "").all(), name
-    assert set(frame["geometry_quality"]) <= {"surveyed", "approximate"}
+    assert set(frame["geometry_quality"]) <= {"sourced_point", "official_boundary", "approximate"}
     geometry = frame.geometry.values
     assert not shapely.is_empty(geometry).any()
     assert shapely.is_valid(geometry).all()
@@ -123,7 +123,7 @@ def test_a_place_without_a_sourced_anchor_is_never_drawn(monkeypatch):
 
 
 @pytest.mark.parametrize("layer_id", PLACES)
-def test_places_sit_on_their_gazetteer_point_and_only_sourced_ones_claim_surveyed(
+def test_places_sit_on_their_gazetteer_point_and_only_sourced_ones_claim_a_sourced_point(
     area_frames, layer_id
 ):
     gazetteer = load_gazetteer(AREAS)
@@ -137,7 +137,7 @@ def test_places_sit_on_their_gazetteer_point_and_only_sourced_ones_claim_surveye
         anchor = gazetteer.loc[table[place.code]["anchor"]]
         assert (place.geometry.x, place.geometry.y) == (anchor["lon"], anchor["lat"])
         assert anchor["source"] in place.source and anchor["confidence"] != "none"
-        assert (place.geometry_quality == "surveyed") == (place.placement_method == "sourced")
+        assert (place.geometry_quality == "sourced_point") == (place.placement_method == "sourced")
 
 
 @pytest.mark.parametrize("layer_id", PLACES)

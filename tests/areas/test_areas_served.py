@@ -14,6 +14,7 @@ import morecantile
 import pytest
 from fastapi.testclient import TestClient
 
+from geoservice.quality import GEOMETRY_QUALITIES
 from tests.areas.conftest import NEW_AREAS, make_settings
 from tests.conftest import create_key, fill_store
 
@@ -76,7 +77,7 @@ def test_every_served_feature_has_source_and_geometry_quality(served, area_frame
         for feature in page["features"]:
             props = feature["properties"]
             assert props["source"].strip(), (layer_id, feature["id"])
-            assert props["geometry_quality"] in ("surveyed", "approximate"), layer_id
+            assert props["geometry_quality"] in GEOMETRY_QUALITIES, layer_id
 
 
 @pytest.mark.parametrize("area", NEW_AREAS)

@@ -10,6 +10,7 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 from geoservice.catalog.loader import STANDARD_ATTRIBUTES
+from geoservice.quality import GEOMETRY_QUALITIES
 from geoservice.sampledata import LAYER_IDS, build_sample_layers
 
 PYTHON_TYPES = {
@@ -56,7 +57,10 @@ def test_every_feature_has_names_source_and_quality(layers, layer_id):
     for name in STANDARD_ATTRIBUTES:
         assert frame[name].notna().all()
         assert (frame[name].astype(str).str.strip() != "").all(), name
-    assert set(frame["geometry_quality"]) <= {"surveyed", "approximate"}
+    assert set(frame["geometry_quality"]) <= set(GEOMETRY_QUALITIES)
+    points = frame.geom_type.str.endswith("Point")
+    assert "official_boundary" not in set(frame.loc[points, "geometry_quality"])
+    assert "sourced_point" not in set(frame.loc[~points, "geometry_quality"])
 
 
 @pytest.mark.parametrize("layer_id", LAYER_IDS)
@@ -77,11 +81,14 @@ PLACED_LAYERS = [
 
 
 @pytest.mark.parametrize("layer_id", PLACED_LAYERS)
-def test_only_sourced_placements_claim_surveyed_geometry(layers, layer_id):
+def test_only_sourced_placements_claim_a_sourced_point_and_symbolic_ones_say_so(layers, layer_id):
     frame = layers[layer_id]
-    surveyed = frame["geometry_quality"] == "surveyed"
-    assert (frame.loc[surveyed, "placement_method"] == "sourced").all()
-    assert (frame.loc[~surveyed, "placement_method"] != "sourced").all()
+    sourced = frame["geometry_quality"] == "sourced_point"
+    assert (frame.loc[sourced, "placement_method"] == "sourced").all()
+    assert (frame.loc[~sourced, "placement_method"] != "sourced").all()
+    symbolic = frame["placement_method"] == "rule:symbolic"
+    assert (frame.loc[symbolic, "geometry_quality"] == "symbolic").all()
+    assert (frame.loc[~symbolic, "geometry_quality"] != "symbolic").all()
 
 
 @pytest.mark.parametrize("layer_id", PLACED_LAYERS)
@@ -166,7 +173,7 @@ def test_villages_are_sourced_points_inside_their_unit(layers):
     units = layers["streets_towns"].set_index("code")
     assert len(villages) == 20
     assert set(villages["parent_code"]) <= set(units.index)
-    assert (villages["geometry_quality"] == "surveyed").all()
+    assert (villages["geometry_quality"] == "sourced_point").all()  # AMap centre points, 2018
     assert villages["source"].str.contains("Vonng/adcode").all()
 
 

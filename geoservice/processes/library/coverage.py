@@ -93,7 +93,10 @@ def run_coverage(inputs: CoverageInputs, ctx: ProcessContext) -> dict:
         ),
     }
     if result.units is not None:
-        table = units.to_crs(ctx.metric_crs)[[inputs.unit_key, units.geometry.name]]
+        # the units' geometry_quality goes along: an area_m2 measured on an approximate
+        # outline is shown as approximate on the result map too
+        keep = [inputs.unit_key, *[q for q in ("geometry_quality",) if q in units]]
+        table = units.to_crs(ctx.metric_crs)[[*keep, units.geometry.name]]
         joined = table.merge(result.units, on=inputs.unit_key, how="left")
         outputs["units"] = LayerOutput(
             gpd.GeoDataFrame(joined, geometry=units.geometry.name, crs=ctx.metric_crs),

@@ -68,7 +68,9 @@ def run_indicators(inputs: IndicatorInputs, ctx: ProcessContext) -> dict:
     for k, layer_id in enumerate(wanted):
         ctx.report(5 + 40 * k / max(1, len(wanted)), f"reading {layer_id}")
         try:
-            layers[layer_id] = ctx.features(layer_id, CollectionInput(collection=layer_id))
+            # whole layers: a count counts symbolic items; distances leave them out below
+            ref = CollectionInput(collection=layer_id)
+            layers[layer_id] = ctx.features(layer_id, ref, keep_symbolic=True)
         except (InvalidParameter, NotFoundError, CatalogError):
             continue  # reported per indicator as not evaluable
     results = evaluate_indicators(
@@ -77,6 +79,7 @@ def run_indicators(inputs: IndicatorInputs, ctx: ProcessContext) -> dict:
         crs=ctx.metric_crs,
         on_missing="report",
         progress=ctx.stage(45, 90, "evaluating targets"),
+        include_symbolic=inputs.include_symbolic,
     )
     rows = [asdict(r) for r in results]
     counts = {s: sum(r.status == s for r in results) for s in ("met", "not_met", "not_evaluable")}

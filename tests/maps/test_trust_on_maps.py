@@ -1,0 +1,143 @@
+"""Maps say how much to trust a position: symbolic ones apart, results' data quality,
+approximate areas, and the basis of every indicator."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from geoservice.catalog.loader import load_catalog
+
+SYMBOLIC_LOGISTICS = 8
+
+
+@pytest.fixture
+def store_and_catalog(maps_settings):
+    from geoservice.storage import open_store
+
+    store = open_store(maps_settings)
+    yield store, load_catalog(maps_settings.layers_dir, maps_settings.styles_dir)
+    store.close()
+
+
+def logistics_map(store, catalog, lang: str = "zh") -> str:
+    from geoservice.maps import service
+    from geoservice.settings import MapSettings
+
+    options = service.map_options(MapSettings(), lang=lang, service_url="http://h")
+    return service.layer_map_html(catalog, store, "logistics", options)
+
+
+def embedded_collections(html: str) -> list[dict]:
+    """Return the GeoJSON FeatureCollections a page embeds (Folium's GeoJson data)."""
+    found, decoder, at = [], json.JSONDecoder(), 0
+    while (at := html.find("_add({", at)) >= 0:
+        value, end = decoder.raw_decode(html, at + len("_add("))
+        if value.get("type") == "FeatureCollection":
+            found.append(value)
+        at = end
+    return found
+
+
+def test_symbolic_positions_are_not_drawn_among_the_located_logistics_but_apart_and_listed(
+    store_and_catalog, sample_frames
+):
+    store, catalog = store_and_catalog
+    html = logistics_map(store, catalog)
+    collections = embedded_collections(html)
+    methods = [
+        [f["properties"].get("geometry_quality") for f in fc["features"]] for fc in collections
+    ]
+    located = [m for m in methods if "symbolic" not in m]
+    apart = [m for m in methods if "symbolic" in m]
+    frame = sample_frames["logistics"]
+    assert sum(map(len, located)) == len(frame) - SYMBOLIC_LOGISTICS
+    assert apart == [["symbolic"] * SYMBOLIC_LOGISTICS]  # one layer of its own, only them
+    assert json.dumps("物流设施（未定位，示意）")[1:-1] in html or "未定位" in html
+    assert '"fillOpacity": 0.0' in html and '"dashArray": "3 3"' in html  # hollow, dashed
+    symbolic_names = frame.loc[frame["placement_method"] == "rule:symbolic", "name_zh"]
+    panel = html[html.index("gs-not-located") :]
+    for name in symbolic_names:
+        assert name in panel
+
+
+def test_the_not_located_layer_and_list_follow_the_language(store_and_catalog):
+    store, catalog = store_and_catalog
+    html = logistics_map(store, catalog, lang="en")
+    assert "Not located" in html and "(not located)" in html
+    assert "These have no known position and are not drawn" in html
+
+
+def test_a_result_map_shows_the_data_quality_of_its_inputs(tmp_path, store_and_catalog):
+    from geoservice.maps.builder import MapOptions, build_map, render_page
+    from geoservice.maps.sources import read_sources
+
+    store, catalog = store_and_catalog
+    layer = catalog.get("coverage_by_unit").model_copy(update={"data_quality": DATA_QUALITY})
+    catalog = catalog.with_layer(layer)
+    sources = read_sources(catalog, store, ["coverage_by_unit"], embed_limit=None)
+    page = render_page(build_map(sources, MapOptions(lang="zh"), title="t"), MapOptions())
+    html = page.html("n")
+    assert "数据质量" in html and "示意位置 8" in html and "使用 5/13" in html
+    assert "8 个示意位置（非实际位置）未计入距离分析" in html
+    assert "15 个输入面为近似范围" in html
+    english = build_map(sources, MapOptions(lang="en"), title="t")
+    html = render_page(english, MapOptions(lang="en")).html("n")
+    assert "8 symbolic" in html and "5 of 13 used" in html
+
+
+DATA_QUALITY = {
+    "inputs": {
+        "facilities": {"collection": "logistics", "features": 13, "used": 5, "sourced": 0,
+                       "proxy": 3, "rule_placed": 2, "symbolic": 8, "unknown": 0,
+                       "excluded_symbolic": 8},
+        "demand": {"collection": "villages", "features": 20, "used": 20, "sourced": 20,
+                   "proxy": 0, "rule_placed": 0, "symbolic": 0, "unknown": 0,
+                   "excluded_symbolic": 0},
+    },
+    "totals": {"excluded_symbolic": 8, "symbolic": 8, "approximate_outlines": 15},
+    "include_symbolic": False,
+    "note": "",
+}  # fmt: skip
+
+
+def test_popups_show_the_area_of_an_approximate_outline_as_approximate():
+    from geoservice.maps.popups import popup_spec
+
+    catalog = load_catalog(__import__("tests.conftest").conftest.ROOT / "layers",
+                           __import__("tests.conftest").conftest.ROOT / "styles")  # fmt: skip
+    layer = catalog.get("streets_towns")
+    spec = popup_spec(layer, catalog.style_of(layer), "zh")
+    assert "area_m2" in spec["areas"]
+    assert spec["approx_area"] == "≈{v} km²（近似范围）"
+    assert popup_spec(layer, catalog.style_of(layer), "en")["approx_area"] == (
+        "≈{v} km² (approximate outline)"
+    )
+
+
+def test_each_indicator_row_shows_its_method_assumptions_data_quality_and_planned_counts(
+    store_and_catalog,
+):
+    from geoservice.maps.indicators import indicators_html
+    from geoservice.maps.service import indicator_results
+
+    store, catalog = store_and_catalog
+    plans = indicator_results(catalog.area("dongsheng"), store, catalog, jobs=None)
+    rows = {r["id"]: r for plan in plans for r in plan.rows}
+    parks = rows["large-logistics-parks"]
+    assert parks["method"] == {
+        "type": "count",
+        "features": {"layer": "logistics", "where": {"category": "park"}},
+    }
+    assert parks["counted_items"] == "planned"
+    counts = parks["data_quality"]["features"]
+    assert counts["features"] == parks["value"]
+    clusters = rows["culture-tourism-clusters"]
+    assert clusters["counted_items"] == "planned"
+    html = indicators_html(plans, "zh")
+    assert "9 (规划项（非建成）)" in html
+    assert "方法: 计数：logistics [category=park]" in html
+    assert "数据质量" in html and "(计数要素): " in html and "假设:" in html
+    english = indicators_html(plans, "en")
+    assert "9 (planned, not built)" in english and "count of tourism_clusters" in english
