@@ -213,6 +213,11 @@ class LayerDef(Strict):
         description="Of an analysis result: how its inputs were located (counts by "
         "class, symbolic positions left out); see geoservice.quality. Result maps show it.",
     )
+    made_by: str | None = Field(
+        None,
+        description="Of an analysis result: the process that wrote it (map products draw "
+        "the results of their processes, e.g. match_park on the logistics e-map).",
+    )
 
     @field_validator("id")
     @classmethod

@@ -50,6 +50,8 @@ class Product:
     """Add the planner of routes between the tourist stops over the roads."""
     focus: tuple[str, ...] = ()
     """Layers whose extent the page opens on (default: every layer's, within the area)."""
+    results_of: tuple[str, ...] = ()
+    """Processes whose result collections (of the page's study area) the page draws too."""
 
 
 PRODUCTS: dict[str, Product] = {
@@ -85,6 +87,7 @@ PRODUCTS: dict[str, Product] = {
             "roads; park catchments are driving times along the schematic road layer.",
         ),
         catchments=True,
+        results_of=("match_park",),
     ),
     "tourism": Product(
         "tourism",
@@ -206,6 +209,7 @@ def product_map(
     """Return a product's page: its layers that have data, with its note and layout."""
     options.assets.check()
     ids = [i for i in product.layers if i in catalog and store.has_layer(i)]
+    ids += result_layer_ids(catalog, store, area, product.results_of)
     sources = read_sources(catalog, store, ids, embed_limit=_embed_limit(options))
     if product.catchments:
         sources = [*sources, *_catchments(catalog, sources)]
@@ -229,6 +233,20 @@ def product_map(
     if product.compact:
         m.add_child(PhoneLayout("图层" if lang != "en" else "Layers"))
     return render_page(m, options)
+
+
+def result_layer_ids(
+    catalog: Catalog, store: FeatureStore, area: AreaDef, processes: Sequence[str]
+) -> list[str]:
+    """Return the result collections the ``processes`` wrote for ``area`` (by id)."""
+    if not processes:
+        return []
+    with_data = set(store.layer_ids())
+    return sorted(
+        layer.id
+        for layer in catalog
+        if layer.made_by in processes and layer.area == area.id and layer.id in with_data
+    )
 
 
 def product_page(

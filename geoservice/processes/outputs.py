@@ -138,7 +138,7 @@ def write_layer(
     )
     if ctx.area is not None:
         layer = layer.model_copy(update={"area": ctx.area.id})
-    layer = layer.model_copy(update={"data_quality": ctx.data_quality()})
+    layer = layer.model_copy(update={"data_quality": ctx.data_quality(), "made_by": ctx.process_id})
     info = ctx.store.write_batches(
         layer,
         batches,

@@ -139,3 +139,24 @@ def test_idle_assets_are_maintained_with_uploads_and_edits_on_versions(client, e
                  "If-Match": client.get(url).headers["etag"]},
     )  # fmt: skip
     assert r.status_code in (400, 422) and "status" in r.text  # not one of the declared statuses
+
+
+def test_match_park_results_are_drawn_on_the_logistics_e_map(client, editor):
+    lon, lat = URBAN_CORE
+    shipments = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"goods": "agri_food", "tonnage": 20},
+             "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+        ],
+    }  # fmt: skip
+    inputs = {"shipments": shipments, "parks": {"collection": "logistics_zones"}}
+    r = client.post("/processes/match_park/execution", json={"inputs": inputs}, headers=editor)
+    assert r.status_code == 200, r.text
+    result_id = r.json()["shipments"]["href"].rstrip("/").split("/collections/")[1].split("/")[0]
+    title = client.get(f"/collections/{result_id}").json()["title"]
+
+    page = client.get("/maps/logistics")
+
+    assert page.status_code == 200
+    assert title in page.text  # the result collection is a layer of the e-map
