@@ -170,7 +170,7 @@ async def yearly_scoring(
     store: StoreDep,
     catalog: CatalogDep,
     lang: LangDep,
-    year: Annotated[int, Path(description="assessment year")],
+    year: Annotated[int, Path(description="assessment year", ge=2000, le=2100)],
     f: Format = "html",
 ):
     """Score every town/street on 附件1's 100 points; a choropleth of the ratings."""
