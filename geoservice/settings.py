@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -236,11 +237,26 @@ class MapSettings(BaseModel):
 
     basemap: str = Field(
         "none",
-        description="'none' (works offline), an XYZ URL template "
-        "('https://.../{z}/{x}/{y}.png'), or 'tiles:<collectionId>' for this "
-        "service's own PNG map tiles of a collection.",
+        description="Online base map under the offline one: 'none' (works offline), "
+        "'tianditu' (天地图, needs tianditu_key), an XYZ or WMTS (KVP) URL template "
+        "('https://.../{z}/{x}/{y}.png', '...&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}'), "
+        "or 'tiles:<collectionId>' for this service's own PNG map tiles of a collection.",
     )
     basemap_attribution: str = ""
+    basemap_datum: Literal["wgs84", "cgcs2000", "gcj02"] = Field(
+        "wgs84",
+        description="The online base map's datum. 'gcj02' (AMap, Tencent) makes the maps "
+        "draw the data shifted from WGS84 into GCJ-02 so they sit on the base map; "
+        "Tianditu is CGCS2000, which matches WGS84 at map scale.",
+    )
+    tianditu_key: SecretStr | None = Field(
+        None, description="A Tianditu (天地图) browser key, for basemap='tianditu'."
+    )
+    context_basemap: bool = Field(
+        True,
+        description="Draw the offline base map (boundaries, seats and names, roads) built "
+        "from the study area's own layers.",
+    )
     large_layer_features: int = Field(
         5_000,
         ge=1,

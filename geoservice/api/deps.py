@@ -55,11 +55,13 @@ async def get_base_url(request: Request) -> str:
 
 
 async def get_lang(request: Request) -> str:
-    """Return ``zh`` or ``en`` from ``lang=`` or Accept-Language (Chinese first)."""
-    lang = request.query_params.get("lang")
-    if lang is None:
-        accept = request.headers.get("accept-language", "")
-        lang = "en" if accept.lower().startswith("en") else "zh"
+    """Return ``zh`` (the default, whatever the browser's Accept-Language) or ``en`` (``lang=en``).
+
+    The planners this serves read Chinese; a browser set to English (common on
+    office machines) must not switch the interface on its own. Every page links
+    to the other language.
+    """
+    lang = request.query_params.get("lang", "zh")
     if lang not in ("zh", "en"):
         raise InvalidParameter(f"lang={lang!r}: use zh or en")
     return lang

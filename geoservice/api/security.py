@@ -26,6 +26,7 @@ from functools import lru_cache
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geoservice.csp import Policies, frame_ancestors, origin_of
+from geoservice.maps.basemaps import basemap_template
 from geoservice.settings import Settings
 
 CSP = b"content-security-policy"
@@ -39,7 +40,9 @@ _STYLE_HREF = re.compile(r"""<link[^>]*\shref=["'](https?://[^"']+\.css)["']""")
 
 def policies_of(settings: Settings) -> Policies:
     """Return the policies of the deployment ``settings`` describe."""
-    return _policies(settings.base_url, settings.maps.basemap)
+    maps = settings.maps
+    key = maps.tianditu_key.get_secret_value() if maps.tianditu_key else None
+    return _policies(settings.base_url, basemap_template(maps.basemap, key))
 
 
 @lru_cache(maxsize=16)

@@ -24,9 +24,18 @@ from geoservice.maps.assets import (
     own_script,
     own_style,
 )
+from geoservice.maps.basemaps import GCJ02, TIANDITU, online_tiles, tianditu_url
 from geoservice.maps.branca_text import keep_written_text
+from geoservice.maps.context import ContextMap
 from geoservice.maps.drawing import legend_control_html, legend_html, plan_drawing
-from geoservice.maps.elements import HtmlControl, NameSearch, OutlineMiniMap, Ready
+from geoservice.maps.elements import (
+    ContextBase,
+    HtmlControl,
+    LanguageSwitch,
+    NameSearch,
+    OutlineMiniMap,
+    Ready,
+)
 from geoservice.maps.i18n import group_name, text
 from geoservice.maps.indicators import PlanIndicators, indicators_html
 from geoservice.maps.layers import DrawnLayer, LayerOptions, add_layer, map_tiles_url
@@ -54,6 +63,10 @@ class MapOptions:
     service_url: str | None = None
     basemap: str = "none"
     basemap_attribution: str = ""
+    basemap_datum: str = "wgs84"
+    tianditu_key: str | None = None
+    context: ContextMap | None = None
+    """The offline base map (None: not drawn)."""
     large_layer_features: int = 5_000
     cluster_points_at: int = 3
     max_zoom: int = 18
@@ -77,6 +90,8 @@ class MapOptions:
         """Return the XYZ template of the base map, or None (none, or tiles without a server)."""
         if self.basemap in ("", "none"):
             return None
+        if self.basemap == TIANDITU:
+            return tianditu_url("vec", self.tianditu_key) if self.tianditu_key else None
         if self.basemap.startswith(TILES_PREFIX):
             if self.service_url is None:
                 return None
@@ -120,11 +135,15 @@ def build_map(
                           name=not_located_name(source, lang), show=False)  # fmt: skip
         # not searchable: a search would fly to the reference point, a false position
         drawn.append((source, replace(layer, group=text("not_located", lang), searchable=None)))
-    _controls(m, drawn, options, title=title, outline=outline)
+    base = _context(m, options)
+    _controls(m, drawn, options, title=title, outline=outline, base=base)
     m.add_child(HtmlControl(legend_control_html(legends, lang), position="bottomleft"))
     if not_located:
         panel = not_located_html(not_located, lang)
         m.add_child(HtmlControl(panel, position="bottomleft", css_class="gs-box gs-not-located"))
+    if options.basemap_datum == GCJ02 and options.basemap_url() is not None:
+        m.add_child(HtmlControl(_gcj02_note(drawn, lang), position="bottomleft",
+                                css_class="gs-box gs-datum"))  # fmt: skip
     if indicators:
         panel = indicators_html(indicators, lang)
         m.add_child(HtmlControl(panel, position="bottomright", css_class="gs-box gs-indicators"))
@@ -201,10 +220,11 @@ def _base_map(
     m.options["maxZoom"] = options.max_zoom  # tiles=None drops it; clusters need it
     localize(m, options.assets)
     m.get_root().title = escape(f"{title} · {text('maps', options.lang)}")
-    url = options.basemap_url()
-    if url is not None:
-        attribution = options.basemap_attribution or " "
-        folium.TileLayer(url, attr=attribution, name="basemap", control=False).add_to(m)
+    for tiles in _online_tiles(options):
+        folium.TileLayer(
+            tiles.url, attr=tiles.attribution, name="basemap", control=False,
+            subdomains=tiles.subdomains, max_zoom=options.max_zoom,
+        ).add_to(m)  # fmt: skip
     m.fit_bounds([[south, west], [north, east]])
     return m
 
@@ -222,13 +242,54 @@ def _view(
     return inner if inner[0] < inner[2] and inner[1] < inner[3] else extent
 
 
-def _controls(m, drawn, options: MapOptions, *, title: str, outline: dict | None) -> None:
+def _online_tiles(options: MapOptions):
+    """Return the online base map's tile layers (this service's own tiles included)."""
+    if options.basemap.startswith(TILES_PREFIX):
+        url = options.basemap_url()
+        return [] if url is None else online_tiles(url, attribution=options.basemap_attribution,
+                                                   tianditu_key=None)  # fmt: skip
+    return online_tiles(
+        options.basemap, attribution=options.basemap_attribution, tianditu_key=options.tianditu_key
+    )
+
+
+def _context(m, options: MapOptions):
+    """Add the offline base map under the layers; return it (None when there is none)."""
+    context = options.context
+    if context is None or context.is_empty():
+        return None
+    base = ContextBase(
+        context.to_json(),
+        name=text("context", options.lang),
+        attribution="; ".join(context.sources),
+        over_tiles=options.basemap_url() is not None,
+    )
+    localize(base, options.assets)
+    m.add_child(base)
+    return base
+
+
+def _gcj02_note(drawn, lang: str) -> Markup:
+    """Say the data are shifted into GCJ-02, and name the tiled layers that are not."""
+    lines = [text("gcj02_shift", lang)]
+    for source, layer in drawn:
+        if layer.how == "tiles":
+            lines.append(text("gcj02_tiled", lang, layer=source.layer.title.get(lang)))
+    return Markup("<br>").join(escape(line) for line in lines)
+
+
+def _controls(
+    m, drawn, options: MapOptions, *, title: str, outline: dict | None, base=None
+) -> None:
     from folium.plugins import Fullscreen, GroupedLayerControl, MeasureControl
 
     lang = options.lang
     m.add_child(HtmlControl(Markup(f'<div class="gs-title">{escape(title)}</div>'),
                             position="topright"))  # fmt: skip
+    m.add_child(LanguageSwitch(lang))
     groups: dict[str, list] = {}
+    if base is not None:
+        groups[text("basemap", lang)] = [base]
     for source, layer in drawn:
         group = layer.group or group_name(source.layer.kind, lang)
         groups.setdefault(group, []).append(layer.element)

@@ -13,7 +13,7 @@ import orjson
 from folium.elements import JSCSSMixin, MacroElement
 from folium.map import Layer
 from folium.template import Template
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 
 def script_json(value: Any) -> Markup:
@@ -238,3 +238,45 @@ class Ready(MacroElement):
     def __init__(self) -> None:
         super().__init__()
         self._name = "Ready"
+
+
+class ContextBase(Layer):
+    """The offline base map: outlines under the layers, their names above (gsmaps.context)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = gsmaps.context({{ this._parent.get_name() }},
+            {{ this.data_json }}, {{ this.options_json }});
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict, *, name: str, attribution: str, over_tiles: bool) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "ContextBase"
+        self.data_json = script_json(data)
+        # Leaflet writes attributions with innerHTML; the layers' are text
+        self.options_json = script_json(
+            {"attribution": str(escape(attribution)), "overTiles": over_tiles}
+        )
+
+
+class LanguageSwitch(MacroElement):
+    """A link to the same page in the other language (served pages only: it reloads)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        gsmaps.languageSwitch({{ this._parent.get_name() }}, {{ this.other|tojson }},
+            {{ this.label|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self._name = "LanguageSwitch"
+        self.other = "zh" if lang == "en" else "en"
+        self.label = "中文" if lang == "en" else "English"

@@ -29,6 +29,21 @@
     return approx ? spec.approx_area.replace("{v}", km2) : km2 + " km\u00b2";
   }
 
+  /* A coded value as a person reads it (catalog/vocabulary.py), else as stored. */
+  function shown(name, value, spec) {
+    var table = spec.values || {};
+    if (typeof value === "string") {
+      var key = name + "=" + value;
+      if (Object.prototype.hasOwnProperty.call(table, key)) return table[key];
+      if (Object.prototype.hasOwnProperty.call(table, value)) return table[value];
+    }
+    return fmt(value, spec);
+  }
+
+  function safeUrl(url) {
+    return typeof url === "string" && /^https?:\/\//.test(url) ? url : null;
+  }
+
   function label(props, spec) {
     return fmt(props[spec.title], spec) || fmt(props[spec.subtitle], spec) || spec.layer;
   }
@@ -45,18 +60,36 @@
     } else if (approximate(props[spec.quality])) {
       div.appendChild(el("div", "gs-approx", "\u26a0 " + spec.note));
     }
+    var method = props[spec.method];
+    var notes = spec.methodNotes || {};
+    if (typeof method === "string" && Object.prototype.hasOwnProperty.call(notes, method)) {
+      div.appendChild(el("div", "gs-method-note", notes[method]));
+    }
     var table = el("table", "gs-popup-table");
     spec.fields.forEach(function (field) {
       var isArea = (spec.areas || []).indexOf(field[0]) >= 0;
       var value = isArea ? area(props[field[0]], approximate(props[spec.quality]), spec)
-        : fmt(props[field[0]], spec);
+        : shown(field[0], props[field[0]], spec);
       if (value === null) return;
       var row = el("tr");
       row.appendChild(el("th", null, isArea ? spec.area_label : field[1]));
-      row.appendChild(el("td", null, value));
+      var cell = el("td", null, value);
+      if (field[0] === spec.source) cell.className = "gs-source";
+      row.appendChild(cell);
       table.appendChild(row);
     });
     if (table.childNodes.length) div.appendChild(table);
+    if (spec.citation) {
+      var cite = el("div", "gs-citation", spec.citation);
+      var url = safeUrl(spec.citationUrl);
+      if (url) {
+        cite.appendChild(document.createTextNode(" "));
+        var a = el("a", null, url);
+        a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer";
+        cite.appendChild(a);
+      }
+      div.appendChild(cite);
+    }
     return div;
   }
 
@@ -273,7 +306,67 @@
     return control;
   }
 
+  function pane(map, name, zIndex) {
+    var p = map.getPane(name) || map.createPane(name);
+    p.style.zIndex = zIndex;
+    p.style.pointerEvents = "none";
+    return name;
+  }
+
+  /* The offline base map (maps/context.py): county and unit outlines and roads in a
+   * pane under the layers, their names as text in a pane above them. Names reach
+   * the page as textContent. Unit and road names show from zoom 11. */
+  function context(map, data, options) {
+    var under = pane(map, "gsContext", 250);
+    var above = pane(map, "gsContextLabels", 590);
+    var tiles = options.overTiles;
+    var group = L.featureGroup([], {attribution: options.attribution});
+    group.getAttribution = function () { return options.attribution; };
+    L.geoJSON(data.areas, {pane: under, interactive: false, style: function (f) {
+      var study = f.properties && f.properties.study;
+      return {color: study ? "#6b4f8a" : "#9a93a3", weight: study ? 2.5 : 1.5,
+              fill: !tiles, fillColor: study ? "#ffffff" : "#e2dfd5", fillOpacity: 0.9};
+    }}).addTo(group);
+    L.geoJSON(data.units, {pane: under, interactive: false,
+      style: {color: "#b5ab98", weight: 1, dashArray: "4 3", fill: false}}).addTo(group);
+    L.geoJSON(data.roads, {pane: under, interactive: false,
+      style: {color: "#e8a33d", weight: 3, opacity: 0.85}}).addTo(group);
+    var detail = L.layerGroup();
+    data.labels.forEach(function (l) {
+      var span = el("span", null, l.text);
+      var marker = L.marker([l.lat, l.lon], {pane: above, interactive: false, keyboard: false,
+        icon: L.divIcon({className: "gs-label gs-label-" + l.kind, html: span, iconSize: null})});
+      (l.kind === "county" ? group : detail).addLayer(marker);
+    });
+    function update() {
+      var want = map.hasLayer(group) && map.getZoom() >= 11;
+      if (want && !map.hasLayer(detail)) detail.addTo(map);
+      if (!want && map.hasLayer(detail)) map.removeLayer(detail);
+    }
+    map.on("zoomend layeradd layerremove", update);
+    group.on("add", update);
+    return group;
+  }
+
+  /* The same page in the other language (served maps; an export has no server). */
+  function languageSwitch(map, other, labelText) {
+    if (location.protocol !== "http:" && location.protocol !== "https:") return;
+    var box = L.control({position: "topright"});
+    box.onAdd = function () {
+      var url = new URL(location.href);
+      url.searchParams.set("lang", other);
+      var a = el("a", "gs-lang-link", labelText);
+      a.href = url.toString();
+      a.hreflang = other;
+      var div = el("div", "gs-box gs-lang");
+      div.appendChild(a);
+      return div;
+    };
+    box.addTo(map);
+  }
+
   window.gsmaps = {
+    context: context, languageSwitch: languageSwitch,
     el: el, fmt: fmt, popup: popup, bind: bind, queryOnClick: queryOnClick,
     sliced: sliced, search: search, clusterOf: clusterOf, zoomHint: zoomHint,
     vectorTiles: vectorTiles, tableStyle: tableStyle

@@ -134,6 +134,23 @@ TEXT: dict[str, dict[str, str]] = {
     "minutes": {"zh": "{n} 分钟", "en": "{n} minutes"},
     "share": {"zh": "覆盖率", "en": "Covered share"},
     "all_layers": {"zh": "全部规划图层", "en": "All planning layers"},
+    "citation": {"zh": "引用：", "en": "Cited: "},
+    "how_placed": {"zh": "定位说明", "en": "How it was placed"},
+    "basemap": {"zh": "底图", "en": "Base map"},
+    "context": {
+        "zh": "离线底图（边界、驻地、道路）",
+        "en": "Offline base map (boundaries, seats, roads)",
+    },
+    "online_basemap": {"zh": "在线底图", "en": "Online base map"},
+    "gcj02_shift": {
+        "zh": "底图为 GCJ-02 坐标：图上数据已由 WGS84 偏移至 GCJ-02 绘制",
+        "en": "The base map is in GCJ-02: the data are drawn shifted from WGS84 into GCJ-02",
+    },
+    "gcj02_tiled": {
+        "zh": "「{layer}」由矢量瓦片绘制，未做 GCJ-02 偏移（约偏 500 米）",
+        "en": "“{layer}” is drawn from vector tiles, not shifted into GCJ-02 (about 500 m off)",
+    },
+    "language": {"zh": "English", "en": "中文"},
 }
 
 

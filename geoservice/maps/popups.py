@@ -11,10 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from geoservice.catalog.models import LayerDef, StyleDef
+from geoservice.catalog.vocabulary import placement_notes, value_labels
 from geoservice.maps.i18n import text
 
 NAME_FIELDS = ("name_zh", "name_en")
 QUALITY = "geometry_quality"
+SOURCE = "source"
+METHOD = "placement_method"
 EXPLAINING = ("placement_method", "placement", "seat_method")
 """Attributes telling how an approximate position was obtained: always shown."""
 MAX_FIELDS = 10
@@ -37,9 +40,10 @@ def popup_fields(layer: LayerDef, style: StyleDef | None = None) -> list[str]:
     wanted += [*EXPLAINING, *sorted(n for n in names if n.endswith(AREA_SUFFIX)), QUALITY]
     fields: list[str] = []
     for name in wanted:
-        if name and name in names and name not in NAME_FIELDS and name not in fields:
+        if name and name in names and name not in (*NAME_FIELDS, SOURCE) and name not in fields:
             fields.append(name)
-    return fields[:MAX_FIELDS]
+    fields = fields[:MAX_FIELDS]
+    return [*fields, SOURCE] if SOURCE in names else fields
 
 
 def popup_spec(
@@ -66,6 +70,12 @@ def popup_spec(
         "areas": [f for f in fields if f.endswith(AREA_SUFFIX)],
         "area_label": text("area", lang),
         "approx_area": text("approx_area", lang, v="{v}"),
+        "values": value_labels(lang),
+        "method": METHOD,
+        "methodNotes": placement_notes(lang),
+        "source": SOURCE,
+        "citation": _citation(layer, lang),
+        "citationUrl": _citation_url(layer),
         "yes": text("yes", lang),
         "no": text("no", lang),
         "querying": text("querying", lang),
@@ -79,6 +89,20 @@ def embedded_properties(layer: LayerDef, style: StyleDef | None) -> list[str]:
     keep = [*NAME_FIELDS, *popup_fields(layer, style), QUALITY]
     names = set(layer.attribute_names)
     return list(dict.fromkeys(a for a in keep if a in names))
+
+
+def _citation(layer: LayerDef, lang: str) -> str:
+    """Return the layer's citation: attribution, licence, what the data are."""
+    source = layer.source
+    parts = [source.attribution or source.description]
+    if source.license:
+        parts.append(source.license)
+    return text("citation", lang) + "; ".join(p for p in parts if p)
+
+
+def _citation_url(layer: LayerDef) -> str | None:
+    url = layer.source.url
+    return url if url and url.startswith(("https://", "http://")) else None
 
 
 def _label(layer: LayerDef, name: str, lang: str) -> str:

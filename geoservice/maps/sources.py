@@ -89,7 +89,7 @@ def study_area(catalog: Catalog, store: FeatureStore, area: AreaDef) -> gpd.GeoD
     cql = parse_filter(boundary.filter, "cql2-text") if boundary.filter else None
     query = FeatureQuery(cql=cql, limit=None, crs=layer.storage_crs, count_cap=0)
     frame = store.query(layer, query).rows.to_frame()
-    return _lonlat(frame, layer)
+    return lonlat(frame, layer)
 
 
 def _read(
@@ -106,13 +106,14 @@ def _read(
             values = store.read_frame(layer, columns=[classify.property])[classify.property]
         classes = layer_classes(style, None if values is None else values.tolist())
         return LayerSource(layer, style, info.feature_count, info.version, bbox, None, classes)
-    frame = _lonlat(store.read_frame(layer), layer)
+    frame = lonlat(store.read_frame(layer), layer)
     values = frame[classify.property].tolist() if classify and classify.property in frame else None
     classes = layer_classes(style, values)
     return LayerSource(layer, style, info.feature_count, info.version, bbox, frame, classes)
 
 
-def _lonlat(frame: gpd.GeoDataFrame, layer: LayerDef) -> gpd.GeoDataFrame:
+def lonlat(frame: gpd.GeoDataFrame, layer: LayerDef) -> gpd.GeoDataFrame:
+    """Return a layer's frame in lon/lat (EPSG:4326)."""
     if frame.crs is None:
         frame = frame.set_crs(layer.storage_crs)
     return frame.to_crs("EPSG:4326") if frame.crs.to_epsg() != 4326 else frame

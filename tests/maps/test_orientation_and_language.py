@@ -1,0 +1,217 @@
+"""Planners orient by a base map and read the interface in Chinese: in headless Chromium.
+
+Requests leaving the machine are aborted, so the base map these tests see is the
+offline one the service builds from its own layers. Screenshots go to
+``docs/screenshots/`` (shown in the README).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from geoservice.catalog.vocabulary import VALUES
+from tests.conftest import ROOT, LiveServer
+from tests.maps.browser import chromium_page, drawn_share
+from tests.maps.test_browser_maps import wait_ready
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+HANGKONG = "150602001003"  # 航空社区: an AMap point, GCJ-02 in the source
+HANGKONG_GCJ02 = (109.981849, 39.832302)  # gazetteer CM-001003 source_lon/source_lat
+ENGLISH_CODES = {code.split("=")[-1] for code, (zh, _en) in VALUES.items() if zh != code}
+"""Stored codes (``town``, ``sourced``, ``rule:symbolic`` ...) a Chinese page must not show."""
+
+CONTEXT = """() => ({
+  paths: document.querySelectorAll('.leaflet-gsContext-pane path').length,
+  labels: Array.from(document.querySelectorAll('.leaflet-gsContextLabels-pane .gs-label'))
+    .map(l => l.textContent)
+})"""
+OPEN_EVERY_POPUP = """() => {
+  const cells = [], seen = new Set();
+  function visit(layer) {
+    if (seen.has(layer)) return;
+    seen.add(layer);
+    if (layer.feature && layer.getPopup && layer.getPopup()) {
+      const content = layer.getPopup()._content;
+      const node = typeof content === 'function' ? content(layer) : content;
+      node.querySelectorAll('td, .gs-approx, .gs-method-note').forEach(
+        c => cells.push(c.textContent.trim()));
+    }
+    if (layer.eachLayer) layer.eachLayer(visit);
+  }
+  gsmap.eachLayer(visit);
+  return cells;
+}"""
+"""The text of every embedded feature's popup (clustered ones too)."""
+TABLE_CELLS = """() => Array.from(document.querySelectorAll('td:not(.id)'))
+  .map(c => c.textContent.trim())"""
+"""Every table cell but identifiers (a collection id ``logistics`` is a name, not a code)."""
+
+
+def save(page, name: str, selector: str = ".folium-map") -> bytes:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    png = page.locator(selector).screenshot()
+    (SCREENSHOTS / name).write_bytes(png)
+    return png
+
+
+def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat = math.radians((a[1] + b[1]) / 2)
+    dx = (a[0] - b[0]) * 111_320 * math.cos(lat)
+    dy = (a[1] - b[1]) * 110_540
+    return math.hypot(dx, dy)
+
+
+def untranslated(cells: list[str]) -> list[str]:
+    return sorted({c for c in cells if c in ENGLISH_CODES})
+
+
+def test_base_map_is_drawn_offline_with_place_labels(maps_settings):
+    from geoservice.app import create_app
+
+    with LiveServer(create_app(maps_settings)) as server, chromium_page() as page:
+        wait_ready(page, f"{server.url}/maps/villages")
+        shown = page.evaluate(CONTEXT)
+        assert shown["paths"] >= 9  # the district, its 8 neighbours, units, roads
+        assert {"东胜区", "达拉特旗", "伊金霍洛旗"} <= set(shown["labels"])
+        page.evaluate("() => gsmap.setView([39.82, 109.98], 12, {animate: false})")
+        page.wait_for_timeout(300)
+        labels = set(page.evaluate(CONTEXT)["labels"])
+        assert {"交通街道", "罕台镇"} <= labels  # unit seats named from zoom 11
+        assert "G109" in labels
+        png = save(page, "offline-base-map.png")
+        assert drawn_share(png) > 0.15  # outlines and fills, not a grey void
+        assert not page.watch.problems(), page.watch.problems()
+
+
+def test_gcj02_base_map_draws_a_known_point_on_its_base_map_position(maps_settings, sample_frames):
+    """航空社区's WGS84 point, drawn over a GCJ-02 base map, lands on its AMap position."""
+    from geoservice.app import create_app
+
+    # The service's own PNG tiles stand in for an online GCJ-02 base map (offline test).
+    settings = maps_settings.model_copy(
+        update={"maps": maps_settings.maps.model_copy(
+            update={"basemap": "tiles:district", "basemap_datum": "gcj02"})}
+    )  # fmt: skip
+    row = sample_frames["villages"].set_index("code").loc[HANGKONG]
+    wgs84 = (row.geometry.x, row.geometry.y)
+    assert metres(wgs84, HANGKONG_GCJ02) > 300  # the offset the shift must undo
+    with LiveServer(create_app(settings)) as server, chromium_page() as page:
+        wait_ready(page, f"{server.url}/maps/villages")
+        drawn = page.evaluate(
+            """(code) => {
+              let at = null;
+              gsmap.eachLayer(l => {
+                if (l.feature && l.feature.properties.code === code && l.getLatLng) {
+                  at = l.getLatLng();
+                }
+              });
+              return at && [at.lng, at.lat];
+            }""",
+            HANGKONG,
+        )
+        assert drawn is not None
+        assert metres(tuple(drawn), HANGKONG_GCJ02) < 10
+        context = page.evaluate(CONTEXT)
+        assert context["paths"] > 0  # the offline base map is shifted with the data
+        assert "GCJ-02" in page.locator(".gs-datum").inner_text()
+        page.evaluate(f"() => gsmap.setView([{drawn[1]}, {drawn[0]}], 14, {{animate: false}})")
+        page.wait_for_timeout(500)
+        save(page, "gcj02-alignment.png")
+        # tiles of the stand-in base map cancelled by the view change are not problems
+        assert not page.watch.errors and not page.watch.blocked, page.watch.problems()
+
+
+def test_chinese_pages_show_no_untranslated_enum_value_for_an_english_browser(maps_settings):
+    """An en-US browser still gets Chinese; no stored code shows where a person reads."""
+    from geoservice.app import create_app
+
+    pages = [
+        "/collections/streets_towns/items?f=html&limit=20",
+        "/collections/villages/items?f=html&limit=20",
+        "/collections/logistics/items?f=html&limit=20",
+        "/collections/roads/items?f=html",
+        "/collections/streets_towns?f=html",
+        "/collections?f=html",
+    ]
+    with LiveServer(create_app(maps_settings)) as server, chromium_page(locale="en-US") as page:
+        for path in pages:
+            page.goto(server.url + path)
+            assert page.locator("html").get_attribute("lang") == "zh-CN", path
+            assert page.locator("a.lang-switch").inner_text() == "English", path
+            cells = page.evaluate(TABLE_CELLS)
+            assert cells, path
+            assert not untranslated(cells), (path, untranslated(cells))
+        page.goto(server.url + "/collections/logistics/items?f=html")
+        page.locator("td a").first.click()  # one feature's page
+        page.wait_for_load_state()
+        assert page.locator("a.lang-switch").inner_text() == "English"
+        assert not untranslated(page.evaluate(TABLE_CELLS))
+        page.goto(server.url + "/collections/logistics/items?f=html&limit=20")
+        save(page, "items-zh.png", "main")
+        wait_ready(page, f"{server.url}/maps/one-map")
+        cells = page.evaluate(OPEN_EVERY_POPUP)
+        assert len(cells) > 100
+        assert not untranslated(cells), untranslated(cells)
+        assert any("不是位置" in c for c in cells)  # rule:symbolic explained in Chinese
+        assert page.locator(".gs-lang a").inner_text() == "English"
+        assert not page.watch.problems(), page.watch.problems()
+
+
+def test_a_popup_shows_the_feature_source_and_its_citation(maps_settings, sample_frames):
+    from geoservice.app import create_app
+
+    row = sample_frames["villages"].set_index("code").loc[HANGKONG]
+    with LiveServer(create_app(maps_settings)) as server, chromium_page() as page:
+        wait_ready(page, f"{server.url}/maps/villages")
+        page.evaluate(f"() => gsmap.setView([{row.geometry.y}, {row.geometry.x}], 15, "
+                      "{animate: false})")  # fmt: skip
+        page.evaluate(
+            """(code) => gsmap.eachLayer(l => {
+                 if (l.feature && l.feature.properties.code === code) l.openPopup();
+               })""",
+            HANGKONG,
+        )
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        assert "数据来源" in popup.inner_text()
+        assert "gazetteer CM-001003" in page.locator(".gs-source").inner_text()
+        citation = page.locator(".gs-citation")
+        assert "引用" in citation.inner_text() and "Vonng/adcode" in citation.inner_text()
+        assert citation.locator("a").get_attribute("href") == "https://github.com/Vonng/adcode"
+        save(page, "popup-source.png")
+
+
+def test_lang_en_switches_every_page_and_map(maps_settings):
+    from geoservice.app import create_app
+
+    with LiveServer(create_app(maps_settings)) as server, chromium_page() as page:
+        page.goto(server.url + "/collections?f=html")
+        assert page.locator("h1").inner_text() == "图层"
+        page.locator("a.lang-switch").click()
+        page.wait_for_load_state()
+        assert "lang=en" in page.url
+        assert page.locator("h1").inner_text() == "Collections"
+        assert "town" not in untranslated(page.evaluate(TABLE_CELLS))
+        page.goto(server.url + "/collections/streets_towns/items?f=html&lang=en&limit=20")
+        cells = page.evaluate(TABLE_CELLS)
+        assert "town" in cells and "镇" not in cells  # English labels for the codes
+        page.goto(server.url + "/maps")
+        page.locator("a.lang-switch").click()
+        page.wait_for_load_state()
+        assert "Planning maps" in page.locator("h1").inner_text()
+
+        wait_ready(page, f"{server.url}/maps/one-map")
+        page.locator(".gs-lang a").click()
+        page.wait_for_function(
+            "() => window.gsmapsReady === true && location.search.includes('lang=en')"
+        )
+        assert page.get_by_text("Legend", exact=True).is_visible()
+        cells = page.evaluate(OPEN_EVERY_POPUP)
+        assert any("Not a location" in c for c in cells)
+        assert page.locator(".gs-lang a").inner_text() == "中文"
+        save(page, "one-map-en.png")
+        assert not page.watch.problems(), page.watch.problems()
