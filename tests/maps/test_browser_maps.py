@@ -27,12 +27,16 @@ TILES = "() => document.querySelectorAll('.leaflet-overlay-pane canvas.leaflet-t
 SLICED = "() => document.querySelectorAll('.leaflet-overlay-pane canvas.leaflet-tile').length"
 
 
+BASE_MAP = "离线底图（边界、驻地、道路）"
+
+
 def overlay_labels(page) -> list[str]:
-    """Return the layer names the layer control lists."""
-    return page.eval_on_selector_all(
+    """Return the layer names the layer control lists (the offline base map aside)."""
+    labels = page.eval_on_selector_all(
         ".leaflet-control-layers-overlays label:not(.leaflet-control-layers-group-label)",
         "ls => ls.map(l => l.textContent.trim())",
     )
+    return [label for label in labels if label != BASE_MAP]
 
 
 def set_layer(page, title: str, on: bool) -> None:

@@ -215,3 +215,89 @@ def test_lang_en_switches_every_page_and_map(maps_settings):
         assert page.locator(".gs-lang a").inner_text() == "中文"
         save(page, "one-map-en.png")
         assert not page.watch.problems(), page.watch.problems()
+
+
+RESULT_RUNS = {
+    "huff": {
+        "demand": {"collection": "villages"},
+        "facilities": {
+            "collection": "commercial_districts",
+            "filter": "category = 'business_circle'",
+        },
+        "attractiveness_value": 1.0,
+    },
+    "accessibility-2sfca": {
+        "demand": {"collection": "streets_towns"},
+        "supply": {"collection": "logistics", "filter": "placement_method <> 'rule:symbolic'"},
+        "population_column": "n_points",
+        "distance_m": 8000,
+    },
+    "siting-mclp": {
+        "demand": {"collection": "villages"},
+        "candidates": {"collection": "logistics", "filter": "placement_method <> 'rule:symbolic'"},
+        "n_new": 2,
+        "distance_m": 3000,
+    },
+}
+LEGEND = "() => document.querySelector('.leaflet-bottom.leaflet-left .gs-box').innerText"
+FILLS = """() => Array.from(new Set(Array.from(
+  document.querySelectorAll('.leaflet-overlay-pane path')).map(p => p.getAttribute('fill'))))"""
+TICKS_APART = """() => Array.from(document.querySelectorAll('.gs-colorbar svg')).every(svg => {
+  const boxes = Array.from(svg.querySelectorAll('text')).slice(1)
+    .map(t => t.getBoundingClientRect()).sort((a, b) => a.left - b.left);
+  return boxes.length > 1 && boxes.every((b, i) => i === 0 || boxes[i - 1].right <= b.left);
+})"""
+
+
+@pytest.fixture
+def results(maps_settings) -> dict[str, dict]:
+    """Run Huff, 2SFCA and MCLP over the sample layers; return each result's outputs."""
+    from fastapi.testclient import TestClient
+
+    from geoservice.app import create_app
+    from tests.conftest import create_key
+
+    editor = {"Authorization": f"Bearer {create_key(maps_settings, 'editor', 'e')}"}
+    out = {}
+    with TestClient(create_app(maps_settings)) as client:
+        for process, inputs in RESULT_RUNS.items():
+            r = client.post(
+                f"/processes/{process}/execution", json={"inputs": inputs}, headers=editor
+            )
+            assert r.status_code == 200, (process, r.text)
+            out[process] = r.json()
+    return out
+
+
+def test_result_maps_name_facilities_and_class_values_with_readable_ticks(
+    maps_settings, results
+):
+    from geoservice.app import create_app
+
+    huff = results["huff"]["demand"]["collection"]
+    access = results["accessibility-2sfca"]["demand"]["collection"]
+    mclp = results["siting-mclp"]["demand"]["collection"]
+    sites = results["siting-mclp"]["sites"]["collection"]
+    with LiveServer(create_app(maps_settings)) as server, chromium_page() as page:
+        wait_ready(page, f"{server.url}/maps/{huff}")
+        legend = page.evaluate(LEGEND)
+        assert "最可能前往: 老城综合百货购物商圈" in legend, legend
+        assert "铁西" in legend
+        assert len(page.evaluate(FILLS)) >= 2
+        save(page, "huff-legend.png")
+
+        wait_ready(page, f"{server.url}/maps/{access}")
+        assert len(page.evaluate(FILLS)) >= 3  # classed, not one flat colour
+        assert "可达性（2SFCA）" in page.evaluate(LEGEND)
+        assert page.evaluate(TICKS_APART), "colour-bar labels overlap"
+        save(page, "2sfca-classes.png")
+
+        wait_ready(page, f"{server.url}/maps/{mclp}")
+        legend = page.evaluate(LEGEND)
+        assert "服务设施: " in legend and "未覆盖（服务范围外）" in legend, legend
+        assert len(page.evaluate(FILLS)) >= 2
+        save(page, "mclp-served.png")
+
+        wait_ready(page, f"{server.url}/maps/{sites}")
+        assert "新选址 (2)" in page.evaluate(LEGEND)
+        assert not page.watch.problems(), page.watch.problems()

@@ -73,3 +73,39 @@ def one_reach(distance_m: float | None, minutes: float | None) -> None:
     """Raise (as a validator) unless exactly one of distance_m and minutes is given."""
     if (distance_m is None) == (minutes is None):
         raise ValueError("inputs 'distance_m' and 'minutes': give exactly one of them")
+
+
+NAME_COLUMNS = ("name_zh", "name_en")
+
+
+def facility_names(*frames: tuple[Any, str]) -> dict[str, dict[str, str]]:
+    """Return ``{label: {"zh": name, "en": name}}`` of facilities, by their label in a result.
+
+    ``frames`` are (frame, label prefix) pairs: a result names a facility by its
+    index label (``"3"``, or ``"existing:3"`` for an existing site), which means
+    nothing to a planner; maps and legends show these names instead.
+    """
+    names: dict[str, dict[str, str]] = {}
+    for frame, prefix in frames:
+        if frame is None or not any(c in frame for c in NAME_COLUMNS):
+            continue
+        for label, row in frame.iterrows():
+            entry = {c[-2:]: row[c] for c in NAME_COLUMNS if c in frame and isinstance(row[c], str)}
+            if entry:
+                names[f"{prefix}{label}"] = entry
+    return names
+
+
+def with_names(frame: Any, id_column: str, names: dict, prefix: str) -> Any:
+    """Return ``frame`` with ``<prefix>_zh``/``_en``: the names of the ids in ``id_column``."""
+    if not names or id_column not in frame:
+        return frame
+    ids = frame[id_column].tolist()
+    return frame.assign(
+        **{
+            f"{prefix}_{lang}": [
+                names.get(str(i), {}).get(lang) if i is not None else None for i in ids
+            ]
+            for lang in ("zh", "en")
+        }
+    )

@@ -7,7 +7,7 @@ from pydantic import Field, model_validator
 from geoservice.errors import InvalidParameter
 from geoservice.processes.context import ProcessContext
 from geoservice.processes.inputs import FeatureInput, NetworkInputs, ResultInputs
-from geoservice.processes.library._shared import network_of, text
+from geoservice.processes.library._shared import facility_names, network_of, text, with_names
 from geoservice.processes.library.distributed import (
     ENGINE_FIELD,
     Engine,
@@ -161,9 +161,10 @@ def run_huff(inputs: HuffInputs, ctx: ProcessContext) -> dict:
         crs=ctx.metric_crs,
     )
     probabilities = result.probabilities
+    names = facility_names((facilities, ""))
     return {
         "demand": LayerOutput(
-            result.demand,
+            with_names(result.demand, "most_likely_facility", names, "most_likely_name"),
             text("Huff catchments", "Huff模型商圈"),
             "Demand with its most likely facility and that probability",
             primary=True,

@@ -7,7 +7,13 @@ from pydantic import Field, model_validator
 from geoservice.errors import InvalidParameter
 from geoservice.processes.context import ProcessContext
 from geoservice.processes.inputs import FeatureInput, NetworkInputs
-from geoservice.processes.library._shared import network_of, one_reach, text
+from geoservice.processes.library._shared import (
+    facility_names,
+    network_of,
+    one_reach,
+    text,
+    with_names,
+)
 from geoservice.processes.outputs import LayerOutput
 from geoservice.processes.registry import OutputSpec, Process
 
@@ -70,17 +76,20 @@ def _prepare(inputs: SitingInputs, ctx: ProcessContext):
     return demand, candidates, existing
 
 
-def _outputs(result, label: str, label_zh: str) -> dict:
+def _outputs(result, label: str, label_zh: str, candidates=None, existing=None) -> dict:
     chosen = result.sites[result.sites["selected"]]
+    names = facility_names((candidates, ""), (existing, "existing:"))
+    sites = chosen.assign(_label=[str(i) for i in chosen.index])
+    sites = with_names(sites, "_label", names, "name").drop(columns="_label")
     return {
         "sites": LayerOutput(
-            chosen,
+            sites,
             text(f"Sites chosen ({label})", f"选址结果（{label_zh}）"),
             "Selected sites (existing ones kept) with the demand they serve",
             primary=True,
         ),
         "demand": LayerOutput(
-            result.demand,
+            with_names(result.demand, "site", names, "site_name"),
             text(f"Demand served ({label})", f"需求分配（{label_zh}）"),
             "Demand with the site serving it and the distance or time",
         ),
@@ -107,7 +116,7 @@ def run_mclp(inputs: MclpInputs, ctx: ProcessContext) -> dict:
         crs=ctx.metric_crs,
         time_limit_s=inputs.time_limit_s,
     )
-    return _outputs(result, "MCLP", "最大覆盖")
+    return _outputs(result, "MCLP", "最大覆盖", candidates, existing)
 
 
 def run_p_median(inputs: SitingInputs, ctx: ProcessContext) -> dict:
@@ -127,7 +136,7 @@ def run_p_median(inputs: SitingInputs, ctx: ProcessContext) -> dict:
         crs=ctx.metric_crs,
         time_limit_s=inputs.time_limit_s,
     )
-    return _outputs(result, "p-median", "p中值")
+    return _outputs(result, "p-median", "p中值", candidates, existing)
 
 
 SITING_OUTPUTS = {
