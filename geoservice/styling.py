@@ -85,8 +85,12 @@ def maplibre_layers(
     classes: Sequence[ClassBreak] = (),
     min_zoom: int = 0,
     labels: bool = False,
+    lang: str = "zh",
 ) -> list[dict]:
-    """Return the MapLibre style layers drawing one tile layer with ``style``."""
+    """Return the MapLibre style layers drawing one tile layer with ``style``.
+
+    Labels are in ``lang`` where a feature has both names (``name_zh``/``name_en``).
+    """
     common = {"source": source, "source-layer": layer_id, "minzoom": min_zoom}
     fill = color_expression(style, classes, base_color(style))
     layers: list[dict] = []
@@ -105,7 +109,7 @@ def maplibre_layers(
     if style.geometry == "point":
         layers.append(_circle_layer(style, layer_id, common, fill))
     if labels and style.label is not None:
-        layers.append(_label_layer(style, layer_id, common))
+        layers.append(_label_layer(style, layer_id, common, lang))
     return layers
 
 
@@ -207,7 +211,17 @@ def _circle_layer(style: StyleDef, layer_id: str, common: dict, fill: Any) -> di
     }
 
 
-def _label_layer(style: StyleDef, layer_id: str, common: dict) -> dict:
+def label_field(prop: str, lang: str) -> list:
+    """Return the expression of a label: the name in ``lang`` where there is one."""
+    field = ["to-string", ["get", prop]]
+    if lang == "en" and prop == "name_zh":
+        return ["coalesce", ["get", "name_en"], field]
+    if lang != "en" and prop == "name_en":
+        return ["coalesce", ["get", "name_zh"], field]
+    return field
+
+
+def _label_layer(style: StyleDef, layer_id: str, common: dict, lang: str = "zh") -> dict:
     label = style.label
     assert label is not None
     return {
@@ -216,7 +230,7 @@ def _label_layer(style: StyleDef, layer_id: str, common: dict) -> dict:
         **common,
         "minzoom": max(common["minzoom"], label.min_zoom),
         "layout": {
-            "text-field": ["to-string", ["get", label.property]],
+            "text-field": label_field(label.property, lang),
             "text-size": label.size,
             "text-font": ["Noto Sans Regular"],
         },

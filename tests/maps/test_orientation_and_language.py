@@ -301,3 +301,49 @@ def test_result_maps_name_facilities_and_class_values_with_readable_ticks(
         wait_ready(page, f"{server.url}/maps/{sites}")
         assert "新选址 (2)" in page.evaluate(LEGEND)
         assert not page.watch.problems(), page.watch.problems()
+
+
+def test_the_maplibre_preview_has_the_base_map_labels_a_popup_and_links_the_planner_map(
+    maps_settings,
+):
+    from geoservice.app import create_app
+
+    with (
+        LiveServer(create_app(maps_settings)) as server,
+        chromium_page(webgl=True, viewport=(1024, 700)) as page,
+    ):
+        page.goto(f"{server.url}/map?collections=villages&lang=en", wait_until="load")
+        page.wait_for_function("() => window.__idle === true", timeout=60_000)
+        assert page.locator("#planner-map").get_attribute("href").endswith(
+            "/maps/villages?lang=en"
+        )
+        assert page.locator("#preview").inner_text() == "Tile preview"
+        assert page.locator("#planner-map").is_visible()
+        assert page.locator("a.lang-switch").inner_text() == "中文"
+        layers = page.evaluate("() => window.__map.getStyle().layers.map(l => l.id)")
+        assert {"context-areas", "context-boundaries", "context-area-names"} <= set(layers)
+        names = page.evaluate(
+            """() => window.__map.queryRenderedFeatures({layers: ['context-area-names']})
+                 .map(f => f.properties.name_en)"""
+        )
+        assert "Dongsheng District" in names  # labels in the chosen language
+        glyphs = page.evaluate(
+            """async () => (await fetch('/fonts/Noto%20Sans%20Regular/0-255.pbf'))
+                 .arrayBuffer().then(b => b.byteLength)"""
+        )
+        assert glyphs > 10_000  # Latin glyphs served from a local font, not a CDN
+        page.evaluate("() => window.__map.jumpTo({center: [109.981849, 39.832302], zoom: 13})")
+        page.wait_for_function("() => window.__map.loaded() && window.__map.areTilesLoaded()")
+        point = page.evaluate(
+            """() => { const p = window.__map.project([109.976177, 39.831303]);
+                       return [p.x, p.y]; }"""
+        )
+        box = page.locator("#map").bounding_box()
+        page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+        popup = page.locator(".maplibregl-popup-content")
+        popup.wait_for(timeout=10_000)
+        assert "Hangkong Community" in popup.inner_text()
+        assert "community" in popup.inner_text()
+        save(page, "maplibre-preview.png", "body")
+        errors = page.evaluate("window.__errors")
+        assert not page.watch.problems() and not errors, (page.watch.problems(), errors)
