@@ -160,6 +160,8 @@ NOTES: dict[str, tuple[str, str]] = {
 
 def value_label(value: Any, lang: str, attribute: str | None = None) -> Any:
     """Return a coded value as a person reads it in ``lang`` (as stored if unknown)."""
+    if isinstance(value, bool):
+        return ("yes" if value else "no") if lang == "en" else ("是" if value else "否")
     if not isinstance(value, str):
         return value
     entry = VALUES.get(f"{attribute}={value}") if attribute else None

@@ -27,7 +27,7 @@ from geoservice.maps.assets import (
 from geoservice.maps.basemaps import GCJ02, TIANDITU, online_tiles, tianditu_url
 from geoservice.maps.branca_text import keep_written_text
 from geoservice.maps.context import ContextMap
-from geoservice.maps.drawing import legend_control_html, legend_html, plan_drawing
+from geoservice.maps.drawing import Drawing, legend_control_html, legend_html, plan_drawing
 from geoservice.maps.elements import (
     ContextBase,
     HtmlControl,
@@ -48,6 +48,7 @@ from geoservice.maps.quality import (
     split_not_located,
 )
 from geoservice.maps.sources import LayerSource, is_analysis, union_bbox
+from geoservice.maps.style import LegendEntry
 
 TILES_PREFIX = "tiles:"
 WORLD_VIEW = (-180.0, -60.0, 180.0, 75.0)
@@ -136,6 +137,8 @@ def build_map(
         # not searchable: a search would fly to the reference point, a false position
         drawn.append((source, replace(layer, group=text("not_located", lang), searchable=None)))
     base = _context(m, options)
+    if base is not None:
+        legends.append(context_legend(lang))
     _controls(m, drawn, options, title=title, outline=outline, base=base)
     m.add_child(HtmlControl(legend_control_html(legends, lang), position="bottomleft"))
     if not_located:
@@ -267,6 +270,17 @@ def _context(m, options: MapOptions):
     localize(base, options.assets)
     m.add_child(base)
     return base
+
+
+def context_legend(lang: str) -> Markup:
+    """Return the offline base map's legend block (closed: it is the background)."""
+    entries = [
+        LegendEntry("#ffffff", text("context_study", lang), "polygon"),
+        LegendEntry("#e2dfd5", text("context_neighbours", lang), "polygon"),
+        LegendEntry("#b5ab98", text("context_units", lang), "line", "4 3"),
+        LegendEntry("#e8a33d", text("context_roads", lang), "line"),
+    ]
+    return legend_html(text("context", lang), Drawing([], {}, entries), open_=False, lang=lang)
 
 
 def _gcj02_note(drawn, lang: str) -> Markup:

@@ -149,6 +149,10 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "离线底图（边界、驻地、道路）",
         "en": "Offline base map (boundaries, seats, roads)",
     },
+    "context_study": {"zh": "研究区", "en": "Study area"},
+    "context_neighbours": {"zh": "相邻区县旗", "en": "Neighbouring counties and banners"},
+    "context_units": {"zh": "街道/镇界（近似）", "en": "Street/town limits (approximate)"},
+    "context_roads": {"zh": "道路（示意）", "en": "Roads (schematic)"},
     "online_basemap": {"zh": "在线底图", "en": "Online base map"},
     "gcj02_shift": {
         "zh": "底图为 GCJ-02 坐标：图上数据已由 WGS84 偏移至 GCJ-02 绘制",
