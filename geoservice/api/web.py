@@ -35,6 +35,37 @@ class WebParts:
     templates: Jinja2Templates = field(default_factory=lambda: page_templates())
 
 
+PAGE_LINK_TITLES: dict[str, str] = {
+    "self": "本文档（JSON）",
+    "alternate": "本页（HTML）",
+    "API definition": "API 定义（OpenAPI）",
+    "API documentation": "API 文档",
+    "conformance classes": "符合性类别",
+    "collections": "图层",
+    "study areas": "研究区",
+    "Processes": "分析处理",
+    "Jobs": "作业",
+    "Tile matrix sets": "瓦片矩阵集",
+    "Vector tilesets (all collections)": "矢量瓦片集（全部图层）",
+    "MapLibre style (all collections)": "MapLibre 样式（全部图层）",
+    "Map (MapLibre GL)": "瓦片预览（MapLibre GL）",
+    "Raster layers (PNG tiles)": "栅格图层（PNG 瓦片）",
+    "Maps (Folium)": "规划地图（Folium）",
+    "One map of every planning layer (一张图)": "规划一张图",
+    "features (GeoJSON)": "要素（GeoJSON）",
+    "features (HTML)": "要素（网页）",
+    "queryables": "可查询属性",
+    "whole layer as GeoPackage": "整层下载（GeoPackage）",
+    "whole layer as FlatGeobuf": "整层下载（FlatGeobuf）",
+    "whole layer as GeoJSON": "整层下载（GeoJSON）",
+    "Vector tilesets": "矢量瓦片集",
+    "Map tilesets (PNG)": "地图瓦片集（PNG）",
+    "MapLibre style": "MapLibre 样式",
+    "Map (Leaflet)": "规划地图（Leaflet）",
+}
+"""Chinese titles of the links the service's own pages list (English as the links carry)."""
+
+
 def page_templates() -> Jinja2Templates:
     """Return the pages' templates, with the helpers every page uses for its language."""
     templates = Jinja2Templates(directory=TEMPLATES)
@@ -43,7 +74,14 @@ def page_templates() -> Jinja2Templates:
     env.globals["other_language_url"] = other_language_url
     env.globals["attribute_title"] = attribute_title
     env.globals["lang_query"] = lang_query
+    env.globals["link_title"] = link_title
     return templates
+
+
+def link_title(link: dict, lang: str) -> str:
+    """Return a link's title as a page shows it (Chinese for the service's own links)."""
+    title = link.get("title") or link.get("rel") or ""
+    return title if lang == "en" else PAGE_LINK_TITLES.get(title, title)
 
 
 def other_language_url(request: Request, lang: str) -> str:
