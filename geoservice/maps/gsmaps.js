@@ -332,18 +332,35 @@
     L.geoJSON(data.roads, {pane: under, interactive: false,
       style: {color: "#e8a33d", weight: 3, opacity: 0.85}}).addTo(group);
     var detail = L.layerGroup();
+    var spans = [];
     data.labels.forEach(function (l) {
       var span = el("span", null, l.text);
+      spans.push(span);
       var marker = L.marker([l.lat, l.lon], {pane: above, interactive: false, keyboard: false,
         icon: L.divIcon({className: "gs-label gs-label-" + l.kind, html: span, iconSize: null})});
       (l.kind === "county" ? group : detail).addLayer(marker);
     });
+    /* Labels come county first, then units, then roads: a label overlapping one
+     * already shown is hidden, so names never print over each other. */
+    function declutter() {
+      var shown = [];
+      spans.forEach(function (span) {
+        span.style.visibility = "";
+        if (!span.isConnected) return;
+        var r = span.getBoundingClientRect();
+        var hit = shown.some(function (o) {
+          return r.left < o.right && r.right > o.left && r.top < o.bottom && r.bottom > o.top;
+        });
+        if (hit) span.style.visibility = "hidden"; else shown.push(r);
+      });
+    }
     function update() {
       var want = map.hasLayer(group) && map.getZoom() >= 11;
       if (want && !map.hasLayer(detail)) detail.addTo(map);
       if (!want && map.hasLayer(detail)) map.removeLayer(detail);
+      declutter();
     }
-    map.on("zoomend layeradd layerremove", update);
+    map.on("zoomend moveend layeradd layerremove", update);
     group.on("add", update);
     return group;
   }

@@ -118,7 +118,21 @@ def test_gcj02_base_map_draws_a_known_point_on_its_base_map_position(maps_settin
         context = page.evaluate(CONTEXT)
         assert context["paths"] > 0  # the offline base map is shifted with the data
         assert "GCJ-02" in page.locator(".gs-datum").inner_text()
-        page.evaluate(f"() => gsmap.setView([{drawn[1]}, {drawn[0]}], 14, {{animate: false}})")
+        # For the screenshot: AMap's own (GCJ-02) position as a red ring, the unshifted
+        # WGS84 position as a grey one; the village is drawn inside the red ring.
+        page.evaluate(
+            """([gcj, wgs]) => {
+              const tip = {permanent: true, direction: 'right', offset: [14, 0]};
+              L.circleMarker([gcj[1], gcj[0]], {radius: 14, color: '#d7191c', weight: 3,
+                fill: false}).bindTooltip('AMap GCJ-02', tip).addTo(gsmap);
+              L.circleMarker([wgs[1], wgs[0]], {radius: 14, color: '#666', weight: 2,
+                dashArray: '4 3', fill: false}).bindTooltip('WGS84', tip)
+                .addTo(gsmap);
+              gsmap.fitBounds([[gcj[1], gcj[0]], [wgs[1], wgs[0]]], {padding: [160, 160],
+                animate: false});
+            }""",
+            [HANGKONG_GCJ02, wgs84],
+        )
         page.wait_for_timeout(500)
         save(page, "gcj02-alignment.png")
         # tiles of the stand-in base map cancelled by the view change are not problems
@@ -269,9 +283,7 @@ def results(maps_settings) -> dict[str, dict]:
     return out
 
 
-def test_result_maps_name_facilities_and_class_values_with_readable_ticks(
-    maps_settings, results
-):
+def test_result_maps_name_facilities_and_class_values_with_readable_ticks(maps_settings, results):
     from geoservice.app import create_app
 
     huff = results["huff"]["demand"]["collection"]
@@ -314,9 +326,7 @@ def test_the_maplibre_preview_has_the_base_map_labels_a_popup_and_links_the_plan
     ):
         page.goto(f"{server.url}/map?collections=villages&lang=en", wait_until="load")
         page.wait_for_function("() => window.__idle === true", timeout=60_000)
-        assert page.locator("#planner-map").get_attribute("href").endswith(
-            "/maps/villages?lang=en"
-        )
+        assert page.locator("#planner-map").get_attribute("href").endswith("/maps/villages?lang=en")
         assert page.locator("#preview").inner_text() == "Tile preview"
         assert page.locator("#planner-map").is_visible()
         assert page.locator("a.lang-switch").inner_text() == "中文"
