@@ -66,6 +66,7 @@ class MapOptions:
     basemap_attribution: str = ""
     basemap_datum: str = "wgs84"
     tianditu_key: str | None = None
+    show_context: bool = True
     context: ContextMap | None = None
     """The offline base map (None: not drawn)."""
     large_layer_features: int = 5_000

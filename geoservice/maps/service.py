@@ -49,7 +49,7 @@ def map_options(
         basemap_attribution=settings.basemap_attribution,
         basemap_datum=settings.basemap_datum,
         tianditu_key=settings.tianditu_key.get_secret_value() if settings.tianditu_key else None,
-        context=None if settings.context_basemap else _NO_CONTEXT,
+        show_context=settings.context_basemap,
         large_layer_features=settings.large_layer_features,
         cluster_points_at=settings.cluster_points_at,
         max_zoom=settings.max_zoom,
@@ -303,9 +303,6 @@ def area_context(
     )
 
 
-_NO_CONTEXT = ContextMap(*({"type": "FeatureCollection", "features": []},) * 3)
-
-
 def _study_keys(catalog: Catalog, store: FeatureStore, area: AreaDef) -> set[str] | None:
     frame = study_area(catalog, store, area)
     boundary = area.boundary
@@ -319,7 +316,7 @@ def _with_context(
     options: MapOptions, catalog: Catalog, store: FeatureStore, area: AreaDef, **changes
 ) -> MapOptions:
     """Return ``options`` with the area's offline base map (unless switched off)."""
-    if options.context is None:
+    if options.show_context and options.context is None:
         changes["context"] = area_context(
             catalog, store, area, lang=options.lang, datum=options.basemap_datum
         )

@@ -87,3 +87,21 @@ def test_coded_values_read_in_both_languages_and_unknown_ones_stay_as_stored():
     assert value_label(3, "zh") == 3
     assert "不是位置" in placement_note("rule:symbolic", "zh")
     assert placement_note("rule:unknown", "en") is None
+
+
+def test_the_offline_base_map_is_in_every_map_unless_switched_off(maps_settings):
+    from geoservice.maps import service
+    from geoservice.settings import MapSettings
+    from geoservice.storage import open_store
+
+    store = open_store(maps_settings)
+    catalog = load_catalog(maps_settings.layers_dir, maps_settings.styles_dir)
+    try:
+        for setting, expected in ((True, True), (False, False)):
+            settings = MapSettings(large_layer_features=1_000, context_basemap=setting)
+            options = service.map_options(settings, lang="zh", service_url="http://h")
+            page = service.layer_map(catalog, store, "villages", options).html("n")
+            assert ("gsmaps.context(" in page) is expected
+            assert ("达拉特旗" in page) is expected  # a neighbouring banner, named
+    finally:
+        store.close()
