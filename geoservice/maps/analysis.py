@@ -42,6 +42,8 @@ OFF_NETWORK = {
     "dashArray": "3 3",
 }
 HUFF_PALETTE = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf"]
+SITE_PALETTE = [c for c in HUFF_PALETTE if c != "#e41a1c"]
+"""Sites serving demand: no red, which marks the unserved."""
 PCT = "_share_pct"
 MISSING = "#cccccc"
 
@@ -124,7 +126,7 @@ def served_by_site(source: LayerSource, lang: str) -> Drawing:
         covered = frame["covered"].fillna(False).astype(bool).tolist()
         names = [n if c else None for n, c in zip(names, covered, strict=True)]
     labels = sorted({n for n in names if n is not None})
-    colour = {n: HUFF_PALETTE[i % len(HUFF_PALETTE)] for i, n in enumerate(labels)}
+    colour = {n: SITE_PALETTE[i % len(SITE_PALETTE)] for i, n in enumerate(labels)}
     geometry = "point" if _points(source) else "polygon"
     styles = []
     for name in names:

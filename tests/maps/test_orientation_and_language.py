@@ -2,18 +2,21 @@
 
 Requests leaving the machine are aborted, so the base map these tests see is the
 offline one the service builds from its own layers. Screenshots go to
+``tests/artifacts/``; with ``GEOSERVICE_README_SCREENSHOT=1`` also to
 ``docs/screenshots/`` (shown in the README).
 """
 
 from __future__ import annotations
 
 import math
+import os
 
 import pytest
 
 from geoservice.catalog.vocabulary import VALUES
 from tests.conftest import ROOT, LiveServer
 from tests.maps.browser import chromium_page, drawn_share
+from tests.maps.conftest import ARTIFACTS
 from tests.maps.test_browser_maps import wait_ready
 
 pytestmark = pytest.mark.browser
@@ -52,9 +55,14 @@ TABLE_CELLS = """() => Array.from(document.querySelectorAll('td:not(.id)'))
 
 
 def save(page, name: str, selector: str = ".folium-map") -> bytes:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    """Save a screenshot as a test artifact, and for the README when asked to."""
     png = page.locator(selector).screenshot()
-    (SCREENSHOTS / name).write_bytes(png)
+    folders = [ARTIFACTS]
+    if os.environ.get("GEOSERVICE_README_SCREENSHOT") == "1":
+        folders.append(SCREENSHOTS)
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(png)
     return png
 
 
