@@ -9,7 +9,6 @@ layers when the page is built; the scenic e-guide is laid out for a phone.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from geoservice.crs import union_boxes
 from geoservice.errors import NotFoundError
 from geoservice.maps.builder import MapOptions, build_map, render_page
 from geoservice.maps.elements import HtmlControl
+from geoservice.maps.orientation import in_datum, outline_in_datum, with_context
 from geoservice.maps.pages import MapPage, PageCache, page_key
 from geoservice.maps.sources import LayerSource, read_sources
 from geoservice.maps.style import layer_classes
@@ -213,12 +213,13 @@ def product_map(
     sources = read_sources(catalog, store, ids, embed_limit=_embed_limit(options))
     if product.catchments:
         sources = [*sources, *_catchments(catalog, sources)]
+    sources = in_datum(sources, options)  # after the catchments: those are measured in WGS84
     lang = options.lang
     m = build_map(
         sources,
-        dataclasses.replace(options, area_bounds=area.bounds),
+        with_context(options, catalog, store, area, area_bounds=area.bounds),
         title=product.title.get(lang),
-        outline=outline,
+        outline=outline_in_datum(outline, options),
         show=lambda source: source.count <= options.large_layer_features,
     )
     note = Markup('<div class="gs-note">{}</div>').format(product.note.get(lang))

@@ -6,7 +6,6 @@ Entry points for the HTTP routes and the CLI; everything else in
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,15 +16,14 @@ from geoservice.catalog.models import StyleDef, Text
 from geoservice.catalog.registry import Catalog
 from geoservice.ingest.previews import Preview
 from geoservice.maps.assets import Assets
-from geoservice.maps.basemaps import GCJ02, shift_to_basemap
+from geoservice.maps.basemaps import shift_to_basemap
 from geoservice.maps.builder import MapOptions, build_map, render_page
-from geoservice.maps.context import ContextMap, context_layers, context_map
 from geoservice.maps.i18n import group_name, text
 from geoservice.maps.indicators import PlanIndicators, plan_indicators
+from geoservice.maps.orientation import in_datum, with_context
 from geoservice.maps.pages import MapPage, PageCache, new_nonce, page_key
 from geoservice.maps.sources import (
     LayerSource,
-    lonlat,
     planning_layer_ids,
     read_sources,
     study_area,
@@ -82,11 +80,11 @@ def one_map(
     """Return a study area's one-map (一张图): its planning layers, grouped by kind."""
     options.assets.check()
     ids = list(layer_ids) if layer_ids is not None else one_map_layer_ids(catalog, store, area)
-    sources = _in_datum(read_sources(catalog, store, ids, embed_limit=_embed_limit(options)),
+    sources = in_datum(read_sources(catalog, store, ids, embed_limit=_embed_limit(options)),
                         options)  # fmt: skip
     m = build_map(
         sources,
-        _with_context(options, catalog, store, area, area_bounds=area.bounds),
+        with_context(options, catalog, store, area, area_bounds=area.bounds),
         title=area.one_map_title(options.lang),
         outline=outline_geojson(catalog, store, area, datum=options.basemap_datum),
         indicators=indicators,
@@ -112,12 +110,12 @@ def layer_map_html(
 def layer_map(catalog: Catalog, store: FeatureStore, layer_id: str, options: MapOptions) -> MapPage:
     """Return the map of one collection (shown, with its legend)."""
     options.assets.check()
-    sources = _in_datum(
+    sources = in_datum(
         read_sources(catalog, store, [layer_id], embed_limit=_embed_limit(options)), options
     )
     layer = catalog.get(layer_id)
     area = catalog.area_of(layer)
-    options = _with_context(options, catalog, store, area, focus_large=True,
+    options = with_context(options, catalog, store, area, focus_large=True,
                             area_bounds=area.bounds)  # fmt: skip
     m = build_map(
         sources,
@@ -164,8 +162,8 @@ def preview_map(
     upload = LayerSource(shown, style, len(frame), 0, bounds, frame)
     area = catalog.areas.get(layer.area or "") or catalog.area()
     m = build_map(
-        _in_datum([*existing, upload], options),
-        _with_context(
+        in_datum([*existing, upload], options),
+        with_context(
             options, catalog, store, area, focus_large=True, area_bounds=bounds or area.bounds
         ),
         title=shown.title.get(options.lang),
@@ -269,76 +267,6 @@ def outline_geojson(
     geometry = shapely.simplify(shapely.union_all(frame.geometry.values), OUTLINE_TOLERANCE)
     geometry = shift_to_basemap(geometry, datum)
     return {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(geometry)}
-
-
-def area_context(
-    catalog: Catalog, store: FeatureStore, area: AreaDef, *, lang: str, datum: str = "wgs84"
-) -> ContextMap:
-    """Return a study area's offline base map, from its boundary, unit and road layers."""
-    with_data = set(store.layer_ids())
-    layers = [layer for layer in catalog if layer.area == area.id and layer.id in with_data]
-    boundary = area.boundary
-    chosen = context_layers(
-        layers,
-        boundary_id=boundary.layer if boundary else None,
-        study_filter=boundary.filter if boundary else None,
-    )
-    study_codes = _study_keys(catalog, store, area)
-
-    def read(layer):
-        return lonlat(store.read_frame(layer), layer)
-
-    def is_study(frame):
-        key = chosen.boundary.key if chosen.boundary is not None else None
-        if key is None or key not in frame or study_codes is None:
-            return [False] * len(frame)
-        return frame[key].astype(str).isin(study_codes).to_numpy()
-
-    return context_map(
-        chosen,
-        read,
-        lang=lang,
-        is_study=is_study,
-        shift=lambda g: shift_to_basemap(g, datum),
-    )
-
-
-def _study_keys(catalog: Catalog, store: FeatureStore, area: AreaDef) -> set[str] | None:
-    frame = study_area(catalog, store, area)
-    boundary = area.boundary
-    if frame is None or boundary is None:
-        return None
-    key = catalog.get(boundary.layer).key
-    return set(frame[key].astype(str)) if key in frame else None
-
-
-def _with_context(
-    options: MapOptions, catalog: Catalog, store: FeatureStore, area: AreaDef, **changes
-) -> MapOptions:
-    """Return ``options`` with the area's offline base map (unless switched off)."""
-    if options.show_context and options.context is None:
-        changes["context"] = area_context(
-            catalog, store, area, lang=options.lang, datum=options.basemap_datum
-        )
-    return dataclasses.replace(options, **changes)
-
-
-def _in_datum(sources: list[LayerSource], options: MapOptions) -> list[LayerSource]:
-    """Return the sources moved into the online base map's datum (GCJ-02), if it is that.
-
-    Tiled layers (no frame) cannot be moved here; the map says so.
-    """
-    if options.basemap_datum != GCJ02 or options.basemap_url() is None:
-        return sources
-    out = []
-    for source in sources:
-        if source.frame is None:
-            out.append(source)
-            continue
-        frame = source.frame.set_geometry(shift_to_basemap(source.frame.geometry.values, GCJ02))
-        bbox = tuple(frame.total_bounds.tolist()) if not frame.empty else source.bbox
-        out.append(dataclasses.replace(source, frame=frame, bbox=bbox))
-    return out
 
 
 def _embed_limit(options: MapOptions) -> int | None:
