@@ -365,20 +365,21 @@
     return group;
   }
 
-  /* The same page in the other language (served maps; an export has no server). */
+  /* The same page in the other language (served maps; an export has no server), as a
+   * link in the map's title box, so it takes no room of its own on a phone. */
   function languageSwitch(map, other, labelText) {
     if (location.protocol !== "http:" && location.protocol !== "https:") return;
+    var url = new URL(location.href);
+    url.searchParams.set("lang", other);
+    var a = el("a", "gs-lang-link", labelText);
+    a.href = url.toString();
+    a.hreflang = other;
+    var span = el("span", "gs-lang");
+    span.appendChild(a);
+    var title = map.getContainer().querySelector(".gs-title");
+    if (title) { title.appendChild(span); return; }
     var box = L.control({position: "topright"});
-    box.onAdd = function () {
-      var url = new URL(location.href);
-      url.searchParams.set("lang", other);
-      var a = el("a", "gs-lang-link", labelText);
-      a.href = url.toString();
-      a.hreflang = other;
-      var div = el("div", "gs-box gs-lang");
-      div.appendChild(a);
-      return div;
-    };
+    box.onAdd = function () { var div = el("div", "gs-box"); div.appendChild(span); return div; };
     box.addTo(map);
   }
 

@@ -178,7 +178,7 @@ def test_chinese_pages_show_no_untranslated_enum_value_for_an_english_browser(ma
         cells = page.evaluate(OPEN_EVERY_POPUP)
         assert len(cells) > 100
         assert not untranslated(cells), untranslated(cells)
-        assert any("不是位置" in c for c in cells)  # rule:symbolic explained in Chinese
+        assert any("仅知方位" in c for c in cells)  # rule:sector explained in Chinese
         assert page.locator(".gs-lang a").inner_text() == "English"
         assert not page.watch.problems(), page.watch.problems()
 
@@ -233,7 +233,7 @@ def test_lang_en_switches_every_page_and_map(maps_settings):
         )
         assert page.get_by_text("Legend", exact=True).is_visible()
         cells = page.evaluate(OPEN_EVERY_POPUP)
-        assert any("Not a location" in c for c in cells)
+        assert any("Direction only" in c for c in cells)  # rule:sector, in English
         assert page.locator(".gs-lang a").inner_text() == "中文"
         save(page, "one-map-en.png")
         assert not page.watch.problems(), page.watch.problems()
