@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 
 from geoservice.catalog.models import LayerDef
-from geoservice.catalog.vocabulary import value_label
+from geoservice.catalog.vocabulary import AREA_ATTRIBUTES, area_label, value_label
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LandingLink = tuple[str, str, str, str]
@@ -71,6 +71,8 @@ def page_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=TEMPLATES)
     env = templates.env
     env.filters["shown"] = value_label
+    env.globals["area_label"] = area_label
+    env.globals["AREA_ATTRIBUTES"] = AREA_ATTRIBUTES
     env.globals["other_language_url"] = other_language_url
     env.globals["attribute_title"] = attribute_title
     env.globals["lang_query"] = lang_query

@@ -208,6 +208,20 @@ def value_label(value: Any, lang: str, attribute: str | None = None) -> Any:
     return entry[1] if lang == "en" else entry[0]
 
 
+AREA_ATTRIBUTES = frozenset({"area_m2"})
+"""Attributes holding a feature's area in square metres (shown in km² on pages)."""
+
+
+def area_label(value: Any, quality: Any, lang: str) -> str:
+    """Return an area in m² as a person reads it: km², and marked approximate when the
+    outline it was measured on is (``geometry_quality = approximate``)."""
+    km2 = f"{float(value) / 1e6:,.1f}" if float(value) >= 1e5 else None
+    text = f"{km2} km²" if km2 else f"{float(value):,.0f} m²"
+    if quality != "approximate":
+        return text
+    return f"≈{text}（近似范围）" if lang != "en" else f"≈{text} (approximate outline)"
+
+
 def value_labels(lang: str) -> dict[str, str]:
     """Return the whole table in one language (what a page's script looks values up in)."""
     i = 1 if lang == "en" else 0

@@ -141,3 +141,22 @@ def test_each_indicator_row_shows_its_method_assumptions_data_quality_and_planne
     assert "数据质量" in html and "(计数要素): " in html and "假设:" in html
     english = indicators_html(plans, "en")
     assert "9 (planned, not built)" in english and "count of tourism_clusters" in english
+
+
+def test_item_pages_show_the_area_of_an_approximate_outline_as_approximate(maps_settings):
+    from fastapi.testclient import TestClient
+
+    from geoservice.app import create_app
+
+    with TestClient(create_app(maps_settings)) as client:
+        listed = client.get("/collections/streets_towns/items", params={"f": "html"}).text
+        first = client.get("/collections/streets_towns/items", params={"limit": 1}).json()
+        fid = first["features"][0]["id"]
+        one = client.get(f"/collections/streets_towns/items/{fid}", params={"f": "html"}).text
+        english = client.get(
+            "/collections/streets_towns/items", params={"f": "html", "lang": "en"}
+        ).text
+
+    assert "km²（近似范围）" in listed and "≈" in listed
+    assert "km²（近似范围）" in one
+    assert "(approximate outline)" in english
