@@ -11,8 +11,6 @@ browser carries no API key), and it expires after :data:`KEEP_SECONDS`.
 from __future__ import annotations
 
 import json
-import secrets
-import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,10 +22,10 @@ import pandas as pd
 
 from geoservice.catalog.models import LayerDef
 from geoservice.crs import same_crs
+from geoservice.ingest.kept import forget_older, is_token, new_token
 
 MAP_FEATURES = 5_000
 KEEP_SECONDS = 24 * 3600
-TOKEN_CHARS = 22
 FEATURES_FILE = "features.geojson"
 META_FILE = "meta.json"
 
@@ -52,11 +50,11 @@ class PreviewRows:
         """Write the kept features and what they were checked against; return the token."""
         if not self.frames:
             return None
-        _forget_old(folder)
+        forget_older(folder, KEEP_SECONDS)
         rows = gpd.GeoDataFrame(pd.concat(self.frames), crs=self.frames[0].crs)
         if not same_crs(layer.storage_crs, "OGC:CRS84"):
             rows = rows.to_crs("OGC:CRS84")
-        token = secrets.token_urlsafe(16)
+        token = new_token()
         target = folder / token
         target.mkdir(parents=True)
         (target / FEATURES_FILE).write_text(preview_json(rows), encoding="utf-8")
@@ -96,7 +94,7 @@ class Preview:
 
 def read_preview(folder: Path, token: str) -> Preview | None:
     """Return the preview of ``token``, or None if unknown or expired."""
-    if len(token) != TOKEN_CHARS or not token.replace("-", "").replace("_", "").isalnum():
+    if not is_token(token):
         return None
     target = folder / token
     try:
@@ -109,16 +107,3 @@ def read_preview(folder: Path, token: str) -> Preview | None:
     if frame.crs is None:
         frame = frame.set_crs("OGC:CRS84")
     return Preview(LayerDef.model_validate(meta["layer"]), meta["file"], meta["new_layer"], frame)
-
-
-def _forget_old(folder: Path) -> None:
-    """Delete previews older than a day (runtime state stays bounded)."""
-    if not folder.is_dir():
-        return
-    cutoff = time.time() - KEEP_SECONDS
-    for entry in folder.iterdir():
-        try:
-            if entry.stat().st_mtime < cutoff:
-                shutil.rmtree(entry, ignore_errors=True)
-        except OSError:
-            continue

@@ -10,9 +10,6 @@ directory for a week, named by an unguessable token.
 
 from __future__ import annotations
 
-import secrets
-import shutil
-import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +17,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geoservice.ingest.kept import forget_older, is_token, new_token
 from geoservice.ingest.report import IngestReport
 
 KEEP_SECONDS = 7 * 24 * 3600
-TOKEN_CHARS = 22
 # GDAL driver of the upload -> (driver to write, file suffix)
 WRITERS = {
     "GPKG": ("GPKG", ".gpkg"),
@@ -68,9 +65,9 @@ class RejectedRows:
         """Write the rows under ``folder/<token>/``; return {token, name, count}."""
         if not self.frames:
             return None
-        _forget_old(folder)
+        forget_older(folder, KEEP_SECONDS)
         rows = gpd.GeoDataFrame(pd.concat(self.frames), crs=self.crs)
-        token = secrets.token_urlsafe(16)
+        token = new_token()
         target = folder / token
         target.mkdir(parents=True)
         write_driver, suffix = WRITERS.get(driver, ("GeoJSON", ".geojson"))
@@ -84,7 +81,7 @@ class RejectedRows:
 
 def rejected_path(folder: Path, token: str) -> Path | None:
     """Return the rejected-features file of ``token`` (None if unknown or expired)."""
-    if len(token) != TOKEN_CHARS or not token.replace("-", "").replace("_", "").isalnum():
+    if not is_token(token):
         return None
     files = sorted((folder / token).glob("*")) if (folder / token).is_dir() else []
     return files[0] if files else None
@@ -103,16 +100,3 @@ def _zip_shapefile(shp: Path) -> Path:
                 z.write(part, part.name)
                 part.unlink()
     return target
-
-
-def _forget_old(folder: Path) -> None:
-    """Delete rejected-feature files older than a week (runtime state stays bounded)."""
-    if not folder.is_dir():
-        return
-    cutoff = time.time() - KEEP_SECONDS
-    for entry in folder.iterdir():
-        try:
-            if entry.stat().st_mtime < cutoff:
-                shutil.rmtree(entry, ignore_errors=True)
-        except OSError:
-            continue

@@ -159,6 +159,7 @@ async def upload(
     layer = catalog.get(collectionId)
     check_layer_scope(principal, layer.id)
     folder = held_folder(settings.uploads.work_dir, "gs-upload-")
+    handed_over = False
     try:
         form = await receive_upload(request, folder.path, settings.uploads.max_bytes, UPLOAD_FIELDS)
         if wants_several(form.fields.get("source_layer")):
@@ -169,24 +170,13 @@ async def upload(
             )
         options = _options(form, principal.label)
         run = _ingest_call(form, store, catalog, settings, options, layer=layer)
-        if _runs_as_job(prefer, form, settings):
-            submitted = submit_upload(
-                manager,
-                folder=folder,
-                collection=layer.id,
-                file=form.filename or "upload",
-                run_ingest=run,
-                results=lambda outcome: _body(outcome, ""),
-                author=principal.label,
-                owner_key=principal.key_id,
-            )
-            folder = None  # the job releases it
-            return _accepted(request, submitted, base_url, prefer)
-        outcome = await run_in_threadpool(run, None)
+        response, handed_over = await _run_upload(
+            request, manager, settings, principal, form, folder, layer.id, run, base_url, prefer
+        )
     finally:
-        if folder is not None:
+        if not handed_over:
             folder.release()
-    return _response(outcome, base_url)
+    return response
 
 
 @router.post(
@@ -214,6 +204,7 @@ async def create_collection(
     Runs as a job like an upload to a layer (``Prefer: respond-async``, large files).
     """
     folder = held_folder(settings.uploads.work_dir, "gs-upload-")
+    handed_over = False
     try:
         fields = (*UPLOAD_FIELDS, *NEW_LAYER_FIELDS)
         form = await receive_upload(request, folder.path, settings.uploads.max_bytes, fields)
@@ -235,24 +226,23 @@ async def create_collection(
                 live.publish(outcome.layer)
             return outcome
 
-        if _runs_as_job(prefer, form, settings):
-            submitted = submit_upload(
-                manager,
-                folder=folder,
-                collection=spec.id,
-                file=form.filename or "upload",
-                run_ingest=run,
-                results=lambda outcome: _body(outcome, "", declare=True),
-                author=principal.label,
-                owner_key=principal.key_id,
-            )
-            folder = None  # the job releases it
-            return _accepted(request, submitted, base_url, prefer)
-        outcome = await run_in_threadpool(run, None)
+        response, handed_over = await _run_upload(
+            request,
+            manager,
+            settings,
+            principal,
+            form,
+            folder,
+            spec.id,
+            run,
+            base_url,
+            prefer,
+            declare=True,
+        )
     finally:
-        if folder is not None:
+        if not handed_over:
             folder.release()
-    return _response(outcome, base_url, declare=True)
+    return response
 
 
 @router.delete(
@@ -334,6 +324,38 @@ def _ingest_call(form: UploadForm, store, catalog, settings, options, **target):
         )
 
     return run
+
+
+async def _run_upload(
+    request,
+    manager,
+    settings,
+    principal,
+    form,
+    folder,
+    collection,
+    run,
+    base_url,
+    prefer,
+    *,
+    declare: bool = False,
+) -> tuple[Response, bool]:
+    """Run the received upload now, or hand it to a job; return the answer and whether
+    the job took ``folder`` (it then releases it when it ends)."""
+    if not _runs_as_job(prefer, form, settings):
+        outcome = await run_in_threadpool(run, None)
+        return _response(outcome, base_url, declare), False
+    submitted = submit_upload(
+        manager,
+        folder=folder,
+        collection=collection,
+        file=form.filename or "upload",
+        run_ingest=run,
+        results=lambda outcome: _body(outcome, "", declare),
+        author=principal.label,
+        owner_key=principal.key_id,
+    )
+    return _accepted(request, submitted, base_url, prefer), True
 
 
 def _runs_as_job(prefer: str | None, form: UploadForm, settings) -> bool:
