@@ -50,6 +50,27 @@ def test_coverage_on_dask_equals_local_and_registers_its_collection(client, edit
         assert tile.status_code == 200 and tile.content, layer
 
 
+def test_a_successful_dask_job_removes_its_partitions_once_the_result_is_stored(
+    client, editor, sample_settings
+):
+    inputs = {"facilities": PLACED_LOGISTICS, "demand": CELLS, "distance_m": 3000}
+    r = execute(
+        client,
+        editor,
+        "coverage",
+        {**inputs, "out_layer": "cover_cleaned", "engine": "dask"},
+        prefer="respond-async",
+    )
+    assert r.status_code == 201, r.text
+    job_id = r.json()["jobID"]
+    status, _ = wait_for(client, job_id)
+    assert status["status"] == "successful", status
+    summary = client.get(f"/jobs/{job_id}/results").json()["summary"]
+    assert summary["partitions"] > 1  # parts were written under data/scale/<job> ...
+    assert not (sample_settings.scale_dir / job_id).exists()  # ... and are gone
+    assert client.get("/collections/cover_cleaned").status_code == 200
+
+
 def _first(client, collection):
     page = client.get(f"/collections/{collection}/items", params={"limit": 1}).json()
     return page["features"][0]["properties"]
