@@ -60,3 +60,10 @@ def test_a_duplicated_code_is_refused_as_on_one_machine(client, units, tmp_path)
         farmland_grid_on_cluster(
             client, twins, cell_m=300, code_column="code", work_dir=tmp_path, partition_cells=1
         )
+
+
+def test_the_cell_estimate_engine_auto_reads_is_an_upper_bound(units):
+    from geoservice.scale.farmland import bounded_cells
+
+    cells = len(generate_farmland_grid(units, cell_m=300, crs=CRS))
+    assert cells <= bounded_cells(units, 300) <= 2 * cells
