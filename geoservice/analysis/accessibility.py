@@ -112,14 +112,7 @@ def two_step_fca(
     scale = c.positive(per_population, "per_population")
     crs = analysis_crs(crs, network, demand, supply)
     dem_m, sup_m = to_metric(demand, crs), to_metric(supply, crs)
-    c.require_columns(dem_m, "demand", population_col)
-    c.require_columns(sup_m, "supply", supply_col)
-    pop = check_population(dem_m, population_col, input_name="population_column")
-    cap = (
-        check_capacity(sup_m, supply_col, input_name="supply_column")
-        if supply_col is not None
-        else np.ones(len(sup_m))
-    )
+    pop, cap = access_weights(dem_m, sup_m, population_col=population_col, supply_col=supply_col)
     pairs = cost_pairs(
         dem_m,
         sup_m,
@@ -127,12 +120,9 @@ def two_step_fca(
         network=network if mode == "minutes" else None,
         demand_point=demand_point,
     )
-    catchment = np.bincount(pairs.j, weights=pop[pairs.i], minlength=len(sup_m))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(catchment > 0, cap / catchment, np.nan)
-    usable = np.nan_to_num(ratio)
-    access = np.bincount(pairs.i, weights=usable[pairs.j], minlength=len(dem_m))
-    in_reach = np.bincount(pairs.i, minlength=len(dem_m))
+    catchment = _catchment(pairs, pop, len(sup_m))
+    ratio = supply_ratio(cap, catchment)
+    access, in_reach = _access(pairs, ratio, len(dem_m))
     dem_out = dem_m.copy()
     dem_out["access"] = access * scale
     dem_out["facilities_in_reach"] = in_reach
@@ -161,6 +151,96 @@ def two_step_fca(
             "crs": str(dem_m.crs),
         },
     )
+
+
+def access_weights(
+    demand: gpd.GeoDataFrame,
+    supply: gpd.GeoDataFrame,
+    *,
+    population_col: str,
+    supply_col: str | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the population of each demand feature and the capacity of each facility.
+
+    Checked on the whole demand (a population is plausible or not for the area it
+    covers), so a partitioned run checks once, before cutting the demand into parts.
+    Each facility counts 1 without ``supply_col``. Both frames are in a metric CRS.
+    """
+    c.require_columns(demand, "demand", population_col)
+    c.require_columns(supply, "supply", supply_col)
+    pop = check_population(demand, population_col, input_name="population_column")
+    cap = (
+        check_capacity(supply, supply_col, input_name="supply_column")
+        if supply_col is not None
+        else np.ones(len(supply))
+    )
+    return pop, cap
+
+
+def catchment_population(
+    demand: gpd.GeoDataFrame,
+    supply: gpd.GeoDataFrame,
+    population: np.ndarray,
+    *,
+    distance_m: float,
+    demand_point: str = "centroid",
+) -> np.ndarray:
+    """Step 1 over some of the demand: residents of ``demand`` within reach of each facility.
+
+    Summed over parts of the demand that together hold every feature once, these
+    are the ``catchment_population`` of :func:`two_step_fca` (Euclidean reach).
+
+    Parameters
+    ----------
+    demand, supply : geopandas.GeoDataFrame
+        In the same metric CRS.
+    population : numpy.ndarray
+        Residents of each ``demand`` row (from :func:`access_weights`).
+    distance_m : float
+        Euclidean catchment.
+    demand_point : {"centroid", "representative_point"}
+
+    Returns
+    -------
+    numpy.ndarray
+        One sum per ``supply`` row (float64).
+    """
+    pairs = cost_pairs(demand, supply, max_cost=distance_m, demand_point=demand_point)
+    return _catchment(pairs, population, len(supply))
+
+
+def supply_ratio(capacity: np.ndarray, catchment: np.ndarray) -> np.ndarray:
+    """Return ``R_j = S_j / Σ P_i`` (unscaled; NaN for a facility with nobody in reach)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(catchment > 0, capacity / catchment, np.nan)
+
+
+def demand_access(
+    demand: gpd.GeoDataFrame,
+    supply: gpd.GeoDataFrame,
+    ratio: np.ndarray,
+    *,
+    distance_m: float,
+    demand_point: str = "centroid",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Step 2 for any demand features: Σ ``ratio`` in reach (unscaled) and how many are.
+
+    With the ratios of the whole demand (:func:`supply_ratio`) this gives each
+    feature its ``access`` (before ``per_population``) and ``facilities_in_reach``,
+    whichever part of the demand it is computed with.
+    """
+    pairs = cost_pairs(demand, supply, max_cost=distance_m, demand_point=demand_point)
+    return _access(pairs, ratio, len(demand))
+
+
+def _catchment(pairs, population: np.ndarray, n_supply: int) -> np.ndarray:
+    return np.bincount(pairs.j, weights=population[pairs.i], minlength=n_supply)
+
+
+def _access(pairs, ratio: np.ndarray, n_demand: int) -> tuple[np.ndarray, np.ndarray]:
+    usable = np.nan_to_num(ratio)
+    access = np.bincount(pairs.i, weights=usable[pairs.j], minlength=n_demand)
+    return access, np.bincount(pairs.i, minlength=n_demand)
 
 
 def access_at(supply: gpd.GeoDataFrame, xy: np.ndarray, *, distance_m: float) -> np.ndarray:

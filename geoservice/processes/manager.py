@@ -50,6 +50,8 @@ def execute(process: Process, inputs: ProcessInputs, ctx: ProcessContext) -> dic
     for layer_id in layer_ids(outputs, base_id).values():
         check_target(ctx, layer_id)
     results = write_outputs(ctx, outputs, base_id)
+    # The parts are stored now; left behind they would fill data/scale/ job after job.
+    shutil.rmtree(ctx.work_dir, ignore_errors=True)
     results[DATA_QUALITY] = ctx.data_quality()
     return results
 

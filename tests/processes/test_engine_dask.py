@@ -50,6 +50,27 @@ def test_coverage_on_dask_equals_local_and_registers_its_collection(client, edit
         assert tile.status_code == 200 and tile.content, layer
 
 
+def test_a_successful_dask_job_removes_its_partitions_once_the_result_is_stored(
+    client, editor, sample_settings
+):
+    inputs = {"facilities": PLACED_LOGISTICS, "demand": CELLS, "distance_m": 3000}
+    r = execute(
+        client,
+        editor,
+        "coverage",
+        {**inputs, "out_layer": "cover_cleaned", "engine": "dask"},
+        prefer="respond-async",
+    )
+    assert r.status_code == 201, r.text
+    job_id = r.json()["jobID"]
+    status, _ = wait_for(client, job_id)
+    assert status["status"] == "successful", status
+    summary = client.get(f"/jobs/{job_id}/results").json()["summary"]
+    assert summary["partitions"] > 1  # parts were written under data/scale/<job> ...
+    assert not (sample_settings.scale_dir / job_id).exists()  # ... and are gone
+    assert client.get("/collections/cover_cleaned").status_code == 200
+
+
 def _first(client, collection):
     page = client.get(f"/collections/{collection}/items", params={"limit": 1}).json()
     return page["features"][0]["properties"]
@@ -146,3 +167,85 @@ def test_the_cli_runs_on_the_scheduler_it_is_given(sample_settings, monkeypatch)
     assert result.exit_code == 0, result.output
     assert '"engine": "dask"' in result.output and cluster.scheduler_address in result.output
     assert "grid_nearest" in result.output
+
+
+def _residents(n_side: int = 20) -> dict:
+    """Synthetic demand points over Dongsheng with seeded whole-number residents (not real)."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"pid": f"p{i}-{j}", "residents": int(rng.integers(0, 500))},
+            "geometry": {"type": "Point", "coordinates": [109.78 + 0.02 * i, 39.62 + 0.02 * j]},
+        }
+        for i in range(n_side)
+        for j in range(n_side)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def test_2sfca_on_dask_equals_local_and_stores_both_layers(client, editor):
+    inputs = {
+        "demand": _residents(),
+        "supply": PLACED_LOGISTICS,
+        "population_column": "residents",
+        "distance_m": 8000,
+    }
+    local = execute(client, editor, "accessibility-2sfca", {**inputs, "out_layer": "acc_local"})
+    dask = execute(
+        client,
+        editor,
+        "accessibility-2sfca",
+        {**inputs, "out_layer": "acc_dask", "engine": "dask"},
+    )
+    assert local.status_code == dask.status_code == 200, dask.text
+    summary, expected = dask.json()["summary"], local.json()["summary"]
+    assert summary["engine"] == "dask" and summary["partitions"] > 1
+    assert summary["mean_access"] == pytest.approx(expected["mean_access"])
+    assert summary["population_without_access"] == expected["population_without_access"]
+    ours, theirs = _items(client, "acc_dask", "pid"), _items(client, "acc_local", "pid")
+    assert ours.keys() == theirs.keys() and len(ours) == 400
+    assert any(row["access"] > 0 for row in theirs.values())
+    for k, row in theirs.items():
+        assert ours[k]["access"] == pytest.approx(row["access"], rel=1e-12), k
+        assert ours[k]["facilities_in_reach"] == row["facilities_in_reach"]
+    ours, theirs = (
+        _items(client, "acc_dask_supply", "code"),
+        _items(client, "acc_local_supply", "code"),
+    )
+    for k, row in theirs.items():
+        assert ours[k]["catchment_population"] == row["catchment_population"]
+
+
+def test_2sfca_over_roads_with_engine_dask_is_a_clear_400(client, editor):
+    inputs = {
+        "demand": _residents(3),
+        "supply": PLACED_LOGISTICS,
+        "population_column": "residents",
+        "minutes": 10,
+        "roads": {"collection": "roads"},
+        "engine": "dask",
+    }
+    r = execute(client, editor, "accessibility-2sfca", inputs)
+    assert r.status_code == 400 and "engine" in r.text and "minutes" in r.text
+
+
+def test_farmland_grid_on_dask_equals_local(client, editor):
+    units = {"collection": "farmland_grid_units", "filter": "level = 2"}
+    local = execute(client, editor, "farmland-grid", {"units": units, "cell_m": 1000})
+    dask = execute(
+        client, editor, "farmland-grid", {"units": units, "cell_m": 1000, "engine": "dask"}
+    )
+    assert local.status_code == dask.status_code == 200, dask.text
+    summary, expected = dask.json()["summary"], local.json()["summary"]
+    assert summary["engine"] == "dask" and summary["partitions"] > 1
+    assert summary["cells"] == expected["cells"] > 1000
+    assert summary["area_m2"] == pytest.approx(expected["area_m2"])
+    assert dask.json()["statistics"] == local.json()["statistics"]
+    ours = _items(client, dask.json()["grid"]["collection"], "code")
+    theirs = _items(client, local.json()["grid"]["collection"], "code")
+    assert ours.keys() == theirs.keys()
+    for k, row in theirs.items():
+        assert ours[k]["area_m2"] == row["area_m2"] and ours[k]["is_clipped"] == row["is_clipped"]

@@ -16,7 +16,8 @@ from geoservice.processes.library._shared import (
     reach_text,
     text,
 )
-from geoservice.processes.outputs import LayerOutput, RasterOutput
+from geoservice.processes.library.distributed import ENGINE_FIELD, Engine, use_dask
+from geoservice.processes.outputs import LayerOutput, PartitionedLayerOutput, RasterOutput
 from geoservice.processes.registry import OutputSpec, Process
 
 
@@ -33,6 +34,7 @@ class AccessInputs(NetworkInputs):
     raster_cell_m: float | None = Field(
         None, gt=0, description="Also write the accessibility surface as a COG (distance_m only)"
     )
+    engine: Engine = ENGINE_FIELD
 
     @model_validator(mode="after")
     def _rules(self) -> AccessInputs:
@@ -49,6 +51,8 @@ def run_access(inputs: AccessInputs, ctx: ProcessContext) -> dict:
 
     demand = ctx.features("demand", inputs.demand)
     supply = ctx.features("supply", inputs.supply)
+    if use_dask(inputs.engine, len(demand), ctx, _why_not_dask(inputs)):
+        return _on_dask(inputs, ctx, demand, supply)
     network = network_of(inputs, ctx, start=10, end=30) if inputs.minutes else None
     ctx.report(35, "computing supply/demand ratios")
     result = two_step_fca(
@@ -62,24 +66,73 @@ def run_access(inputs: AccessInputs, ctx: ProcessContext) -> dict:
         per_population=inputs.per_population,
         crs=ctx.metric_crs,
     )
+    outputs = _layers(inputs, LayerOutput, result.demand, result.supply)
+    if inputs.raster_cell_m:
+        reach = reach_text(inputs.distance_m, inputs.minutes, inputs.profile)
+        outputs["surface"] = _surface(result, demand, inputs, reach, ctx.metric_crs)
+    outputs["summary"] = result.summary
+    return outputs
+
+
+def _layers(inputs: AccessInputs, kind, demand, supply) -> dict:
+    """The demand (a frame, or parts with ``kind`` PartitionedLayerOutput) and facilities."""
     reach = reach_text(inputs.distance_m, inputs.minutes, inputs.profile)
     per = f"{inputs.per_population:g}"
-    outputs: dict = {
-        "demand": LayerOutput(
-            result.demand,
+    return {
+        "demand": kind(
+            demand,
             text(f"2SFCA accessibility ({reach})", f"两步移动搜索法可达性（{reach}）"),
             f"Demand with access: supply within {reach} per {per} residents",
             primary=True,
         ),
         "supply": LayerOutput(
-            result.supply,
+            supply,
             text("Supply/demand ratio per facility", "设施供需比"),
             f"Facilities with catchment_population and ratio per {per} residents",
         ),
     }
-    if inputs.raster_cell_m:
-        outputs["surface"] = _surface(result, demand, inputs, reach, ctx.metric_crs)
-    outputs["summary"] = result.summary
+
+
+def _why_not_dask(inputs: AccessInputs) -> str | None:
+    if inputs.minutes is not None:
+        return "measures Euclidean catchments (distance_m) only, not minutes over roads"
+    if inputs.raster_cell_m is not None:
+        return "writes no raster_cell_m surface"
+    return None
+
+
+def _on_dask(inputs: AccessInputs, ctx: ProcessContext, demand, supply) -> dict:
+    """2SFCA on the cluster: step 1 summed over Hilbert parts of the demand, step 2 per part.
+
+    Populations and capacities are checked here, on the whole demand, before any
+    part is written.
+    """
+    from geoservice.analysis.accessibility import access_weights
+    from geoservice.analysis.crs import analysis_crs
+    from geoservice.scale.access import POPULATION, two_step_fca_on_cluster
+    from geoservice.scale.parts import partition_frame
+
+    crs = analysis_crs(ctx.metric_crs, None, demand, supply)
+    dem_m, sup_m = demand.to_crs(crs), supply.to_crs(crs)
+    pop, cap = access_weights(
+        dem_m, sup_m, population_col=inputs.population_column, supply_col=inputs.supply_column
+    )
+    ctx.report(10, "partitioning the demand")
+    parts = partition_frame(
+        dem_m.assign(**{POPULATION: pop}), ctx.work_dir / "demand", ctx.scale.partition_features
+    )
+    result, supply_out, summary = two_step_fca_on_cluster(
+        ctx.dask_client(),
+        parts,
+        sup_m,
+        cap,
+        distance_m=inputs.distance_m,
+        per_population=inputs.per_population,
+        work_dir=ctx.work_dir,
+        progress=ctx.stage(15, 85, "computing supply/demand ratios on the cluster"),
+    )
+    outputs = _layers(inputs, PartitionedLayerOutput, result, supply_out)
+    outputs["summary"] = {**summary, "engine": "dask", **ctx.cluster.describe()}
     return outputs
 
 

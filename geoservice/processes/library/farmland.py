@@ -12,7 +12,8 @@ from geoservice.errors import InvalidParameter
 from geoservice.processes.context import ProcessContext
 from geoservice.processes.inputs import FeatureInput, ResultInputs
 from geoservice.processes.library._shared import text
-from geoservice.processes.outputs import LayerOutput
+from geoservice.processes.library.distributed import Engine, use_dask
+from geoservice.processes.outputs import LayerOutput, PartitionedLayerOutput
 from geoservice.processes.registry import OutputSpec, Process
 
 PROTECTED_CANDIDATES = ("protected", "is_protected", "protected_area_m2", "jbnt", "永久基本农田")
@@ -27,10 +28,15 @@ class GridInputs(ResultInputs):
         500.0, ge=10, le=100_000, description="Cell edge in metres (in the study area's metric CRS)"
     )
     code_column: str = Field("code", description="Unit code column; cell codes extend it")
+    engine: Engine = Field(
+        "local",
+        description="local: this process; dask: groups of units on the Dask cluster "
+        "(GEOSERVICE_DASK_SCHEDULER, else a local cluster); auto: dask for large grids",
+    )
 
 
 def run_grid(inputs: GridInputs, ctx: ProcessContext) -> dict:
-    """Run :func:`~geoservice.analysis.farmland.generate_farmland_grid`."""
+    """Run :func:`~geoservice.analysis.farmland.generate_farmland_grid` (here or on Dask)."""
     from geoservice.analysis.farmland import generate_farmland_grid, grid_statistics
 
     units = ctx.features("units", inputs.units)
@@ -38,6 +44,10 @@ def run_grid(inputs: GridInputs, ctx: ProcessContext) -> dict:
         raise InvalidParameter(f"input 'code_column': units have no {inputs.code_column!r}")
     ctx.report(20, "cutting cells")
     try:
+        if inputs.engine != "local":
+            dask = _grid_on_dask(inputs, ctx, units)
+            if dask is not None:
+                return dask
         grid = generate_farmland_grid(
             units, cell_m=inputs.cell_m, code_column=inputs.code_column, crs=ctx.metric_crs
         )
@@ -45,17 +55,47 @@ def run_grid(inputs: GridInputs, ctx: ProcessContext) -> dict:
         raise InvalidParameter(f"input 'units': {exc}") from None
     stats = grid_statistics(grid, crs=ctx.metric_crs)
     return {
-        "grid": LayerOutput(
-            grid,
-            text(
-                f"Farmland grid ({inputs.cell_m:g} m cells)",
-                f"耕地保护基本网格（{inputs.cell_m:g}米）",
-            ),
-            "Square cells on a lattice anchored at the CRS origin, split at unit borders",
-            primary=True,
-        ),
+        "grid": LayerOutput(grid, *_grid_text(inputs), primary=True),
         "statistics": stats.table,
         "summary": stats.summary,
+    }
+
+
+def _grid_text(inputs: GridInputs) -> tuple:
+    size = f"{inputs.cell_m:g}"
+    return (
+        text(f"Farmland grid ({size} m cells)", f"耕地保护基本网格（{size}米）"),
+        "Square cells on a lattice anchored at the CRS origin, split at unit borders",
+    )
+
+
+def _grid_on_dask(inputs: GridInputs, ctx: ProcessContext, units) -> dict | None:
+    """Cut the grid a group of units per task on the cluster (None: ``auto`` stays here).
+
+    The single-machine function runs in every task, in the one metric CRS chosen
+    here, so the cells and codes are those of ``engine=local``.
+    """
+    from geoservice.analysis.crs import analysis_crs
+    from geoservice.scale.farmland import bounded_cells, farmland_grid_on_cluster
+
+    metric = units.to_crs(analysis_crs(ctx.metric_crs, None, units))
+    if not use_dask(inputs.engine, bounded_cells(metric, inputs.cell_m), ctx, None):
+        return None
+    parts, table, summary = farmland_grid_on_cluster(
+        ctx.dask_client(),
+        metric,
+        cell_m=inputs.cell_m,
+        code_column=inputs.code_column,
+        work_dir=ctx.work_dir,
+        partition_cells=ctx.scale.partition_features,
+        progress=ctx.stage(20, 85, "cutting cells on the cluster"),
+    )
+    if not parts.paths:
+        raise InvalidParameter("input 'units': the units hold no area to cut cells from")
+    return {
+        "grid": PartitionedLayerOutput(parts, *_grid_text(inputs), primary=True),
+        "statistics": table,
+        "summary": {**summary, "engine": "dask", **ctx.cluster.describe()},
     }
 
 
