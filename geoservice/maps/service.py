@@ -254,7 +254,10 @@ def indicator_results(
         return store.read_frame(catalog.get(layer_id))
 
     default = area.id == catalog.default_area
-    return plan_indicators(folder, area=area.id, default=default, jobs=jobs, read_layer=read)
+    layers = {layer.id: layer for layer in catalog}
+    return plan_indicators(
+        folder, area=area.id, default=default, jobs=jobs, read_layer=read, layers=layers
+    )
 
 
 def outline_geojson(

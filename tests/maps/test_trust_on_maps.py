@@ -137,10 +137,33 @@ def test_each_indicator_row_shows_its_method_assumptions_data_quality_and_planne
     assert clusters["counted_items"] == "planned"
     html = indicators_html(plans, "zh")
     assert "9 (规划项（非建成）)" in html
-    assert "方法: 计数：logistics [category=park]" in html
+    # layers by their titles in the page's language, a where by attribute title and label
+    assert "方法: 计数：东胜区物流基地、园区与枢纽 [类别=园区]" in html
+    assert "计数：logistics" not in html and "category=park" not in html
     assert "数据质量" in html and "(计数要素): " in html and "假设:" in html
     english = indicators_html(plans, "en")
-    assert "9 (planned, not built)" in english and "count of tourism_clusters" in english
+    assert "9 (planned, not built)" in english
+    assert "count of Logistics base, parks and hubs of Dongsheng [Category=park]" in english
+    assert "count of tourism_clusters" not in english
+    # a layer the catalogue lacks (needed, not held) keeps its id
+    assert "cultural_venues" in html
+
+
+def test_planned_counts_are_marked_planned_on_every_row_that_counts_them(store_and_catalog):
+    from geoservice.maps.indicators import indicators_html
+    from geoservice.maps.service import indicator_results
+
+    store, catalog = store_and_catalog
+    plans = indicator_results(catalog.area("dongsheng"), store, catalog, jobs=None)
+    html = str(indicators_html(plans, "zh"))
+    rows = {r["id"]: r for plan in plans for r in plan.rows}
+    planned = [r for r in rows.values() if r.get("counted_items") == "planned"]
+    assert len(planned) >= 4
+    for row in planned:
+        title = next(p.titles_zh[row["id"]] for p in plans if row["id"] in p.titles_zh)
+        cells = html.split(title, 1)[1].split("</tr>", 1)[0]
+        value_cell = cells.split('class="gs-ind-value">', 1)[1].split("</td>", 1)[0]
+        assert value_cell.endswith("(规划项（非建成）)"), (row["id"], value_cell)
 
 
 def test_item_pages_show_the_area_of_an_approximate_outline_as_approximate(maps_settings):
