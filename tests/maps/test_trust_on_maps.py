@@ -183,3 +183,24 @@ def test_item_pages_show_the_area_of_an_approximate_outline_as_approximate(maps_
     assert "km²（近似范围）" in listed and "≈" in listed
     assert "km²（近似范围）" in one
     assert "(approximate outline)" in english
+
+
+def test_item_pages_show_the_placement_note_in_the_page_language(maps_settings):
+    from fastapi.testclient import TestClient
+
+    from geoservice.app import create_app
+
+    with TestClient(create_app(maps_settings)) as client:
+        found = client.get("/collections/logistics/items", params={"code": "LG-01"}).json()
+        url = f"/collections/logistics/items/{found['features'][0]['id']}"  # symbolic
+        zh = client.get(url, params={"f": "html"}).text
+        en = client.get(url, params={"f": "html", "lang": "en"}).text
+        listed = client.get("/collections/logistics/items", params={"f": "html"}).text
+        listed_en = client.get("/collections/logistics/items", params={"f": "html", "lang": "en"})
+
+    assert "不是实际位置：未找到给出其位置的来源" in zh and "NOT A LOCATION" not in zh
+    assert "定位说明" in zh and "定位说明（中文）" not in zh  # one row, in the page's language
+    assert "NOT A LOCATION" in en and "不是实际位置" not in en
+    assert "How it was placed (Chinese)" not in en
+    assert "仅知方位：放在城区参考点" in listed and "Direction only" not in listed
+    assert "Direction only: placed 5 km east" in listed_en.text
