@@ -381,3 +381,34 @@ def test_the_maplibre_preview_has_the_base_map_labels_a_popup_and_links_the_plan
         save(page, "maplibre-preview.png", "body")
         errors = page.evaluate("window.__errors")
         assert not page.watch.problems() and not errors, (page.watch.problems(), errors)
+
+
+RENDERED_METHODS = """(id) => window.__map.queryRenderedFeatures({layers: [id]})
+  .map(f => f.properties.placement_method)"""
+
+
+def test_the_maplibre_preview_draws_symbolic_positions_only_when_asked_and_hollow(
+    maps_settings,
+):
+    from geoservice.app import create_app
+
+    with (
+        LiveServer(create_app(maps_settings)) as server,
+        chromium_page(webgl=True, viewport=(1024, 700)) as page,
+    ):
+        page.goto(f"{server.url}/map?collections=logistics", wait_until="load")
+        page.wait_for_function("() => window.__idle === true", timeout=60_000)
+        located = page.evaluate(RENDERED_METHODS, "logistics-circle")
+        assert located and "rule:symbolic" not in located  # none drawn as a located point
+        assert page.evaluate(RENDERED_METHODS, "logistics-not-located") == []
+        assert page.locator("#not-located li").count() == 8  # listed beside the map
+        assert "未定位要素" in page.locator("#not-located summary").inner_text()
+        page.locator("#show-not-located").check()
+        page.wait_for_function(
+            "() => window.__map.queryRenderedFeatures({layers: ['logistics-not-located']})"
+            ".length > 0"
+        )
+        assert set(page.evaluate(RENDERED_METHODS, "logistics-not-located")) == {"rule:symbolic"}
+        save(page, "maplibre-not-located.png", "body")
+        errors = page.evaluate("window.__errors")
+        assert not page.watch.problems() and not errors, (page.watch.problems(), errors)

@@ -204,3 +204,27 @@ def test_item_pages_show_the_placement_note_in_the_page_language(maps_settings):
     assert "How it was placed (Chinese)" not in en
     assert "仅知方位：放在城区参考点" in listed and "Direction only" not in listed
     assert "Direction only: placed 5 km east" in listed_en.text
+
+
+def test_the_maplibre_preview_keeps_symbolic_positions_apart_hidden_and_lists_them(
+    maps_settings,
+):
+    from fastapi.testclient import TestClient
+
+    from geoservice.app import create_app
+    from geoservice.styling import SYMBOLIC
+
+    with TestClient(create_app(maps_settings)) as client:
+        style = client.get("/style.json", params={"collections": "logistics,villages"}).json()
+        page = client.get("/map", params={"collections": "logistics"}).text
+        villages_page = client.get("/map", params={"collections": "villages"}).text
+
+    layers = {layer["id"]: layer for layer in style["layers"]}
+    assert layers["logistics-circle"]["filter"] == ["!", SYMBOLIC]  # not drawn as located
+    apart = layers["logistics-not-located"]
+    assert apart["filter"] == SYMBOLIC and apart["layout"]["visibility"] == "none"
+    assert apart["paint"]["circle-opacity"] == 0.0  # a hollow ring when shown
+    assert "villages-not-located" not in layers  # its tiles cannot tell a symbolic one
+    assert "未定位要素 (8)" in page and "东胜综合物流基地（东胜区综合物流枢纽）" in page
+    assert 'id="show-not-located"' in page
+    assert 'id="not-located"' not in villages_page
