@@ -43,10 +43,9 @@ def popup_fields(layer: LayerDef, style: StyleDef | None = None) -> list[str]:
         wanted.append(style.classify.property)
     wanted += list(layer.tiles.attributes or layer.attribute_names)
     wanted += [*EXPLAINING, *sorted(n for n in names if n.endswith(AREA_SUFFIX)), QUALITY]
-    twins = {twin for _, twin in TRANSLATED.items()}
+    skip = {*NAME_FIELDS, SOURCE, *TRANSLATED.values()}  # twins show in their field's row
     fields: list[str] = []
     for name in wanted:
-        skip = (*NAME_FIELDS, SOURCE, *twins)
         if name and name in names and name not in skip and name not in fields:
             fields.append(name)
     fields = fields[:MAX_FIELDS]
@@ -63,7 +62,7 @@ def popup_spec(
     a Chinese popup shows the twin's text where the feature has one.
     """
     fields = popup_fields(layer, style)
-    twins = dict(shown_attributes([*fields, *layer.attribute_names], lang))
+    twins = dict(shown_attributes(layer.attribute_names, lang))
     labels = [_label(layer, f, lang) for f in fields]
     rows = [
         [f, label, twins[f]] if twins.get(f) else [f, label]
