@@ -19,6 +19,19 @@ from geoservice.quality import is_approximate
 
 APPROXIMATE = ["in", ["get", "geometry_quality"], ["literal", ["approximate", "symbolic"]]]
 """MapLibre filter of the features drawn dashed (geoservice.quality.is_approximate)."""
+SYMBOLIC = [
+    "any",
+    ["==", ["get", "placement_method"], "rule:symbolic"],
+    [
+        "all",
+        ["!", ["to-boolean", ["get", "placement_method"]]],
+        ["==", ["get", "geometry_quality"], "symbolic"],
+    ],
+]
+"""MapLibre filter of symbolic positions (``geoservice.quality.trust_class``: the
+placement method decides, else the geometry quality)."""
+NOT_LOCATED_COLOR = "#555555"
+"""Outline of a symbolic position drawn apart (``maps.quality.HOLLOW`` on Leaflet maps)."""
 DEFAULT_PALETTE = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
 SCHEMES = {
     "quantiles": "Quantiles",
@@ -86,10 +99,16 @@ def maplibre_layers(
     min_zoom: int = 0,
     labels: bool = False,
     lang: str = "zh",
+    not_located: bool = False,
 ) -> list[dict]:
     """Return the MapLibre style layers drawing one tile layer with ``style``.
 
     Labels are in ``lang`` where a feature has both names (``name_zh``/``name_en``).
+    With ``not_located`` (the tiles carry ``placement_method`` or
+    ``geometry_quality``), symbolic positions are left out of the layer's drawing
+    and drawn apart by ``<layer_id>-not-located``: hollow rings (points) or dashed
+    outlines, hidden until a page shows them, like the Leaflet maps' "not
+    located" group, so that nothing is drawn at a false position by default.
     """
     common = {"source": source, "source-layer": layer_id, "minzoom": min_zoom}
     fill = color_expression(style, classes, base_color(style))
@@ -110,7 +129,39 @@ def maplibre_layers(
         layers.append(_circle_layer(style, layer_id, common, fill))
     if labels and style.label is not None:
         layers.append(_label_layer(style, layer_id, common, lang))
+    if not_located and layers:
+        layers = [_located_only(layer) for layer in layers]
+        layers.append(_not_located_layer(style, layer_id, common))
     return layers
+
+
+def _located_only(layer: dict) -> dict:
+    """Return a style layer that leaves symbolic positions out."""
+    located = ["!", SYMBOLIC]
+    both = ["all", located, layer["filter"]] if "filter" in layer else located
+    return {**layer, "filter": both}
+
+
+def _not_located_layer(style: StyleDef, layer_id: str, common: dict) -> dict:
+    """Return the hidden layer of a tile layer's symbolic positions: hollow, grey."""
+    layer = {"id": f"{layer_id}-not-located", **common, "filter": SYMBOLIC}
+    layer["layout"] = {"visibility": "none"}
+    if style.geometry == "point":
+        layer["type"] = "circle"
+        layer["paint"] = {
+            "circle-radius": style.radius,
+            "circle-opacity": 0.0,
+            "circle-stroke-color": NOT_LOCATED_COLOR,
+            "circle-stroke-width": 2,
+        }
+    else:
+        layer["type"] = "line"
+        layer["paint"] = {
+            "line-color": NOT_LOCATED_COLOR,
+            "line-width": 2,
+            "line-dasharray": [2, 2],
+        }
+    return layer
 
 
 def feature_colors(

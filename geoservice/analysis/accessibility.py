@@ -25,6 +25,28 @@ if TYPE_CHECKING:
     from geoservice.analysis.network import RoadNetwork
 
 
+def check_weights(
+    demand: gpd.GeoDataFrame,
+    supply: gpd.GeoDataFrame | None,
+    *,
+    population_col: str,
+    supply_col: str | None = None,
+    crs: Any = None,
+) -> None:
+    """Refuse, as :func:`access_weights` in a run would, a population or capacity column
+    that cannot be one (:mod:`geoservice.analysis.weights`), without computing anything.
+
+    ``supply`` may be None when ``supply_col`` is (each facility then counts 1).
+    ``crs`` is the metric CRS the run measures in (else the inputs' GK zone).
+    """
+    frames = [f for f in (demand, supply) if f is not None]
+    crs = analysis_crs(crs, None, *frames)
+    sup_m = to_metric(supply, crs) if supply is not None else demand.iloc[:0]
+    access_weights(
+        to_metric(demand, crs), sup_m, population_col=population_col, supply_col=supply_col
+    )
+
+
 @dataclass(frozen=True)
 class AccessibilityResult:
     """2SFCA ratios.

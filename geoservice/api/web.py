@@ -16,7 +16,12 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 
 from geoservice.catalog.models import LayerDef
-from geoservice.catalog.vocabulary import AREA_ATTRIBUTES, area_label, value_label
+from geoservice.catalog.vocabulary import (
+    AREA_ATTRIBUTES,
+    area_label,
+    shown_attributes,
+    value_label,
+)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LandingLink = tuple[str, str, str, str]
@@ -75,6 +80,7 @@ def page_templates() -> Jinja2Templates:
     env.globals["AREA_ATTRIBUTES"] = AREA_ATTRIBUTES
     env.globals["other_language_url"] = other_language_url
     env.globals["attribute_title"] = attribute_title
+    env.globals["shown_attributes"] = shown_attributes
     env.globals["lang_query"] = lang_query
     env.globals["link_title"] = link_title
     return templates

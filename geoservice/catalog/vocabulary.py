@@ -10,6 +10,7 @@ the table is shown as it is stored (never guessed).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 VALUES: dict[str, tuple[str, str]] = {
@@ -226,6 +227,34 @@ def value_labels(lang: str) -> dict[str, str]:
     """Return the whole table in one language (what a page's script looks values up in)."""
     i = 1 if lang == "en" else 0
     return {code: pair[i] for code, pair in VALUES.items()}
+
+
+TRANSLATED: dict[str, str] = {"placement": "placement_zh"}
+"""Free-text attributes written in English → their Chinese twin column.
+
+The sample-data rules write each placement note twice from the same facts
+(``placement`` and ``placement_zh``); a Chinese page shows the twin in the
+attribute's row (the English text where a feature's twin is empty, e.g. an
+uploaded layer), an English page the attribute itself, and neither lists the
+twin as a row of its own.
+"""
+
+
+def shown_attributes(names: Iterable[str], lang: str) -> list[tuple[str, str | None]]:
+    """Return the attributes a page lists, each with the twin to read first in ``lang``.
+
+    Twins (:data:`TRANSLATED`) are left out when their attribute is listed too.
+    """
+    names = list(names)
+    present = set(names)
+    twins = {twin for base, twin in TRANSLATED.items() if base in present}
+    shown = []
+    for name in names:
+        if name in twins:
+            continue
+        twin = TRANSLATED.get(name) if lang != "en" else None
+        shown.append((name, twin if twin in present else None))
+    return shown
 
 
 def placement_note(method: Any, lang: str) -> str | None:

@@ -68,8 +68,10 @@
     var table = el("table", "gs-popup-table");
     spec.fields.forEach(function (field) {
       var isArea = (spec.areas || []).indexOf(field[0]) >= 0;
-      var value = isArea ? area(props[field[0]], approximate(props[spec.quality]), spec)
-        : shown(field[0], props[field[0]], spec);
+      /* a third entry names the text in the page's language (placement_zh), where given */
+      var raw = field[2] && fmt(props[field[2]], spec) !== null ? props[field[2]] : props[field[0]];
+      var value = isArea ? area(raw, approximate(props[spec.quality]), spec)
+        : shown(field[0], raw, spec);
       if (value === null) return;
       var row = el("tr");
       row.appendChild(el("th", null, isArea ? spec.area_label : field[1]));

@@ -9,13 +9,15 @@ reported, never invented).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 from markupsafe import Markup, escape
 
+from geoservice.catalog.models import LayerDef
+from geoservice.catalog.vocabulary import value_label
 from geoservice.maps.i18n import input_name, text
 from geoservice.maps.quality import quality_rows
 
@@ -30,6 +32,9 @@ class PlanIndicators:
     rows: list[dict[str, Any]]
     evaluated: str | None
     titles_zh: Mapping[str, str]
+    layers: Mapping[str, LayerDef] = field(default_factory=dict)
+    """The catalogue's layers by id: a method names a layer by its title in the page's
+    language, and a ``where`` by its attribute's title and value label."""
 
 
 def plan_indicators(
@@ -39,13 +44,15 @@ def plan_indicators(
     default: bool = True,
     jobs: Any = None,
     read_layer: LayerReader | None = None,
+    layers: Mapping[str, LayerDef] | None = None,
 ) -> list[PlanIndicators]:
     """Return every indicator file's latest results (jobs first, else evaluated now).
 
     ``jobs`` is a :class:`~geoservice.processes.jobs.JobStore` or None; only jobs
     run in study area ``area`` count (a job naming no area ran in the default one,
     which ``default`` says this is). ``read_layer`` returns a layer's frame (None
-    if absent) and enables live evaluation when no job has run.
+    if absent) and enables live evaluation when no job has run. ``layers`` (the
+    catalogue's, by id) give the methods their layers' titles.
     """
     from geoservice.analysis.indicators import load_indicators
 
@@ -62,7 +69,8 @@ def plan_indicators(
             rows, when = _evaluate(defs, read_layer), None
         else:
             continue
-        plans.append(PlanIndicators(defs.plan, rows, when, {"__plan__": plan_zh, **titles}))
+        titles = {"__plan__": plan_zh, **titles}
+        plans.append(PlanIndicators(defs.plan, rows, when, titles, dict(layers or {})))
     return plans
 
 
@@ -109,16 +117,16 @@ def _row(row: Mapping[str, Any], plan: PlanIndicators, lang: str) -> Markup:
     target = f"{row['op']} {_number(row['target'])}"
     return Markup(
         f'<tr><td title="{escape(row.get("comparison", ""))}">{escape(title)}'
-        f"{_basis(row, lang)}</td>"
+        f"{_basis(row, plan, lang)}</td>"
         f'<td class="gs-ind-value">{escape(value)}</td><td>{escape(target)}</td>'
         f'<td class="gs-{escape(status)}">{escape(text(status, lang))}</td></tr>'
     )
 
 
-def _basis(row: Mapping[str, Any], lang: str) -> Markup:
+def _basis(row: Mapping[str, Any], plan: PlanIndicators, lang: str) -> Markup:
     """Return what a value rests on: its method, its assumptions and its data's quality."""
     parts = []
-    method = method_text(row.get("method") or {}, lang)
+    method = method_text(row.get("method") or {}, lang, plan.layers)
     if method:
         parts.append(Markup('<div class="gs-ind-method">{}: {}</div>').format(
             text("method", lang), method))  # fmt: skip
@@ -139,12 +147,29 @@ def _basis(row: Mapping[str, Any], lang: str) -> Markup:
     )
 
 
-def method_text(method: Mapping[str, Any], lang: str) -> str:
-    """Return an indicator's method in words (``analysis.indicators.method_of`` data)."""
+def method_text(
+    method: Mapping[str, Any], lang: str, layers: Mapping[str, LayerDef] | None = None
+) -> str:
+    """Return an indicator's method in words (``analysis.indicators.method_of`` data).
+
+    Layers are named by their titles in ``lang`` (by id when ``layers`` lacks them:
+    a layer the indicator needs and the catalogue does not hold), a ``where`` by
+    the attribute's title and the value's label.
+    """
+    layers = layers or {}
+
+    def ref(r: Mapping[str, Any]) -> str:
+        return _layer_title(r["layer"], layers, lang) + _where(r, layers, lang)
+
+    def column(r: Mapping[str, Any]) -> str:
+        name = _attribute_title(r["layer"], r.get("column", ""), layers, lang)
+        return f"{_layer_title(r['layer'], layers, lang)}.{name}"
+
     kind = method.get("type")
     if kind == "count":
-        return text("m_count", lang, layer=method["features"]["layer"],
-                    where=_where(method["features"]))  # fmt: skip
+        features = method["features"]
+        return text("m_count", lang, layer=_layer_title(features["layer"], layers, lang),
+                    where=_where(features, layers, lang))  # fmt: skip
     if kind == "coverage_share":
         if method.get("distance_m") is not None:
             reach = f"{method['distance_m']:g} m"
@@ -152,28 +177,43 @@ def method_text(method: Mapping[str, Any], lang: str) -> str:
             reach = text("m_minutes", lang, n=f"{method.get('minutes', 0):g}")
         return text(
             "m_coverage_share", lang,
-            demand=method["demand"]["layer"] + _where(method["demand"]),
-            facilities=method["facilities"]["layer"] + _where(method["facilities"]),
+            demand=ref(method["demand"]), facilities=ref(method["facilities"]),
             reach=reach, measure=text(f"m_{method.get('measure', 'features')}", lang),
         )  # fmt: skip
     if kind == "attribute_sum":
-        ref = method["features"]
-        return text("m_attribute_sum", lang, layer=ref["layer"], column=ref.get("column", ""))
+        features = method["features"]
+        return text("m_attribute_sum", lang, layer=_layer_title(features["layer"], layers, lang),
+                    column=_attribute_title(features["layer"], features.get("column", ""),
+                                            layers, lang))  # fmt: skip
     if kind == "attribute_ratio":
-        num, den = method["numerator"], method["denominator"]
         return text(
             "m_attribute_ratio", lang, scale=f"{method.get('scale', 1):g}",
-            numerator=f"{num['layer']}.{num.get('column', '')}",
-            denominator=f"{den['layer']}.{den.get('column', '')}",
+            numerator=column(method["numerator"]), denominator=column(method["denominator"]),
         )  # fmt: skip
     return ""
 
 
-def _where(ref: Mapping[str, Any]) -> str:
+def _layer_title(layer_id: str, layers: Mapping[str, LayerDef], lang: str) -> str:
+    layer = layers.get(layer_id)
+    return layer.title.get(lang) if layer is not None else layer_id
+
+
+def _attribute_title(layer_id: str, name: str, layers: Mapping[str, LayerDef], lang: str) -> str:
+    layer = layers.get(layer_id)
+    attribute = layer.attribute(name) if layer is not None and name else None
+    return attribute.title.get(lang) if attribute is not None and attribute.title else name
+
+
+def _where(ref: Mapping[str, Any], layers: Mapping[str, LayerDef], lang: str) -> str:
     where = ref.get("where") or {}
     if not where:
         return ""
-    return " [" + ", ".join(f"{k}={v}" for k, v in where.items()) + "]"
+    layer_id = ref["layer"]
+    parts = [
+        f"{_attribute_title(layer_id, k, layers, lang)}={value_label(v, lang, k)}"
+        for k, v in where.items()
+    ]
+    return " [" + ", ".join(parts) + "]"
 
 
 def _number(value: Any) -> str:

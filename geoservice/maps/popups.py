@@ -11,7 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from geoservice.catalog.models import LayerDef, StyleDef
-from geoservice.catalog.vocabulary import placement_notes, value_labels
+from geoservice.catalog.vocabulary import (
+    TRANSLATED,
+    placement_notes,
+    shown_attributes,
+    value_labels,
+)
 from geoservice.maps.i18n import text
 
 NAME_FIELDS = ("name_zh", "name_en")
@@ -38,9 +43,10 @@ def popup_fields(layer: LayerDef, style: StyleDef | None = None) -> list[str]:
         wanted.append(style.classify.property)
     wanted += list(layer.tiles.attributes or layer.attribute_names)
     wanted += [*EXPLAINING, *sorted(n for n in names if n.endswith(AREA_SUFFIX)), QUALITY]
+    skip = {*NAME_FIELDS, SOURCE, *TRANSLATED.values()}  # twins show in their field's row
     fields: list[str] = []
     for name in wanted:
-        if name and name in names and name not in (*NAME_FIELDS, SOURCE) and name not in fields:
+        if name and name in names and name not in skip and name not in fields:
             fields.append(name)
     fields = fields[:MAX_FIELDS]
     return [*fields, SOURCE] if SOURCE in names else fields
@@ -51,23 +57,29 @@ def popup_spec(
 ) -> dict[str, Any]:
     """Return the JSON spec ``gsmaps.js`` builds popups and tooltips from.
 
-    ``extra`` adds computed properties (name → label), e.g. an analysis share.
+    ``extra`` adds computed properties (name → label), e.g. an analysis share. A
+    field with a Chinese twin (``placement`` → ``placement_zh``) carries it third:
+    a Chinese popup shows the twin's text where the feature has one.
     """
     fields = popup_fields(layer, style)
+    twins = dict(shown_attributes(layer.attribute_names, lang))
     labels = [_label(layer, f, lang) for f in fields]
+    rows = [
+        [f, label, twins[f]] if twins.get(f) else [f, label]
+        for f, label in zip(fields, labels, strict=True)
+    ]
     for name, label in (extra or {}).items():
-        fields.append(name)
-        labels.append(label)
+        rows.append([name, label])
     title, subtitle = ("name_en", "name_zh") if lang == "en" else ("name_zh", "name_en")
     return {
         "layer": layer.title.get(lang),
         "title": title,
         "subtitle": subtitle,
-        "fields": [[f, label] for f, label in zip(fields, labels, strict=True)],
+        "fields": rows,
         "quality": QUALITY,
         "note": text("approximate", lang),
         "symbolic_note": text("symbolic_note", lang),
-        "areas": [f for f in fields if f.endswith(AREA_SUFFIX)],
+        "areas": [r[0] for r in rows if r[0].endswith(AREA_SUFFIX)],
         "area_label": text("area", lang),
         "approx_area": text("approx_area", lang, v="{v}"),
         "values": value_labels(lang),
@@ -85,8 +97,11 @@ def popup_spec(
 
 
 def embedded_properties(layer: LayerDef, style: StyleDef | None) -> list[str]:
-    """Return the attributes embedded with each feature (the rest stay on the server)."""
-    keep = [*NAME_FIELDS, *popup_fields(layer, style), QUALITY]
+    """Return the attributes embedded with each feature (the rest stay on the server):
+    a popup's fields with their Chinese twins, so one page serves both languages'
+    popups from the same data."""
+    fields = popup_fields(layer, style)
+    keep = [*NAME_FIELDS, *fields, *(TRANSLATED[f] for f in fields if f in TRANSLATED), QUALITY]
     names = set(layer.attribute_names)
     return list(dict.fromkeys(a for a in keep if a in names))
 

@@ -12,7 +12,7 @@ from typing import Any
 import shapely
 
 from geoservice.catalog.areas import AreaDef
-from geoservice.catalog.models import StyleDef, Text
+from geoservice.catalog.models import LayerDef, StyleDef, Text
 from geoservice.catalog.registry import Catalog
 from geoservice.ingest.previews import Preview
 from geoservice.maps.assets import Assets
@@ -28,10 +28,13 @@ from geoservice.maps.sources import (
     read_sources,
     study_area,
 )
+from geoservice.quality import METHOD, QUALITY, SYMBOLIC, SYMBOLIC_METHOD
 from geoservice.settings import MapSettings, Settings
-from geoservice.storage.base import FeatureStore
+from geoservice.storage.base import FeatureQuery, FeatureStore
 
 ONE_MAP = "one-map"
+MAX_LISTED = 200
+"""Symbolic positions listed per layer beside the MapLibre preview (a plan names tens)."""
 OUTLINE_TOLERANCE = 0.002  # degrees, about 200 m: enough for a mini map
 
 
@@ -254,7 +257,10 @@ def indicator_results(
         return store.read_frame(catalog.get(layer_id))
 
     default = area.id == catalog.default_area
-    return plan_indicators(folder, area=area.id, default=default, jobs=jobs, read_layer=read)
+    layers = {layer.id: layer for layer in catalog}
+    return plan_indicators(
+        folder, area=area.id, default=default, jobs=jobs, read_layer=read, layers=layers
+    )
 
 
 def outline_geojson(
@@ -271,3 +277,38 @@ def outline_geojson(
 
 def _embed_limit(options: MapOptions) -> int | None:
     return options.large_layer_features if options.service_url is not None else None
+
+
+def not_located_features(
+    store: FeatureStore, layers: Sequence[LayerDef], lang: str
+) -> list[dict[str, Any]]:
+    """Return each layer's symbolic positions by name (layers with none are left out).
+
+    The MapLibre preview lists them beside the map and draws them only when asked,
+    as hollow rings (``styling.maplibre_layers``), as the Leaflet maps do with
+    their "not located" group. A layer with a ``placement_method`` is judged by it
+    (``rule:symbolic``), else by its ``geometry_quality`` (``symbolic``).
+    """
+    listed = []
+    for layer in layers:
+        names = set(layer.attribute_names)
+        if METHOD in names:
+            equals = {METHOD: SYMBOLIC_METHOD}
+        elif QUALITY in names:
+            equals = {QUALITY: SYMBOLIC}
+        else:
+            continue
+        name = next((n for n in (_name_field(lang), "name_zh", "name_en") if n in names), None)
+        query = FeatureQuery(
+            equals=equals, properties=[name] if name else [], limit=MAX_LISTED, count_cap=0
+        )
+        rows = store.query(layer, query).rows
+        labels = rows.properties[name] if name else rows.ids
+        if len(rows.ids):
+            title = layer.title.get(lang)
+            listed.append({"id": layer.id, "title": title, "names": [str(n) for n in labels]})
+    return listed
+
+
+def _name_field(lang: str) -> str:
+    return "name_en" if lang == "en" else "name_zh"

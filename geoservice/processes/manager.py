@@ -145,7 +145,10 @@ class JobManager:
 
         ``owner_key`` is the key the job belongs to (who may see and dismiss it);
         ``authorise`` checks each result collection before the job writes it.
+        Inputs the process refuses on their data (:attr:`Process.check`) raise
+        here, before any job is recorded.
         """
+        self.check(process, inputs)
         record = JobRecord(
             job_id=uuid.uuid4().hex,
             process_id=process.id,
@@ -159,6 +162,24 @@ class JobManager:
         self.jobs.create(record)
         future = self._pool.submit(self._run, record, process, inputs, authorise)
         return Submitted(record, future)
+
+    def check(self, process: Process, inputs: ProcessInputs) -> None:
+        """Run the process's check of its inputs' data in a context like a job's (the
+        same study area, the same symbolic positions left out), but writing nothing."""
+        if process.check is None:
+            return
+        ctx = ProcessContext(
+            store=self.store,
+            layers=self.layers,
+            raster_dir=self.raster_dir,
+            job_id="",
+            process_id=process.id,
+            max_inline_features=self.max_inline_features,
+            filter_limits=self.filter_limits,
+            area=area_of(inputs, self.layers.catalog()),
+            include_symbolic=inputs.include_symbolic,
+        )
+        process.check(inputs, ctx)
 
     def submit_task(
         self,

@@ -53,6 +53,11 @@ class Process:
     run: Callable[[Any, ProcessContext], dict[str, Any]] = field(repr=False)
     version: str = "1.0.0"
     keywords: tuple[str, ...] = ()
+    check: Callable[[Any, ProcessContext], None] | None = field(default=None, repr=False)
+    """Refuses inputs that only their data can judge (a population column that is a
+    code), before a job exists: a synchronous and an asynchronous request then get
+    the same 400, instead of an accepted job that fails. It runs on the request
+    thread, so it only reads the inputs it judges and counts; ``run`` checks again."""
 
     def __post_init__(self) -> None:
         # every run reports how its inputs were located (added by the job manager)

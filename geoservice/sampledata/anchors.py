@@ -34,6 +34,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geoservice.catalog.vocabulary import value_label
 from geoservice.sampledata.common import (
     APPROXIMATE,
     METRIC_CRS,
@@ -61,6 +62,8 @@ SECTOR_NAMES = {
     "W": "west",
     "SW": "south-west",
 }
+SECTOR_NAMES_ZH = {"N": "北", "E": "东", "S": "南", "W": "西", "SW": "西南"}
+"""The compass directions of :data:`SECTOR_NAMES` in Chinese."""
 
 PLACEMENT_METHODS = (
     "sourced",
@@ -83,15 +86,20 @@ class Placement:
         Gazetteer row id (``sourced``/``proxy``) or sector key (``rule:sector``).
     reason : str
         Why this placement: the evidence tying the feature to ``ref``.
+    reason_zh : str
+        The same reason in Chinese (required with ``reason``).
     """
 
     method: str
     ref: str = ""
     reason: str = ""
+    reason_zh: str = ""
 
     def __post_init__(self) -> None:
         if self.method not in PLACEMENT_METHODS:
             raise ValueError(f"unknown placement method {self.method!r}")
+        if bool(self.reason) != bool(self.reason_zh):
+            raise ValueError(f"a placement reason needs both languages: {self.reason!r}")
 
 
 @dataclass(frozen=True)
@@ -159,13 +167,22 @@ def build_anchors(
     )
 
 
-def core_note(anchors: Anchors) -> str:
+def core_note(anchors: Anchors, lang: str = "en") -> str:
     """Describe the urban-core reference point, with its WGS84 coordinates."""
     lonlat = gpd.GeoSeries([anchors.core], crs=METRIC_CRS).to_crs(STORAGE_CRS).iloc[0]
+    if lang == "zh":
+        return (
+            "城区参考点（8个有来源的高德街道驻地点的中心，"
+            f"东经{lonlat.x:.5f}°、北纬{lonlat.y:.5f}°）"
+        )
     return (
         "urban-core reference point = centroid of the 8 sourced AMap street seats "
         f"({lonlat.x:.5f}E, {lonlat.y:.5f}N)"
     )
+
+
+Note = tuple[str, str]
+"""An explanation in English and in Chinese."""
 
 
 def place(anchors: Anchors, placement: Placement) -> dict:
@@ -175,56 +192,71 @@ def place(anchors: Anchors, placement: Placement) -> dict:
     -------
     dict
         ``geometry`` (metric point), ``placement_method``, ``placement`` (the
-        explanation, with citations) and ``geometry_quality``.
+        explanation, with citations), ``placement_zh`` (the same in Chinese) and
+        ``geometry_quality``.
     """
     resolver = _RESOLVERS[placement.method]
-    geometry, note = resolver(anchors, placement)
+    geometry, (note, note_zh) = resolver(anchors, placement)
     quality = QUALITY_OF.get(placement.method, APPROXIMATE)
     text = f"{placement.reason}. {note}" if placement.reason else note
+    text_zh = f"{placement.reason_zh}。{note_zh}" if placement.reason_zh else note_zh
     return {
         "geometry": geometry,
         "placement_method": placement.method,
         "placement": text,
+        "placement_zh": text_zh,
         "geometry_quality": quality,
     }
 
 
-def _sourced(anchors: Anchors, placement: Placement) -> tuple[shapely.Point, str]:
+def _sourced(anchors: Anchors, placement: Placement) -> tuple[shapely.Point, Note]:
     point = _gazetteer_metric(anchors, placement.ref)
-    return point, f"Point from {cite(anchors.gazetteer, placement.ref)}"
+    return point, (
+        f"Point from {cite(anchors.gazetteer, placement.ref)}",
+        f"点位取自{cite(anchors.gazetteer, placement.ref, 'zh')}",
+    )
 
 
-def _proxy(anchors: Anchors, placement: Placement) -> tuple[shapely.Point, str]:
+def _proxy(anchors: Anchors, placement: Placement) -> tuple[shapely.Point, Note]:
     if placement.ref in anchors.seats.index:
         seat = anchors.seats.loc[placement.ref]
-        note = (
-            f"Proxy: seat of {seat['name_zh']} ({seat['seat_method']}, "
-            f"confidence {seat['seat_confidence']})"
+        method, confidence = seat["seat_method"], seat["seat_confidence"]
+        return seat.geometry, (
+            f"Proxy: seat of {seat['name_zh']} ({method}, confidence {confidence})",
+            f"代用点：{seat['name_zh']}驻地（驻地定位方法“{value_label(method, 'zh')}”，"
+            f"可信度{value_label(confidence, 'zh')}）",
         )
-        return seat.geometry, note
     point = _gazetteer_metric(anchors, placement.ref)
-    return point, f"Proxy point from {cite(anchors.gazetteer, placement.ref)}"
+    return point, (
+        f"Proxy point from {cite(anchors.gazetteer, placement.ref)}",
+        f"代用点取自{cite(anchors.gazetteer, placement.ref, 'zh')}",
+    )
 
 
-def _urban_core(anchors: Anchors, placement: Placement) -> tuple[shapely.Point, str]:
-    return anchors.core, f"Placed at the {core_note(anchors)}; exact location unknown"
+def _urban_core(anchors: Anchors, placement: Placement) -> tuple[shapely.Point, Note]:
+    return anchors.core, (
+        f"Placed at the {core_note(anchors)}; exact location unknown",
+        f"放在{core_note(anchors, 'zh')}；具体位置不明",
+    )
 
 
-def _sector(anchors: Anchors, placement: Placement) -> tuple[shapely.Point, str]:
+def _sector(anchors: Anchors, placement: Placement) -> tuple[shapely.Point, Note]:
     name = SECTOR_NAMES.get(placement.ref, placement.ref)
-    note = (
-        f"Direction only: placed {SECTOR_ANCHOR_M / 1000:.0f} km {name} of the "
-        f"{core_note(anchors)}; exact location unknown"
+    name_zh = SECTOR_NAMES_ZH.get(placement.ref, placement.ref)
+    km = f"{SECTOR_ANCHOR_M / 1000:.0f}"
+    return anchors.sector_point(placement.ref), (
+        f"Direction only: placed {km} km {name} of the {core_note(anchors)}; "
+        "exact location unknown",
+        f"仅知方位：放在{core_note(anchors, 'zh')}向{name_zh}{km}公里处；具体位置不明",
     )
-    return anchors.sector_point(placement.ref), note
 
 
-def _symbolic(anchors: Anchors, placement: Placement) -> tuple[shapely.Point, str]:
-    note = (
+def _symbolic(anchors: Anchors, placement: Placement) -> tuple[shapely.Point, Note]:
+    return anchors.core, (
         "NOT A LOCATION: no source found gives its position; drawn at the "
-        f"{core_note(anchors)} only so that it appears on the map"
+        f"{core_note(anchors)} only so that it appears on the map",
+        f"不是实际位置：未找到给出其位置的来源，仅为在图上显示而画在{core_note(anchors, 'zh')}",
     )
-    return anchors.core, note
 
 
 QUALITY_OF = {"sourced": SOURCED_POINT, "rule:symbolic": SYMBOLIC}

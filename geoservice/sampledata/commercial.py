@@ -30,13 +30,20 @@ COMMERCIAL_COLUMNS = (
     "attractiveness_basis",
     "placement_method",
     "placement",
+    "placement_zh",
     "source",
     "geometry_quality",
 )
 
-CORE_CIRCLE = Placement("rule:urban_core", reason="Named among the city's core business circles")
+CORE_CIRCLE = Placement(
+    "rule:urban_core",
+    reason="Named among the city's core business circles",
+    reason_zh="规划将其列入城市核心商圈",
+)
 CITY_STREET = Placement(
-    "rule:urban_core", reason="Named among the city's featured night-economy streets"
+    "rule:urban_core",
+    reason="Named among the city's featured night-economy streets",
+    reason_zh="规划将其列入城市夜间经济特色街区",
 )
 WANDA_FLOOR_AREA_M2 = 221_200.0
 """Floor area of 东胜万达广场 (A馆 + B馆 + 暖街) stated by shiyibao.com
@@ -62,7 +69,11 @@ SHOPS: tuple[Shop, ...] = (
         "Old-town department-store shopping business circle",
         "business_circle",
         "l.323",
-        Placement("rule:urban_core", reason="老城 is the old town of the city"),
+        Placement(
+            "rule:urban_core",
+            reason="老城 is the old town of the city",
+            reason_zh="老城即城市老城区",
+        ),
     ),
     Shop(
         "CD-02",
@@ -75,6 +86,8 @@ SHOPS: tuple[Shop, ...] = (
             "U-006",
             "铁西: 铁西社区 and 铁路社区 belong to 天骄街道 in the 2016 NBS list "
             "(Vonng/adcode 150602.csv)",
+            "铁西：在2016年国家统计局区划代码中，铁西社区和铁路社区属天骄街道"
+            "（Vonng/adcode 150602.csv）",
         ),
     ),
     Shop("CD-03", "万达广场", "Wanda Plaza", "mall", "l.301, l.311, l.329", CORE_CIRCLE),
@@ -131,7 +144,7 @@ SHOPS: tuple[Shop, ...] = (
         "Hantai cashmere-textile street",
         "featured_street",
         "l.308",
-        Placement("proxy", "U-101", "Named after 罕台镇"),
+        Placement("proxy", "U-101", "Named after 罕台镇", "以罕台镇命名"),
     ),
     Shop(
         "CD-17",

@@ -18,6 +18,8 @@ reads (tables and the sourced gazetteer, ``areas/gazetteer.csv``, sit next to it
     gazetteer point (``anchor``): a unit of the same name, or the seat of the unit
     the plan or a cited source puts it in. Rows without an anchor stay unplaced
     (``placement_method: unplaced``): they are listed, never given a coordinate.
+    A ``placement_zh`` column, where the table has one, is the Chinese of its
+    ``placement`` note (the same facts; pages show the note of their language).
 ``dissolve``
     Polygons of an earlier layer merged by a column (e.g. Chongqing's core, ring
     and belts, from the district lists the plan gives), never drawn by hand.
@@ -246,8 +248,9 @@ def _gazetteer_points(spec: Mapping[str, Any], *, gazetteer: pd.DataFrame, **_: 
 
 def _places(spec: Mapping[str, Any], *, gazetteer: pd.DataFrame, **_: Any) -> gpd.GeoDataFrame:
     table = read_table(spec["table"])
-    fixed = ("anchor", "placement_method", "placement", "source")
+    fixed = ("anchor", "placement_method", "placement", "placement_zh", "source")
     columns = [c for c in table[0] if c not in fixed]
+    notes = ["placement", "placement_zh"] if "placement_zh" in table[0] else ["placement"]
     records = []
     for row in table:
         method, anchor = row["placement_method"], row["anchor"]
@@ -264,13 +267,13 @@ def _places(spec: Mapping[str, Any], *, gazetteer: pd.DataFrame, **_: Any) -> gp
             {
                 **{c: row[c] for c in columns},
                 "placement_method": method,
-                "placement": row["placement"],
+                **{note: row[note] for note in notes},
                 "source": f"{row['source']}; position: {cite(gazetteer, anchor)}",
                 "geometry_quality": SOURCED_POINT if method == "sourced" else APPROXIMATE,
                 "geometry": gazetteer_point(gazetteer, anchor),
             }
         )
-    columns += ["placement_method", "placement", "source", "geometry_quality"]
+    columns += ["placement_method", *notes, "source", "geometry_quality"]
     return frame_from_records(records, columns, crs=STORAGE_CRS)
 
 

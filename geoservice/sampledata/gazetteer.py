@@ -18,6 +18,8 @@ from importlib import resources
 import pandas as pd
 from shapely import Point
 
+from geoservice.catalog.vocabulary import value_label
+
 NUMERIC_COLUMNS = ("lon", "lat", "source_lon", "source_lat")
 DONGSHENG = "gazetteer.csv"
 """The Dongsheng gazetteer."""
@@ -59,7 +61,14 @@ def gazetteer_point(gazetteer: pd.DataFrame, row_id: str) -> Point:
     return Point(float(row["lon"]), float(row["lat"]))
 
 
-def cite(gazetteer: pd.DataFrame, row_id: str) -> str:
-    """Return a short citation of a gazetteer row: its id, source and confidence."""
+def cite(gazetteer: pd.DataFrame, row_id: str, lang: str = "en") -> str:
+    """Return a short citation of a gazetteer row: its id, source and confidence.
+
+    In Chinese (``lang="zh"``) the words around it are Chinese; the source is
+    quoted as recorded (a citation is not translated).
+    """
     row = gazetteer.loc[row_id]
+    if lang == "zh":
+        confidence = value_label(row["confidence"], "zh")
+        return f"地名表 {row_id}（来源：{row['source']}；可信度：{confidence}）"
     return f"gazetteer {row_id}: {row['source']} [confidence {row['confidence']}]"

@@ -34,6 +34,7 @@ PARK_COLUMNS = (
     "industry_chain",
     "placement_method",
     "placement",
+    "placement_zh",
     "source",
     "geometry_quality",
 )
@@ -47,6 +48,7 @@ ENTERPRISE_COLUMNS = (
     "status",
     "placement_method",
     "placement",
+    "placement_zh",
     "source",
     "geometry_quality",
 )
@@ -130,7 +132,7 @@ PARKS: tuple[Park, ...] = (
         "park",
         "food_agri",
         _cite(SEED_000, "l.340", "做大电商产业园，依托罕台食品园区等载体"),
-        Placement("proxy", "U-101", "The park is named after 罕台镇"),
+        Placement("proxy", "U-101", "The park is named after 罕台镇", "园区以罕台镇命名"),
     ),
     Park(
         "PK-04",
@@ -144,6 +146,7 @@ PARKS: tuple[Park, ...] = (
             "LM-16",
             "The equipment-manufacturing park is run by the zone's committee (seed 003 "
             "l.1049); the zone's own point and boundary are not published",
+            "装备制造产业园由高新区管委会管理（seed 003 l.1049）；高新区本身的点位和边界未公开",
         ),
     ),
     Park(
@@ -171,6 +174,7 @@ PARKS: tuple[Park, ...] = (
             "proxy",
             "U-101",
             "LM-15 has no coordinate; the gazetteer places the park in the Hantai area",
+            "LM-15 没有坐标；地名表把该园区记在罕台一带",
         ),
     ),
     Park(
@@ -184,7 +188,12 @@ PARKS: tuple[Park, ...] = (
             "l.205",
             "依托铜川汽车博览园捷通机电城产业基础，以园中园的形式挂牌成立现代能源综合服务园区",
         ),
-        Placement("proxy", "LM-14", "A park within the Tongchuan Auto Expo Park"),
+        Placement(
+            "proxy",
+            "LM-14",
+            "A park within the Tongchuan Auto Expo Park",
+            "铜川汽车博览园内的园中园",
+        ),
     ),
     Park(
         "PK-08",
@@ -197,13 +206,21 @@ PARKS: tuple[Park, ...] = (
             "l.206",
             "依托装备制造基地节能环保产业基础，以园中园的形式挂牌成立节能环保产业产业园区",
         ),
-        Placement("proxy", "LM-16", "A park within the equipment-manufacturing base"),
+        Placement(
+            "proxy",
+            "LM-16",
+            "A park within the equipment-manufacturing base",
+            "装备制造基地内的园中园",
+        ),
     ),
 )
 """Parks and bases named by the texts."""
 
 _BASE = Placement(
-    "proxy", "LM-16", "The plan puts 中车 and 奇瑞 at the equipment-manufacturing base (l.237)"
+    "proxy",
+    "LM-16",
+    "The plan puts 中车 and 奇瑞 at the equipment-manufacturing base (l.237)",
+    "规划将中车、奇瑞列在装备制造基地（l.237）",
 )
 _UNSTATED = "The texts name the firm as a lead firm (龙头企业) without its chain"
 

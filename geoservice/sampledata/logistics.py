@@ -40,6 +40,7 @@ LOGISTICS_COLUMNS = (
     "category",
     "placement_method",
     "placement",
+    "placement_zh",
     "source",
     "geometry_quality",
 )
@@ -51,6 +52,7 @@ ZONE_COLUMNS = (
     "sector",
     "placement_method",
     "placement",
+    "placement_zh",
     "source",
     "geometry_quality",
 )
@@ -92,6 +94,7 @@ LOGISTICS_POINTS: tuple[PlanEntity, ...] = (
             "E",
             "东胜东站 exists (ordos.gov.cn, gazetteer LM-04) but no coordinate was "
             "found; the name says East station",
+            "东胜东站确实存在（ordos.gov.cn，地名表 LM-04），但未找到坐标；站名表明在城东",
         ),
     ),
     PlanEntity(
@@ -100,7 +103,7 @@ LOGISTICS_POINTS: tuple[PlanEntity, ...] = (
         "Tongchuan comprehensive logistics park",
         "park",
         _seed("l.232", "铜川综合物流园、呼铁物流园等7个大型物流园区"),
-        Placement("proxy", "U-102", "The park is named after 铜川镇"),
+        Placement("proxy", "U-102", "The park is named after 铜川镇", "园区以铜川镇命名"),
     ),
     PlanEntity(
         "LG-04",
@@ -108,7 +111,12 @@ LOGISTICS_POINTS: tuple[PlanEntity, ...] = (
         "Hu-Tie logistics park at the equipment-manufacturing base",
         "park",
         _seed("l.232, l.237", "加快推动装备制造基地呼铁物流园区建设"),
-        Placement("proxy", "LM-16", "The plan puts the park at the 装备制造基地"),
+        Placement(
+            "proxy",
+            "LM-16",
+            "The plan puts the park at the 装备制造基地",
+            "规划将该园区设在装备制造基地",
+        ),
     ),
     PlanEntity(
         "LG-05",
@@ -148,7 +156,7 @@ LOGISTICS_POINTS: tuple[PlanEntity, ...] = (
         "Hantai food park (e-commerce park, regional warehousing and sorting centre)",
         "centre",
         _seed("l.340", "做大电商产业园，依托罕台食品园区等载体，建立…区域性仓储分拣中心"),
-        Placement("proxy", "U-101", "The park is named after 罕台镇"),
+        Placement("proxy", "U-101", "The park is named after 罕台镇", "园区以罕台镇命名"),
     ),
     PlanEntity(
         "LG-10",
@@ -156,7 +164,7 @@ LOGISTICS_POINTS: tuple[PlanEntity, ...] = (
         "North-city market and logistics cluster",
         "cluster",
         _seed("l.335", "结合城北市场物流集聚区建设"),
-        Placement("rule:sector", "N", "城北 = north of the city"),
+        Placement("rule:sector", "N", "城北 = north of the city", "城北即城区北部"),
     ),
     PlanEntity(
         "LG-11",
@@ -232,6 +240,7 @@ def build_logistics_zones(anchors: Anchors) -> gpd.GeoDataFrame:
     mining-supplies zone, and the expo park is Tongchuan's automotive site).
     """
     source = f"{SEED_000} l.231: 「{ZONE_PASSAGE}」"
+    inner, outer = f"{SECTOR_INNER_M / 1000:.0f}", f"{SECTOR_OUTER_M / 1000:.0f}"
     records = [
         {
             "code": code,
@@ -241,9 +250,12 @@ def build_logistics_zones(anchors: Anchors) -> gpd.GeoDataFrame:
             "sector": sector,
             "placement_method": "rule:sector",
             "placement": (
-                f"Schematic 90° wedge, {SECTOR_INNER_M / 1000:.0f}–"
-                f"{SECTOR_OUTER_M / 1000:.0f} km from the {core_note(anchors)}, "
+                f"Schematic 90° wedge, {inner}–{outer} km from the {core_note(anchors)}, "
                 "clipped to the district; the plan gives only the direction"
+            ),
+            "placement_zh": (
+                f"示意范围：距{core_note(anchors, 'zh')}{inner}–{outer}公里的90°扇环，"
+                "裁剪到区界内；规划只给出方向"
             ),
             "source": source,
             "geometry_quality": APPROXIMATE,
@@ -253,7 +265,12 @@ def build_logistics_zones(anchors: Anchors) -> gpd.GeoDataFrame:
     ]
     expo = place(
         anchors,
-        Placement("proxy", "LM-14", "Tongchuan's automotive site is the 铜川汽车博览园"),
+        Placement(
+            "proxy",
+            "LM-14",
+            "Tongchuan's automotive site is the 铜川汽车博览园",
+            "铜川的汽车产业集中在铜川汽车博览园",
+        ),
     )
     disc = shapely.intersection(expo["geometry"].buffer(ZONE_BUFFER_M), anchors.district)
     records.append(
@@ -265,6 +282,7 @@ def build_logistics_zones(anchors: Anchors) -> gpd.GeoDataFrame:
             "sector": "",
             "placement_method": "proxy",
             "placement": f"{ZONE_BUFFER_M / 1000:.0f} km disc. {expo['placement']}",
+            "placement_zh": f"半径{ZONE_BUFFER_M / 1000:.0f}公里的圆形范围。{expo['placement_zh']}",
             "source": source,
             "geometry_quality": APPROXIMATE,
             "geometry": as_multipolygon(disc),

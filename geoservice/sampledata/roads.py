@@ -56,6 +56,7 @@ ROAD_COLUMNS = (
     "speed_kmh",
     "placement_method",
     "placement",
+    "placement_zh",
     "source",
     "geometry_quality",
 )
@@ -106,7 +107,8 @@ def build_roads(anchors: Anchors) -> gpd.GeoDataFrame:
                 "road_class": road.road_class,
                 "speed_kmh": float(DRIVE_SPEEDS_KMH[road.road_class]),
                 "placement_method": road.method,
-                "placement": how,
+                "placement": how[0],
+                "placement_zh": how[1],
                 "source": road.source,
                 "geometry_quality": APPROXIMATE,
                 "geometry": line,
@@ -115,22 +117,31 @@ def build_roads(anchors: Anchors) -> gpd.GeoDataFrame:
     return to_storage(frame_from_records(records, ROAD_COLUMNS, crs=METRIC_CRS))
 
 
-def _draw(anchors: Anchors, road: Road) -> tuple[shapely.LineString, str]:
+def _draw(anchors: Anchors, road: Road) -> tuple[shapely.LineString, tuple[str, str]]:
+    """Return a road's line and how it was drawn, in English and in Chinese."""
     if road.method == "rule:direction":
+        ns = road.bearing == "NS"
         return _direction_line(anchors, road.bearing), (
-            f"Direction only: a straight {'north–south' if road.bearing == 'NS' else 'east–west'} "
+            f"Direction only: a straight {'north–south' if ns else 'east–west'} "
             f"line through the {core_note(anchors)}, cut to the district; the plan says only "
-            "that it runs through the city. Not the alignment."
+            "that it runs through the city. Not the alignment.",
+            f"仅表示方向：过{core_note(anchors, 'zh')}的{'南北' if ns else '东西'}向直线，"
+            "截取区内部分；规划只说它穿城而过。不是实际线位。",
         )
     points = [_waypoint(anchors, ref) for ref in road.waypoints]
     notes = [
         core_note(anchors) if ref == "core" else cite(anchors.gazetteer, ref)
         for ref in road.waypoints
     ]
+    notes_zh = [
+        core_note(anchors, "zh") if ref == "core" else cite(anchors.gazetteer, ref, "zh")
+        for ref in road.waypoints
+    ]
     return shapely.LineString(points), (
         "Schematic: straight segments between "
         + " → ".join(notes)
-        + ". Not the surveyed alignment."
+        + ". Not the surveyed alignment.",
+        "示意线位：依次连接" + " → ".join(notes_zh) + "的直线段。不是测量线位。",
     )
 
 

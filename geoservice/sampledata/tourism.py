@@ -30,6 +30,7 @@ CLUSTER_COLUMNS = (
     "routes",
     "placement_method",
     "placement",
+    "placement_zh",
     "source",
     "geometry_quality",
 )
@@ -46,6 +47,7 @@ ROUTE_COLUMNS = (
     "n_stops",
     "n_vertices",
     "placement",
+    "placement_zh",
     "source",
     "geometry_quality",
 )
@@ -79,6 +81,7 @@ CLUSTERS: tuple[Cluster, ...] = (
             "W",
             "The zoo's address is 铁西区三园路1号, north of G109 in western "
             "Dongsheng (gazetteer LM-02); no coordinate found",
+            "动物园地址为铁西区三园路1号，位于东胜西部、109国道以北（地名表 LM-02）；未找到坐标",
         ),
         "G109",
     ),
@@ -93,6 +96,7 @@ CLUSTERS: tuple[Cluster, ...] = (
             "SW",
             "The Qin Straight Road remains lie south-west of the old town "
             "(gazetteer LM-03); no coordinate found",
+            "秦直道遗址位于老城西南（地名表 LM-03）；未找到坐标",
         ),
         "G109",
     ),
@@ -102,7 +106,9 @@ CLUSTERS: tuple[Cluster, ...] = (
         "'Cashmere Capital' industrial-culture tourism zone",
         "鄂绒工业旅游区、罕台绒纺街区、酒文化产业园",
         308,
-        Placement("proxy", "U-101", "Its 罕台绒纺街区 is in 罕台镇"),
+        Placement(
+            "proxy", "U-101", "Its 罕台绒纺街区 is in 罕台镇", "其中的罕台绒纺街区位于罕台镇"
+        ),
         "G210",
     ),
     Cluster(
@@ -111,7 +117,7 @@ CLUSTERS: tuple[Cluster, ...] = (
         "Western ecological health-and-wellness cluster",
         "鑫海颐和康养城、中华情社区居家养老服务中心",
         309,
-        Placement("rule:sector", "W", "The plan calls it 西部 (western)"),
+        Placement("rule:sector", "W", "The plan calls it 西部 (western)", "规划称其位于“西部”"),
         "G109",
     ),
     Cluster(
@@ -124,6 +130,7 @@ CLUSTERS: tuple[Cluster, ...] = (
             "proxy",
             "U-101",
             "Its 灶火壕村 belongs to 罕台镇 in the 2016 NBS list (gazetteer LM-18)",
+            "其中的灶火壕村在2016年国家统计局区划代码中属罕台镇（地名表 LM-18）",
         ),
         "G210",
     ),
@@ -133,7 +140,11 @@ CLUSTERS: tuple[Cluster, ...] = (
         "Urban culture, leisure and commerce zone",
         "三口街、花鹿栖、万达广场、雍贵中心、万正广场",
         311,
-        Placement("rule:urban_core", reason="Its projects are city-centre streets and malls"),
+        Placement(
+            "rule:urban_core",
+            reason="Its projects are city-centre streets and malls",
+            reason_zh="其项目均为城区中心的街区和商场",
+        ),
     ),
     Cluster(
         "TC-7",
@@ -145,6 +156,7 @@ CLUSTERS: tuple[Cluster, ...] = (
             "proxy",
             "U-011",
             "赛台基/三台基: 三台基社区 belongs to 纺织街道 in the 2016 NBS list (gazetteer LM-17)",
+            "赛台基即三台基：在2016年国家统计局区划代码中，三台基社区属纺织街道（地名表 LM-17）",
         ),
         "G109",
     ),
@@ -154,7 +166,12 @@ CLUSTERS: tuple[Cluster, ...] = (
         "Grassland ecological-culture recreation zone",
         "非洲草原、泊江海子遗鸥自然保护区",
         313,
-        Placement("proxy", "LM-10", "One of its two projects is the relict-gull reserve"),
+        Placement(
+            "proxy",
+            "LM-10",
+            "One of its two projects is the relict-gull reserve",
+            "其两个项目之一为遗鸥自然保护区",
+        ),
         "G109",
     ),
     Cluster(
@@ -163,7 +180,9 @@ CLUSTERS: tuple[Cluster, ...] = (
         "Eastern industrial-culture leisure zone",
         "铜川汽博园汽车小镇、铜川汽车文化休闲体验中心",
         314,
-        Placement("proxy", "LM-14", "Its project is the 铜川汽博园 car town"),
+        Placement(
+            "proxy", "LM-14", "Its project is the 铜川汽博园 car town", "其项目为铜川汽博园汽车小镇"
+        ),
     ),
 )
 
@@ -192,17 +211,26 @@ ROUTES: dict[str, tuple[str, str, str, str, tuple[Stop, ...]]] = {
             Stop(
                 "万家惠休闲娱乐时尚商圈",
                 "Wanjiahui leisure and fashion business circle",
-                Placement("rule:urban_core", reason="A city business circle"),
+                Placement(
+                    "rule:urban_core", reason="A city business circle", reason_zh="城市商圈之一"
+                ),
             ),
             Stop(
                 "中视影视文化基地",
                 "Zhongshi film and culture base",
-                Placement("proxy", "U-101", "Cluster TC-5 (灶火壕村, 罕台镇)"),
+                Placement(
+                    "proxy",
+                    "U-101",
+                    "Cluster TC-5 (灶火壕村, 罕台镇)",
+                    "即集聚区 TC-5（灶火壕村，罕台镇）",
+                ),
             ),
             Stop(
                 "酒文化园",
                 "Liquor-culture park",
-                Placement("proxy", "U-101", "Part of cluster TC-3 (罕台镇)"),
+                Placement(
+                    "proxy", "U-101", "Part of cluster TC-3 (罕台镇)", "属集聚区 TC-3（罕台镇）"
+                ),
             ),
             Stop("康巴什新区", "Kangbashi New District", Placement("sourced", "LM-13")),
             Stop("蒙古源流", "Mongol Origins culture park", Placement("rule:symbolic")),
@@ -218,17 +246,27 @@ ROUTES: dict[str, tuple[str, str, str, str, tuple[Stop, ...]]] = {
             Stop(
                 "三台基滨水乐园",
                 "Santaiji waterfront park",
-                Placement("proxy", "U-011", "Cluster TC-7 (三台基社区, 纺织街道)"),
+                Placement(
+                    "proxy",
+                    "U-011",
+                    "Cluster TC-7 (三台基社区, 纺织街道)",
+                    "即集聚区 TC-7（三台基社区，纺织街道）",
+                ),
             ),
             Stop(
                 "生态康养集聚区",
                 "Eco-wellness cluster",
-                Placement("rule:sector", "W", "Cluster TC-4 (西部)"),
+                Placement("rule:sector", "W", "Cluster TC-4 (西部)", "即集聚区 TC-4（西部）"),
             ),
             Stop(
                 "野生动物园、植物园",
                 "Wildlife park and botanical garden",
-                Placement("rule:sector", "W", "Cluster TC-1 (铁西, western Dongsheng)"),
+                Placement(
+                    "rule:sector",
+                    "W",
+                    "Cluster TC-1 (铁西, western Dongsheng)",
+                    "即集聚区 TC-1（铁西，东胜西部）",
+                ),
             ),
             Stop(
                 "鄂尔多斯羊绒博览园",
@@ -243,12 +281,18 @@ ROUTES: dict[str, tuple[str, str, str, str, tuple[Stop, ...]]] = {
                     "U-101",
                     "Namesake village 九成功村 is in 罕台镇 (inferred from the name, "
                     "gazetteer LM-09)",
+                    "同名的九成功村在罕台镇（据名称推断，地名表 LM-09）",
                 ),
             ),
             Stop(
                 "秦直道",
                 "Qin Straight Road",
-                Placement("rule:sector", "SW", "Cluster TC-2 (south-west of the old town)"),
+                Placement(
+                    "rule:sector",
+                    "SW",
+                    "Cluster TC-2 (south-west of the old town)",
+                    "即集聚区 TC-2（老城西南）",
+                ),
             ),
             Stop(
                 "遗鸥国家自然保护区",
@@ -317,6 +361,10 @@ def build_tourist_routes(anchors: Anchors) -> gpd.GeoDataFrame:
                     f"not the {highway} alignment. Stops: "
                     + "; ".join(f"{s.name_zh}: {w['placement']}" for s, w in placed)
                 ),
+                "placement_zh": (
+                    f"示意线位：可定位站点之间的直线段，不是{highway}的实际线位。各站："
+                    + "；".join(f"{s.name_zh}：{w['placement_zh']}" for s, w in placed)
+                ),
                 "source": f"{SEED_000} l.300",
                 "geometry_quality": APPROXIMATE,
                 "geometry": shapely.LineString(vertices),
@@ -334,6 +382,7 @@ STOP_COLUMNS = (
     "plan_says",
     "placement_method",
     "placement",
+    "placement_zh",
     "source",
     "geometry_quality",
 )

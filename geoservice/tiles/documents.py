@@ -15,6 +15,8 @@ from markupsafe import escape
 from geoservice.catalog.models import ClassBreak, LayerDef, StyleDef
 from geoservice.styling import label_field, maplibre_layers
 
+TRUST_ATTRIBUTES = frozenset({"placement_method", "geometry_quality"})
+"""Tile attributes that tell a symbolic position (drawn apart, hidden by default)."""
 FIELD_TYPES = {"integer": "Number", "number": "Number", "boolean": "Boolean"}
 DRAW_ORDER = {"polygon": 0, "any": 1, "line": 2, "point": 3}
 ATTRIBUTION = "geoservice"
@@ -85,6 +87,7 @@ def maplibre_style(
             min_zoom=layer.tiles.min_zoom,
             labels=glyphs_url is not None and labelled,
             lang=lang,
+            not_located=bool(TRUST_ATTRIBUTES & set(in_tiles)),
         )
     sources = {"geoservice": {"type": "vector", "url": tilejson_url}}
     if context is not None:

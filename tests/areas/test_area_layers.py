@@ -148,6 +148,17 @@ def test_unplaced_places_are_listed_in_the_layer_description(project_catalog, la
         assert name in description, name
 
 
+@pytest.mark.parametrize("layer_id", PLACES)
+def test_every_placed_place_explains_its_placement_in_chinese_with_the_same_numbers(
+    area_frames, layer_id
+):
+    frame = area_frames[layer_id]
+    for en, zh in zip(frame["placement"], frame["placement_zh"], strict=True):
+        assert re.search(r"[\u4e00-\u9fff]", zh) and "AMap" not in zh, zh
+        assert not re.search(r"stands in|named after|the name states", zh), zh
+        assert sorted(re.findall(r"\d+", zh)) == sorted(re.findall(r"\d+", en)), (en, zh)
+
+
 QUOTE = re.compile(r"seed (\d{3})[^;]*?l\.(\d+)[^「;]*?: 「([^」]+)」")
 
 

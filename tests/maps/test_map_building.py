@@ -69,6 +69,17 @@ def test_popups_show_names_as_title_and_explain_placement():
     assert popup_spec(layer, None, "en")["title"] == "name_en"
 
 
+def test_popups_read_the_placement_note_in_the_page_language():
+    from geoservice.maps.popups import embedded_properties
+
+    layer = CATALOG.get("logistics")
+    style = CATALOG.style_of(layer)
+    assert "placement_zh" not in popup_fields(layer, style)  # one row, not two
+    assert ["placement", "定位说明", "placement_zh"] in popup_spec(layer, style, "zh")["fields"]
+    assert ["placement", "How it was placed"] in popup_spec(layer, style, "en")["fields"]
+    assert {"placement", "placement_zh"} <= set(embedded_properties(layer, style))
+
+
 def _source(layer_id: str, frame: gpd.GeoDataFrame):
     from geoservice.catalog.infer import infer_layer
     from geoservice.maps.sources import LayerSource

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 
 import pytest
 
@@ -73,8 +74,18 @@ def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
     return math.hypot(dx, dy)
 
 
+PLACEMENT_ENGLISH = re.compile(
+    r"NOT A LOCATION|Direction only|Placed at|Proxy|Point from|Schematic"
+)
+"""The English placement-note templates, which a Chinese page must not show."""
+
+
 def untranslated(cells: list[str]) -> list[str]:
     return sorted({c for c in cells if c in ENGLISH_CODES})
+
+
+def english_notes(cells: list[str]) -> list[str]:
+    return sorted({c for c in cells if PLACEMENT_ENGLISH.search(c)})
 
 
 def test_base_map_is_drawn_offline_with_place_labels(maps_settings):
@@ -167,6 +178,7 @@ def test_chinese_pages_show_no_untranslated_enum_value_for_an_english_browser(ma
             cells = page.evaluate(TABLE_CELLS)
             assert cells, path
             assert not untranslated(cells), (path, untranslated(cells))
+            assert not english_notes(cells), (path, english_notes(cells))
         page.goto(server.url + "/collections/logistics/items?f=html")
         page.locator("td a").first.click()  # one feature's page
         page.wait_for_load_state()
@@ -179,6 +191,9 @@ def test_chinese_pages_show_no_untranslated_enum_value_for_an_english_browser(ma
         assert len(cells) > 100
         assert not untranslated(cells), untranslated(cells)
         assert any("仅知方位" in c for c in cells)  # rule:sector explained in Chinese
+        # the feature's own placement note (not only its method's), in Chinese
+        assert any(c.startswith("东胜东站确实存在") and "向东5公里处" in c for c in cells)
+        assert not english_notes(cells), english_notes(cells)
         assert page.locator(".gs-lang a").inner_text() == "English"
         assert not page.watch.problems(), page.watch.problems()
 
@@ -234,6 +249,7 @@ def test_lang_en_switches_every_page_and_map(maps_settings):
         assert page.get_by_text("Legend", exact=True).is_visible()
         cells = page.evaluate(OPEN_EVERY_POPUP)
         assert any("Direction only" in c for c in cells)  # rule:sector, in English
+        assert any(c.startswith("东胜东站 exists") and "5 km east" in c for c in cells)
         assert page.locator(".gs-lang a").inner_text() == "中文"
         save(page, "one-map-en.png")
         assert not page.watch.problems(), page.watch.problems()
@@ -363,5 +379,36 @@ def test_the_maplibre_preview_has_the_base_map_labels_a_popup_and_links_the_plan
         assert "Hangkong Community" in popup.inner_text()
         assert "community" in popup.inner_text()
         save(page, "maplibre-preview.png", "body")
+        errors = page.evaluate("window.__errors")
+        assert not page.watch.problems() and not errors, (page.watch.problems(), errors)
+
+
+RENDERED_METHODS = """(id) => window.__map.queryRenderedFeatures({layers: [id]})
+  .map(f => f.properties.placement_method)"""
+
+
+def test_the_maplibre_preview_draws_symbolic_positions_only_when_asked_and_hollow(
+    maps_settings,
+):
+    from geoservice.app import create_app
+
+    with (
+        LiveServer(create_app(maps_settings)) as server,
+        chromium_page(webgl=True, viewport=(1024, 700)) as page,
+    ):
+        page.goto(f"{server.url}/map?collections=logistics", wait_until="load")
+        page.wait_for_function("() => window.__idle === true", timeout=60_000)
+        located = page.evaluate(RENDERED_METHODS, "logistics-circle")
+        assert located and "rule:symbolic" not in located  # none drawn as a located point
+        assert page.evaluate(RENDERED_METHODS, "logistics-not-located") == []
+        assert page.locator("#not-located li").count() == 8  # listed beside the map
+        assert "未定位要素" in page.locator("#not-located summary").inner_text()
+        page.locator("#show-not-located").check()
+        page.wait_for_function(
+            "() => window.__map.queryRenderedFeatures({layers: ['logistics-not-located']})"
+            ".length > 0"
+        )
+        assert set(page.evaluate(RENDERED_METHODS, "logistics-not-located")) == {"rule:symbolic"}
+        save(page, "maplibre-not-located.png", "body")
         errors = page.evaluate("window.__errors")
         assert not page.watch.problems() and not errors, (page.watch.problems(), errors)

@@ -65,6 +65,7 @@ def test_the_site_sheet_of_a_synthetic_site_states_its_constraints_and_nearest_p
     assert "全部满足" in page
     assert "呼铁物流园" in page  # nearest logistics park
     assert "老城" in page or "铁西" in page  # nearest business circle
+    assert "(代用点, 近似)" in page and "(proxy, approximate)" not in page  # codes translated
     far = client.get("/maps/industry/sites/SYN-02", params={"lang": "en"}).text
     assert "not all met" in far and "too far" in far
 

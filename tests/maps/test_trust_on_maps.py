@@ -137,10 +137,33 @@ def test_each_indicator_row_shows_its_method_assumptions_data_quality_and_planne
     assert clusters["counted_items"] == "planned"
     html = indicators_html(plans, "zh")
     assert "9 (规划项（非建成）)" in html
-    assert "方法: 计数：logistics [category=park]" in html
+    # layers by their titles in the page's language, a where by attribute title and label
+    assert "方法: 计数：东胜区物流基地、园区与枢纽 [类别=园区]" in html
+    assert "计数：logistics" not in html and "category=park" not in html
     assert "数据质量" in html and "(计数要素): " in html and "假设:" in html
     english = indicators_html(plans, "en")
-    assert "9 (planned, not built)" in english and "count of tourism_clusters" in english
+    assert "9 (planned, not built)" in english
+    assert "count of Logistics base, parks and hubs of Dongsheng [Category=park]" in english
+    assert "count of tourism_clusters" not in english
+    # a layer the catalogue lacks (needed, not held) keeps its id
+    assert "cultural_venues" in html
+
+
+def test_planned_counts_are_marked_planned_on_every_row_that_counts_them(store_and_catalog):
+    from geoservice.maps.indicators import indicators_html
+    from geoservice.maps.service import indicator_results
+
+    store, catalog = store_and_catalog
+    plans = indicator_results(catalog.area("dongsheng"), store, catalog, jobs=None)
+    html = str(indicators_html(plans, "zh"))
+    rows = {r["id"]: r for plan in plans for r in plan.rows}
+    planned = [r for r in rows.values() if r.get("counted_items") == "planned"]
+    assert len(planned) >= 4
+    for row in planned:
+        title = next(p.titles_zh[row["id"]] for p in plans if row["id"] in p.titles_zh)
+        cells = html.split(title, 1)[1].split("</tr>", 1)[0]
+        value_cell = cells.split('class="gs-ind-value">', 1)[1].split("</td>", 1)[0]
+        assert value_cell.endswith("(规划项（非建成）)"), (row["id"], value_cell)
 
 
 def test_item_pages_show_the_area_of_an_approximate_outline_as_approximate(maps_settings):
@@ -160,3 +183,48 @@ def test_item_pages_show_the_area_of_an_approximate_outline_as_approximate(maps_
     assert "km²（近似范围）" in listed and "≈" in listed
     assert "km²（近似范围）" in one
     assert "(approximate outline)" in english
+
+
+def test_item_pages_show_the_placement_note_in_the_page_language(maps_settings):
+    from fastapi.testclient import TestClient
+
+    from geoservice.app import create_app
+
+    with TestClient(create_app(maps_settings)) as client:
+        found = client.get("/collections/logistics/items", params={"code": "LG-01"}).json()
+        url = f"/collections/logistics/items/{found['features'][0]['id']}"  # symbolic
+        zh = client.get(url, params={"f": "html"}).text
+        en = client.get(url, params={"f": "html", "lang": "en"}).text
+        listed = client.get("/collections/logistics/items", params={"f": "html"}).text
+        listed_en = client.get("/collections/logistics/items", params={"f": "html", "lang": "en"})
+
+    assert "不是实际位置：未找到给出其位置的来源" in zh and "NOT A LOCATION" not in zh
+    assert "定位说明" in zh and "定位说明（中文）" not in zh  # one row, in the page's language
+    assert "NOT A LOCATION" in en and "不是实际位置" not in en
+    assert "How it was placed (Chinese)" not in en
+    assert "仅知方位：放在城区参考点" in listed and "Direction only" not in listed
+    assert "Direction only: placed 5 km east" in listed_en.text
+
+
+def test_the_maplibre_preview_keeps_symbolic_positions_apart_hidden_and_lists_them(
+    maps_settings,
+):
+    from fastapi.testclient import TestClient
+
+    from geoservice.app import create_app
+    from geoservice.styling import SYMBOLIC
+
+    with TestClient(create_app(maps_settings)) as client:
+        style = client.get("/style.json", params={"collections": "logistics,villages"}).json()
+        page = client.get("/map", params={"collections": "logistics"}).text
+        villages_page = client.get("/map", params={"collections": "villages"}).text
+
+    layers = {layer["id"]: layer for layer in style["layers"]}
+    assert layers["logistics-circle"]["filter"] == ["!", SYMBOLIC]  # not drawn as located
+    apart = layers["logistics-not-located"]
+    assert apart["filter"] == SYMBOLIC and apart["layout"]["visibility"] == "none"
+    assert apart["paint"]["circle-opacity"] == 0.0  # a hollow ring when shown
+    assert "villages-not-located" not in layers  # its tiles cannot tell a symbolic one
+    assert "未定位要素 (8)" in page and "东胜综合物流基地（东胜区综合物流枢纽）" in page
+    assert 'id="show-not-located"' in page
+    assert 'id="not-located"' not in villages_page

@@ -83,6 +83,21 @@ def test_2sfca_refuses_the_division_code_column_as_population_naming_it(client, 
     assert "not a number" in body["description"]
 
 
+@pytest.mark.parametrize("prefer", [None, "respond-async"])
+def test_2sfca_refuses_a_code_as_population_before_any_job_sync_or_async(client, editor, prefer):
+    headers = {**editor, **({"Prefer": prefer} if prefer else {})}
+    before = client.get("/jobs", params={"processID": "accessibility-2sfca"}, headers=editor)
+    r = client.post("/processes/accessibility-2sfca/execution", headers=headers,
+                    json={"inputs": {"demand": VILLAGES, "supply": LOGISTICS,
+                                     "population_column": "code", "distance_m": 5000}})  # fmt: skip
+    assert r.status_code == 400, r.text  # not 201 with a job that fails later
+    body = r.json()
+    assert "population_column" in body["description"] and "'code'" in body["description"]
+    assert "numeric_columns" in body.get("details", body)
+    after = client.get("/jobs", params={"processID": "accessibility-2sfca"}, headers=editor)
+    assert len(after.json()["jobs"]) == len(before.json()["jobs"])  # no job was created
+
+
 def points(values: list[float], column: str = "population") -> dict:
     return {
         "type": "FeatureCollection",

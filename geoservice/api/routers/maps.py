@@ -15,6 +15,7 @@ from geoservice.catalog.models import LayerDef
 from geoservice.catalog.vocabulary import value_labels
 from geoservice.errors import TileNotFound
 from geoservice.maps.context import context_layers
+from geoservice.maps.service import not_located_features
 from geoservice.tiles.documents import ContextStyle, maplibre_style, tilejson
 from geoservice.tiles.glyphs import glyph_range
 
@@ -183,6 +184,7 @@ def map_page(
         lang=lang,
         title=" + ".join(layer.title.get(lang) for layer in layers),
         planner_url=_planner_map(catalog, layers, base_url, lang),
+        not_located=not_located_features(store, layers, lang),
         values=value_labels(lang),
         titles={layer.id: layer.title.get(lang) for layer in layers},
         attributes={

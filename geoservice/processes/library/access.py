@@ -45,6 +45,21 @@ class AccessInputs(NetworkInputs):
         return self
 
 
+def check_access(inputs: AccessInputs, ctx: ProcessContext) -> None:
+    """Refuse a population (or capacity) column that cannot be one before a job exists."""
+    from geoservice.analysis.accessibility import check_weights
+
+    demand = ctx.features("demand", inputs.demand)
+    supply = ctx.features("supply", inputs.supply) if inputs.supply_column else None
+    check_weights(
+        demand,
+        supply,
+        population_col=inputs.population_column,
+        supply_col=inputs.supply_column,
+        crs=ctx.metric_crs,
+    )
+
+
 def run_access(inputs: AccessInputs, ctx: ProcessContext) -> dict:
     """Run :func:`~geoservice.analysis.accessibility.two_step_fca`."""
     from geoservice.analysis.accessibility import two_step_fca
@@ -171,6 +186,7 @@ PROCESSES = [
             "summary": OutputSpec("Summary", "Mean access, population without access", "json"),
         },
         run=run_access,
+        check=check_access,
         keywords=("accessibility", "2SFCA", "可达性"),
     )
 ]

@@ -53,6 +53,15 @@ map.on("click", (e) => {
   div.appendChild(table);
   new maplibregl.Popup({maxWidth: "360px"}).setLngLat(e.lngLat).setDOMContent(div).addTo(map);
 });
+/* Symbolic positions (not locations) are drawn only when asked: hollow rings. */
+const showNotLocated = document.getElementById("show-not-located");
+if (showNotLocated) {
+  showNotLocated.addEventListener("change", () => {
+    map.getStyle().layers.filter((l) => l.id.endsWith("-not-located")).forEach((l) => {
+      map.setLayoutProperty(l.id, "visibility", showNotLocated.checked ? "visible" : "none");
+    });
+  });
+}
 map.once("load", () => {
   map.fitBounds(config.bounds, {padding: 20, animate: false});
   map.once("idle", () => { window.__idle = true; });
