@@ -35,6 +35,7 @@ from geoservice.sampledata.common import (
     OFFICIAL_BOUNDARY,
     SEED_003,
     STORAGE_CRS,
+    as_multipolygon,
     frame_from_records,
 )
 from geoservice.sampledata.units import FARMLAND_UNIT_CODES
@@ -63,6 +64,7 @@ CELL_COLUMNS = (
     "area_m2",
     "is_clipped",
     "basis",
+    "village_code",
     "merged_from",
     "name_zh",
     "name_en",
@@ -152,6 +154,7 @@ def _unit_frame(study, outline, units, cells, cell_m) -> gpd.GeoDataFrame:
             }
         )
     frame = frame_from_records(records, UNIT_COLUMNS, crs=METRIC_CRS)
+    frame = frame.set_geometry([as_multipolygon(g) for g in frame.geometry], crs=METRIC_CRS)
     frame["level"] = frame["level"].astype("Int64")
     return frame.to_crs(STORAGE_CRS)
 

@@ -102,15 +102,23 @@ def _grid_on_dask(inputs: GridInputs, ctx: ProcessContext, units) -> dict | None
 class CheckInputs(ResultInputs):
     """Inputs of ``farmland-grid-check``."""
 
-    cells: FeatureInput = Field(description="Grid cells (polygons)")
-    parents: FeatureInput = Field(description="Parent units (polygons)")
+    cells: FeatureInput = Field(
+        description="Grid cells (polygons), e.g. farmland_grid, or a layer of several levels "
+        "(farmland_grid_units: each level is checked in the level above)"
+    )
+    parents: FeatureInput | None = Field(
+        None,
+        description="Parent units (polygons), e.g. farmland_grid_units unfiltered: the level "
+        "the cells name is used, and the parents' own levels are checked too. Optional when "
+        "the cells hold several levels",
+    )
     code_column: str = Field("code", description="Cell code column")
     parent_column: str = Field("parent_code", description="Cell column naming its parent")
     parent_code_column: str = Field("code", description="Parent code column")
-    code_rule: Literal["separator", "prefix", "none"] = Field(
-        "separator",
+    code_rule: Literal["auto", "separator", "prefix", "none"] = Field(
+        "auto",
         description="separator: cell code is '<parent>-...'; prefix: starts with the parent "
-        "code without trailing zeros (division codes); none: not checked",
+        "code without trailing zeros (division codes); auto: either; none: not checked",
     )
     tolerance_m2: float = Field(1.0, ge=0, description="Gaps and overlaps below this are rounding")
     protected_column: str | None = Field(
@@ -119,57 +127,135 @@ class CheckInputs(ResultInputs):
 
 
 def run_check(inputs: CheckInputs, ctx: ProcessContext) -> dict:
-    """Run the nesting check and the per-parent statistics."""
-    from geoservice.analysis.farmland import (
-        check_grid_nesting,
-        grid_statistics,
-        parents_at_cell_level,
-    )
+    """Run the nesting check for every level pair, and the per-parent statistics."""
+    from geoservice.analysis.farmland import grid_statistics
 
     cells = ctx.features("cells", inputs.cells)
-    parents, parent_level = parents_at_cell_level(
-        cells,
-        ctx.features("parents", inputs.parents),
-        parent_column=inputs.parent_column,
-        parent_code_column=inputs.parent_code_column,
-    )
-    id_column = inputs.code_column if inputs.code_column in cells.columns else None
+    same = inputs.parents is None or inputs.parents == inputs.cells
+    parents = None if same else ctx.features("parents", inputs.parents)
     ctx.report(20, "checking the nesting")
-    report = check_grid_nesting(
-        cells,
-        parents,
-        code_column=inputs.code_column,
-        parent_column=inputs.parent_column,
-        parent_code_column=inputs.parent_code_column,
-        id_column=id_column,
-        code_rule=inputs.code_rule,
-        tolerance_m2=inputs.tolerance_m2,
-        crs=ctx.metric_crs,
-    )
+    reports = _check_levels(inputs, cells, parents, ctx.metric_crs)
     ctx.report(70, "summarising cells per parent")
     protected = inputs.protected_column or next(
         (c for c in PROTECTED_CANDIDATES if c in cells.columns), None
     )
+    first = reports[0][0]
     stats = grid_statistics(
-        cells, parent_column=inputs.parent_column, protected_column=protected, crs=ctx.metric_crs
+        first.cells,
+        parent_column=inputs.parent_column,
+        protected_column=protected,
+        crs=ctx.metric_crs,
     )
     return {
         "problems": LayerOutput(
-            _problem_features(report, cells, id_column, ctx.metric_crs),
+            _all_problem_features(reports, inputs, ctx.metric_crs),
             text("Farmland grid nesting problems", "耕地保护网格嵌套问题"),
-            "One feature per problem: the cell, the overlap or the gap, with its kind",
+            "One feature per problem (the cell, the overlap or the gap, with its kind) and "
+            "per named finding (not_in_scheme: a part of the district with no grid, to confirm)",
             primary=True,
         ),
         "statistics": stats.table,
         "summary": {
-            **report.summary,
-            "parent_level": None if parent_level is None else str(parent_level),
+            **_combined_summary(reports),
             "statistics": stats.summary,
             "protected_note": None
             if protected
             else "no protected-farmland attribute; protected share not computed",
         },
     }
+
+
+def _check_levels(inputs: CheckInputs, cells, parents, crs) -> list[tuple]:
+    """(pair, report) for every level pair the layers call for."""
+    from geoservice.analysis.farmland import check_grid_nesting
+    from geoservice.analysis.farmland.levels import level_pairs
+
+    try:
+        pairs = level_pairs(
+            cells,
+            parents,
+            parent_column=inputs.parent_column,
+            parent_code_column=inputs.parent_code_column,
+        )
+    except ValueError as exc:
+        raise InvalidParameter(f"input 'parents': {exc}") from None
+    out = []
+    for pair in pairs:
+        id_column = inputs.code_column if inputs.code_column in pair.cells.columns else None
+        report = check_grid_nesting(
+            pair.cells,
+            pair.parents,
+            code_column=inputs.code_column,
+            parent_column=inputs.parent_column,
+            parent_code_column=inputs.parent_code_column,
+            id_column=id_column,
+            code_rule=inputs.code_rule,
+            tolerance_m2=inputs.tolerance_m2,
+            crs=crs,
+            outside_scheme=pair.outside_scheme,
+        )
+        out.append((pair, report, id_column))
+    return out
+
+
+def _combined_summary(reports: list[tuple]) -> dict:
+    """The first pair's figures at the top (as before), every pair under ``levels``."""
+    levels = {pair.label: report.summary for pair, report, _ in reports}
+    problems: dict[str, int] = {}
+    for _, report, _ in reports:
+        for kind, n in report.summary["problems"].items():
+            problems[kind] = problems.get(kind, 0) + n
+    first_pair, first, _ = reports[0]
+    return {
+        **first.summary,
+        "ok": all(r.summary["ok"] for _, r, _ in reports),
+        "problems": problems,
+        "gap_area_m2": sum(r.summary["gap_area_m2"] for _, r, _ in reports),
+        "overlap_area_m2": sum(r.summary["overlap_area_m2"] for _, r, _ in reports),
+        "findings": [m for _, r, _ in reports for m in r.summary["findings"]],
+        "parent_level": None if first_pair.parent_level is None else _text(first_pair.parent_level),
+        "levels": levels,
+    }
+
+
+def _text(level) -> str:
+    from geoservice.analysis.farmland.levels import _plain
+
+    return _plain(level)
+
+
+def _all_problem_features(reports: list[tuple], inputs: CheckInputs, crs) -> gpd.GeoDataFrame:
+    frames = []
+    for pair, report, id_column in reports:
+        frame = _problem_features(report, pair.cells, id_column, crs)
+        frames.append(frame.assign(levels=pair.label))
+        if not report.findings.empty:
+            frames.append(_finding_features(report, pair, inputs, crs))
+    joined = pd.concat(frames, ignore_index=True)
+    joined["area_m2"] = pd.to_numeric(joined["area_m2"], errors="coerce").astype(float)
+    return gpd.GeoDataFrame(joined, geometry="geometry", crs=crs)
+
+
+def _finding_features(report, pair, inputs: CheckInputs, crs) -> gpd.GeoDataFrame:
+    """Each named finding as one feature: the union of its units."""
+    outside = pair.outside_scheme.to_crs(crs)
+    rows, shapes = [], []
+    for f in report.findings.itertuples():
+        codes = f.codes.split(",")
+        shapes.append(outside[outside[inputs.parent_code_column].astype(str).isin(codes)]
+                      .geometry.union_all())
+        rows.append(
+            {
+                "problem": f.finding,
+                "feature_id": f.codes,
+                "other_id": None,
+                "parent_code": None,
+                "area_m2": f.area_m2,
+                "message": f.message,
+                "levels": pair.label,
+            }
+        )
+    return gpd.GeoDataFrame(rows, geometry=shapes, crs=crs)
 
 
 def _problem_features(report, cells, id_column, crs) -> gpd.GeoDataFrame:
@@ -290,7 +376,9 @@ PROCESSES = [
         title_zh="耕地保护网格嵌套检查",
         description="Report every cell not in exactly one parent, overlaps, gaps in parents, "
         "missing, repeated or non-hierarchical codes (with feature ids), and per-parent "
-        "statistics (area, count, protected share when an attribute says what is protected).",
+        "statistics (area, count, protected share when an attribute says what is protected). "
+        "Levels come from the layers' level column: each level is checked in the one above; "
+        "units marked in_scheme=false are named as a finding to confirm, not a gap.",
         inputs=CheckInputs,
         outputs={
             "problems": OutputSpec("Problems", "Result collection"),
