@@ -34,10 +34,10 @@ class LevelPair:
 
     @property
     def label(self) -> str:
-        """``"3 in 2"``, or ``"cells in parents"`` when the levels are unknown."""
-        if self.level is None or self.parent_level is None:
-            return "cells in parents"
-        return f"{_plain(self.level)} in {_plain(self.parent_level)}"
+        """``"3 in 2"``; ``"cells"``/``"parents"`` stand for a level that is unknown."""
+        low = "cells" if self.level is None else _plain(self.level)
+        high = "parents" if self.parent_level is None else _plain(self.parent_level)
+        return f"{low} in {high}"
 
 
 def level_pairs(

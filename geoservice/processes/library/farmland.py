@@ -33,6 +33,20 @@ class GridInputs(ResultInputs):
         description="local: this process; dask: groups of units on the Dask cluster "
         "(GEOSERVICE_DASK_SCHEDULER, else a local cluster); auto: dask for large grids",
     )
+    min_area_m2: float | None = Field(
+        None,
+        ge=0,
+        description="Cells (and detached parts) under this area are merged into the neighbour "
+        "of the same unit with the longest common border; default 10 % of a whole cell, "
+        "0 keeps every piece",
+    )
+    villages: FeatureInput | None = Field(
+        None,
+        description="Village/community outlines (polygons) uploaded by GIS staff: level 3 is "
+        "cut from them, the lattice only fills what they leave uncovered (basis "
+        "lattice_fallback)",
+    )
+    village_code_column: str = Field("code", description="Code column of the villages")
 
 
 def run_grid(inputs: GridInputs, ctx: ProcessContext) -> dict:
@@ -40,19 +54,26 @@ def run_grid(inputs: GridInputs, ctx: ProcessContext) -> dict:
     from geoservice.analysis.farmland import generate_farmland_grid, grid_statistics
 
     units = ctx.features("units", inputs.units)
+    villages = ctx.features("villages", inputs.villages)
     if inputs.code_column not in units.columns:
         raise InvalidParameter(f"input 'code_column': units have no {inputs.code_column!r}")
     ctx.report(20, "cutting cells")
     try:
-        if inputs.engine != "local":
+        if inputs.engine != "local" and villages is None:  # villages: cut here
             dask = _grid_on_dask(inputs, ctx, units)
             if dask is not None:
                 return dask
         grid = generate_farmland_grid(
-            units, cell_m=inputs.cell_m, code_column=inputs.code_column, crs=ctx.metric_crs
+            units,
+            cell_m=inputs.cell_m,
+            code_column=inputs.code_column,
+            crs=ctx.metric_crs,
+            min_area_m2=inputs.min_area_m2,
+            villages=villages,
+            village_code_column=inputs.village_code_column,
         )
     except ValueError as exc:
-        raise InvalidParameter(f"input 'units': {exc}") from None
+        raise InvalidParameter(f"input 'units' or 'villages': {exc}") from None
     stats = grid_statistics(grid, crs=ctx.metric_crs)
     return {
         "grid": LayerOutput(grid, *_grid_text(inputs), primary=True),
@@ -65,7 +86,9 @@ def _grid_text(inputs: GridInputs) -> tuple:
     size = f"{inputs.cell_m:g}"
     return (
         text(f"Farmland grid ({size} m cells)", f"耕地保护基本网格（{size}米）"),
-        "Square cells on a lattice anchored at the CRS origin, split at unit borders",
+        "Village outlines cut by the units where given, elsewhere square cells on a "
+        "lattice anchored at the CRS origin (basis lattice_fallback), split at unit "
+        "borders; small pieces merged within their unit",
     )
 
 
@@ -86,6 +109,7 @@ def _grid_on_dask(inputs: GridInputs, ctx: ProcessContext, units) -> dict | None
         metric,
         cell_m=inputs.cell_m,
         code_column=inputs.code_column,
+        min_area_m2=inputs.min_area_m2,
         work_dir=ctx.work_dir,
         partition_cells=ctx.scale.partition_features,
         progress=ctx.stage(20, 85, "cutting cells on the cluster"),
@@ -242,8 +266,9 @@ def _finding_features(report, pair, inputs: CheckInputs, crs) -> gpd.GeoDataFram
     rows, shapes = [], []
     for f in report.findings.itertuples():
         codes = f.codes.split(",")
-        shapes.append(outside[outside[inputs.parent_code_column].astype(str).isin(codes)]
-                      .geometry.union_all())
+        shapes.append(
+            outside[outside[inputs.parent_code_column].astype(str).isin(codes)].geometry.union_all()
+        )
         rows.append(
             {
                 "problem": f.finding,
@@ -358,9 +383,11 @@ PROCESSES = [
         id="farmland-grid",
         title="Generate a farmland-protection grid",
         title_zh="生成耕地保护网格",
-        description="Cut parent units into square cells on a lattice fixed to the study area's "
-        "metric CRS (a CGCS2000 Gauss-Krüger zone); "
-        "cells crossing a border are split, codes are '<unit code>-<row>-<col>'.",
+        description="Cut parent units into basic-grid cells: uploaded village outlines when "
+        "given (codes '<unit code>-<village code>'), else square cells on a lattice fixed "
+        "to the study area's metric CRS (a CGCS2000 Gauss-Krüger zone; codes "
+        "'<unit code>-<row>-<col>', basis lattice_fallback); cells crossing a border are "
+        "split, and pieces under min_area_m2 merged into a neighbour of the same unit.",
         inputs=GridInputs,
         outputs={
             "grid": OutputSpec("Grid cells", "Result collection"),
