@@ -134,10 +134,12 @@ def _unit_frame(study, outline, units, cells, cell_m) -> gpd.GeoDataFrame:
                 "code": unit.code,
                 "parent_code": unit.district_code,
                 "level": 2 if listed else None,
-                "name_zh": f"{unit.name_zh}耕地保护二级网格" if listed else
-                f"{unit.name_zh}（未列入附件2，无二级网格）",
-                "name_en": f"{unit.name_en} farmland grid, level 2" if listed else
-                f"{unit.name_en} (not in attachment 2: no level-2 grid)",
+                "name_zh": f"{unit.name_zh}耕地保护二级网格"
+                if listed
+                else f"{unit.name_zh}（未列入附件2，无二级网格）",
+                "name_en": f"{unit.name_en} farmland grid, level 2"
+                if listed
+                else f"{unit.name_en} (not in attachment 2: no level-2 grid)",
                 "area_m2": round(unit.geometry.area, 1),
                 "n_cells": int(counts.get(unit.code, 0)),
                 "cell_m": float(cell_m) if listed else None,

@@ -204,9 +204,10 @@ def test_village_outlines_become_level_3_and_the_lattice_fills_the_rest():
     assert village["village_code"].tolist() == ["V1", "V2"]
     assert village["row"].isna().all()
     assert grid["area_m2"].sum() == pytest.approx(2000 * 1000)
-    assert shapely.union_all(grid.geometry.values).symmetric_difference(
-        town.geometry.iloc[0]
-    ).area < 1e-6
+    assert (
+        shapely.union_all(grid.geometry.values).symmetric_difference(town.geometry.iloc[0]).area
+        < 1e-6
+    )
 
 
 def test_a_village_crossing_a_unit_border_is_cut_and_its_sliver_merged():

@@ -82,4 +82,3 @@ def test_village_outlines_become_level_3_with_the_lattice_as_labelled_fallback(
     gapped = {f["properties"]["parent_code"] for f in problems["features"]
               if f["properties"]["problem"] == "gap"}  # fmt: skip
     assert len(gapped) == 10 and HANTAI not in gapped
-

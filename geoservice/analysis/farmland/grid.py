@@ -168,7 +168,9 @@ def _lattice_cells(metric: gpd.GeoDataFrame, cell_m: float, code_column: str) ->
     unit_idx, cell_idx = shapely.STRtree(boxes).query(unit_geoms, predicate="intersects")
     cells = boxes[cell_idx]
     inside = shapely.contains(unit_geoms[unit_idx], cells)
-    cells[~inside] = polygonal_array(shapely.intersection(cells[~inside], unit_geoms[unit_idx[~inside]]))
+    cells[~inside] = polygonal_array(
+        shapely.intersection(cells[~inside], unit_geoms[unit_idx[~inside]])
+    )
     area = shapely.area(cells)
     keep = area > 0
     parent = metric[code_column].to_numpy()[unit_idx][keep]

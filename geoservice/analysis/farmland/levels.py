@@ -13,6 +13,7 @@ deliberately have no cells.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,7 +105,7 @@ def _within(frame: gpd.GeoDataFrame, level_column: str) -> list[tuple]:
     levels = sorted(pd.unique(frame[level_column].dropna()))
     return [
         (low, high, frame[frame[level_column] == low], frame[frame[level_column] == high])
-        for high, low in zip(levels[:-1], levels[1:], strict=True)
+        for high, low in itertools.pairwise(levels)
     ]
 
 

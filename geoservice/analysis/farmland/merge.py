@@ -105,7 +105,8 @@ class _Pieces:
         neighbour in its parent, so it can receive nothing later).
         """
         area = self.cell_area()
-        small = np.flatnonzero((area < min_area_m2) & (np.bincount(self.owner, minlength=len(area)) > 0))
+        alive = np.bincount(self.owner, minlength=len(area)) > 0
+        small = np.flatnonzero((area < min_area_m2) & alive)
         for cell in small[np.argsort(area[small], kind="stable")]:
             if area[cell] >= min_area_m2:
                 continue
@@ -121,8 +122,9 @@ def _rebuild(cells: gpd.GeoDataFrame, state: _Pieces) -> gpd.GeoDataFrame:
     """Dissolve the parts of every cell whose parts changed; drop cells left empty."""
     codes = cells["code"].astype(str).to_numpy()
     n = len(cells)
-    before = np.bincount(shapely.get_parts(
-        np.asarray(cells.geometry.values), return_index=True)[1], minlength=n)
+    before = np.bincount(
+        shapely.get_parts(np.asarray(cells.geometry.values), return_index=True)[1], minlength=n
+    )
     after = np.bincount(state.owner, minlength=n)
     received = np.zeros(n, dtype=bool)
     received[list(state.donors)] = True

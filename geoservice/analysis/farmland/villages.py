@@ -68,6 +68,7 @@ def cut_villages(
         geometry="geometry" if rows else [],
         crs=units.crs,
     )
-    remainder = gpd.GeoDataFrame({code_column: units[code_column].to_numpy()}, geometry=rest,
-                                 crs=units.crs)
+    remainder = gpd.GeoDataFrame(
+        {code_column: units[code_column].to_numpy()}, geometry=rest, crs=units.crs
+    )
     return pieces, remainder[~remainder.geometry.is_empty].reset_index(drop=True)
