@@ -83,6 +83,7 @@ def level_pairs(
                 parent_code_column=parent_code_column,
                 level_column=level_column,
             )
+            level = _level_of(chosen, level_column) if level is None else level
             pairs.insert(0, (_level_of(bottom, level_column), level, bottom, chosen))
             pairs += _within(parents, level_column)
     elif not pairs:
