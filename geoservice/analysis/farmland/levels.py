@@ -36,8 +36,8 @@ class LevelPair:
     @property
     def label(self) -> str:
         """``"3 in 2"``; ``"cells"``/``"parents"`` stand for a level that is unknown."""
-        low = "cells" if self.level is None else _plain(self.level)
-        high = "parents" if self.parent_level is None else _plain(self.parent_level)
+        low = "cells" if self.level is None else level_text(self.level)
+        high = "parents" if self.parent_level is None else level_text(self.parent_level)
         return f"{low} in {high}"
 
 
@@ -143,6 +143,7 @@ def _with_outside(pair: tuple, outside, parent_column: str, parent_code_column: 
     return LevelPair(level, parent_level, cells, parents, mine)
 
 
-def _plain(value: Any) -> str:
+def level_text(value: Any) -> str:
+    """A level as text: 2.0 (an integer read back through a null) is "2"."""
     number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
     return str(int(number)) if pd.notna(number) and float(number).is_integer() else str(value)
