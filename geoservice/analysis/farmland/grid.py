@@ -141,7 +141,12 @@ def generate_farmland_grid(
     if len(to_fill):
         parts.append(_lattice_cells(to_fill, cell_m, code_column))
     grid = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    grid = merge_small_cells(gpd.GeoDataFrame(grid, crs=metric.crs), min_area_m2=min_area)
+    # Merging looks at cells in code order, so a unit's cells merge alike whichever
+    # other units are cut in the same call (the Dask path cuts groups of units).
+    grid = gpd.GeoDataFrame(grid, crs=metric.crs).sort_values(
+        ["parent_code", "code"], ignore_index=True
+    )
+    grid = merge_small_cells(grid, min_area_m2=min_area)
     grid = grid.sort_values(["parent_code", "code"], ignore_index=True)
     return grid[[*GRID_COLUMNS, "geometry"]]
 
