@@ -20,7 +20,13 @@ import numpy as np
 import pandas as pd
 
 from geoservice.catalog.infer import infer_layer
-from geoservice.catalog.models import ATTRIBUTE_NAME_PATTERN, RESERVED_ATTRIBUTES, SourceDef, Text
+from geoservice.catalog.models import (
+    ATTRIBUTE_NAME_PATTERN,
+    RESERVED_ATTRIBUTES,
+    GeometryType,
+    SourceDef,
+    Text,
+)
 from geoservice.errors import ConflictError, InvalidParameter
 from geoservice.processes.context import ProcessContext
 from geoservice.scale.parts import PartitionedFrame
@@ -136,6 +142,8 @@ def write_layer(
             attribution="geoservice processes",
         ),
     )
+    if isinstance(out, PartitionedLayerOutput):
+        layer = _multi(layer)
     if ctx.area is not None:
         layer = layer.model_copy(update={"area": ctx.area.id})
     layer = layer.model_copy(update={"data_quality": ctx.data_quality(), "made_by": ctx.process_id})
@@ -157,6 +165,15 @@ def write_layer(
         "version": info.version,
         "numberOfFeatures": info.feature_count,
     }
+
+
+def _multi(layer):
+    """Declare the Multi* type: a later part may hold a multi-part geometry the first
+    does not (a farmland cell split by a unit border), and the stores promote singles."""
+    single = layer.geometry_type.value
+    if single in ("Point", "LineString", "Polygon"):
+        return layer.model_copy(update={"geometry_type": GeometryType(f"Multi{single}")})
+    return layer
 
 
 def storable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -5,25 +5,37 @@ district (level 1), the 11 towns/streets listed in its attachment 2 (level 2)
 and villages/communities (level 3, the basic grid). Village boundaries are not
 public, so level 3 is a regular lattice cut by
 :func:`geoservice.analysis.farmland.generate_farmland_grid` inside the
-approximate level-2 polygons.
+approximate level-2 polygons, labelled ``basis = lattice_fallback``.
 
-Two layers: ``farmland_grid_units`` (levels 1 and 2, overlapping by design)
-and ``farmland_grid`` (the level-3 cells, which tile the level-2 units).
+The district and the 15 street/town polygons are first made to tile exactly
+(:func:`~geoservice.analysis.farmland.coverage.tile_exactly`, 1 cm grid), so
+the levels nest with shared edges. Four urban streets (交通, 公园, 建设, 林荫)
+are not in 附件2: they are kept in ``farmland_grid_units`` with no level and
+``in_scheme = false``, so the layer covers the district (全覆盖) and the
+nesting check names them instead of reporting a 16.9 km² gap.
+
+Two layers: ``farmland_grid_units`` (levels 1 and 2, overlapping by design,
+plus the unlisted streets) and ``farmland_grid`` (the level-3 cells, which tile
+the level-2 units).
 """
 
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
 from geoservice.analysis.farmland import generate_farmland_grid
+from geoservice.analysis.farmland.coverage import GRID_M, tile_exactly
+from geoservice.analysis.farmland.merge import MIN_AREA_SHARE
 from geoservice.sampledata.common import (
     APPROXIMATE,
     METRIC_CRS,
     OFFICIAL_BOUNDARY,
     SEED_003,
     STORAGE_CRS,
+    as_multipolygon,
     frame_from_records,
 )
 from geoservice.sampledata.units import FARMLAND_UNIT_CODES
@@ -37,6 +49,8 @@ UNIT_COLUMNS = (
     "area_m2",
     "n_cells",
     "cell_m",
+    "in_scheme",
+    "scheme_note",
     "source",
     "geometry_quality",
 )
@@ -49,12 +63,18 @@ CELL_COLUMNS = (
     "cell_m",
     "area_m2",
     "is_clipped",
+    "basis",
+    "village_code",
+    "merged_from",
     "name_zh",
     "name_en",
     "source",
     "geometry_quality",
 )
 SCHEME = f"{SEED_003} l.748–756 (三级耕地保护网格体系), 附件2 l.866–884"
+UNLISTED_NOTE = "urban streets not in 附件2"
+"""``scheme_note`` of the streets the scheme's attachment 2 does not list."""
+NESTING_NOTE = f"outlines snapped to a {GRID_M * 100:g} cm grid and noded together so levels nest"
 
 
 def build_farmland_layers(
@@ -75,18 +95,21 @@ def build_farmland_layers(
         Edge of the level-3 cells in metres (EPSG:4546).
     """
     study = district[district["is_study_area"]].iloc[0]
-    level2 = streets_towns[streets_towns["in_farmland_grid"]].to_crs(METRIC_CRS)
-    if set(level2["code"]) != FARMLAND_UNIT_CODES:
+    units = streets_towns.to_crs(METRIC_CRS).sort_values("code", ignore_index=True)
+    if set(units.loc[units["in_farmland_grid"], "code"]) != FARMLAND_UNIT_CODES:
         raise ValueError("streets_towns does not flag the 11 level-2 farmland units")
+    study_metric = gpd.GeoSeries([study.geometry], crs=STORAGE_CRS).to_crs(METRIC_CRS).iloc[0]
+    exact, outline = tile_exactly(study_metric, np.asarray(units.geometry.values))
+    units = units.set_geometry(exact, crs=METRIC_CRS)
+    level2 = units[units["in_farmland_grid"]]
     cells = generate_farmland_grid(level2[["code", "geometry"]], cell_m=cell_m)
     names = level2.set_index("code")[["name_zh", "name_en"]]
-    units = _unit_frame(study, level2, cells, cell_m)
-    return units, _cell_frame(cells, names)
+    frame = _unit_frame(study, outline, units, cells, cell_m)
+    return frame, _cell_frame(cells, names)
 
 
-def _unit_frame(study, level2, cells, cell_m) -> gpd.GeoDataFrame:
+def _unit_frame(study, outline, units, cells, cell_m) -> gpd.GeoDataFrame:
     counts = cells["parent_code"].value_counts()
-    study_metric = gpd.GeoSeries([study.geometry], crs=STORAGE_CRS).to_crs(METRIC_CRS)
     records = [
         {
             "code": study["code"],
@@ -94,31 +117,47 @@ def _unit_frame(study, level2, cells, cell_m) -> gpd.GeoDataFrame:
             "level": 1,
             "name_zh": f"{study['name_zh']}耕地保护一级网格",
             "name_en": f"{study['name_en']} farmland grid, level 1",
-            "area_m2": round(study_metric.area.iloc[0], 1),
+            "area_m2": round(outline.area, 1),
             "n_cells": len(cells),
             "cell_m": float(cell_m),
-            "source": f"{SCHEME}; boundary: {study['source']}",
+            "in_scheme": True,
+            "scheme_note": None,
+            "source": f"{SCHEME}; boundary: {study['source']}; {NESTING_NOTE}",
             "geometry_quality": OFFICIAL_BOUNDARY,
-            "geometry": study_metric.iloc[0],
+            "geometry": outline,
         }
     ]
-    for unit in level2.itertuples(index=False):
+    for unit in units.itertuples(index=False):
+        listed = bool(unit.in_farmland_grid)
         records.append(
             {
                 "code": unit.code,
                 "parent_code": unit.district_code,
-                "level": 2,
-                "name_zh": f"{unit.name_zh}耕地保护二级网格",
-                "name_en": f"{unit.name_en} farmland grid, level 2",
+                "level": 2 if listed else None,
+                "name_zh": f"{unit.name_zh}耕地保护二级网格"
+                if listed
+                else f"{unit.name_zh}（未列入附件2，无二级网格）",
+                "name_en": f"{unit.name_en} farmland grid, level 2"
+                if listed
+                else f"{unit.name_en} (not in attachment 2: no level-2 grid)",
                 "area_m2": round(unit.geometry.area, 1),
                 "n_cells": int(counts.get(unit.code, 0)),
-                "cell_m": float(cell_m),
-                "source": f"{SCHEME}; polygon: approximate streets_towns unit",
+                "cell_m": float(cell_m) if listed else None,
+                "in_scheme": listed,
+                "scheme_note": None if listed else UNLISTED_NOTE,
+                "source": (
+                    f"{SCHEME}; polygon: approximate streets_towns unit; {NESTING_NOTE}"
+                    if listed
+                    else f"{SCHEME} does not list this street; polygon: approximate "
+                    f"streets_towns unit; {NESTING_NOTE}"
+                ),
                 "geometry_quality": APPROXIMATE,
                 "geometry": unit.geometry,
             }
         )
     frame = frame_from_records(records, UNIT_COLUMNS, crs=METRIC_CRS)
+    frame = frame.set_geometry([as_multipolygon(g) for g in frame.geometry], crs=METRIC_CRS)
+    frame["level"] = frame["level"].astype("Int64")
     return frame.to_crs(STORAGE_CRS)
 
 
@@ -130,11 +169,13 @@ def _cell_frame(cells: gpd.GeoDataFrame, names: pd.DataFrame) -> gpd.GeoDataFram
     frame = cells.assign(
         level=3,
         area_m2=cells["area_m2"].round(1),
-        name_zh=unit_zh + "耕地保护网格 " + label,
-        name_en=unit_en + " farmland grid cell " + label,
+        name_zh=unit_zh + "耕地保护网格（规则格网替代村界） " + label,
+        name_en=unit_en + " farmland grid cell (lattice stand-in for villages) " + label,
         source=(
-            f"{SCHEME}; level 3 approximated by a regular {size} m "
-            "lattice (EPSG:4546, anchored at the CRS origin) cut by the level-2 units"
+            f"{SCHEME}; no village boundaries uploaded: level 3 approximated by a regular "
+            f"{size} m lattice (EPSG:4546, anchored at the CRS origin) cut by the level-2 "
+            f"units; cells under {MIN_AREA_SHARE:.0%} of a whole cell merged into a "
+            "neighbour of the same unit"
         ),
         geometry_quality=APPROXIMATE,
     )

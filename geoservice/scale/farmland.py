@@ -63,6 +63,7 @@ def farmland_grid_on_cluster(
     cell_m: float,
     code_column: str,
     work_dir: Path,
+    min_area_m2: float | None = None,
     partition_cells: int = 50_000,
     progress=None,
 ) -> tuple[PartitionedFrame, pd.DataFrame, dict[str, Any]]:
@@ -81,7 +82,8 @@ def farmland_grid_on_cluster(
     for i, group in enumerate(unit_groups(units, cell_m, code_column, partition_cells)):
         path = in_dir / f"part-{i:05d}.parquet"
         group.to_parquet(path)
-        arguments.append((str(path), cell_m, code_column, crs, str(out_dir / path.name)))
+        out_path = str(out_dir / path.name)
+        arguments.append((str(path), cell_m, code_column, crs, min_area_m2, out_path))
     results = run_tasks(client, grid_part, arguments, progress=progress, key="farmland-grid")
     paths = [Path(a[-1]) for a, (cells, _) in zip(arguments, results, strict=True) if cells]
     tables = [table for cells, table in results if cells]
@@ -98,10 +100,20 @@ def farmland_grid_on_cluster(
     return PartitionedFrame(paths, crs), table, summary
 
 
-def grid_part(units_path, cell_m, code_column, crs, out_path) -> tuple[int, pd.DataFrame]:
-    """One group of units: cut its grid, write it, return its cell count and statistics."""
+def grid_part(
+    units_path, cell_m, code_column, crs, min_area_m2, out_path
+) -> tuple[int, pd.DataFrame]:
+    """One group of units: cut its grid, write it, return its cell count and statistics.
+
+    Small pieces merge only within their own unit, and a unit is never split
+    between tasks, so the merged cells are those of the single-machine grid.
+    """
     grid = generate_farmland_grid(
-        gpd.read_parquet(units_path), cell_m=cell_m, code_column=code_column, crs=crs
+        gpd.read_parquet(units_path),
+        cell_m=cell_m,
+        code_column=code_column,
+        crs=crs,
+        min_area_m2=min_area_m2,
     )
     if not len(grid):
         return 0, pd.DataFrame()

@@ -61,7 +61,7 @@ def column_values(layer: LayerDef, frame: pd.DataFrame) -> list[list[Any]]:
 
 
 def _is_missing(value: Any) -> bool:
-    if value is None or value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:  # pd.NA: nullable Int64/boolean
         return True
     if type(value) in (str, int, bool):  # the common cases, without pandas
         return False

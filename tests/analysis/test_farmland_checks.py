@@ -189,30 +189,71 @@ def sample():
     return build_sample_layers()
 
 
-def test_sample_cells_nest_in_level_2_up_to_border_slivers(sample):
+def test_sample_cells_nest_in_level_2_with_no_problem(sample):
+    # was: 4 several_parents and 2 overlaps of 1.0-1.6 m² from overlapping unit polygons
     units, cells = sample["farmland_grid_units"], sample["farmland_grid"]
     report = check_grid_nesting(cells, units[units["level"] == 2], id_column="code")
     assert report.summary["cells"] == len(cells)
-    assert report.gaps.empty
-    # what remains is where two approximate unit polygons overlap by a few m²
-    kinds = set(report.problems["problem"])
-    assert kinds <= {"overlap", "several_parents"}
-    assert report.summary["overlap_area_m2"] < 50
-    loose = check_grid_nesting(cells, units[units["level"] == 2], id_column="code", tolerance_m2=10)
-    assert loose.summary["ok"]
+    assert report.summary["ok"], report.problems
+    assert report.gaps.empty and report.overlaps.empty
 
 
-def test_sample_level_2_leaves_the_four_unlisted_streets_uncovered(sample):
+def test_sample_level_2_gap_is_the_four_unlisted_streets_and_nothing_else(sample):
+    # was: 84 gap pieces (83 under 100 m²), 3 outside_parent and a 4 m² overlap
     units, towns = sample["farmland_grid_units"], sample["streets_towns"]
     report = check_grid_nesting(
-        units[units["level"] == 2], units[units["level"] == 1], code_rule="prefix", tolerance_m2=1e4
+        units[units["level"] == 2], units[units["level"] == 1], code_rule="prefix", tolerance_m2=0
     )
-    assert len(report.gaps) == 1
+    assert report.summary["problems"] == {"gap": 1}
     gap = report.gaps.geometry.iloc[0]
     metric = towns.to_crs(CRS)
     inside = metric[metric.representative_point().within(gap)]
     assert set(inside["name_zh"]) == {"公园街道", "交通街道", "建设街道", "林荫街道"}
     assert not inside["in_farmland_grid"].any()
+    assert gap.area == pytest.approx(inside.area.sum(), rel=1e-6)
+
+
+def test_sample_unlisted_streets_are_a_named_finding_not_a_gap(sample):
+    units = sample["farmland_grid_units"]
+    unlisted = units[~units["in_scheme"].astype(bool)]
+    report = check_grid_nesting(
+        units[units["level"] == 2],
+        units[units["level"] == 1],
+        code_rule="prefix",
+        outside_scheme=unlisted,
+    )
+    assert report.summary["ok"] and report.problems.empty and report.gaps.empty
+    (finding,) = report.findings.itertuples()
+    assert finding.finding == "not_in_scheme"
+    assert finding.message.startswith(
+        "4 urban streets not in 附件2, 16.9 km², no farmland expected: confirm"
+    )
+    assert finding.area_m2 == pytest.approx(16.91e6, rel=1e-3)
+
+
+def test_a_declared_area_only_hides_the_gap_it_covers(grid3, parent):
+    declared = gpd.GeoDataFrame(
+        {"code": ["X"], "name_zh": ["某街道（未列入）"], "scheme_note": ["streets not listed"]},
+        geometry=[shapely.box(100, 100, 200, 200)],
+        crs=CRS,
+    )
+    report = check_grid_nesting(grid3.drop(index=[4, 8]), parent, outside_scheme=declared)
+    assert report.summary["problems"] == {"gap": 1}  # cell 8's hole is still a gap
+    assert report.gaps["area_m2"].iloc[0] == pytest.approx(10_000)
+    assert report.summary["findings"] == [
+        "1 streets not listed, 0.0 km², no farmland expected: confirm (某街道)"
+    ]
+
+
+def test_auto_code_rule_accepts_division_and_lattice_codes(grid3, parent):
+    towns = gpd.GeoDataFrame(
+        {"code": ["P01", "Q01"], "parent_code": ["P", "P"]},
+        geometry=[shapely.box(0, 0, 300, 150), shapely.box(0, 150, 300, 300)],
+        crs=CRS,
+    )
+    assert check_grid_nesting(grid3, parent, code_rule="auto").summary["ok"]
+    report = check_grid_nesting(towns, parent, code_rule="auto", id_column="code")
+    assert problems_of(report, "code_not_hierarchical")["feature_id"].tolist() == ["Q01"]
 
 
 def test_parents_of_several_levels_are_narrowed_to_the_level_the_cells_name(grid3):

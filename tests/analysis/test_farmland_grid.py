@@ -13,6 +13,11 @@ from geoservice.analysis.farmland import generate_farmland_grid
 CRS = "EPSG:4546"
 
 
+def plain(series):
+    """Values with pandas' missing markers as None."""
+    return [None if v is None or v != v else v for v in series.tolist()]
+
+
 def units_frame(*geometries, codes=None):
     codes = codes or [f"U{i}" for i in range(len(geometries))]
     return gpd.GeoDataFrame({"code": codes}, geometry=list(geometries), crs=CRS)
@@ -137,7 +142,9 @@ def test_a_hundred_thousand_cell_grid_tiles_every_unit_once():
     grid = generate_farmland_grid(units, cell_m=150)
     assert len(grid) > 100_000
     assert grid["code"].is_unique
-    assert (grid["area_m2"] > 0).all() and (grid["area_m2"] <= 150.0**2 + 1e-6).all()
+    assert (grid["area_m2"] >= 0.1 * 150.0**2).all()  # border slivers merged
+    unmerged = grid[grid["merged_from"].isna()]
+    assert (unmerged["area_m2"] <= 150.0**2 + 1e-6).all()
     by_unit = grid.groupby("parent_code")["area_m2"].sum()
     expected = units.set_index("code").area
     assert by_unit.index.sort_values().tolist() == expected.index.sort_values().tolist()
@@ -145,3 +152,84 @@ def test_a_hundred_thousand_cell_grid_tiles_every_unit_once():
     whole = grid[~grid["is_clipped"]]
     assert len(whole) > 0.9 * len(grid)
     assert shapely.area(whole.geometry.values) == pytest.approx(150.0**2)
+
+
+def test_a_border_sliver_is_merged_into_its_neighbour_in_the_same_unit():
+    # unit U0 reaches 1 m past the lattice line x = 500: a 1 m × 500 m = 500 m² cell
+    left, right = shapely.box(0, 0, 501, 500), shapely.box(501, 0, 1000, 500)
+    grid = generate_farmland_grid(units_frame(left, right), cell_m=500)
+    assert grid["parent_code"].tolist() == ["U0", "U1"]
+    assert grid["area_m2"].tolist() == pytest.approx([250_500.0, 249_500.0])
+    assert plain(grid["merged_from"]) == ["U0-000000-000001", None]
+    assert grid["is_clipped"].tolist() == [True, True]
+    assert grid.geometry.iloc[0].equals(left)
+    kept = generate_farmland_grid(units_frame(left, right), cell_m=500, min_area_m2=0)
+    assert sorted(kept["area_m2"])[0] == pytest.approx(500.0)
+
+
+def test_a_sliver_never_crosses_into_another_unit():
+    # the 500 m² piece of U0 east of x = 500 touches only U1's cell: it stays
+    left = shapely.box(0, 0, 501, 500).difference(shapely.box(500, 0, 501, 250))
+    right = shapely.box(501, 0, 1000, 500).union(shapely.box(500, 0, 501, 250))
+    grid = generate_farmland_grid(units_frame(left, right), cell_m=500)
+    for code, unit in zip(["U0", "U1"], [left, right], strict=True):
+        mine = grid[grid["parent_code"] == code]
+        assert shapely.union_all(mine.geometry.values).symmetric_difference(unit).area < 1e-6
+
+
+def test_the_default_minimum_is_a_tenth_of_a_whole_cell():
+    unit = shapely.box(0, 0, 1000, 549)  # top row: 49 m strips, 24 500 m² < 25 000 m²
+    grid = generate_farmland_grid(units_frame(unit), cell_m=500)
+    assert len(grid) == 2 and grid["merged_from"].notna().all()
+    grid = generate_farmland_grid(units_frame(shapely.box(0, 0, 1000, 551)), cell_m=500)
+    assert len(grid) == 4 and grid["merged_from"].isna().all()
+
+
+def villages_frame(*geometries, codes):
+    return gpd.GeoDataFrame({"code": list(codes)}, geometry=list(geometries), crs=CRS)
+
+
+def test_village_outlines_become_level_3_and_the_lattice_fills_the_rest():
+    town = units_frame(shapely.box(0, 0, 2000, 1000), codes=["T"])
+    villages = villages_frame(
+        shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 1600, 1000), codes=["V1", "V2"]
+    )
+    grid = generate_farmland_grid(town, cell_m=500, villages=villages)
+    by_basis = grid.groupby("basis")["code"].apply(list).to_dict()
+    assert by_basis["village_boundary"] == ["T-V1", "T-V2"]
+    assert by_basis["lattice_fallback"] == ["T-000000-000003", "T-000001-000003"]
+    fallback = grid[grid["basis"] == "lattice_fallback"]
+    assert fallback["area_m2"].sum() == pytest.approx(400 * 1000)
+    village = grid[grid["basis"] == "village_boundary"]
+    assert village["village_code"].tolist() == ["V1", "V2"]
+    assert village["row"].isna().all()
+    assert grid["area_m2"].sum() == pytest.approx(2000 * 1000)
+    assert (
+        shapely.union_all(grid.geometry.values).symmetric_difference(town.geometry.iloc[0]).area
+        < 1e-6
+    )
+
+
+def test_a_village_crossing_a_unit_border_is_cut_and_its_sliver_merged():
+    towns = units_frame(shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 2000, 1000))
+    villages = villages_frame(
+        shapely.box(0, 0, 1002, 1000),  # reaches 2 m into U1: 2 000 m², under the minimum
+        shapely.box(1002, 0, 2000, 1000),
+        shapely.box(-50, -50, 10, 10),  # overlaps V1: V1 (smaller code) keeps the overlap
+        codes=["V1", "V2", "V3"],
+    )
+    grid = generate_farmland_grid(towns, cell_m=500, villages=villages)
+    assert grid["code"].tolist() == ["U0-V1", "U1-V2"]
+    assert plain(grid["merged_from"]) == [None, "U1-V1"]
+    assert grid["area_m2"].tolist() == pytest.approx([1e6, 1e6])
+    from geoservice.analysis.farmland import check_grid_nesting
+
+    assert check_grid_nesting(grid, towns, id_column="code").summary["ok"]
+
+
+def test_villages_need_a_unique_code():
+    town = units_frame(shapely.box(0, 0, 1000, 1000))
+    villages = villages_frame(shapely.box(0, 0, 500, 500), shapely.box(500, 0, 1000, 500),
+                              codes=["V", "V"])  # fmt: skip
+    with pytest.raises(ValueError, match="unique"):
+        generate_farmland_grid(town, villages=villages)

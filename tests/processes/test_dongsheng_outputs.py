@@ -59,19 +59,23 @@ def test_huff_uses_a_stated_equal_attractiveness(client, outputs):
     assert all(f["properties"]["attractiveness_assumed"] == 1.0 for f in shares)
 
 
-def test_nesting_report_names_the_slivers_and_the_unlisted_streets(client, outputs):
+UNLISTED = "4 urban streets not in 附件2, 16.9 km², no farmland expected: confirm"
+
+
+def test_nesting_passes_with_only_the_named_finding_of_the_unlisted_streets(client, outputs):
     cells = outputs["nesting_cells"]["summary"]
-    assert set(cells["problems"]) <= {"overlap", "several_parents"}
-    assert cells["overlap_area_m2"] < 50 and cells["gap_area_m2"] == 0
+    assert cells["ok"] and cells["problems"] == {} and cells["gap_area_m2"] == 0
+    assert set(cells["levels"]) == {"3 in 2", "2 in 1"}
+    assert [m.split(" (")[0] for m in cells["findings"]] == [UNLISTED]
     units = outputs["nesting_units"]["summary"]
-    # 公园/交通/建设/林荫 are not in the scheme: about 17 km² of the district has no level-2 grid
-    assert 15e6 < units["gap_area_m2"] < 19e6
-    problems = client.get(
+    assert units["ok"] and units["problems"] == {} and units["gap_area_m2"] == 0
+    assert units["findings"] == cells["findings"]
+    features = client.get(
         outputs["nesting_units"]["problems"]["href"], params={"limit": 1000}
     ).json()["features"]
-    biggest = max((f for f in problems if f["properties"]["problem"] == "gap"),
-                  key=lambda f: f["properties"]["area_m2"])  # fmt: skip
-    assert biggest["properties"]["area_m2"] > 15e6 and biggest["geometry"] is not None
+    assert [f["properties"]["problem"] for f in features] == ["not_in_scheme"]
+    finding = features[0]
+    assert 16.8e6 < finding["properties"]["area_m2"] < 17.0e6 and finding["geometry"] is not None
 
 
 def test_indicators_never_invent_numbers(outputs):

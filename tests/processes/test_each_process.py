@@ -148,5 +148,8 @@ def test_grid_check_with_the_whole_units_layer_checks_against_the_cells_level(cl
     whole = check({"collection": "farmland_grid_units"})
     assert whole["parent_level"] == "2"
     level_2 = check(LEVEL_2)
-    keys = [k for k in level_2 if k not in ("parent_level", "statistics")]
-    assert {k: whole[k] for k in keys} == {k: level_2[k] for k in keys}
+    assert level_2["parent_level"] == "2" and list(level_2["levels"]) == ["3 in 2"]
+    assert whole["levels"]["3 in 2"] == level_2["levels"]["3 in 2"]
+    # the whole layer also checks level 2 in level 1, where the unlisted streets are named
+    assert whole["levels"]["2 in 1"]["ok"] and whole["ok"] and level_2["ok"]
+    assert len(whole["findings"]) == 1 and level_2["findings"] == []

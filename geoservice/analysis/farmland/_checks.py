@@ -124,8 +124,13 @@ def code_problems(grid: GridFrames, code_rule: str) -> list[dict]:
     if code_rule != "none":
         for i in np.flatnonzero(~orphan & ~missing):
             parent = grid.parent_codes[i]
-            head = parent + "-" if code_rule == "separator" else parent.rstrip("0")
-            if not codes[i].startswith(head) or codes[i] == parent:
+            heads = {
+                "separator": (parent + "-",),
+                "prefix": (parent.rstrip("0"),),
+                "auto": (parent + "-", parent.rstrip("0")),
+            }[code_rule]
+            head = " or ".join(repr(h) for h in heads)
+            if not codes[i].startswith(heads) or codes[i] == parent:
                 out.append(
                     problem(
                         "code_not_hierarchical",
@@ -133,7 +138,7 @@ def code_problems(grid: GridFrames, code_rule: str) -> list[dict]:
                         None,
                         parent,
                         None,
-                        f"code {codes[i]!r} does not start with {head!r}",
+                        f"code {codes[i]!r} does not start with {head}",
                     )
                 )
     return out
@@ -197,8 +202,12 @@ def overlaps(grid: GridFrames, tol: float) -> gpd.GeoDataFrame:
     )
 
 
-def gaps(grid: GridFrames, tol: float) -> gpd.GeoDataFrame:
-    """Parts of each parent that none of its cells covers (a parent without cells is all gap)."""
+def gaps(grid: GridFrames, tol: float, declared: np.ndarray | None = None) -> gpd.GeoDataFrame:
+    """Parts of each parent that none of its cells covers (a parent without cells is all gap).
+
+    ``declared`` areas (parts of parents deliberately without cells) are not gaps.
+    """
+    declared = np.zeros(0, dtype=object) if declared is None else declared
     by_parent = pd.Series(np.arange(len(grid.geoms)))[grid.parent_pos >= 0].groupby(
         grid.parent_pos[grid.parent_pos >= 0]
     )
@@ -206,6 +215,7 @@ def gaps(grid: GridFrames, tol: float) -> gpd.GeoDataFrame:
     rows = []
     for pos, parent in enumerate(grid.parent_geoms):
         cells = grid.geoms[members.get(pos, np.zeros(0, dtype=int))]
+        cells = np.concatenate([cells, declared[shapely.intersects(parent, declared)]])
         hole = shapely.difference(parent, shapely.union_all(cells)) if len(cells) else parent
         for part in shapely.get_parts(hole):
             if shapely.get_type_id(part) in (3, 6) and part.area > tol:

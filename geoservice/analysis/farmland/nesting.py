@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geoservice.analysis import _common as c
@@ -15,6 +16,10 @@ from geoservice.errors import InvalidParameter
 
 PROBLEM_COLUMNS = ("problem", "feature_id", "other_id", "parent_code", "area_m2", "message")
 """Columns of :attr:`NestingReport.problems`."""
+FINDING_COLUMNS = ("finding", "codes", "names", "area_m2", "message")
+"""Columns of :attr:`NestingReport.findings`."""
+NOT_IN_SCHEME = "not_in_scheme"
+"""Finding: parts of the parents the scheme gives no cells, named, to be confirmed."""
 
 
 @dataclass(frozen=True)
@@ -35,13 +40,22 @@ class NestingReport:
     overlaps : geopandas.GeoDataFrame
         Areas shared by two cells (``feature_id``, ``other_id``, ``area_m2``).
     summary : dict
-        ``ok``, numbers of cells and parents, problems by kind, the parameters.
+        ``ok``, numbers of cells and parents, problems by kind, the findings'
+        messages, the parameters.
+    findings : pandas.DataFrame
+        Named findings that are not geometric errors but need a person to
+        confirm them: ``not_in_scheme`` rows (``codes``, ``names``,
+        ``area_m2``, ``message``), one per ``scheme_note`` of the
+        ``outside_scheme`` areas. They do not make ``ok`` false.
     """
 
     problems: pd.DataFrame
     gaps: gpd.GeoDataFrame
     overlaps: gpd.GeoDataFrame
     summary: dict[str, Any]
+    findings: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(FINDING_COLUMNS))
+    )
 
 
 def check_grid_nesting(
@@ -52,9 +66,10 @@ def check_grid_nesting(
     parent_column: str = "parent_code",
     parent_code_column: str = "code",
     id_column: str | None = None,
-    code_rule: Literal["separator", "prefix", "none"] = "separator",
+    code_rule: Literal["separator", "prefix", "auto", "none"] = "separator",
     tolerance_m2: float = 1.0,
     crs: Any = None,
+    outside_scheme: gpd.GeoDataFrame | None = None,
 ) -> NestingReport:
     """Check that a grid nests in its parents: one parent each, no gaps, no overlaps.
 
@@ -62,7 +77,7 @@ def check_grid_nesting(
     code names a parent; that codes are hierarchical (``separator``: the cell
     code is ``<parent code>-...``, as :func:`generate_farmland_grid` writes
     them; ``prefix``: it starts with the parent code stripped of trailing
-    zeros, as division codes do; ``none``: not checked); that each cell lies in
+    zeros, as division codes do; ``auto``: either; ``none``: not checked); that each cell lies in
     its parent and in no other; that no two cells overlap; and that the cells of
     each parent cover it (a parent without cells is one gap). Pieces smaller
     than ``tolerance_m2`` are rounding, not problems.
@@ -77,11 +92,17 @@ def check_grid_nesting(
         Code column of ``parents``.
     id_column : str, optional
         Column of ``cells`` reported as ``feature_id`` (the index if unset).
-    code_rule : {"separator", "prefix", "none"}
+    code_rule : {"separator", "prefix", "auto", "none"}
     tolerance_m2 : float, default 1.0
     crs : optional
-        Metric CRS; the parents' (``analysis.crs.metric_crs_of``) if None.
-        Metric CRS in which areas are measured.
+        Metric CRS in which areas are measured; the parents'
+        (``analysis.crs.metric_crs_of``) if None.
+    outside_scheme : geopandas.GeoDataFrame, optional
+        Parts of the parents that deliberately have no cells (streets a scheme
+        does not list), with ``code`` and optionally ``name_zh`` and
+        ``scheme_note`` (e.g. ``"urban streets not in 附件2"``). They are not
+        gaps; each note becomes one ``not_in_scheme`` finding worded
+        ``"<n> <note>, <area> km², no farmland expected: confirm"``.
 
     Returns
     -------
@@ -102,8 +123,10 @@ def check_grid_nesting(
         c.require_kind(frame, name, {"polygon"})
     c.require_columns(cells, "cells", code_column, parent_column, id_column)
     c.require_columns(parents, "parents", parent_code_column)
-    if code_rule not in ("separator", "prefix", "none"):
-        raise InvalidParameter(f"code_rule must be separator, prefix or none, not {code_rule!r}")
+    if code_rule not in ("separator", "prefix", "auto", "none"):
+        raise InvalidParameter(
+            f"code_rule must be separator, prefix, auto or none, not {code_rule!r}"
+        )
     tol = c.positive(tolerance_m2, "tolerance_m2", allow_zero=True)
     ensure_same_crs(cells=cells, parents=parents)
     crs = analysis_crs(crs, None, parents, cells)
@@ -115,7 +138,12 @@ def check_grid_nesting(
         parent_code_column,
         id_column,
     )
-    overlaps, gaps = checks.overlaps(grid, tol), checks.gaps(grid, tol)
+    declared = None if outside_scheme is None else to_metric(outside_scheme, crs)
+    overlaps = checks.overlaps(grid, tol)
+    gaps = checks.gaps(
+        grid, tol, None if declared is None else np.asarray(declared.geometry.values)
+    )
+    findings = _scheme_findings(declared)
     found = [
         *checks.code_problems(grid, code_rule),
         *checks.parent_problems(grid, tol),
@@ -134,11 +162,53 @@ def check_grid_nesting(
         "problems": {str(k): int(v) for k, v in counts.items()},
         "gap_area_m2": float(gaps["area_m2"].sum()),
         "overlap_area_m2": float(overlaps["area_m2"].sum()),
+        "findings": findings["message"].tolist(),
         "code_rule": code_rule,
         "tolerance_m2": tol,
         "crs": crs,
     }
-    return NestingReport(problems=problems, gaps=gaps, overlaps=overlaps, summary=summary)
+    return NestingReport(
+        problems=problems, gaps=gaps, overlaps=overlaps, summary=summary, findings=findings
+    )
+
+
+def _scheme_findings(declared: gpd.GeoDataFrame | None) -> pd.DataFrame:
+    """One ``not_in_scheme`` finding per scheme note, with its units and area."""
+    if declared is None or declared.empty:
+        return pd.DataFrame(columns=list(FINDING_COLUMNS))
+    frame = pd.DataFrame(
+        {
+            "code": declared["code"].astype(str) if "code" in declared else declared.index,
+            "name": _short_names(declared),
+            "note": declared.get("scheme_note", pd.Series(None, index=declared.index))
+            .fillna("units not in the scheme")
+            .astype(str),
+            "area_m2": declared.geometry.area,
+        }
+    )
+    rows = []
+    for note, group in frame.groupby("note", sort=True):
+        km2 = group["area_m2"].sum() / 1e6
+        names = ", ".join(group["name"])
+        rows.append(
+            {
+                "finding": NOT_IN_SCHEME,
+                "codes": ",".join(group["code"]),
+                "names": names,
+                "area_m2": float(group["area_m2"].sum()),
+                "message": f"{len(group)} {note}, {km2:.1f} km², no farmland expected: "
+                f"confirm ({names})",
+            }
+        )
+    return pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
+
+
+def _short_names(frame: gpd.GeoDataFrame) -> pd.Series:
+    """Names without their parenthesised remarks (``交通街道（…）`` → ``交通街道``)."""
+    if "name_zh" not in frame:
+        return frame["code"].astype(str) if "code" in frame else pd.Series(frame.index.astype(str))
+    names = frame["name_zh"].astype(str).str.split("（", regex=False).str[0]
+    return names.str.split(" (", regex=False).str[0]
 
 
 def parents_at_cell_level(

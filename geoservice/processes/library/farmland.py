@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-import geopandas as gpd
-import pandas as pd
 from pydantic import Field
 
 from geoservice.errors import InvalidParameter
 from geoservice.processes.context import ProcessContext
 from geoservice.processes.inputs import FeatureInput, ResultInputs
+from geoservice.processes.library._farmland_check import (
+    all_problem_features,
+    check_levels,
+    combined_summary,
+)
 from geoservice.processes.library._shared import text
 from geoservice.processes.library.distributed import Engine, use_dask
 from geoservice.processes.outputs import LayerOutput, PartitionedLayerOutput
@@ -33,6 +36,20 @@ class GridInputs(ResultInputs):
         description="local: this process; dask: groups of units on the Dask cluster "
         "(GEOSERVICE_DASK_SCHEDULER, else a local cluster); auto: dask for large grids",
     )
+    min_area_m2: float | None = Field(
+        None,
+        ge=0,
+        description="Cells (and detached parts) under this area are merged into the neighbour "
+        "of the same unit with the longest common border; default 10 % of a whole cell, "
+        "0 keeps every piece",
+    )
+    villages: FeatureInput | None = Field(
+        None,
+        description="Village/community outlines (polygons) uploaded by GIS staff: level 3 is "
+        "cut from them, the lattice only fills what they leave uncovered (basis "
+        "lattice_fallback)",
+    )
+    village_code_column: str = Field("code", description="Code column of the villages")
 
 
 def run_grid(inputs: GridInputs, ctx: ProcessContext) -> dict:
@@ -40,19 +57,26 @@ def run_grid(inputs: GridInputs, ctx: ProcessContext) -> dict:
     from geoservice.analysis.farmland import generate_farmland_grid, grid_statistics
 
     units = ctx.features("units", inputs.units)
+    villages = ctx.features("villages", inputs.villages)
     if inputs.code_column not in units.columns:
         raise InvalidParameter(f"input 'code_column': units have no {inputs.code_column!r}")
     ctx.report(20, "cutting cells")
     try:
-        if inputs.engine != "local":
+        if inputs.engine != "local" and villages is None:  # villages: cut here
             dask = _grid_on_dask(inputs, ctx, units)
             if dask is not None:
                 return dask
         grid = generate_farmland_grid(
-            units, cell_m=inputs.cell_m, code_column=inputs.code_column, crs=ctx.metric_crs
+            units,
+            cell_m=inputs.cell_m,
+            code_column=inputs.code_column,
+            crs=ctx.metric_crs,
+            min_area_m2=inputs.min_area_m2,
+            villages=villages,
+            village_code_column=inputs.village_code_column,
         )
     except ValueError as exc:
-        raise InvalidParameter(f"input 'units': {exc}") from None
+        raise InvalidParameter(f"input 'units' or 'villages': {exc}") from None
     stats = grid_statistics(grid, crs=ctx.metric_crs)
     return {
         "grid": LayerOutput(grid, *_grid_text(inputs), primary=True),
@@ -65,7 +89,9 @@ def _grid_text(inputs: GridInputs) -> tuple:
     size = f"{inputs.cell_m:g}"
     return (
         text(f"Farmland grid ({size} m cells)", f"耕地保护基本网格（{size}米）"),
-        "Square cells on a lattice anchored at the CRS origin, split at unit borders",
+        "Village outlines cut by the units where given, elsewhere square cells on a "
+        "lattice anchored at the CRS origin (basis lattice_fallback), split at unit "
+        "borders; small pieces merged within their unit",
     )
 
 
@@ -86,6 +112,7 @@ def _grid_on_dask(inputs: GridInputs, ctx: ProcessContext, units) -> dict | None
         metric,
         cell_m=inputs.cell_m,
         code_column=inputs.code_column,
+        min_area_m2=inputs.min_area_m2,
         work_dir=ctx.work_dir,
         partition_cells=ctx.scale.partition_features,
         progress=ctx.stage(20, 85, "cutting cells on the cluster"),
@@ -102,15 +129,23 @@ def _grid_on_dask(inputs: GridInputs, ctx: ProcessContext, units) -> dict | None
 class CheckInputs(ResultInputs):
     """Inputs of ``farmland-grid-check``."""
 
-    cells: FeatureInput = Field(description="Grid cells (polygons)")
-    parents: FeatureInput = Field(description="Parent units (polygons)")
+    cells: FeatureInput = Field(
+        description="Grid cells (polygons), e.g. farmland_grid, or a layer of several levels "
+        "(farmland_grid_units: each level is checked in the level above)"
+    )
+    parents: FeatureInput | None = Field(
+        None,
+        description="Parent units (polygons), e.g. farmland_grid_units unfiltered: the level "
+        "the cells name is used, and the parents' own levels are checked too. Optional when "
+        "the cells hold several levels",
+    )
     code_column: str = Field("code", description="Cell code column")
     parent_column: str = Field("parent_code", description="Cell column naming its parent")
     parent_code_column: str = Field("code", description="Parent code column")
-    code_rule: Literal["separator", "prefix", "none"] = Field(
-        "separator",
+    code_rule: Literal["auto", "separator", "prefix", "none"] = Field(
+        "auto",
         description="separator: cell code is '<parent>-...'; prefix: starts with the parent "
-        "code without trailing zeros (division codes); none: not checked",
+        "code without trailing zeros (division codes); auto: either; none: not checked",
     )
     tolerance_m2: float = Field(1.0, ge=0, description="Gaps and overlaps below this are rounding")
     protected_column: str | None = Field(
@@ -119,77 +154,42 @@ class CheckInputs(ResultInputs):
 
 
 def run_check(inputs: CheckInputs, ctx: ProcessContext) -> dict:
-    """Run the nesting check and the per-parent statistics."""
-    from geoservice.analysis.farmland import (
-        check_grid_nesting,
-        grid_statistics,
-        parents_at_cell_level,
-    )
+    """Run the nesting check for every level pair, and the per-parent statistics."""
+    from geoservice.analysis.farmland import grid_statistics
 
     cells = ctx.features("cells", inputs.cells)
-    parents, parent_level = parents_at_cell_level(
-        cells,
-        ctx.features("parents", inputs.parents),
-        parent_column=inputs.parent_column,
-        parent_code_column=inputs.parent_code_column,
-    )
-    id_column = inputs.code_column if inputs.code_column in cells.columns else None
+    same = inputs.parents is None or inputs.parents == inputs.cells
+    parents = None if same else ctx.features("parents", inputs.parents)
     ctx.report(20, "checking the nesting")
-    report = check_grid_nesting(
-        cells,
-        parents,
-        code_column=inputs.code_column,
-        parent_column=inputs.parent_column,
-        parent_code_column=inputs.parent_code_column,
-        id_column=id_column,
-        code_rule=inputs.code_rule,
-        tolerance_m2=inputs.tolerance_m2,
-        crs=ctx.metric_crs,
-    )
+    reports = check_levels(inputs, cells, parents, ctx.metric_crs)
     ctx.report(70, "summarising cells per parent")
     protected = inputs.protected_column or next(
         (c for c in PROTECTED_CANDIDATES if c in cells.columns), None
     )
+    first = reports[0][0]
     stats = grid_statistics(
-        cells, parent_column=inputs.parent_column, protected_column=protected, crs=ctx.metric_crs
+        first.cells,
+        parent_column=inputs.parent_column,
+        protected_column=protected,
+        crs=ctx.metric_crs,
     )
     return {
         "problems": LayerOutput(
-            _problem_features(report, cells, id_column, ctx.metric_crs),
+            all_problem_features(reports, inputs.parent_code_column, ctx.metric_crs),
             text("Farmland grid nesting problems", "耕地保护网格嵌套问题"),
-            "One feature per problem: the cell, the overlap or the gap, with its kind",
+            "One feature per problem (the cell, the overlap or the gap, with its kind) and "
+            "per named finding (not_in_scheme: a part of the district with no grid, to confirm)",
             primary=True,
         ),
         "statistics": stats.table,
         "summary": {
-            **report.summary,
-            "parent_level": None if parent_level is None else str(parent_level),
+            **combined_summary(reports),
             "statistics": stats.summary,
             "protected_note": None
             if protected
             else "no protected-farmland attribute; protected share not computed",
         },
     }
-
-
-def _problem_features(report, cells, id_column, crs) -> gpd.GeoDataFrame:
-    """Problems as features: gaps and overlaps with their own shapes, others with the cell's."""
-    metric = cells.to_crs(crs)
-    shapes = metric.set_index(id_column).geometry if id_column else metric.geometry
-    shapes = shapes[~shapes.index.duplicated()]
-    rows = report.problems.copy()
-    geometry = [
-        shapes.get(fid) if fid is not None and kind not in ("gap", "overlap") else None
-        for fid, kind in zip(rows["feature_id"], rows["problem"], strict=True)
-    ]
-    gaps = rows.index[rows["problem"] == "gap"]
-    overlaps = rows.index[rows["problem"] == "overlap"]
-    for positions, shapes_of in ((gaps, report.gaps), (overlaps, report.overlaps)):
-        for pos, shape in zip(positions, shapes_of.geometry, strict=True):
-            geometry[pos] = shape
-    rows["feature_id"] = rows["feature_id"].map(lambda v: None if v is None else str(v))
-    rows["other_id"] = rows["other_id"].map(lambda v: None if v is None or pd.isna(v) else str(v))
-    return gpd.GeoDataFrame(rows, geometry=geometry, crs=crs)
 
 
 class CompareInputs(ResultInputs):
@@ -272,9 +272,11 @@ PROCESSES = [
         id="farmland-grid",
         title="Generate a farmland-protection grid",
         title_zh="生成耕地保护网格",
-        description="Cut parent units into square cells on a lattice fixed to the study area's "
-        "metric CRS (a CGCS2000 Gauss-Krüger zone); "
-        "cells crossing a border are split, codes are '<unit code>-<row>-<col>'.",
+        description="Cut parent units into basic-grid cells: uploaded village outlines when "
+        "given (codes '<unit code>-<village code>'), else square cells on a lattice fixed "
+        "to the study area's metric CRS (a CGCS2000 Gauss-Krüger zone; codes "
+        "'<unit code>-<row>-<col>', basis lattice_fallback); cells crossing a border are "
+        "split, and pieces under min_area_m2 merged into a neighbour of the same unit.",
         inputs=GridInputs,
         outputs={
             "grid": OutputSpec("Grid cells", "Result collection"),
@@ -290,7 +292,9 @@ PROCESSES = [
         title_zh="耕地保护网格嵌套检查",
         description="Report every cell not in exactly one parent, overlaps, gaps in parents, "
         "missing, repeated or non-hierarchical codes (with feature ids), and per-parent "
-        "statistics (area, count, protected share when an attribute says what is protected).",
+        "statistics (area, count, protected share when an attribute says what is protected). "
+        "Levels come from the layers' level column: each level is checked in the one above; "
+        "units marked in_scheme=false are named as a finding to confirm, not a gap.",
         inputs=CheckInputs,
         outputs={
             "problems": OutputSpec("Problems", "Result collection"),
