@@ -233,14 +233,25 @@ class ReachIndex:
     def _pieces(self, tile_ids: np.ndarray) -> np.ndarray:
         return np.array([self.piece[t] for t in tile_ids.tolist()], dtype=object)
 
-    def covered_area(self, polys: np.ndarray) -> np.ndarray:
-        """Area (m²) of each polygon inside the union of the reach polygons."""
+    def covered_area(
+        self,
+        polys: np.ndarray,
+        *,
+        bounds: np.ndarray | None = None,
+        area: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Area (m²) of each polygon inside the union of the reach polygons.
+
+        ``bounds`` and ``area`` of ``polys``, when the caller has them, save
+        measuring them again.
+        """
         polys = np.asarray(polys, dtype=object)
-        area = shapely.area(polys)
+        area = shapely.area(polys) if area is None else area
         covered = np.zeros(len(polys))
         if self.grid is None or not len(polys):
             return covered
-        ix0, ix1, iy0, iy1 = self.grid.ranges(shapely.bounds(polys))
+        bounds = shapely.bounds(polys) if bounds is None else bounds
+        ix0, ix1, iy0, iy1 = self.grid.ranges(bounds)
         single = (ix0 == ix1) & (iy0 == iy1)
         one = np.nonzero(single)[0]
         st = self._status_at(ix0[one], iy0[one])

@@ -1,7 +1,9 @@
 """Siting new facilities: maximal covering (MCLP) and p-median, solved exactly.
 
 The models are built by PySAL ``spopt`` and solved by CBC through PuLP (the CBC
-binary ships inside the PuLP wheel, so it runs offline). Existing facilities can
+binary ships inside the PuLP wheel, so it runs offline). MCLP is spopt's model
+written from the demand–site pairs in reach only (:mod:`._mclp`): the same model,
+without the zero terms that made spopt's builder most of the run time. Existing facilities can
 be fixed in the solution; candidates can be given or generated on a grid.
 """
 
