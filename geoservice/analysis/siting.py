@@ -1,7 +1,9 @@
 """Siting new facilities: maximal covering (MCLP) and p-median, solved exactly.
 
 The models are built by PySAL ``spopt`` and solved by CBC through PuLP (the CBC
-binary ships inside the PuLP wheel, so it runs offline). Existing facilities can
+binary ships inside the PuLP wheel, so it runs offline). MCLP is spopt's model
+written from the demand–site pairs in reach only (:mod:`._mclp`): the same model,
+without the zero terms that made spopt's builder most of the run time. Existing facilities can
 be fixed in the solution; candidates can be given or generated on a grid.
 """
 
@@ -18,6 +20,7 @@ import shapely
 
 from geoservice.analysis import _common as c
 from geoservice.analysis._costs import dense_costs
+from geoservice.analysis._mclp import mclp_from_cost_matrix
 from geoservice.analysis.crs import analysis_crs, ensure_same_crs, to_metric
 from geoservice.errors import AnalysisError, InvalidParameter
 
@@ -161,10 +164,8 @@ def maximal_covering(
         network=network if mode == "minutes" else None,
         demand_point=demand_point,
     )
-    import spopt.locate
-
     selected, status = _choose(
-        spopt.locate.MCLP,
+        mclp_from_cost_matrix,
         np.where(np.isfinite(cost), cost, radius * 10 + 1),
         weights,
         fixed,
@@ -238,7 +239,7 @@ def p_median(
     import spopt.locate
 
     selected, status = _choose(
-        spopt.locate.PMedian,
+        spopt.locate.PMedian.from_cost_matrix,
         np.where(finite, model_cost, penalty),
         weights[reachable],
         fixed,
@@ -291,15 +292,15 @@ def _quiet(fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
-def _choose(model_class, cost, weights, fixed, n_new, time_limit_s, **options):
-    """Build a spopt model over a cost matrix and solve it.
+def _choose(build, cost, weights, fixed, n_new, time_limit_s, **options):
+    """Build a spopt model over a cost matrix (``build(cost, weights, ...)``) and solve it.
 
     The existing sites are always selected and count towards p, so exactly
     ``n_new`` new sites are chosen.
     """
     try:
         model = _quiet(
-            model_class.from_cost_matrix,
+            build,
             cost,
             weights,
             p_facilities=int(fixed.sum()) + n_new,
@@ -329,7 +330,9 @@ def _solve(model, time_limit_s):
     import pulp
 
     try:
-        model = _quiet(model.solve, _solver(time_limit_s))
+        # results=False: spopt's client/facility tables are not used (_result
+        # allocates from the cost matrix), and building them reads every variable
+        model = _quiet(model.solve, _solver(time_limit_s), results=False)
     except AnalysisError:
         raise
     except Exception as exc:  # spopt raises plain exceptions for infeasible models

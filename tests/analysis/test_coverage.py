@@ -180,3 +180,16 @@ def test_line_demand_is_refused():
     lines = frame([shapely.LineString([(X0, Y0), (X0 + 1, Y0)])])
     with pytest.raises(InvalidParameter):
         compute_coverage(frame([shapely.Point(X0, Y0)]), lines, distance_m=1)
+
+
+def test_demand_mixing_points_and_polygons_is_refused_and_multi_parts_count_as_their_kind():
+    fac = frame([shapely.Point(X0, Y0)])
+    mixed = frame([shapely.Point(X0, Y0), shapely.box(X0, Y0, X0 + 10, Y0 + 10)])
+    with pytest.raises(InvalidParameter, match="mixes geometry kinds"):
+        compute_coverage(fac, mixed, distance_m=5)
+    multi = frame([shapely.MultiPolygon([shapely.box(X0, Y0, X0 + 10, Y0 + 10)])])
+    r = compute_coverage(fac, multi, distance_m=5)
+    assert r.summary["demand_kind"] == "polygon"
+    gc = frame([shapely.GeometryCollection([shapely.Point(X0, Y0)])])
+    with pytest.raises(InvalidParameter):
+        compute_coverage(fac, gc, distance_m=5)

@@ -135,3 +135,41 @@ def test_p_median_with_no_reachable_demand_is_an_analysis_error(split_town):
     net, demand, candidates = split_town
     with pytest.raises(AnalysisError, match="no demand"):
         p_median(demand.iloc[[4]], candidates, n_new=1, network=net)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # PuLP 3, through spopt
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("with_existing", [False, True])
+def test_mclp_reaches_the_optimum_spopt_finds_on_the_same_cost_matrix(seed, with_existing):
+    import pulp
+    import spopt.locate
+
+    rng = np.random.default_rng(seed)
+    n_dem, n_site, radius = 120, 25, 1500.0
+    demand = frame(
+        shapely.points(X0 + rng.uniform(0, 8000, n_dem), Y0 + rng.uniform(0, 8000, n_dem)),
+        pop=rng.integers(1, 100, n_dem).astype(float),
+    )
+    sites = frame(
+        shapely.points(X0 + rng.uniform(0, 8000, n_site), Y0 + rng.uniform(0, 8000, n_site))
+    )
+    existing = sites.iloc[:2] if with_existing else None
+    candidates = sites.iloc[2:] if with_existing else sites
+    r = maximal_covering(
+        demand, candidates, n_new=4, distance_m=radius, weight_col="pop", existing=existing
+    )
+    xy_d = shapely.get_coordinates(demand.geometry.array)
+    xy_s = shapely.get_coordinates(sites.geometry.array)
+    cost = np.hypot(*(xy_d[:, None, :] - xy_s[None, :, :]).transpose(2, 0, 1))
+    fixed = np.arange(n_site) < 2 if with_existing else None
+    direct = spopt.locate.MCLP.from_cost_matrix(
+        cost,
+        demand["pop"].to_numpy(),
+        service_radius=radius,
+        p_facilities=4 + (2 if with_existing else 0),
+        predefined_facilities_arr=fixed,
+    ).solve(pulp.PULP_CBC_CMD(msg=False))
+    assert r.summary["objective"] == pytest.approx(pulp.value(direct.problem.objective))
+    assert r.summary["served_weight"] == pytest.approx(r.summary["objective"])
+    if with_existing:
+        assert r.sites["selected"].iloc[:2].all()
