@@ -99,7 +99,13 @@ class WindowTiles:
         Tile columns ``ix0..ix1`` and rows ``iy0..iy1``; default: the whole grid.
     """
 
-    def __init__(self, grid, parts, part_ranges, window=None):
+    def __init__(
+        self,
+        grid: TileGrid,
+        parts: np.ndarray,
+        part_ranges: tuple[np.ndarray, ...],
+        window: tuple[int, int, int, int] | None = None,
+    ):
         self.grid = grid
         wx0, wx1, wy0, wy1 = (0, grid.nx - 1, 0, grid.ny - 1) if window is None else window
         self.x0, self.y0, self.nx, self.ny = wx0, wy0, wx1 - wx0 + 1, wy1 - wy0 + 1
