@@ -30,6 +30,7 @@ from geoservice.crs import reproject_geometries
 from geoservice.encoding.mvt import (
     POLYGON,
     FactorizedColumn,
+    Segments,
     encode_streams,
     factorize_column,
     geometry_streams,
@@ -37,7 +38,13 @@ from geoservice.encoding.mvt import (
 )
 from geoservice.storage.base import FeatureStore
 from geoservice.storage.capabilities import EncodedTile, TileQuery
-from geoservice.tiles.vector import budget_order, encode_mvt, plain_value, to_tile_units
+from geoservice.tiles.vector import (
+    budget_order,
+    encode_mvt,
+    plain_value,
+    to_tile_units,
+    within_frame,
+)
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +89,15 @@ def flat_rings(geometries: np.ndarray) -> FlatRings:
     return FlatRings(member, start, count, coords, shapely.bounds(geometries))
 
 
-def flat_streams(flat: FlatRings, rows: np.ndarray, query: TileQuery) -> tuple[np.ndarray, list]:
+def flat_streams(
+    flat: FlatRings, rows: np.ndarray, query: TileQuery
+) -> tuple[np.ndarray, Segments]:
     """Return which of ``rows`` the flat path encodes, and their command streams.
 
     A row is encoded here when it is a simple polygon that clipping leaves as it
-    is (narrower than the buffer, or inside the buffered tile) and that is still
-    strictly convex, wound as MVT wants, once its corners are rounded to tile
-    units; the others go the general way.
+    is (narrower than the buffer, or within the frame: see ``tiles/vector.py``)
+    and that is still strictly convex, wound as MVT wants, once its corners are
+    rounded to tile units; the others go the general way.
     """
     unit = query.unit
     x0, _, _, y1 = query.bounds
@@ -97,13 +106,12 @@ def flat_streams(flat: FlatRings, rows: np.ndarray, query: TileQuery) -> tuple[n
         left, right = (box_[:, 0] - x0) / unit, (box_[:, 2] - x0) / unit
         top, bottom = (y1 - box_[:, 3]) / unit, (y1 - box_[:, 1]) / unit
         narrow = np.fmax(right - left, bottom - top) <= query.buffer
-        low, high = -query.buffer, query.extent + query.buffer
-        inside = (left > low) & (top > low) & (right < high) & (bottom < high)
-    candidate = flat.member[rows] & (narrow | inside)
+    framed = within_frame(np.column_stack((left, top, right, bottom)), query)
+    candidate = flat.member[rows] & (narrow | framed)
     chosen = rows[candidate]
     count = flat.count[chosen]
     if not len(chosen):
-        return candidate, []
+        return candidate, Segments.empty(0)
     first = np.repeat(flat.start[chosen], count)
     rank = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
     xy = flat.coords[first + rank]
@@ -126,7 +134,7 @@ def flat_streams(flat: FlatRings, rows: np.ndarray, query: TileQuery) -> tuple[n
         convex[group] = (turn > 0).all(axis=1)
     candidate[np.flatnonzero(candidate)[~convex]] = False
     if not convex.any():
-        return candidate, []
+        return candidate, Segments.empty(0)
     keep = np.repeat(convex, count)
     path_of = np.repeat(np.arange(len(chosen)), count)[keep]
     kept = int(convex.sum())
@@ -162,17 +170,14 @@ class TileSource:
             return encode_mvt(name, self.ids[hits], self.geometries[hits], props, query, plain=True)
         fast, fast_streams = flat_streams(self.flat, hits, query)
         family = np.full(len(hits), POLYGON, dtype=np.int64)
-        streams: list[bytes] = [b""] * len(hits)
-        for row, stream in zip(np.flatnonzero(fast).tolist(), fast_streams, strict=True):
-            streams[row] = stream
+        streams = Segments.empty(len(hits)).put(np.flatnonzero(fast), fast_streams)
         slow = np.flatnonzero(~fast)
         if len(slow):
             slow_family, slow_streams = geometry_streams(
                 to_tile_units(self.geometries[hits[slow]], query)
             )
             family[slow] = slow_family
-            for row, stream in zip(slow.tolist(), slow_streams, strict=True):
-                streams[row] = stream
+            streams = streams.put(slow, slow_streams)
         data, count = encode_streams(
             name, self.ids[hits], family, streams, props, extent=query.extent
         )
