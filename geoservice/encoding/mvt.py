@@ -161,28 +161,43 @@ def encode_streams(
         return b"", 0
     keys, values, tags = _tag_streams(properties, order)
     geometry = streams.take(order)
-    id_field = _varint_segments(np.asarray(ids, dtype=np.uint64)[order], np.ones(count, int))
+    feature_ids = np.asarray(ids, dtype=np.uint64)[order]
+    # A feature: 0x08 id [0x12 len tags] 0x18 type 0x22 len geometry, framed as
+    # field 2 of the layer (0x12 len feature). Lengths first, then every varint of
+    # the headers before the tags, and of those after them, in one call each.
     tagged = tags.lengths > 0
-    tag_head = _varint_segments(tags.lengths[tagged], np.ones(int(tagged.sum()), int))
-    tag_head = Segments.empty(count).put(
-        np.flatnonzero(tagged),
-        join_segments([Segments.constant([0x12], int(tagged.sum())), tag_head]),
+    tag_part = np.where(tagged, 1 + _varint_sizes(tags.lengths) + tags.lengths, 0)
+    feature_size = (
+        1 + _varint_sizes(feature_ids) + tag_part + 3 + _varint_sizes(geometry.lengths)
+    ) + geometry.lengths
+    head = np.stack(
+        [
+            np.full(count, 0x12, dtype=np.uint64),
+            feature_size.astype(np.uint64),
+            np.full(count, 0x08, dtype=np.uint64),
+            feature_ids,
+            np.full(count, 0x12, dtype=np.uint64),
+            tags.lengths.astype(np.uint64),
+        ],
+        axis=1,
     )
-    kind = Segments(
-        np.stack([np.full(count, 0x18), family[order], np.full(count, 0x22)], axis=1)
-        .astype(np.uint8)
-        .ravel(),
-        np.full(count, 3, dtype=np.int64),
-    )
-    geometry_size = _varint_segments(geometry.lengths, np.ones(count, int))
-    feature = join_segments(
-        [Segments.constant([0x08], count), id_field, tag_head, tags, kind, geometry_size, geometry]
+    head_counts = np.where(tagged, 6, 4)
+    head_values = head.ravel() if tagged.all() else head[np.arange(6) < head_counts[:, None]]
+    tail = np.stack(
+        [
+            np.full(count, 0x18, dtype=np.uint64),
+            family[order].astype(np.uint64),
+            np.full(count, 0x22, dtype=np.uint64),
+            geometry.lengths.astype(np.uint64),
+        ],
+        axis=1,
     )
     framed = join_segments(
         [
-            Segments.constant([0x12], count),
-            _varint_segments(feature.lengths, np.ones(count, int)),
-            feature,
+            _varint_segments(head_values, head_counts),
+            tags,
+            _varint_segments(tail.ravel(), np.full(count, 4)),
+            geometry,
         ]
     )
     body = [_field_varint(15, 2), _field_bytes(1, name.encode()), framed.data.tobytes()]
@@ -308,6 +323,27 @@ def path_streams(
     return _varint_segments(stream, np.bincount(path_owner, lengths, minlength=count).astype(int))
 
 
+def ring_streams(corners: np.ndarray) -> Segments:
+    """Return the command streams of polygons of one ring of ``k`` distinct corners.
+
+    ``corners`` is (polygons, k, 2) integer tile coordinates, each ring wound as
+    MVT wants and without its closing corner: one MoveTo, one LineTo of k - 1
+    corners and a ClosePath each, all laid out as one (polygons, 2k + 3) table.
+    """
+    count, k, _ = corners.shape
+    if not count:
+        return Segments.empty(0)
+    moves = np.diff(corners, axis=1, prepend=0).reshape(count, 2 * k)
+    table = np.empty((count, 2 * k + 3), dtype=np.uint64)
+    table[:, 0] = (1 << 3) | MOVE_TO
+    table[:, 1:3] = ((moves[:, :2] << 1) ^ (moves[:, :2] >> 63)).astype(np.uint64)
+    table[:, 3] = ((k - 1) << 3) | LINE_TO
+    table[:, 4:-1] = ((moves[:, 2:] << 1) ^ (moves[:, 2:] >> 63)).astype(np.uint64)
+    table[:, -1] = (1 << 3) | CLOSE_PATH
+    data, sizes = _varints(table.ravel())
+    return Segments(data, sizes.reshape(count, -1).sum(axis=1))
+
+
 def _deltas(xy: np.ndarray, feature_of_vertex: np.ndarray) -> np.ndarray:
     """Return zig-zagged moves from the cursor, which restarts at 0,0 per feature."""
     previous = np.vstack([[0, 0], xy[:-1]])
@@ -365,6 +401,12 @@ _VARINT_LIMITS = np.uint64(1) << np.arange(7, 64, 7, dtype=np.uint64)
 """The smallest value that takes 2, 3, ... 10 varint bytes."""
 
 
+def _varint_sizes(values: np.ndarray) -> np.ndarray:
+    """Return how many bytes the varint of each value takes."""
+    values = np.asarray(values).astype(np.uint64, copy=False)
+    return np.searchsorted(_VARINT_LIMITS, values, side="right").astype(np.int64) + 1
+
+
 def _varints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the varint bytes of every value and how many bytes each took.
 
@@ -372,18 +414,18 @@ def _varints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     values that need them (few: tile coordinates and deltas are small).
     """
     values = np.asarray(values).astype(np.uint64, copy=False)
-    sizes = np.searchsorted(_VARINT_LIMITS, values, side="right").astype(np.int64) + 1
+    sizes = _varint_sizes(values)
     ends = np.cumsum(sizes)
     out = np.empty(int(ends[-1]) if len(ends) else 0, dtype=np.uint8)
     starts = ends - sizes
-    rows = np.arange(len(values))
-    byte = 0
+    longer = sizes > 1
+    out[starts] = (values & np.uint64(0x7F)).astype(np.uint8) | (longer.astype(np.uint8) << 7)
+    rows = np.flatnonzero(longer)
+    byte = 1
     while len(rows):
         rest = sizes[rows] > byte + 1
         group = (values[rows] >> np.uint64(7 * byte)) & np.uint64(0x7F)
-        out[starts[rows] + byte] = (group | (rest.astype(np.uint64) << np.uint64(7))).astype(
-            np.uint8
-        )
+        out[starts[rows] + byte] = group.astype(np.uint8) | (rest.astype(np.uint8) << 7)
         rows = rows[rest]
         byte += 1
     return out, sizes

@@ -34,113 +34,13 @@ from geoservice.encoding.mvt import (
     encode_streams,
     factorize_column,
     geometry_streams,
-    path_streams,
 )
 from geoservice.storage.base import FeatureStore
 from geoservice.storage.capabilities import EncodedTile, TileQuery
-from geoservice.tiles.vector import (
-    budget_order,
-    encode_mvt,
-    plain_value,
-    to_tile_units,
-    within_frame,
-)
+from geoservice.tiles.flat_rings import FlatRings, flat_rings, flat_streams
+from geoservice.tiles.vector import budget_order, encode_mvt, plain_value, to_tile_units
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class FlatRings:
-    """The layer's simple polygons (one ring, 3 or 4 corners: grid cells, most
-    parcels) as flat coordinates, wound so that the tile's y flip gives MVT's order.
-
-    Such a polygon needs no simplification (too few vertices), no clipping while
-    it is narrower than the tile buffer, and stays valid after rounding while it
-    stays strictly convex: its command stream is array arithmetic on these
-    coordinates, with no geometry object made per tile.
-    """
-
-    member: np.ndarray  # bool per feature
-    start: np.ndarray  # per feature: index of its first coordinate (members only)
-    count: np.ndarray  # per feature: its coordinates, the closing one included
-    coords: np.ndarray  # (n, 2) float64 in the tile CRS
-    bounds: np.ndarray  # (features, 4) in the tile CRS
-
-
-def flat_rings(geometries: np.ndarray) -> FlatRings:
-    """Return the flat form of the simple polygons among ``geometries``."""
-    n = len(geometries)
-    kinds = shapely.get_type_id(geometries)
-    polygons = geometries.copy()
-    multi = (kinds == 6) & (shapely.get_num_geometries(geometries) == 1)
-    polygons[multi] = shapely.get_geometry(geometries[multi], 0)
-    single = (kinds == 3) | multi
-    corners = shapely.get_num_coordinates(polygons)
-    holes = np.zeros(n, dtype=np.int64)
-    holes[single] = shapely.get_num_interior_rings(polygons[single])
-    member = single & (holes == 0) & (corners >= 4) & (corners <= 5)
-    rows = np.flatnonzero(member)
-    rings = shapely.get_exterior_ring(shapely.orient_polygons(polygons[rows], exterior_cw=True))
-    coords, of = shapely.get_coordinates(rings, return_index=True)
-    count = np.zeros(n, dtype=np.int64)
-    count[rows] = np.bincount(of, minlength=len(rows))
-    start = np.zeros(n, dtype=np.int64)
-    start[rows] = np.cumsum(count[rows]) - count[rows]
-    return FlatRings(member, start, count, coords, shapely.bounds(geometries))
-
-
-def flat_streams(
-    flat: FlatRings, rows: np.ndarray, query: TileQuery
-) -> tuple[np.ndarray, Segments]:
-    """Return which of ``rows`` the flat path encodes, and their command streams.
-
-    A row is encoded here when it is a simple polygon that clipping leaves as it
-    is (narrower than the buffer, or within the frame: see ``tiles/vector.py``)
-    and that is still strictly convex, wound as MVT wants, once its corners are
-    rounded to tile units; the others go the general way.
-    """
-    unit = query.unit
-    x0, _, _, y1 = query.bounds
-    box_ = flat.bounds[rows]
-    with np.errstate(invalid="ignore"):
-        left, right = (box_[:, 0] - x0) / unit, (box_[:, 2] - x0) / unit
-        top, bottom = (y1 - box_[:, 3]) / unit, (y1 - box_[:, 1]) / unit
-        narrow = np.fmax(right - left, bottom - top) <= query.buffer
-    framed = within_frame(np.column_stack((left, top, right, bottom)), query)
-    candidate = flat.member[rows] & (narrow | framed)
-    chosen = rows[candidate]
-    count = flat.count[chosen]
-    if not len(chosen):
-        return candidate, Segments.empty(0)
-    first = np.repeat(flat.start[chosen], count)
-    rank = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-    xy = flat.coords[first + rank]
-    # As to_tile_units does it: the same affine, then GEOS's rounding (half up).
-    tile = np.column_stack(((xy[:, 0] - x0) / unit, (y1 - xy[:, 1]) / unit))
-    tile = np.floor(tile + 0.5).astype(np.int64)
-    convex = np.zeros(len(chosen), dtype=bool)
-    ends = np.cumsum(count)
-    for corners in (3, 4):  # ring sizes without the closing coordinate
-        group = np.flatnonzero(count == corners + 1)
-        if not len(group):
-            continue
-        index = (ends[group] - count[group])[:, None] + np.arange(corners)[None, :]
-        ring = tile[index]  # (m, corners, 2)
-        edge = np.roll(ring, -1, axis=1) - ring
-        turn = (
-            edge[..., 0] * np.roll(edge, -1, axis=1)[..., 1]
-            - edge[..., 1] * np.roll(edge, -1, axis=1)[..., 0]
-        )
-        convex[group] = (turn > 0).all(axis=1)
-    candidate[np.flatnonzero(candidate)[~convex]] = False
-    if not convex.any():
-        return candidate, Segments.empty(0)
-    keep = np.repeat(convex, count)
-    path_of = np.repeat(np.arange(len(chosen)), count)[keep]
-    kept = int(convex.sum())
-    renumber = np.cumsum(convex) - 1
-    streams = path_streams(tile[keep], renumber[path_of], np.arange(kept), kept, closed=True)
-    return candidate, streams
 
 
 @dataclass(frozen=True)
