@@ -168,6 +168,13 @@ class TileSettings(BaseModel):
         "(~1.7 KB a feature for small polygons: ~420 MB per server process at this "
         "default); a larger layer is read per tile. 0: off.",
     )
+    inline_tile_features: int = Field(
+        4_000,
+        description="A tile of at most this many features from an in-memory source is "
+        "made in the event loop (a few milliseconds), with no hop to a worker thread and "
+        "no contention for the GIL between threads; a denser one goes to a thread so it "
+        "does not hold other requests. 0: always in a thread.",
+    )
     extent: int = 4096
     buffer: int = Field(64, description="Margin around a vector tile, in tile units.")
     simplify_units: float = Field(

@@ -59,6 +59,10 @@ class TileSource:
         """Return the number of features held."""
         return len(self.ids)
 
+    def candidates(self, query: TileQuery) -> int:
+        """Return how many features the buffered tile of ``query`` touches (before the budget)."""
+        return len(self.tree.query(shapely.box(*query.buffered_bounds)))
+
     def encode(self, name: str, query: TileQuery) -> EncodedTile:
         """Encode the tile ``query`` asks for (its bounds are in this source's CRS)."""
         hits = self.tree.query(shapely.box(*query.buffered_bounds))
@@ -145,6 +149,15 @@ class TileSources:
         self._build(key, layer, query)
         with self._lock:
             return self._sources.get(key)
+
+    def ready(self, layer: LayerDef, query: TileQuery) -> TileSource | None:
+        """Return the source of ``query``'s layer version if it is built, without I/O."""
+        key = (layer.id, query.version, query.crs)
+        with self._lock:
+            source = self._sources.get(key)
+            if source is not None:
+                self._sources.move_to_end(key)
+            return source
 
     def _build_later(self, key: tuple, layer: LayerDef, query: TileQuery) -> None:
         """Build in a thread of its own (once per key); tiles are read meanwhile.

@@ -188,6 +188,34 @@ class VectorTileService:
         body = _join(bodies, gzip_ok=gzip_ok)
         return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
 
+    def inline_tile(
+        self, parts: Sequence[LayerPart], address: TileAddress, *, gzip_ok: bool, plan: TilePlan
+    ) -> TileResult | None:
+        """Return a small single-layer tile made from an in-memory source, or None.
+
+        Called in the event loop: such a tile is a few milliseconds of array work
+        with no I/O (the tile cache, when on, is written as ``async_tile`` does),
+        and making it here spares the hop to a worker thread and the GIL's
+        hand-offs between threads that cost more than the work under load. A
+        tile touching more than ``inline_tile_features`` features, or a layer
+        whose source is not built yet, is left to the thread pool (None).
+        """
+        limit = self.settings.inline_tile_features
+        if self.sources is None or self._in_database or len(parts) != 1 or limit <= 0:
+            return None
+        (part,), (version,), (key,) = parts, plan.versions, plan.keys
+        if not _in_zoom_range(part.layer, address.z):
+            return None
+        query = self.query_for(part, address, version)
+        source = self.sources.ready(part.layer, query)
+        if source is None or source.candidates(query) > limit:
+            return None
+        packed = cached_tile(
+            self.cache, key, lambda: self._pack(self.produce(part.layer, query).data)
+        )
+        body = _join([packed], gzip_ok=gzip_ok)
+        return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
+
     def _first_limit(self, layer: LayerDef, query: TileQuery) -> int:
         learned = self._bytes_per_feature.get((layer.id, query.version))
         if not learned:
