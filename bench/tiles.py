@@ -9,13 +9,13 @@ cached tile (the floor of cached tiles). Every HTTP figure is taken twice: clien
 sending ``Accept-Encoding: gzip`` (browsers, MapLibre) and clients sending none
 (GDAL, curl, scripts). Raster: one float32 COG, PNG tiles from geoservice, TiTiler
 and rio-tiler called directly (the floor). HTTP load: wrk, 16 connections; one
-uvicorn worker per server by default (``--workers N`` gives every server N). The floors run 16 threads in this process. All servers
-run at once and each figure is the median of ``--rounds`` short runs interleaved
-with the others', so load from other work on the machine falls on every contender
-alike.
+uvicorn worker per server by default (``--workers N`` gives every server N). The
+floors run 16 threads in this process. All servers run at once and each figure
+is the median of ``--rounds`` short runs interleaved with the others', so load
+from other work on the machine falls on every contender alike.
 
     .venv/bin/python bench/tiles.py [--seconds 5] [--rounds 3] [--part vector|raster|all]
-                                    [--clients gzip,identity]
+                                    [--clients gzip,identity] [--workers 1]
 """
 
 from __future__ import annotations
