@@ -65,7 +65,8 @@ def test_encoded_vertices_stay_inside_the_buffered_tile(case):
     for feature in decoded["t"]["features"]:
         geometry = feature["geometry"]
         xy = np.asarray(list(_vertices(geometry["coordinates"])), dtype=float)
-        if len(xy) <= SMALL_SHAPE_COORDINATES:  # rings decode closed, as stored  # may be left whole within the frame
+        # a small shape (rings decode closed, as stored) may be left whole in the frame
+        if len(xy) <= SMALL_SHAPE_COORDINATES:
             low, high = -query.extent, 2 * query.extent
         else:  # a narrow feature may reach one buffer past the buffered edge
             low, high = -2 * query.buffer, query.extent + 2 * query.buffer
