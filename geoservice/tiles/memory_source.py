@@ -159,7 +159,34 @@ class TileSources:
                 self._sources.move_to_end(key)
             return source
 
-    def _build_later(self, key: tuple, layer: LayerDef, query: TileQuery) -> None:
+    def prepare(self, layer: LayerDef, query: TileQuery, feature_count: Callable[[], int]) -> None:
+        """Start building the source of ``query``'s layer version in the background,
+        counting its features there too; for callers that must not block (the
+        event loop), which meanwhile make their tiles another way."""
+        if self.max_features <= 0:
+            return
+        key = (layer.id, query.version, query.crs)
+        with self._lock:
+            if key in self._sources or (layer.id, query.version) in self._skipped:
+                return
+
+        def count_then_build() -> None:
+            try:
+                too_large = feature_count() > self.max_features
+            except Exception:  # the store reports it on the tile's own read
+                too_large = True
+            if too_large:
+                self._skip(key)
+                with self._lock:
+                    self._building.pop(key, None)
+                return
+            self._build(key, layer, query)
+
+        self._build_later(key, layer, query, target=count_then_build)
+
+    def _build_later(
+        self, key: tuple, layer: LayerDef, query: TileQuery, target: Callable | None = None
+    ) -> None:
         """Build in a thread of its own (once per key); tiles are read meanwhile.
 
         The first tiles after an upload must not wait seconds for a whole layer.
@@ -168,9 +195,12 @@ class TileSources:
             if self._building:  # one build at a time: each reads a whole layer
                 return
             self._building[key] = True
-        thread = threading.Thread(
-            target=self._build, args=(key, layer, query), daemon=True, name="tile-source"
-        )
+        if target is None:
+            thread = threading.Thread(
+                target=self._build, args=(key, layer, query), daemon=True, name="tile-source"
+            )
+        else:
+            thread = threading.Thread(target=target, daemon=True, name="tile-source")
         thread.start()
 
     def _build(self, key: tuple, layer: LayerDef, query: TileQuery) -> None:

@@ -21,7 +21,7 @@ from geoservice.settings import TileSettings
 from geoservice.storage.base import FeatureStore
 from geoservice.storage.capabilities import EncodedTile, SupportsAsyncMVT, SupportsMVT, TileQuery
 from geoservice.tiles.cache import TileBytes, TileCache, cached_tile
-from geoservice.tiles.memory_source import TileSources
+from geoservice.tiles.memory_source import TileSource, TileSources
 from geoservice.tiles.tms import TileAddress, tile_bounds, tms_crs
 from geoservice.tiles.vector import tile_from_store
 from geoservice.tiles.versions import VersionCache
@@ -176,6 +176,14 @@ class VectorTileService:
         if not self._async_database or len(parts) != 1:
             return None
         (part,), (version,), (key,) = parts, plan.versions, plan.keys
+        if self.sources is not None:
+            query = self.query_for(part, address, version)
+            if self.sources.ready(part.layer, query) is None:
+                self.sources.prepare(
+                    part.layer, query, lambda: self._feature_count(part.layer, query)
+                )
+            elif self._source_for(part.layer, query, build=False) is not None:
+                return None  # a dense tile of a layer in memory: encoded there, in a thread
         bodies = []
         if _in_zoom_range(part.layer, address.z):
             packed = self.cache.get_tile(key) if self.cache is not None else None
@@ -201,13 +209,13 @@ class VectorTileService:
         whose source is not built yet, is left to the thread pool (None).
         """
         limit = self.settings.inline_tile_features
-        if self.sources is None or self._in_database or len(parts) != 1 or limit <= 0:
+        if self.sources is None or len(parts) != 1 or limit <= 0:
             return None
         (part,), (version,), (key,) = parts, plan.versions, plan.keys
         if not _in_zoom_range(part.layer, address.z):
             return None
         query = self.query_for(part, address, version)
-        source = self.sources.ready(part.layer, query)
+        source = self._source_for(part.layer, query, build=False)
         if source is None or source.candidates(query) > limit:
             return None
         packed = cached_tile(
@@ -250,13 +258,32 @@ class VectorTileService:
         )
 
     def _encode(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
+        source = self._source_for(layer, query, build=True)
+        if source is not None:
+            return source.encode(layer.id, query)
         if self._in_database:
             return self.store.mvt(layer, query)
-        if self.sources is not None:
-            source = self.sources.get(layer, query, lambda: self._feature_count(layer, query))
-            if source is not None:
-                return source.encode(layer.id, query)
         return tile_from_store(self.store, layer, query)
+
+    def _source_for(self, layer: LayerDef, query: TileQuery, *, build: bool) -> TileSource | None:
+        """Return the in-memory source to make this tile from, or None.
+
+        ``build``: build a missing source now (worker threads), else take only a
+        built one (the event loop). The database makes a sparse tile (at most
+        ``database_tile_features`` candidates) with less work in this process
+        than the encoder; a dense one the encoder makes faster than ``ST_AsMVT``.
+        """
+        if self.sources is None:
+            return None
+        if build:
+            source = self.sources.get(layer, query, lambda: self._feature_count(layer, query))
+        else:
+            source = self.sources.ready(layer, query)
+        if source is None:
+            return None
+        if self._in_database and source.candidates(query) <= self.settings.database_tile_features:
+            return None
+        return source
 
     def _feature_count(self, layer: LayerDef, query: TileQuery) -> int:
         info = self.store.current_version(layer.id)
