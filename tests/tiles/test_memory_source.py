@@ -197,15 +197,13 @@ def test_flat_and_general_paths_together_make_the_tile_the_store_read_makes(stor
 def test_a_small_tile_of_a_built_source_is_made_in_the_calling_thread_as_the_thread_pool_makes_it(
     store,
 ):
-    if isinstance(store, SupportsMVT):
-        pytest.skip("PostGIS makes its tiles in the database")
     frame = cells_frame()
     layer = infer_layer("cells", frame)
     store.write(layer, frame)
     part = LayerPart(layer, ATTRIBUTES)
 
-    def service(inline_tile_features: int) -> VectorTileService:
-        settings = TileSettings(inline_tile_features=inline_tile_features)
+    def service(inline: int, database: int = 0) -> VectorTileService:
+        settings = TileSettings(inline_tile_features=inline, database_tile_features=database)
         sources = TileSources(store, 1_000, background=False)
         return VectorTileService(store, settings, None, VersionCache(store), sources)
 
@@ -219,6 +217,11 @@ def test_a_small_tile_of_a_built_source_is_made_in_the_calling_thread_as_the_thr
     dense = service(1)  # more candidate features than allowed: left to the thread pool
     dense.tile([part], ADDRESSES[2], gzip_ok=False, plan=plan)
     assert dense.inline_tile([part], ADDRESSES[2], gzip_ok=False, plan=plan) is None
+
+    sparse = service(1_000, database=1_000)  # PostGIS makes tiles this sparse itself
+    sparse.tile([part], ADDRESSES[2], gzip_ok=False, plan=plan)
+    in_memory = sparse.inline_tile([part], ADDRESSES[2], gzip_ok=False, plan=plan)
+    assert (in_memory is None) == isinstance(store, SupportsMVT)
 
 
 def test_a_grid_cell_across_the_tile_edge_is_left_whole_and_a_many_corner_shape_is_clipped(
