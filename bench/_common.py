@@ -117,10 +117,12 @@ def server(
             proc.kill()
 
 
-def uvicorn_cmd(python_bin: Path | str, app: str, port: int, *, factory: bool = False) -> list[str]:
-    """Return a one-worker uvicorn command line (the same for every peer)."""
+def uvicorn_cmd(
+    python_bin: Path | str, app: str, port: int, *, factory: bool = False, workers: int = 1
+) -> list[str]:
+    """Return a uvicorn command line (the same for every peer), one worker by default."""
     cmd = [str(python_bin), "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--workers", "1", "--log-level", "warning", "--no-access-log"]
+    cmd += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
     return cmd + (["--factory"] if factory else [])
 
 

@@ -9,13 +9,13 @@ cached tile (the floor of cached tiles). Every HTTP figure is taken twice: clien
 sending ``Accept-Encoding: gzip`` (browsers, MapLibre) and clients sending none
 (GDAL, curl, scripts). Raster: one float32 COG, PNG tiles from geoservice, TiTiler
 and rio-tiler called directly (the floor). HTTP load: wrk, 16 connections; one
-uvicorn worker per server. The floors run 16 threads in this process. All servers
-run at once and each figure is the median of ``--rounds`` short runs interleaved
-with the others', so load from other work on the machine falls on every contender
-alike.
+uvicorn worker per server by default (``--workers N`` gives every server N). The
+floors run 16 threads in this process. All servers run at once and each figure
+is the median of ``--rounds`` short runs interleaved with the others', so load
+from other work on the machine falls on every contender alike.
 
     .venv/bin/python bench/tiles.py [--seconds 5] [--rounds 3] [--part vector|raster|all]
-                                    [--clients gzip,identity]
+                                    [--clients gzip,identity] [--workers 1]
 """
 
 from __future__ import annotations
@@ -81,8 +81,11 @@ def geoservice_env(url: str, data_dir: str, *, cache: bool) -> dict:
     return env
 
 
-def start_servers(stack: ExitStack, url: str) -> dict[str, str]:
-    """Start every vector server at once (idle ones cost nothing); return base URLs."""
+def start_servers(stack: ExitStack, url: str, workers: int = 1) -> dict[str, str]:
+    """Start every vector server at once (idle ones cost nothing); return base URLs.
+
+    Every HTTP server gets the same number of uvicorn ``workers``.
+    """
     bases = {}
     for store in GEOSERVICE:
         for cached in (False, True):
@@ -90,7 +93,7 @@ def start_servers(stack: ExitStack, url: str) -> dict[str, str]:
             if store == "GeoPackage":
                 copy_grid_to_geopackage(url, Path(data_dir) / "geoservice.gpkg")
             port = free_port()
-            cmd = uvicorn(PY, "geoservice.app:create_app", port, factory=True)
+            cmd = uvicorn(PY, "geoservice.app:create_app", port, factory=True, workers=workers)
             env = geoservice_env(url if store == "PostGIS" else "", data_dir, cache=cached)
             name = f"geoservice {store} {'cached' if cached else 'uncached'}"
             bases[name] = stack.enter_context(server(cmd, port, env, "/healthz"))
@@ -100,13 +103,13 @@ def start_servers(stack: ExitStack, url: str) -> dict[str, str]:
         "TIPG_DB_SCHEMAS": '["geoservice"]',
         "TIPG_MAX_FEATURES_PER_TILE": str(FEATURE_CAP),  # tipg's own cap is 10 000
     }
-    cmd = uvicorn(peer_bin() / "python", "tipg.main:app", port)
+    cmd = uvicorn(peer_bin() / "python", "tipg.main:app", port, workers=workers)
     bases["tipg"] = stack.enter_context(server(cmd, port, env, "/collections"))
     port = free_port()
-    env = {"PYTHONPATH": str(Path(__file__).parent)}
-    bases["bare"] = stack.enter_context(
-        server(uvicorn(PY, "bare_app:app", port), port, env, "/openapi.json")
-    )
+    shared = stack.enter_context(tempfile.TemporaryDirectory())
+    env = {"PYTHONPATH": str(Path(__file__).parent), "BARE_DIR": shared}
+    cmd = uvicorn(PY, "bare_app:app", port, workers=workers)
+    bases["bare"] = stack.enter_context(server(cmd, port, env, "/openapi.json"))
     return bases
 
 
@@ -124,7 +127,9 @@ def tile_paths(name: str, tiles) -> list[str]:
     return [f"/collections/farmland_grid/tiles/WebMercatorQuad/{t.z}/{t.y}/{t.x}" for t in tiles]
 
 
-def run_vector(url: str, grids: dict, seconds: int, rounds: int, clients: list[str]) -> dict:
+def run_vector(
+    url: str, grids: dict, seconds: int, rounds: int, clients: list[str], workers: int = 1
+) -> dict:
     """Interleave short runs of every server and the floor; keep the median of each.
 
     Returns {contender: {client: {zoom: {"rps", "runs", "kb"}}}}; the floor makes
@@ -133,13 +138,20 @@ def run_vector(url: str, grids: dict, seconds: int, rounds: int, clients: list[s
     runs: dict[str, dict[str, dict[int, list[float]]]] = {}
     sizes: dict[str, dict[int, dict[str, float]]] = {}
     with ExitStack() as stack:
-        bases = start_servers(stack, url)
+        bases = start_servers(stack, url, workers)
         floor = stack.enter_context(FloorClient(url))
         cached = f"{bases['geoservice PostGIS cached']}"
         for name, base in bases.items():  # sizes, and the cached servers' caches
             if name != "bare":
                 sizes[name] = {z: mean_kb(base, tile_paths(name, t)) for z, t in grids.items()}
         warm_bare(bases["bare"], cached, grids)
+        # In-memory tile sources are built in the background after a layer's first
+        # tile, once per worker: let them finish, then touch every tile once more.
+        time.sleep(15)
+        for name, base in bases.items():
+            if name != "bare":
+                for tiles in grids.values():
+                    mean_kb(base, tile_paths(name, tiles))
         sizes["bare"] = sizes["geoservice PostGIS cached"]
         for z, tiles in grids.items():
             for r in range(rounds):
@@ -338,6 +350,9 @@ def main() -> None:
     parser.add_argument(
         "--clients", default="gzip,identity", help="Accept-Encoding of the clients: gzip, identity"
     )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn workers of every HTTP server alike"
+    )
     args = parser.parse_args()
     clients = [c.strip() for c in args.clients.split(",") if c.strip() in ("gzip", "identity")]
     url = bench_db_url()
@@ -347,7 +362,8 @@ def main() -> None:
     print("tiles per zoom: " + ", ".join(f"z{z} {len(t)}" for z, t in grids.items()))
     vector, raster = {}, None
     if args.part in ("vector", "all"):
-        vector = run_vector(url, grids, args.seconds, args.rounds, clients)
+        print(f"uvicorn workers per server: {args.workers}")
+        vector = run_vector(url, grids, args.seconds, args.rounds, clients, args.workers)
     if args.part in ("raster", "all"):
         raster = run_raster(args.seconds, args.rounds, bbox, grids)
     out = ROOT / "bench" / "results"

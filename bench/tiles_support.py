@@ -68,7 +68,7 @@ def load_grid(url: str) -> tuple[int, tuple[float, float, float, float]]:
     layer = catalog.get("farmland_grid")
     store = PostGISStore(url, pool_size=2)
     try:
-        if not store.has_layer(layer.id) or store.current_version(layer.id).feature_count < 90_000:
+        if not _current_grid(store, layer):
             print(f"building the farmland grid ({GRID_CELL_M:g} m cells)...", flush=True)
             frame = build_sample_layers(farmland_cell_m=GRID_CELL_M)["farmland_grid"]
             store.write(layer, frame, author="bench", action="bench")
@@ -76,6 +76,19 @@ def load_grid(url: str) -> tuple[int, tuple[float, float, float, float]]:
         return info.feature_count, store.bounds(layer)
     finally:
         store.close()
+
+
+def _current_grid(store, layer) -> bool:
+    """Tell whether the stored grid is whole and has the layer's present columns."""
+    from geoservice.storage.base import FeatureQuery
+
+    if not store.has_layer(layer.id) or store.current_version(layer.id).feature_count < 90_000:
+        return False
+    try:  # the layer file may have gained columns since the grid was stored
+        store.query(layer, FeatureQuery(limit=1, properties=list(layer.attribute_names)))
+    except Exception:
+        return False
+    return True
 
 
 def make_cog(path: Path, bounds: tuple[float, float, float, float], size: int = 4096) -> Path:

@@ -163,10 +163,24 @@ class TileSettings(BaseModel):
     max_features_per_tile: int = 20_000
     memory_source_features: int = Field(
         250_000,
-        description="Embedded store: features of recently tiled layer versions kept in "
-        "memory, projected and indexed, so a tile is an index query rather than a read "
+        description="Features of recently tiled layer versions kept in memory, projected "
+        "and indexed, so a tile is an index query and the encoder rather than a read "
         "(~1.7 KB a feature for small polygons: ~420 MB per server process at this "
-        "default); a larger layer is read per tile. 0: off.",
+        "default); a larger layer is read per tile (PostGIS: made by the database). "
+        "0: off.",
+    )
+    database_tile_features: int = Field(
+        1_000,
+        description="PostGIS: a tile touching at most this many features is made by the "
+        "database (ST_AsMVT), which costs this process less for sparse tiles; a denser "
+        "tile of a layer held in memory is encoded here, faster than the database.",
+    )
+    inline_tile_features: int = Field(
+        4_000,
+        description="A tile of at most this many features from an in-memory source is "
+        "made in the event loop (a few milliseconds), with no hop to a worker thread and "
+        "no contention for the GIL between threads; a denser one goes to a thread so it "
+        "does not hold other requests. 0: always in a thread.",
     )
     extent: int = 4096
     buffer: int = Field(64, description="Margin around a vector tile, in tile units.")

@@ -67,12 +67,19 @@ class TileFastPath:
         tiles = state.runtime.tiles
         vector, settings = tiles.vector, tiles.settings.tiles
         try:
+            plan = vector.quick_plan(parts, address)
             answer = await quick_vector_tile(
-                vector, parts, address, if_none_match=inm, gzip_ok=gzip_ok
+                vector, parts, address, if_none_match=inm, gzip_ok=gzip_ok, plan=plan
             )
             if answer is None:
                 blocking = partial(
-                    vector_tile, vector, parts, address, if_none_match=inm, gzip_ok=gzip_ok
+                    vector_tile,
+                    vector,
+                    parts,
+                    address,
+                    if_none_match=inm,
+                    gzip_ok=gzip_ok,
+                    plan=plan,
                 )
                 answer = await to_thread.run_sync(blocking)
         except GeoserviceError:

@@ -118,14 +118,20 @@ async def quick_vector_tile(
     *,
     if_none_match: str | None,
     gzip_ok: bool,
+    plan: TilePlan | None,
 ) -> VectorAnswer | None:
-    """Answer inside the event loop when the versions and the tile are known, else None."""
-    plan = vector.quick_plan(parts, address)
+    """Answer inside the event loop when the versions and the tile are known, else None.
+
+    ``plan`` is ``vector.quick_plan(...)``: the caller keeps it and hands it to
+    :func:`vector_tile` if this cannot answer, so the versions are read once.
+    """
     if plan is None:
         return None
     if etag_listed(if_none_match, plan.etag):
         return plan, None
     result = vector.memory_tile(parts, address, gzip_ok=gzip_ok, plan=plan)
+    if result is None:
+        result = vector.inline_tile(parts, address, gzip_ok=gzip_ok, plan=plan)
     if result is None:
         result = await vector.async_tile(parts, address, gzip_ok=gzip_ok, plan=plan)
     return None if result is None else (plan, result)
@@ -138,9 +144,13 @@ def vector_tile(
     *,
     if_none_match: str | None,
     gzip_ok: bool,
+    plan: TilePlan | None = None,
 ) -> VectorAnswer:
-    """Answer with blocking I/O allowed (run it in a thread from async code)."""
-    plan = vector.plan(parts, address)
+    """Answer with blocking I/O allowed (run it in a thread from async code).
+
+    ``plan``: the tile's plan if the caller already has it (versions read once).
+    """
+    plan = plan or vector.plan(parts, address)
     if etag_listed(if_none_match, plan.etag):
         return plan, None
     return plan, vector.tile(parts, address, gzip_ok=gzip_ok, plan=plan)

@@ -10,7 +10,6 @@ GeoPackage that QGIS and GDAL open (tests check it with pyogrio).
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import weakref
@@ -68,6 +67,7 @@ from geoservice.storage.versions import (
     no_data,
     version_from_row,
 )
+from geoservice.storage.wal_token import WalChangeToken
 
 
 def _bbox_only(query: FeatureQuery) -> bool:
@@ -96,6 +96,7 @@ class GeoPackageStore(StoreDefaults):
         self.prebuilt_geojson = prebuilt_geojson
         self.busy_timeout_s = busy_timeout_s
         self._reads = threading.BoundedSemaphore(concurrent_reads)
+        self._change_token = WalChangeToken(self.path)
         self._local = threading.local()
         self._held: weakref.WeakSet[_Held] = weakref.WeakSet()
         self._lock = threading.Lock()
@@ -110,26 +111,9 @@ class GeoPackageStore(StoreDefaults):
     def change_token(self) -> tuple:
         """Return what changes with every commit to the file, by any process.
 
-        In WAL mode every transaction bumps the change counter in the header of
-        the write-ahead log's shared index (``<file>-shm``, ``iChange``; see
-        SQLite's WAL file format), which every connection to the file shares. Its
-        first 48 bytes, plus the size and times of the file and its log (a
-        checkpoint, a file replaced), are read in a few microseconds, no SQL.
+        The WAL's shared commit counter, read from memory (``storage/wal_token.py``).
         """
-        token: list = []
-        for suffix in ("", "-wal", "-shm"):
-            try:
-                st = os.stat(f"{self.path}{suffix}")
-            except FileNotFoundError:
-                token.append(None)
-                continue
-            token.append((st.st_ino, st.st_size, st.st_mtime_ns))
-        try:
-            with open(f"{self.path}-shm", "rb", buffering=0) as shm:
-                token.append(shm.read(48))
-        except FileNotFoundError:
-            token.append(None)
-        return tuple(token)
+        return self._change_token()
 
     # -- connections -------------------------------------------------------------
 
@@ -212,6 +196,7 @@ class GeoPackageStore(StoreDefaults):
                 held.conn.close()
             self._held = weakref.WeakSet()
         self._local = threading.local()
+        self._change_token.close()
 
     # -- versions ----------------------------------------------------------------
 

@@ -30,109 +30,17 @@ from geoservice.crs import reproject_geometries
 from geoservice.encoding.mvt import (
     POLYGON,
     FactorizedColumn,
+    Segments,
     encode_streams,
     factorize_column,
     geometry_streams,
-    path_streams,
 )
 from geoservice.storage.base import FeatureStore
 from geoservice.storage.capabilities import EncodedTile, TileQuery
+from geoservice.tiles.flat_rings import FlatRings, flat_rings, flat_streams
 from geoservice.tiles.vector import budget_order, encode_mvt, plain_value, to_tile_units
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class FlatRings:
-    """The layer's simple polygons (one ring, 3 or 4 corners: grid cells, most
-    parcels) as flat coordinates, wound so that the tile's y flip gives MVT's order.
-
-    Such a polygon needs no simplification (too few vertices), no clipping while
-    it is narrower than the tile buffer, and stays valid after rounding while it
-    stays strictly convex: its command stream is array arithmetic on these
-    coordinates, with no geometry object made per tile.
-    """
-
-    member: np.ndarray  # bool per feature
-    start: np.ndarray  # per feature: index of its first coordinate (members only)
-    count: np.ndarray  # per feature: its coordinates, the closing one included
-    coords: np.ndarray  # (n, 2) float64 in the tile CRS
-    bounds: np.ndarray  # (features, 4) in the tile CRS
-
-
-def flat_rings(geometries: np.ndarray) -> FlatRings:
-    """Return the flat form of the simple polygons among ``geometries``."""
-    n = len(geometries)
-    kinds = shapely.get_type_id(geometries)
-    polygons = geometries.copy()
-    multi = (kinds == 6) & (shapely.get_num_geometries(geometries) == 1)
-    polygons[multi] = shapely.get_geometry(geometries[multi], 0)
-    single = (kinds == 3) | multi
-    corners = shapely.get_num_coordinates(polygons)
-    holes = np.zeros(n, dtype=np.int64)
-    holes[single] = shapely.get_num_interior_rings(polygons[single])
-    member = single & (holes == 0) & (corners >= 4) & (corners <= 5)
-    rows = np.flatnonzero(member)
-    rings = shapely.get_exterior_ring(shapely.orient_polygons(polygons[rows], exterior_cw=True))
-    coords, of = shapely.get_coordinates(rings, return_index=True)
-    count = np.zeros(n, dtype=np.int64)
-    count[rows] = np.bincount(of, minlength=len(rows))
-    start = np.zeros(n, dtype=np.int64)
-    start[rows] = np.cumsum(count[rows]) - count[rows]
-    return FlatRings(member, start, count, coords, shapely.bounds(geometries))
-
-
-def flat_streams(flat: FlatRings, rows: np.ndarray, query: TileQuery) -> tuple[np.ndarray, list]:
-    """Return which of ``rows`` the flat path encodes, and their command streams.
-
-    A row is encoded here when it is a simple polygon that clipping leaves as it
-    is (narrower than the buffer, or inside the buffered tile) and that is still
-    strictly convex, wound as MVT wants, once its corners are rounded to tile
-    units; the others go the general way.
-    """
-    unit = query.unit
-    x0, _, _, y1 = query.bounds
-    box_ = flat.bounds[rows]
-    with np.errstate(invalid="ignore"):
-        left, right = (box_[:, 0] - x0) / unit, (box_[:, 2] - x0) / unit
-        top, bottom = (y1 - box_[:, 3]) / unit, (y1 - box_[:, 1]) / unit
-        narrow = np.fmax(right - left, bottom - top) <= query.buffer
-        low, high = -query.buffer, query.extent + query.buffer
-        inside = (left > low) & (top > low) & (right < high) & (bottom < high)
-    candidate = flat.member[rows] & (narrow | inside)
-    chosen = rows[candidate]
-    count = flat.count[chosen]
-    if not len(chosen):
-        return candidate, []
-    first = np.repeat(flat.start[chosen], count)
-    rank = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-    xy = flat.coords[first + rank]
-    # As to_tile_units does it: the same affine, then GEOS's rounding (half up).
-    tile = np.column_stack(((xy[:, 0] - x0) / unit, (y1 - xy[:, 1]) / unit))
-    tile = np.floor(tile + 0.5).astype(np.int64)
-    convex = np.zeros(len(chosen), dtype=bool)
-    ends = np.cumsum(count)
-    for corners in (3, 4):  # ring sizes without the closing coordinate
-        group = np.flatnonzero(count == corners + 1)
-        if not len(group):
-            continue
-        index = (ends[group] - count[group])[:, None] + np.arange(corners)[None, :]
-        ring = tile[index]  # (m, corners, 2)
-        edge = np.roll(ring, -1, axis=1) - ring
-        turn = (
-            edge[..., 0] * np.roll(edge, -1, axis=1)[..., 1]
-            - edge[..., 1] * np.roll(edge, -1, axis=1)[..., 0]
-        )
-        convex[group] = (turn > 0).all(axis=1)
-    candidate[np.flatnonzero(candidate)[~convex]] = False
-    if not convex.any():
-        return candidate, []
-    keep = np.repeat(convex, count)
-    path_of = np.repeat(np.arange(len(chosen)), count)[keep]
-    kept = int(convex.sum())
-    renumber = np.cumsum(convex) - 1
-    streams = path_streams(tile[keep], renumber[path_of], np.arange(kept), kept, closed=True)
-    return candidate, streams
 
 
 @dataclass(frozen=True)
@@ -151,6 +59,10 @@ class TileSource:
         """Return the number of features held."""
         return len(self.ids)
 
+    def candidates(self, query: TileQuery) -> int:
+        """Return how many features the buffered tile of ``query`` touches (before the budget)."""
+        return len(self.tree.query(shapely.box(*query.buffered_bounds)))
+
     def encode(self, name: str, query: TileQuery) -> EncodedTile:
         """Encode the tile ``query`` asks for (its bounds are in this source's CRS)."""
         hits = self.tree.query(shapely.box(*query.buffered_bounds))
@@ -162,17 +74,14 @@ class TileSource:
             return encode_mvt(name, self.ids[hits], self.geometries[hits], props, query, plain=True)
         fast, fast_streams = flat_streams(self.flat, hits, query)
         family = np.full(len(hits), POLYGON, dtype=np.int64)
-        streams: list[bytes] = [b""] * len(hits)
-        for row, stream in zip(np.flatnonzero(fast).tolist(), fast_streams, strict=True):
-            streams[row] = stream
+        streams = Segments.empty(len(hits)).put(np.flatnonzero(fast), fast_streams)
         slow = np.flatnonzero(~fast)
         if len(slow):
             slow_family, slow_streams = geometry_streams(
                 to_tile_units(self.geometries[hits[slow]], query)
             )
             family[slow] = slow_family
-            for row, stream in zip(slow.tolist(), slow_streams, strict=True):
-                streams[row] = stream
+            streams = streams.put(slow, slow_streams)
         data, count = encode_streams(
             name, self.ids[hits], family, streams, props, extent=query.extent
         )
@@ -241,7 +150,43 @@ class TileSources:
         with self._lock:
             return self._sources.get(key)
 
-    def _build_later(self, key: tuple, layer: LayerDef, query: TileQuery) -> None:
+    def ready(self, layer: LayerDef, query: TileQuery) -> TileSource | None:
+        """Return the source of ``query``'s layer version if it is built, without I/O."""
+        key = (layer.id, query.version, query.crs)
+        with self._lock:
+            source = self._sources.get(key)
+            if source is not None:
+                self._sources.move_to_end(key)
+            return source
+
+    def prepare(self, layer: LayerDef, query: TileQuery, feature_count: Callable[[], int]) -> None:
+        """Start building the source of ``query``'s layer version in the background,
+        counting its features there too; for callers that must not block (the
+        event loop), which meanwhile make their tiles another way."""
+        if self.max_features <= 0:
+            return
+        key = (layer.id, query.version, query.crs)
+        with self._lock:
+            if key in self._sources or (layer.id, query.version) in self._skipped:
+                return
+
+        def count_then_build() -> None:
+            try:
+                too_large = feature_count() > self.max_features
+            except Exception:  # the store reports it on the tile's own read
+                too_large = True
+            if too_large:
+                self._skip(key)
+                with self._lock:
+                    self._building.pop(key, None)
+                return
+            self._build(key, layer, query)
+
+        self._build_later(key, layer, query, target=count_then_build)
+
+    def _build_later(
+        self, key: tuple, layer: LayerDef, query: TileQuery, target: Callable | None = None
+    ) -> None:
         """Build in a thread of its own (once per key); tiles are read meanwhile.
 
         The first tiles after an upload must not wait seconds for a whole layer.
@@ -250,9 +195,12 @@ class TileSources:
             if self._building:  # one build at a time: each reads a whole layer
                 return
             self._building[key] = True
-        thread = threading.Thread(
-            target=self._build, args=(key, layer, query), daemon=True, name="tile-source"
-        )
+        if target is None:
+            thread = threading.Thread(
+                target=self._build, args=(key, layer, query), daemon=True, name="tile-source"
+            )
+        else:
+            thread = threading.Thread(target=target, daemon=True, name="tile-source")
         thread.start()
 
     def _build(self, key: tuple, layer: LayerDef, query: TileQuery) -> None:

@@ -21,7 +21,7 @@ from geoservice.settings import TileSettings
 from geoservice.storage.base import FeatureStore
 from geoservice.storage.capabilities import EncodedTile, SupportsAsyncMVT, SupportsMVT, TileQuery
 from geoservice.tiles.cache import TileBytes, TileCache, cached_tile
-from geoservice.tiles.memory_source import TileSources
+from geoservice.tiles.memory_source import TileSource, TileSources
 from geoservice.tiles.tms import TileAddress, tile_bounds, tms_crs
 from geoservice.tiles.vector import tile_from_store
 from geoservice.tiles.versions import VersionCache
@@ -176,6 +176,14 @@ class VectorTileService:
         if not self._async_database or len(parts) != 1:
             return None
         (part,), (version,), (key,) = parts, plan.versions, plan.keys
+        if self.sources is not None:
+            query = self.query_for(part, address, version)
+            if self.sources.ready(part.layer, query) is None:
+                self.sources.prepare(
+                    part.layer, query, lambda: self._feature_count(part.layer, query)
+                )
+            elif self._source_for(part.layer, query, build=False) is not None:
+                return None  # a dense tile of a layer in memory: encoded there, in a thread
         bodies = []
         if _in_zoom_range(part.layer, address.z):
             packed = self.cache.get_tile(key) if self.cache is not None else None
@@ -186,6 +194,34 @@ class VectorTileService:
                     self.cache.put_tile(key, packed)
             bodies.append(packed)
         body = _join(bodies, gzip_ok=gzip_ok)
+        return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
+
+    def inline_tile(
+        self, parts: Sequence[LayerPart], address: TileAddress, *, gzip_ok: bool, plan: TilePlan
+    ) -> TileResult | None:
+        """Return a small single-layer tile made from an in-memory source, or None.
+
+        Called in the event loop: such a tile is a few milliseconds of array work
+        with no I/O (the tile cache, when on, is written as ``async_tile`` does),
+        and making it here spares the hop to a worker thread and the GIL's
+        hand-offs between threads that cost more than the work under load. A
+        tile touching more than ``inline_tile_features`` features, or a layer
+        whose source is not built yet, is left to the thread pool (None).
+        """
+        limit = self.settings.inline_tile_features
+        if self.sources is None or len(parts) != 1 or limit <= 0:
+            return None
+        (part,), (version,), (key,) = parts, plan.versions, plan.keys
+        if not _in_zoom_range(part.layer, address.z):
+            return None
+        query = self.query_for(part, address, version)
+        source = self._source_for(part.layer, query, build=False)
+        if source is None or source.candidates(query) > limit:
+            return None
+        packed = cached_tile(
+            self.cache, key, lambda: self._pack(self.produce(part.layer, query).data)
+        )
+        body = _join([packed], gzip_ok=gzip_ok)
         return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
 
     def _first_limit(self, layer: LayerDef, query: TileQuery) -> int:
@@ -222,13 +258,32 @@ class VectorTileService:
         )
 
     def _encode(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
+        source = self._source_for(layer, query, build=True)
+        if source is not None:
+            return source.encode(layer.id, query)
         if self._in_database:
             return self.store.mvt(layer, query)
-        if self.sources is not None:
-            source = self.sources.get(layer, query, lambda: self._feature_count(layer, query))
-            if source is not None:
-                return source.encode(layer.id, query)
         return tile_from_store(self.store, layer, query)
+
+    def _source_for(self, layer: LayerDef, query: TileQuery, *, build: bool) -> TileSource | None:
+        """Return the in-memory source to make this tile from, or None.
+
+        ``build``: build a missing source now (worker threads), else take only a
+        built one (the event loop). The database makes a sparse tile (at most
+        ``database_tile_features`` candidates) with less work in this process
+        than the encoder; a dense one the encoder makes faster than ``ST_AsMVT``.
+        """
+        if self.sources is None:
+            return None
+        if build:
+            source = self.sources.get(layer, query, lambda: self._feature_count(layer, query))
+        else:
+            source = self.sources.ready(layer, query)
+        if source is None:
+            return None
+        if self._in_database and source.candidates(query) <= self.settings.database_tile_features:
+            return None
+        return source
 
     def _feature_count(self, layer: LayerDef, query: TileQuery) -> int:
         info = self.store.current_version(layer.id)

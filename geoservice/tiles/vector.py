@@ -8,7 +8,12 @@ both stores give tiles that decode to the same features:
 3. geometries go to tile units (x right, y down) and are simplified there, so the
    tolerance scales with the zoom level;
 4. they are clipped to the buffered tile and snapped to the integer grid, and
-   what collapses is dropped.
+   what collapses is dropped. Two kinds of feature are left whole, as clipping
+   would not make the tile smaller: those no wider than the buffer, and small
+   shapes (at most :data:`SMALL_SHAPE_COORDINATES` coordinates: grid cells,
+   parcels of four corners, short lines) lying within the frame of one tile's
+   width around the tile. Renderers clip at the tile edge, so what is drawn is
+   the same; what a tile holds beyond its buffer is the rest of such a shape.
 """
 
 from __future__ import annotations
@@ -101,11 +106,33 @@ def encode_mvt(
     return EncodedTile(*encode_layer(name, ids, tile_geoms, columns, extent=query.extent))
 
 
+SMALL_SHAPE_COORDINATES = 5
+"""Shapes of at most this many coordinates (a closed four-corner ring) are not
+clipped while they lie within the frame (:func:`within_frame`): a clipped
+quadrilateral has up to eight corners, so clipping only costs time."""
+
+
+def within_frame(bounds: np.ndarray, query: TileQuery) -> np.ndarray:
+    """Tell which bounds (tile units, one row each) lie within one tile width of the tile.
+
+    The frame keeps every coordinate of an unclipped small shape well inside the
+    16-bit range renderers expect of tile coordinates.
+    """
+    low, high = -query.extent, 2 * query.extent
+    with np.errstate(invalid="ignore"):
+        return (
+            (bounds[:, 0] > low)
+            & (bounds[:, 1] > low)
+            & (bounds[:, 2] < high)
+            & (bounds[:, 3] < high)
+        )
+
+
 def to_tile_units(geometries: np.ndarray, query: TileQuery) -> np.ndarray:
     """Transform to tile units, simplify, clip to the buffered tile, snap to integers.
 
-    Only features wider than the buffer are clipped: a narrower one cannot reach
-    past the neighbouring tile's buffer, and renderers clip at the tile edge.
+    Features no wider than the buffer and small shapes within the frame are not
+    clipped (see the module's docstring): renderers clip at the tile edge.
     """
     x0, _, _, y1 = query.bounds
     unit = query.unit
@@ -119,6 +146,8 @@ def to_tile_units(geometries: np.ndarray, query: TileQuery) -> np.ndarray:
         tile[complex_] = shapely.simplify(tile[complex_], query.simplify, preserve_topology=False)
     bounds = shapely.bounds(tile)
     wide = np.fmax(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]) > query.buffer
+    small = shapely.get_num_coordinates(tile) <= SMALL_SHAPE_COORDINATES
+    wide &= ~(small & within_frame(bounds, query))
     low, high = -query.buffer, query.extent + query.buffer
     tile[wide] = shapely.clip_by_rect(tile[wide], low, low, high, high)
     return snap_to_grid(tile)

@@ -192,3 +192,64 @@ def test_flat_and_general_paths_together_make_the_tile_the_store_read_makes(stor
         assert features(source.encode(layer.id, q).data) == features(
             tile_from_store(store, layer, q).data
         ), (z, t)
+
+
+def test_a_small_tile_of_a_built_source_is_made_in_the_calling_thread_as_the_thread_pool_makes_it(
+    store,
+):
+    frame = cells_frame()
+    layer = infer_layer("cells", frame)
+    store.write(layer, frame)
+    part = LayerPart(layer, ATTRIBUTES)
+
+    def service(inline: int, database: int = 0) -> VectorTileService:
+        settings = TileSettings(inline_tile_features=inline, database_tile_features=database)
+        sources = TileSources(store, 1_000, background=False)
+        return VectorTileService(store, settings, None, VersionCache(store), sources)
+
+    small = service(1_000)
+    plan = small.plan([part], ADDRESSES[2])
+    assert small.inline_tile([part], ADDRESSES[2], gzip_ok=False, plan=plan) is None  # not built
+    made = small.tile([part], ADDRESSES[2], gzip_ok=False, plan=plan)  # builds the source
+    inline = small.inline_tile([part], ADDRESSES[2], gzip_ok=False, plan=plan)
+    assert inline is not None and inline.body == made.body and features(made.body)
+
+    dense = service(1)  # more candidate features than allowed: left to the thread pool
+    dense.tile([part], ADDRESSES[2], gzip_ok=False, plan=plan)
+    assert dense.inline_tile([part], ADDRESSES[2], gzip_ok=False, plan=plan) is None
+
+    sparse = service(1_000, database=1_000)  # PostGIS makes tiles this sparse itself
+    sparse.tile([part], ADDRESSES[2], gzip_ok=False, plan=plan)
+    in_memory = sparse.inline_tile([part], ADDRESSES[2], gzip_ok=False, plan=plan)
+    assert (in_memory is None) == isinstance(store, SupportsMVT)
+
+
+def test_a_grid_cell_across_the_tile_edge_is_left_whole_and_a_many_corner_shape_is_clipped(
+    store,
+):
+    from shapely.geometry import Point
+
+    x0, y0, x1, y1 = (-20_000.0, -20_000.0, 20_000.0, 20_000.0)  # a tile of 40 km, 3857
+    unit = (x1 - x0) / 4096
+    cell = box(x1 - 50 * unit, 0, x1 + 300 * unit, 400 * unit)  # sticks 300 units out
+    disc = Point(x1, -5_000).buffer(300 * unit, quad_segs=16)  # 65 corners, half outside
+    frame = gpd.GeoDataFrame(
+        {"code": ["cell", "disc"]}, geometry=[cell, disc], crs="EPSG:3857"
+    ).to_crs(4326)
+    layer = infer_layer("edge", frame)
+    info = store.write(layer, frame)
+    q = TileQuery(
+        bounds=(x0, y0, x1, y1), crs="EPSG:3857", attributes=("code",), version=info.version
+    )
+    sources = TileSources(store, 1_000, background=False)
+    tiles = [tile_from_store(store, layer, q)]
+    if not isinstance(store, SupportsMVT):
+        tiles.append(sources.get(layer, q, lambda: 2).encode(layer.id, q))
+
+    for tile in tiles:
+        decoded = mapbox_vector_tile.decode(tile.data, default_options={"y_coord_down": True})
+        shapes = {f["properties"]["code"]: f["geometry"] for f in decoded["edge"]["features"]}
+        cell_x = [x for x, _ in shapes["cell"]["coordinates"][0]]
+        disc_x = [x for ring in shapes["disc"]["coordinates"] for x, _ in ring]
+        assert max(cell_x) >= 4096 + 290  # whole: past the buffer
+        assert max(disc_x) <= 4096 + 64  # clipped to the buffered tile

@@ -11,6 +11,8 @@ import mapbox_vector_tile
 import numpy as np
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon
 
 from geoservice.encoding.mvt import encode_layer
@@ -115,3 +117,60 @@ def test_a_grid_of_thousands_of_cells_decodes_as_the_reference_encoders():
     assert count == 2000
     assert [f["properties"] for f in ours] == [f["properties"] for f in reference]
     assert [f["geometry"] for f in ours] == [f["geometry"] for f in reference]
+
+
+# -- the byte-array plumbing under the encoder ---------------------------------------
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=60))
+def test_varints_are_those_protobuf_writes_value_by_value(values):
+    from geoservice.encoding.mvt import _varint, _varints
+
+    data, sizes = _varints(np.asarray(values, dtype=np.uint64))
+
+    assert data.tobytes() == b"".join(_varint(v) for v in values)
+    assert sizes.tolist() == [len(_varint(v)) for v in values]
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(
+    st.lists(st.binary(max_size=6), min_size=1, max_size=12),
+    st.lists(st.binary(max_size=6), min_size=1, max_size=12),
+    st.data(),
+)
+def test_segments_take_put_and_join_as_lists_of_bytes_do(first, second, data):
+    from geoservice.encoding.mvt import Segments, join_segments
+
+    def segments(strings):
+        blob = np.frombuffer(b"".join(strings), dtype=np.uint8)
+        return Segments(blob, np.array([len(s) for s in strings], dtype=np.int64))
+
+    a = segments(first)
+    rows = data.draw(st.lists(st.integers(0, len(first) - 1), max_size=20))
+    assert a.take(np.array(rows, dtype=np.int64)).strings() == [first[r] for r in rows]
+
+    where = data.draw(st.permutations(range(len(first))))[: min(len(first), len(second))]
+    put = a.put(np.array(where, dtype=np.int64), segments(second[: len(where)]))
+    expected = list(first)
+    for row, value in zip(where, second, strict=False):
+        expected[row] = value
+    assert put.strings() == expected
+
+    pairs = min(len(first), len(second))
+    joined = join_segments([segments(first[:pairs]), segments(second[:pairs])])
+    assert joined.strings() == [x + y for x, y in zip(first, second, strict=False)][:pairs]
+
+
+def test_single_ring_polygons_written_as_a_table_encode_as_the_general_way():
+    from geoservice.encoding.mvt import geometry_streams, ring_streams
+
+    quads = [[(0, 0), (0, 80), (80, 80), (80, 0)], [(100, 5), (90, 60), (150, 70), (160, 0)]]
+    triangles = [[(0, 0), (30, 90), (60, 0)], [(5, 5), (4000, 10), (300, 4090)]]
+    for rings in (quads, triangles):
+        polygons = shapely.orient_polygons(np.array([Polygon(r) for r in rings], dtype=object))
+        corners = np.array(
+            [shapely.get_coordinates(p.exterior)[:-1] for p in polygons], dtype=np.int64
+        )
+        _, general = geometry_streams(polygons)
+        assert ring_streams(corners).strings() == general.strings()

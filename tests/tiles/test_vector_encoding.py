@@ -85,8 +85,11 @@ def test_tile_holds_every_source_feature_clipped_to_the_tile(store, cells):
             "flag": bool(source.flag),
         }
         clipped = source.geometry.intersection(area)
-        # Quantised to 1/4096 of a tile (about 19 m at z9): outlines agree to ~2 units.
-        assert geom.symmetric_difference(clipped).area <= clipped.length * 0.0004
+        # What lies in the buffered tile is the source there (small shapes may be
+        # left whole past it: renderers clip at the tile edge). Quantised to 1/4096
+        # of a tile (about 19 m at z9): outlines agree to ~2 units.
+        drawn = geom.intersection(area)
+        assert drawn.symmetric_difference(clipped).area <= clipped.length * 0.0004
 
 
 def test_feature_budget_keeps_the_largest_features(store, cells):
@@ -154,9 +157,12 @@ def test_postgis_and_in_process_encoders_agree(tmp_path, postgis_url, cells):
             a = decode_tile(tile_from_store(gpkg, layer, query).data, ADDRESS)["cells"]
             b = decode_tile(pg.mvt(layer, query).data, ADDRESS)["cells"]
             assert set(a) == set(b)
+            # PostGIS clips every feature to the buffered tile; in process, small
+            # shapes may be left whole past it: the same is drawn within it.
+            area = gpd.GeoSeries([box(*query.buffered_bounds)], crs=3857).to_crs(4326).iloc[0]
             for fid in a:
                 assert a[fid][1] == b[fid][1]
-                ga, gb = a[fid][0], b[fid][0]
+                ga, gb = a[fid][0].intersection(area), b[fid][0].intersection(area)
                 assert ga.symmetric_difference(gb).area <= max(ga.length, 1e-9) * 0.0004
                 assert np.isclose(ga.area, gb.area, rtol=0.02)
     finally:

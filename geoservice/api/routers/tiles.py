@@ -197,12 +197,19 @@ def dataset_tile(
 async def vector_tile_response(request: Request, tiles, parts, address, v) -> Response:
     """Answer from memory when the versions and the tile are known, else in a thread."""
     if_none_match, gzip_ok = request.headers.get("if-none-match"), accepts_gzip(request)
+    plan = tiles.vector.quick_plan(parts, address)
     answer = await quick_vector_tile(
-        tiles.vector, parts, address, if_none_match=if_none_match, gzip_ok=gzip_ok
+        tiles.vector, parts, address, if_none_match=if_none_match, gzip_ok=gzip_ok, plan=plan
     )
     if answer is None:
         answer = await run_in_threadpool(
-            vector_tile, tiles.vector, parts, address, if_none_match=if_none_match, gzip_ok=gzip_ok
+            vector_tile,
+            tiles.vector,
+            parts,
+            address,
+            if_none_match=if_none_match,
+            gzip_ok=gzip_ok,
+            plan=plan,
         )
     return _vector_response(answer, tiles, v)
 
