@@ -6,6 +6,11 @@ PostgreSQL raises where SQLite returns infinity. Such an error says the filter
 cannot be evaluated on this layer's data; it is the client's to change, never a
 500. Only data exceptions (SQLSTATE class 22), program limits (class 54), GEOS
 failures and SQLite's own limits are translated; anything else is a real fault.
+
+The output CRS can fail the same way: a projected CRS is defined over part of the
+world only (a Gauss-Krüger zone over 3° of longitude), and PROJ refuses to project
+a feature far outside it. That too is the client's to change (a ``bbox`` within
+the CRS's area of use, or another ``crs``), a 400 naming the cause.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from geoservice.errors import InvalidFilter
+from geoservice.errors import InvalidFilter, InvalidParameter
 from geoservice.storage.gpkg_sql import function_error
 
 SQLITE_LIMITS = (
@@ -45,6 +50,12 @@ def filter_errors() -> Iterator[None]:
         raise
     except Exception as exc:
         state = getattr(exc, "sqlstate", None) or ""
+        if state == "XX000" and str(exc).startswith("transform:"):
+            raise InvalidParameter(
+                "crs: some of the features asked for lie outside the area where the "
+                f"requested CRS is defined ({str(exc).splitlines()[0]}); ask for a bbox "
+                "within its area of use, or another crs (CRS84 covers the world)"
+            ) from None
         if state[:2] in ("22", "54") or (state == "XX000" and "GEOS" in str(exc)):
             raise InvalidFilter(_message(str(exc).splitlines()[0])) from None
         raise
