@@ -119,40 +119,30 @@ class TileSources:
         self._sources: OrderedDict[tuple, TileSource] = OrderedDict()
         self._held = 0
         self._lock = threading.Lock()
-        self._building: dict[tuple, object] = {}  # keys being built
+        self._building: tuple | None = None  # the key being built: one build at a time
         self._skipped: set[tuple] = set()  # (layer, version): too large, or failed to build
 
     def get(
         self, layer: LayerDef, query: TileQuery, feature_count: Callable[[], int]
     ) -> TileSource | None:
         """Return the source of ``query``'s layer version, building it on first use;
-        None when the layer is larger than the budget (tiles read it per tile).
+        None when the layer is larger than the budget (tiles read it per tile) or,
+        building in the background, until it is built.
 
         ``feature_count()`` gives the version's size; it is asked once per version.
         """
-        if self.max_features <= 0:
-            return None
-        key = (layer.id, query.version, query.crs)
-        with self._lock:
-            source = self._sources.get(key)
-            if source is not None:
-                self._sources.move_to_end(key)
-                return source
-            if (layer.id, query.version) in self._skipped:
-                return None
-        if feature_count() > self.max_features:
-            self._skip(key)
-            return None
+        source = self.ready(layer, query)
+        if source is not None or not self._wanted(layer, query):
+            return source
         if self.background:
-            self._build_later(key, layer, query)
+            self.prepare(layer, query, feature_count)
             return None
-        self._build(key, layer, query)
-        with self._lock:
-            return self._sources.get(key)
+        self._count_then_build(_key(layer, query), layer, query, feature_count)
+        return self.ready(layer, query)
 
     def ready(self, layer: LayerDef, query: TileQuery) -> TileSource | None:
         """Return the source of ``query``'s layer version if it is built, without I/O."""
-        key = (layer.id, query.version, query.crs)
+        key = _key(layer, query)
         with self._lock:
             source = self._sources.get(key)
             if source is not None:
@@ -160,61 +150,51 @@ class TileSources:
             return source
 
     def prepare(self, layer: LayerDef, query: TileQuery, feature_count: Callable[[], int]) -> None:
-        """Start building the source of ``query``'s layer version in the background,
-        counting its features there too; for callers that must not block (the
-        event loop), which meanwhile make their tiles another way."""
-        if self.max_features <= 0:
+        """Start counting and building the source of ``query``'s layer version in a
+        thread of its own (one build at a time: each reads a whole layer); tiles are
+        made another way meanwhile, so neither the first tiles after an upload nor
+        the event loop wait seconds for a whole layer."""
+        if self.ready(layer, query) is not None or not self._wanted(layer, query):
             return
-        key = (layer.id, query.version, query.crs)
+        key = _key(layer, query)
         with self._lock:
-            if key in self._sources or (layer.id, query.version) in self._skipped:
+            if self._building is not None:
                 return
+            self._building = key
 
-        def count_then_build() -> None:
+        def run() -> None:
             try:
-                too_large = feature_count() > self.max_features
-            except Exception:  # the store reports it on the tile's own read
-                too_large = True
-            if too_large:
+                self._count_then_build(key, layer, query, feature_count)
+            except Exception:  # counting failed: the store reports it on the tile's own read
                 self._skip(key)
-                with self._lock:
-                    self._building.pop(key, None)
-                return
-            self._build(key, layer, query)
 
-        self._build_later(key, layer, query, target=count_then_build)
+        threading.Thread(target=run, daemon=True, name="tile-source").start()
 
-    def _build_later(
-        self, key: tuple, layer: LayerDef, query: TileQuery, target: Callable | None = None
-    ) -> None:
-        """Build in a thread of its own (once per key); tiles are read meanwhile.
-
-        The first tiles after an upload must not wait seconds for a whole layer.
-        """
+    def _wanted(self, layer: LayerDef, query: TileQuery) -> bool:
+        """Tell whether a source of this layer version may be built at all."""
         with self._lock:
-            if self._building:  # one build at a time: each reads a whole layer
-                return
-            self._building[key] = True
-        if target is None:
-            thread = threading.Thread(
-                target=self._build, args=(key, layer, query), daemon=True, name="tile-source"
-            )
-        else:
-            thread = threading.Thread(target=target, daemon=True, name="tile-source")
-        thread.start()
+            return self.max_features > 0 and (layer.id, query.version) not in self._skipped
 
-    def _build(self, key: tuple, layer: LayerDef, query: TileQuery) -> None:
+    def _count_then_build(
+        self, key: tuple, layer: LayerDef, query: TileQuery, feature_count: Callable[[], int]
+    ) -> None:
         try:
-            source = build_source(
-                self.store, layer, query.crs, layer.attribute_names, query.version
-            )
+            if feature_count() > self.max_features:
+                self._skip(key)
+                return
+            try:
+                source = build_source(
+                    self.store, layer, query.crs, layer.attribute_names, query.version
+                )
+            except Exception:  # the per-tile read stays for this version; it reports the fault
+                log.warning("no in-memory tile source for %s v%s", key[0], key[1], exc_info=True)
+                self._skip(key)
+                return
             self._keep(key, source)
-        except Exception:  # the per-tile read stays for this version; it reports the fault
-            log.warning("no in-memory tile source for %s v%s", key[0], key[1], exc_info=True)
-            self._skip(key)
         finally:
             with self._lock:
-                self._building.pop(key, None)
+                if self._building == key:
+                    self._building = None
 
     def _skip(self, key: tuple) -> None:
         """Serve this layer version by per-tile reads from now on."""
@@ -238,3 +218,7 @@ class TileSources:
         with self._lock:
             self._sources.clear()
             self._held = 0
+
+
+def _key(layer: LayerDef, query: TileQuery) -> tuple:
+    return (layer.id, query.version, query.crs)

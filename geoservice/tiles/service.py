@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 from geoservice.catalog.models import LayerDef
 from geoservice.errors import TileNotFound
@@ -140,16 +141,20 @@ class VectorTileService:
         body = _join(bodies, gzip_ok=gzip_ok)
         return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
 
-    def produce(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
+    def produce(
+        self, layer: LayerDef, query: TileQuery, source: TileSource | None = None
+    ) -> EncodedTile:
         """Encode one layer, shrinking the feature budget until the size budget holds.
 
         The bytes per feature of the first over-budget tile of a layer version is
         remembered, so later dense tiles are asked for a fitting number of
-        features at once instead of being encoded twice.
+        features at once instead of being encoded twice. ``source``: the in-memory
+        source the caller already chose.
         """
+        encode = self._encoder(layer, query, source)
         limit = self._first_limit(layer, query)
         for _ in range(4):
-            tile = self._encode(layer, replace(query, max_features=limit))
+            tile = encode(replace(query, max_features=limit))
             limit = self._next_limit(layer, query, tile, limit)
             if limit is None:
                 break
@@ -176,19 +181,19 @@ class VectorTileService:
         if not self._async_database or len(parts) != 1:
             return None
         (part,), (version,), (key,) = parts, plan.versions, plan.keys
+        query = self.query_for(part, address, version)
         if self.sources is not None:
-            query = self.query_for(part, address, version)
             if self.sources.ready(part.layer, query) is None:
                 self.sources.prepare(
                     part.layer, query, lambda: self._feature_count(part.layer, query)
                 )
-            elif self._source_for(part.layer, query, build=False) is not None:
+            elif self._memory_source(part.layer, query, build=False) is not None:
                 return None  # a dense tile of a layer in memory: encoded there, in a thread
         bodies = []
         if _in_zoom_range(part.layer, address.z):
             packed = self.cache.get_tile(key) if self.cache is not None else None
             if packed is None:
-                tile = await self.aproduce(part.layer, self.query_for(part, address, version))
+                tile = await self.aproduce(part.layer, query)
                 packed = self._pack(tile.data)
                 if self.cache is not None:
                     self.cache.put_tile(key, packed)
@@ -215,11 +220,11 @@ class VectorTileService:
         if not _in_zoom_range(part.layer, address.z):
             return None
         query = self.query_for(part, address, version)
-        source = self._source_for(part.layer, query, build=False)
-        if source is None or source.candidates(query) > limit:
+        found = self._memory_source(part.layer, query, build=False)
+        if found is None or found[1] > limit:
             return None
         packed = cached_tile(
-            self.cache, key, lambda: self._pack(self.produce(part.layer, query).data)
+            self.cache, key, lambda: self._pack(self.produce(part.layer, query, found[0]).data)
         )
         body = _join([packed], gzip_ok=gzip_ok)
         return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
@@ -257,16 +262,25 @@ class VectorTileService:
             version=version,
         )
 
-    def _encode(self, layer: LayerDef, query: TileQuery) -> EncodedTile:
-        source = self._source_for(layer, query, build=True)
+    def _encoder(
+        self, layer: LayerDef, query: TileQuery, source: TileSource | None
+    ) -> Callable[[TileQuery], EncodedTile]:
+        """Return how this tile is encoded: from the layer held in memory, by the
+        database, or from a per-tile read (chosen once for every budget try)."""
+        if source is None:
+            found = self._memory_source(layer, query, build=True)
+            source = found[0] if found is not None else None
         if source is not None:
-            return source.encode(layer.id, query)
+            return partial(source.encode, layer.id)
         if self._in_database:
-            return self.store.mvt(layer, query)
-        return tile_from_store(self.store, layer, query)
+            return partial(self.store.mvt, layer)
+        return partial(tile_from_store, self.store, layer)
 
-    def _source_for(self, layer: LayerDef, query: TileQuery, *, build: bool) -> TileSource | None:
-        """Return the in-memory source to make this tile from, or None.
+    def _memory_source(
+        self, layer: LayerDef, query: TileQuery, *, build: bool
+    ) -> tuple[TileSource, int] | None:
+        """Return the in-memory source to make this tile from and the tile's
+        candidate features, or None.
 
         ``build``: build a missing source now (worker threads), else take only a
         built one (the event loop). The database makes a sparse tile (at most
@@ -281,9 +295,10 @@ class VectorTileService:
             source = self.sources.ready(layer, query)
         if source is None:
             return None
-        if self._in_database and source.candidates(query) <= self.settings.database_tile_features:
+        candidates = source.candidates(query)
+        if self._in_database and candidates <= self.settings.database_tile_features:
             return None
-        return source
+        return source, candidates
 
     def _feature_count(self, layer: LayerDef, query: TileQuery) -> int:
         info = self.store.current_version(layer.id)

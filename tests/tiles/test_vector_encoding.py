@@ -108,7 +108,7 @@ def test_size_budget_shrinks_a_tile_below_the_limit(store, cells):
     settings = TileSettings(max_tile_bytes=1500)
     versions = VersionCache(store)
     service = VectorTileService(store, settings, None, versions)
-    full = service._encode(layer, _query())
+    full = _encode(store, layer, _query())
     small = service.produce(layer, _query())
     versions.close()
     assert len(full.data) > 1500 >= len(small.data)
