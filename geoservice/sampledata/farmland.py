@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoservice.analysis.farmland import generate_farmland_grid
+from geoservice.analysis.farmland import GRID_COLUMNS, generate_farmland_grid
 from geoservice.analysis.farmland.coverage import GRID_M, tile_exactly
 from geoservice.analysis.farmland.merge import MIN_AREA_SHARE
 from geoservice.sampledata.common import (
@@ -55,17 +55,9 @@ UNIT_COLUMNS = (
     "geometry_quality",
 )
 CELL_COLUMNS = (
-    "code",
-    "parent_code",
+    *GRID_COLUMNS[:2],  # code, parent_code
     "level",
-    "row",
-    "col",
-    "cell_m",
-    "area_m2",
-    "is_clipped",
-    "basis",
-    "village_code",
-    "merged_from",
+    *GRID_COLUMNS[2:],  # what generate_farmland_grid makes
     "name_zh",
     "name_en",
     "source",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from contextlib import contextmanager
 
 import pytest
 
@@ -339,17 +340,24 @@ def test_result_maps_name_facilities_and_class_values_with_readable_ticks(maps_s
         assert not page.watch.problems(), page.watch.problems()
 
 
-def test_the_maplibre_preview_has_the_base_map_labels_a_popup_and_links_the_planner_map(
-    maps_settings,
-):
+@contextmanager
+def maplibre_preview(maps_settings, query: str):
+    """Serve the app and open ``/map?<query>`` in Chromium with WebGL, drawn and idle."""
     from geoservice.app import create_app
 
     with (
         LiveServer(create_app(maps_settings)) as server,
         chromium_page(webgl=True, viewport=(1024, 700)) as page,
     ):
-        page.goto(f"{server.url}/map?collections=villages&lang=en", wait_until="load")
+        page.goto(f"{server.url}/map?{query}", wait_until="load")
         page.wait_for_function("() => window.__idle === true", timeout=60_000)
+        yield page
+
+
+def test_the_maplibre_preview_has_the_base_map_labels_a_popup_and_links_the_planner_map(
+    maps_settings,
+):
+    with maplibre_preview(maps_settings, "collections=villages&lang=en") as page:
         assert page.locator("#planner-map").get_attribute("href").endswith("/maps/villages?lang=en")
         assert page.locator("#preview").inner_text() == "Tile preview"
         assert page.locator("#planner-map").is_visible()
@@ -390,14 +398,7 @@ RENDERED_METHODS = """(id) => window.__map.queryRenderedFeatures({layers: [id]})
 def test_the_maplibre_preview_draws_symbolic_positions_only_when_asked_and_hollow(
     maps_settings,
 ):
-    from geoservice.app import create_app
-
-    with (
-        LiveServer(create_app(maps_settings)) as server,
-        chromium_page(webgl=True, viewport=(1024, 700)) as page,
-    ):
-        page.goto(f"{server.url}/map?collections=logistics", wait_until="load")
-        page.wait_for_function("() => window.__idle === true", timeout=60_000)
+    with maplibre_preview(maps_settings, "collections=logistics") as page:
         located = page.evaluate(RENDERED_METHODS, "logistics-circle")
         assert located and "rule:symbolic" not in located  # none drawn as a located point
         assert page.evaluate(RENDERED_METHODS, "logistics-not-located") == []
