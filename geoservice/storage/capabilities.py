@@ -69,7 +69,8 @@ class TileQuery:
 
 @dataclass(frozen=True)
 class EncodedTile:
-    """A single-layer MVT (uncompressed) and how many features it holds."""
+    """A single-layer MVT (uncompressed) and how many features were handed to the
+    encoder (the tile budget's measure; a few may clip to nothing)."""
 
     data: bytes
     features: int

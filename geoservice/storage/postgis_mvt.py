@@ -338,6 +338,11 @@ def tile_sql(layer: LayerDef, table: str, query: TileQuery, *, prepared: bool) -
 
     Parameters, in order: the tile bounds, the buffer span (features narrower
     than it are not clipped), the buffered bounds, the feature limit.
+
+    The count is ``count(*)``, the rows handed to ``ST_AsMVT`` (the budget's
+    measure), not ``count(geom)``: PostgreSQL flattens the subquery, so naming
+    ``geom`` in a second aggregate computes every ``ST_AsMVTGeom`` twice, which
+    made a z14 tile cost the database 1.7x what it does without.
     """
     target = resolve_crs(query.crs).srid
     search = f"ST_MakeEnvelope(%s, %s, %s, %s, {target})"
@@ -361,7 +366,7 @@ def tile_sql(layer: LayerDef, table: str, query: TileQuery, *, prepared: bool) -
     name = layer.id.replace("'", "''")
     order = f"{size} DESC, " if size else ""
     return (
-        f"SELECT ST_AsMVT(t, '{name}', {query.extent}, 'geom', 'fid'), count(geom) FROM ("
+        f"SELECT ST_AsMVT(t, '{name}', {query.extent}, 'geom', 'fid'), count(*) FROM ("
         f"SELECT fid{attrs}, ST_AsMVTGeom({shape}, ST_MakeEnvelope(%s, %s, %s, %s, {target}), "
         f"{query.extent}, {query.buffer}, sp > %s) AS geom FROM ("
         f"SELECT fid{attrs}, {geom} AS g, {span} AS sp, {points} AS np "
