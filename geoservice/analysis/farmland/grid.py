@@ -21,6 +21,11 @@ import shapely
 from geoservice.analysis.crs import analysis_crs
 from geoservice.analysis.farmland._cut import polygonal_array
 from geoservice.analysis.farmland.merge import MIN_AREA_SHARE, merge_small_cells
+from geoservice.analysis.farmland.provenance import (
+    PROVENANCE_COLUMNS,
+    cell_provenance,
+    merged_quality,
+)
 from geoservice.analysis.farmland.villages import cut_villages
 
 CODE_DIGITS = 6
@@ -72,7 +77,8 @@ def generate_farmland_grid(
     units : geopandas.GeoDataFrame
         Polygons (any CRS, which must be set) with a unique, non-null
         ``code_column``. Units should not overlap; if they do, a cell is cut
-        for each unit it falls in.
+        for each unit it falls in. Their ``geometry_quality`` and ``source``,
+        where given, go into the cells'.
     cell_m : float
         Cell edge in metres of ``crs``.
     code_column : str
@@ -91,7 +97,8 @@ def generate_farmland_grid(
         Village/community outlines (polygons, any CRS) with a unique
         ``village_code_column``. Each becomes a cell per unit it lies in, coded
         ``<unit code>-<village code>``; the lattice fills only what they leave
-        uncovered.
+        uncovered. Their ``geometry_quality`` and ``source`` go into the cells
+        cut from them.
     village_code_column : str
         Code column of ``villages``.
 
@@ -100,10 +107,15 @@ def generate_farmland_grid(
     geopandas.GeoDataFrame
         In ``crs``, sorted by ``parent_code, code``, with columns
         ``code, parent_code, row, col, cell_m, area_m2, is_clipped, basis,
-        village_code, merged_from`` and polygon geometry. ``is_clipped`` marks
-        cells cut by a unit border or grown by a merge; ``basis`` is
-        ``village_boundary`` or ``lattice_fallback``; ``row``/``col`` are null
-        for village cells; ``merged_from`` lists the codes merged into a cell.
+        village_code, merged_from, source, geometry_quality`` and polygon
+        geometry. ``is_clipped`` marks cells cut by a unit border or grown by a
+        merge; ``basis`` is ``village_boundary`` or ``lattice_fallback``;
+        ``row``/``col`` are null for village cells; ``merged_from`` lists the
+        codes merged into a cell. ``geometry_quality`` is the least trustworthy
+        of the unit's, the village's (lattice cells: ``approximate``) and the
+        merged pieces', null when an input does not say; ``source`` names the
+        unit and village with their quality and ``source``
+        (:mod:`~.provenance`).
 
     Raises
     ------
@@ -146,9 +158,17 @@ def generate_farmland_grid(
     grid = gpd.GeoDataFrame(grid, crs=metric.crs).sort_values(
         ["parent_code", "code"], ignore_index=True
     )
-    grid = merge_small_cells(grid, min_area_m2=min_area)
+    cut = cell_provenance(
+        grid,
+        metric,
+        villages,
+        code_column=code_column,
+        village_code_column=village_code_column,
+        cell_m=cell_m,
+    )
+    grid = merged_quality(merge_small_cells(cut, min_area_m2=min_area), cut)
     grid = grid.sort_values(["parent_code", "code"], ignore_index=True)
-    return grid[[*GRID_COLUMNS, "geometry"]]
+    return grid[[*GRID_COLUMNS, *PROVENANCE_COLUMNS, "geometry"]]
 
 
 def _village_frame(pieces: gpd.GeoDataFrame, cell_m: float) -> gpd.GeoDataFrame:
