@@ -8,6 +8,7 @@ features and features fetched from the items API on a click.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from geoservice.catalog.models import LayerDef, StyleDef
@@ -23,6 +24,7 @@ NAME_FIELDS = ("name_zh", "name_en")
 QUALITY = "geometry_quality"
 SOURCE = "source"
 METHOD = "placement_method"
+PLACEMENT = "placement"
 EXPLAINING = ("placement_method", "placement", "seat_method")
 """Attributes telling how an approximate position was obtained: always shown."""
 MAX_FIELDS = 10
@@ -94,6 +96,36 @@ def popup_spec(
         "nothing": text("nothing_here", lang),
         "more": text("more", lang, n="{n}"),
     }
+
+
+def placement_lookup(layers: Iterable[LayerDef], base_url: str, lang: str) -> dict[str, Any]:
+    """Return where the MapLibre preview finds a feature's placement note, per layer.
+
+    Only layers that say how their features were placed (``placement`` or
+    ``placement_method``) are listed. The note is long free text the tiles
+    usually leave out (``tiles.attributes``), so the page asks the items API
+    (``items``) for the clicked feature, reads ``twin`` first (``placement_zh``
+    on a Chinese page, as the Leaflet popups do) and else ``field``; a feature
+    with neither shows the note of its ``placement_method`` (``methodNotes``).
+    ``label`` titles the row: 定位说明 / How it was placed; ``hide`` names the
+    tile attributes not listed as rows of their own (the note, its twin).
+    """
+    specs: dict[str, Any] = {}
+    for layer in layers:
+        names = set(layer.attribute_names)
+        if not names & {PLACEMENT, METHOD}:
+            continue
+        attribute = layer.attribute(PLACEMENT)
+        title = attribute.title if attribute is not None else None
+        specs[layer.id] = {
+            "field": PLACEMENT if attribute is not None else None,
+            "twin": dict(shown_attributes(layer.attribute_names, lang)).get(PLACEMENT),
+            "items": f"{base_url}/collections/{layer.id}/items" if attribute else None,
+            "label": title.get(lang) if title is not None else text("how_placed", lang),
+            "method": METHOD,
+            "hide": [n for n in (PLACEMENT, TRANSLATED[PLACEMENT]) if n in names],
+        }
+    return specs
 
 
 def embedded_properties(layer: LayerDef, style: StyleDef | None) -> list[str]:

@@ -88,7 +88,8 @@ def write_catalog(layers: Path, styles: Path) -> None:
     declarations = {
         POINTS: {**_layer(TITLE, "commercial", "Point", "hostile_points",
                           [_attribute("code", 3, required=True), _attribute("category", 4),
-                           _attribute("note", 5)]),
+                           _attribute("note", 5), _attribute("placement", 6),
+                           _attribute("placement_zh", 7)]),
                  "key": "code"},
         ZONES: _layer(f"区{p(4)}", "commercial", "Polygon", "hostile_polygons",
                       [_attribute("category", 6)]),
@@ -154,7 +155,8 @@ def frames() -> dict[str, gpd.GeoDataFrame]:
     return {
         POINTS: gpd.GeoDataFrame(
             _meta(n, code=list(PAYLOADS), category=[p(i % 3) for i in range(n)],
-                  note=list(reversed(PAYLOADS))),
+                  note=list(reversed(PAYLOADS)), placement=[p(i + 1) for i in range(n)],
+                  placement_zh=[f"定位{p(i + 2)}" for i in range(n)]),
             geometry=points, crs=4326,
         ),
         ZONES: gpd.GeoDataFrame(

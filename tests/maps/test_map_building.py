@@ -80,6 +80,23 @@ def test_popups_read_the_placement_note_in_the_page_language():
     assert {"placement", "placement_zh"} <= set(embedded_properties(layer, style))
 
 
+def test_the_maplibre_preview_finds_the_placement_note_in_the_page_language():
+    from geoservice.maps.popups import placement_lookup
+
+    layers = [CATALOG.get(i) for i in ("logistics", "villages", "farmland_patrols")]
+    zh = placement_lookup(layers, "http://h", "zh")
+    assert zh["logistics"] == {"field": "placement", "twin": "placement_zh", "label": "定位说明",
+                               "items": "http://h/collections/logistics/items",
+                               "method": "placement_method",
+                               "hide": ["placement", "placement_zh"]}  # fmt: skip
+    assert "villages" not in zh  # sourced points that say nothing of placement
+    # a layer with a placement method but no note of its own: the method's note
+    assert zh["farmland_patrols"]["field"] is None and zh["farmland_patrols"]["items"] is None
+    en = placement_lookup(layers, "http://h", "en")["logistics"]
+    assert en["twin"] is None and en["label"] == "How it was placed"
+    assert en["hide"] == ["placement", "placement_zh"]  # never a row of its own
+
+
 def _source(layer_id: str, frame: gpd.GeoDataFrame):
     from geoservice.catalog.infer import infer_layer
     from geoservice.maps.sources import LayerSource

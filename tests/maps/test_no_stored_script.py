@@ -22,6 +22,7 @@ from geoservice.app import create_app
 from tests.conftest import LiveServer, create_key
 from tests.maps import hostile
 from tests.maps.browser import chromium_page
+from tests.maps.test_orientation_and_language import PLACEMENT_DONE, click_preview
 
 pytestmark = pytest.mark.browser
 
@@ -138,8 +139,12 @@ def test_the_maplibre_page_runs_no_planted_script(hostile_settings):
         page.wait_for_function("() => window.__idle === true", timeout=60_000)
         assert page.evaluate("() => window.__errors") == []
         attribution = page.inner_text(".maplibregl-ctrl-attrib")
+        popup = click_preview(page, 109.9, 39.8)  # the first planted point
+        page.wait_for_function(PLACEMENT_DONE)
+        shown = popup.inner_text()
         _check_clean(page, dialogs, "/map")
         assert hostile.ATTRIBUTION in attribution and hostile.TITLE in page.title()
+    assert f"定位{hostile.PAYLOADS[2]}" in shown  # the placement note, as text
 
 
 def test_an_exported_map_runs_no_planted_script(hostile_settings, huff_result, tmp_path):

@@ -354,6 +354,22 @@ def maplibre_preview(maps_settings, query: str):
         yield page
 
 
+def click_preview(page, lon: float, lat: float, zoom: int = 13):
+    """Centre the preview on (lon, lat) at ``zoom``, click there; return the open popup."""
+    page.evaluate("([lon, lat, zoom]) => window.__map.jumpTo({center: [lon, lat], zoom})",
+                  [lon, lat, zoom])  # fmt: skip
+    page.wait_for_function("() => window.__map.loaded() && window.__map.areTilesLoaded()")
+    point = page.evaluate(
+        "([lon, lat]) => { const p = window.__map.project([lon, lat]); return [p.x, p.y]; }",
+        [lon, lat],
+    )
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    popup = page.locator(".maplibregl-popup-content")
+    popup.wait_for(timeout=10_000)
+    return popup
+
+
 def test_the_maplibre_preview_has_the_base_map_labels_a_popup_and_links_the_planner_map(
     maps_settings,
 ):
@@ -374,16 +390,7 @@ def test_the_maplibre_preview_has_the_base_map_labels_a_popup_and_links_the_plan
                  .arrayBuffer().then(b => b.byteLength)"""
         )
         assert glyphs > 10_000  # Latin glyphs served from a local font, not a CDN
-        page.evaluate("() => window.__map.jumpTo({center: [109.981849, 39.832302], zoom: 13})")
-        page.wait_for_function("() => window.__map.loaded() && window.__map.areTilesLoaded()")
-        point = page.evaluate(
-            """() => { const p = window.__map.project([109.976177, 39.831303]);
-                       return [p.x, p.y]; }"""
-        )
-        box = page.locator("#map").bounding_box()
-        page.mouse.click(box["x"] + point[0], box["y"] + point[1])
-        popup = page.locator(".maplibregl-popup-content")
-        popup.wait_for(timeout=10_000)
+        popup = click_preview(page, 109.976177, 39.831303)
         assert "Hangkong Community" in popup.inner_text()
         assert "community" in popup.inner_text()
         save(page, "maplibre-preview.png", "body")
@@ -413,3 +420,33 @@ def test_the_maplibre_preview_draws_symbolic_positions_only_when_asked_and_hollo
         save(page, "maplibre-not-located.png", "body")
         errors = page.evaluate("window.__errors")
         assert not page.watch.problems() and not errors, (page.watch.problems(), errors)
+
+
+PLACEMENT_DONE = "() => document.querySelector('.gs-popup').dataset.placement === 'done'"
+
+
+def test_the_maplibre_preview_popup_shows_the_placement_note_in_the_page_language(
+    maps_settings, sample_frames
+):
+    logistics = sample_frames["logistics"].set_index("code")
+    lg02 = logistics.loc["LG-02"]  # placed by direction only (rule:sector), east of the core
+    assert lg02["placement_method"] == "rule:sector"
+    with maplibre_preview(maps_settings, "collections=logistics") as page:  # Chinese by default
+        popup = click_preview(page, lg02.geometry.x, lg02.geometry.y)
+        page.wait_for_function(PLACEMENT_DONE)
+        zh = popup.inner_text()
+        # the note is not in the tiles: it is asked of the items API, as text
+        cells = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.gs-popup td'), td => td.children.length)"
+        )
+        page.goto(page.url + "&lang=en", wait_until="load")
+        page.wait_for_function("() => window.__idle === true", timeout=60_000)
+        popup = click_preview(page, lg02.geometry.x, lg02.geometry.y)
+        page.wait_for_function(PLACEMENT_DONE)
+        en = popup.inner_text()
+        errors = page.evaluate("window.__errors")
+        assert not page.watch.problems() and not errors, (page.watch.problems(), errors)
+    assert "定位说明" in zh and lg02["placement_zh"] in zh
+    assert lg02["placement"] not in zh and "placement_zh" not in zh
+    assert set(cells) == {0}
+    assert "How it was placed" in en and lg02["placement"] in en and lg02["placement_zh"] not in en

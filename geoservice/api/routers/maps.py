@@ -12,9 +12,10 @@ from geoservice.api.responses import JSONBytesResponse, render_html
 from geoservice.api.security import policies_of
 from geoservice.api.tile_http import CatalogLayerDep, LayersDep, TilesDep, union_bounds
 from geoservice.catalog.models import LayerDef
-from geoservice.catalog.vocabulary import value_labels
+from geoservice.catalog.vocabulary import placement_notes, value_labels
 from geoservice.errors import TileNotFound
 from geoservice.maps.context import context_layers
+from geoservice.maps.popups import placement_lookup
 from geoservice.maps.service import not_located_features
 from geoservice.tiles.documents import ContextStyle, maplibre_style, tilejson
 from geoservice.tiles.glyphs import glyph_range
@@ -186,6 +187,8 @@ def map_page(
         planner_url=_planner_map(catalog, layers, base_url, lang),
         not_located=not_located_features(store, layers, lang),
         values=value_labels(lang),
+        placement=placement_lookup(layers, base_url, lang),
+        method_notes=placement_notes(lang),
         titles={layer.id: layer.title.get(lang) for layer in layers},
         attributes={
             layer.id: {a.name: a.title.get(lang) for a in layer.attributes if a.title}

@@ -32,6 +32,31 @@ function shown(name, value) {
   }
   return value;
 }
+function row(table, label, value) {
+  const tr = el("tr");
+  tr.appendChild(el("th", null, label));
+  tr.appendChild(el("td", null, value));
+  table.appendChild(tr);
+}
+/* The placement note (定位说明) in the page's language, as the Leaflet popups show it: the
+ * feature's own (its Chinese twin first on a Chinese page), from the tile if it carries
+ * it, else from the items API (tiles mostly leave long text out); else the note of its
+ * placement method. Shown as text, like every value. */
+async function placementNote(spec, f) {
+  const own = (p) => [spec.twin, spec.field]
+    .map((k) => (k ? p[k] : null)).find((v) => typeof v === "string" && v.trim());
+  let note = own(f.properties || {});
+  if (!note && spec.items && f.id !== undefined) {
+    try {
+      const r = await fetch(`${spec.items}/${encodeURIComponent(f.id)}?f=json`,
+        {headers: {Accept: "application/geo+json"}});
+      if (r.ok) note = own((await r.json()).properties || {});
+    } catch { /* the method's note below still says how it was placed */ }
+  }
+  const notes = config.methodNotes || {};
+  const method = (f.properties || {})[spec.method];
+  return note || (Object.hasOwn(notes, method) ? notes[method] : null);
+}
 map.on("click", (e) => {
   const hits = map.queryRenderedFeatures(e.point)
     .filter((f) => f.source === "geoservice");
@@ -40,18 +65,23 @@ map.on("click", (e) => {
   const props = f.properties || {};
   const first = config.lang === "en" ? "name_en" : "name_zh";
   const second = config.lang === "en" ? "name_zh" : "name_en";
+  const placed = (config.placement || {})[f.sourceLayer];
+  const skip = [first, second, ...(placed ? placed.hide : [])];
   const div = el("div", "gs-popup");
   div.appendChild(el("div", "gs-popup-layer", (config.titles || {})[f.sourceLayer] || f.sourceLayer));
   div.appendChild(el("div", "gs-popup-title", props[first] || props[second] || ""));
   const table = el("table");
-  Object.keys(props).filter((k) => k !== first && k !== second).forEach((k) => {
-    const row = el("tr");
-    row.appendChild(el("th", null, ((config.attributes || {})[f.sourceLayer] || {})[k] || k));
-    row.appendChild(el("td", null, shown(k, props[k])));
-    table.appendChild(row);
+  Object.keys(props).filter((k) => !skip.includes(k)).forEach((k) => {
+    row(table, ((config.attributes || {})[f.sourceLayer] || {})[k] || k, shown(k, props[k]));
   });
   div.appendChild(table);
   new maplibregl.Popup({maxWidth: "360px"}).setLngLat(e.lngLat).setDOMContent(div).addTo(map);
+  if (placed) {
+    placementNote(placed, f).then((note) => {
+      if (note) row(table, placed.label, note);
+      div.dataset.placement = "done";
+    });
+  }
 });
 /* Symbolic positions (not locations) are drawn only when asked: hollow rings. */
 const showNotLocated = document.getElementById("show-not-located");
