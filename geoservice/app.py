@@ -37,7 +37,7 @@ from geoservice.api.routers import (
     versions,
 )
 from geoservice.api.security import SecurityHeaders
-from geoservice.api.tiles_setup import install_tiles
+from geoservice.api.tiles_setup import install_tile_fast_path, install_tiles
 from geoservice.api.web import WebParts
 from geoservice.audit import AuditLog
 from geoservice.ingest.workdir import remove_stale
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.audit = AuditLog(settings.audit_log_path)
     app.state.web = WebParts(conformance=[*FEATURES_CONFORMANCE, *TRANSACTIONS_CONFORMANCE])
     add_exception_handlers(app)
-    install_tiles(app)  # innermost: the key check, compression and CORS wrap its fast path
+    install_tiles(app)
     app.add_middleware(KeyMiddleware)  # inside CORS: preflights never need a key
     app.add_middleware(AuditMiddleware, log=app.state.audit)  # sees the key check's refusals
     app.add_middleware(
@@ -88,7 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Content-Crs", "Location", "Link", "X-Request-Id"],
     )
     app.add_middleware(SecurityHeaders, settings=settings)  # every response
-    app.add_middleware(HeadAsGet)  # outermost: HEAD is GET's answer without the body
+    app.add_middleware(HeadAsGet)  # HEAD is GET's answer without the body
+    install_tile_fast_path(app, settings)  # outermost: serves what the others would pass by
     for router in (landing, areas, features, transactions, uploads, versions, keys, audit):
         app.include_router(router.router)
     app.include_router(farmland.router)

@@ -11,18 +11,18 @@ from geoservice.api.routers import maps, rasters, tiles
 from geoservice.api.tile_fastpath import TileFastPath
 from geoservice.ogc.links import HTML, JSON
 from geoservice.ogc.tiles import TILES_CONFORMANCE, TILESETS_VECTOR_REL, tiles_collection_links
+from geoservice.settings import Settings
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 TILING_SCHEMES_REL = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
 
 
 def install_tiles(app: FastAPI) -> None:
-    """Add tile routes, their conformance classes and links, /static and the fast path.
+    """Add tile routes, their conformance classes and links and /static.
 
-    Call it before the app's other middleware is added, so that the fast path
-    sits innermost and CORS and compression still wrap it.
+    The fast path of plain tiles is added apart (:func:`install_tile_fast_path`),
+    after the app's other middleware.
     """
-    app.add_middleware(TileFastPath)
     app.include_router(tiles.router)
     app.include_router(maps.router)
     app.include_router(rasters.router)
@@ -36,3 +36,13 @@ def install_tiles(app: FastAPI) -> None:
     ]
     app.state.web.collection_link_builders.append(tiles_collection_links)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
+
+
+def install_tile_fast_path(app: FastAPI, settings: Settings) -> None:
+    """Put the fast path of plain vector tiles outside the app's other middleware.
+
+    Call it after every other ``add_middleware``: it answers only requests that
+    middleware would pass through unchanged, and adds the headers it would add
+    (:mod:`geoservice.api.tile_fastpath`).
+    """
+    app.add_middleware(TileFastPath, settings=settings)

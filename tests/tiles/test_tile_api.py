@@ -252,14 +252,46 @@ def test_tile_bounds_are_in_the_tile_matrix_set_crs():
     assert 12_200_000 < x0 < x1 < 12_260_000 and y0 < y1
 
 
-def test_fast_path_and_route_answer_alike(client):
-    attrs = "code,parent_code,level,area_m2,is_clipped"  # the layer's tile attributes
-    fast = client.get(_url("farmland_grid", Z12), params={"v": "1"})
-    routed = client.get(_url("farmland_grid", Z12), params={"properties": attrs, "v": "1"})
+ATTRS = "code,parent_code,level,area_m2,is_clipped"  # farmland_grid's tile attributes
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "identity"])
+def test_fast_path_and_route_answer_alike(client, encoding):
+    """The fast path sits outside the app's middleware and adds what it would:
+    the same headers (security headers included), whatever the client takes."""
+    headers = {"Accept-Encoding": encoding}
+    fast = client.get(_url("farmland_grid", Z12), params={"v": "1"}, headers=headers)
+    routed = client.get(
+        _url("farmland_grid", Z12), params={"properties": ATTRS, "v": "1"}, headers=headers
+    )
     assert fast.status_code == routed.status_code == 200
     assert fast.content == routed.content
-    assert fast.headers["cache-control"] == routed.headers["cache-control"]
-    assert fast.headers["content-type"] == routed.headers["content-type"]
+    assert _headers(fast) == _headers(routed)
+    assert fast.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" in fast.headers
+
+
+def test_a_cross_origin_tile_request_gets_the_cors_headers(client):
+    origin = {"Origin": "https://planner.example"}
+    fast = client.get(_url("farmland_grid", Z12), headers=origin)
+    routed = client.get(_url("farmland_grid", Z12), params={"properties": ATTRS}, headers=origin)
+    assert fast.status_code == 200
+    assert fast.headers.get("access-control-allow-origin") is not None
+    assert _headers(fast) == _headers(routed)
+
+
+def _headers(response) -> dict:
+    """The response's headers, Vary as the set of names it lists (the route's
+    compression middleware names Accept-Encoding a second time for identity clients)."""
+    headers = dict(response.headers)
+    headers["vary"] = {v.strip() for v in headers.get("vary", "").split(",")}
+    return headers
+
+
+def test_a_plain_tile_request_with_an_unknown_key_is_refused(client):
+    bad = {"Authorization": "Bearer gsk_not_a_key"}
+    assert client.get(_url("farmland_grid", Z12), headers=bad).status_code == 401
+    assert client.get(_url("farmland_grid", Z12), headers={"X-API-Key": "nope"}).status_code == 401
 
 
 def test_dataset_tilesets_select_collections(client):
