@@ -10,7 +10,6 @@ a fresh tile, never a zipped-then-unzipped copy.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -21,7 +20,7 @@ from geoservice.errors import TileNotFound
 from geoservice.settings import TileSettings
 from geoservice.storage.base import FeatureStore
 from geoservice.storage.capabilities import EncodedTile, SupportsAsyncMVT, SupportsMVT, TileQuery
-from geoservice.tiles.cache import TileBytes, TileCache, cached_tile
+from geoservice.tiles.cache import FAST_GZIP_LEVEL, TileBytes, TileCache, cached_tile, gzip_tile
 from geoservice.tiles.memory_source import TileSource, TileSources
 from geoservice.tiles.tms import TileAddress, tile_bounds, tms_crs
 from geoservice.tiles.vector import tile_from_store
@@ -83,7 +82,7 @@ class VectorTileService:
         self._in_database = isinstance(store, SupportsMVT)
         self._async_database = isinstance(store, SupportsAsyncMVT)
         # Compressed once and served many times when cached; cheaply otherwise.
-        self._gzip_level = 6 if cache is not None else 1
+        self._gzip_level = 6 if cache is not None else FAST_GZIP_LEVEL
         self._settings_tag = digest(
             settings.extent,
             settings.buffer,
@@ -345,7 +344,7 @@ def _join(bodies: list[TileBytes], *, gzip_ok: bool) -> bytes:
         return present[0].gzipped() if gzip_ok else present[0].identity()
     # Protobuf messages concatenate: the layers of a tile are repeated fields.
     raw = b"".join(b.identity() for b in present)
-    return gzip.compress(raw, compresslevel=6, mtime=0) if gzip_ok else raw
+    return gzip_tile(raw, FAST_GZIP_LEVEL) if gzip_ok else raw
 
 
 def digest(*parts: object) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+import os
+
 import pytest
 
 from geoservice.settings import TileSettings
 from geoservice.storage.postgis_notify import wait_until
-from geoservice.tiles.cache import DiskCache, MemoryLRU, TileCache
+from geoservice.tiles.cache import DiskCache, MemoryLRU, TileBytes, TileCache, gzip_tile
 
 
 def test_disk_cache_evicts_the_oldest_files_past_its_budget(tmp_path):
@@ -101,3 +104,13 @@ def test_empty_tiles_count_towards_the_memory_budget():
     for version in range(10_000):  # every upload makes new keys; most tiles are empty
         lru.put(f"villages/v{version}/WebMercatorQuad/12/1553/3299-abc.mvt.gz", b"")
     assert len(lru._items) < 1_000
+
+
+@pytest.mark.parametrize("level", [1, 6], ids=["per request (ISA-L)", "cached (zlib)"])
+def test_a_gzipped_tile_unzips_to_the_tile_and_is_the_same_bytes_each_time(level):
+    raw = os.urandom(2000) + b"farmland_grid" * 5000  # some noise, much repetition
+    zipped = gzip_tile(raw, level)
+    assert gzip.decompress(zipped) == raw
+    assert zipped == gzip_tile(raw, level)  # mtime 0: ETags and archives stay stable
+    assert len(zipped) < len(raw) / 5
+    assert TileBytes(raw=raw, level=level).gzipped() == zipped
