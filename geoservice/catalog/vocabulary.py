@@ -229,11 +229,16 @@ def value_labels(lang: str) -> dict[str, str]:
     return {code: pair[i] for code, pair in VALUES.items()}
 
 
-TRANSLATED: dict[str, str] = {"placement": "placement_zh"}
+TRANSLATED: dict[str, str] = {
+    "placement": "placement_zh",
+    "partition": "partition_zh",
+    "seat_source": "seat_source_zh",
+}
 """Free-text attributes written in English → their Chinese twin column.
 
-The sample-data rules write each placement note twice from the same facts
-(``placement`` and ``placement_zh``); a Chinese page shows the twin in the
+The sample-data rules write each such note twice from the same facts
+(``placement`` and ``placement_zh``; a street's or town's ``partition`` and
+``seat_source`` likewise); a Chinese page shows the twin in the
 attribute's row (the English text where a feature's twin is empty, e.g. an
 uploaded layer), an English page the attribute itself, and neither lists the
 twin as a row of its own.

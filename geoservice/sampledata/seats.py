@@ -53,12 +53,14 @@ class SeatRule:
 
     ``method`` names the rule (stored as ``seat_method``); ``rows`` are the
     gazetteer rows it uses (the seat is their centroid); ``note`` is the
-    justification shown to users.
+    justification shown to users and ``note_zh`` the same facts in Chinese
+    (``seat_source_zh``, shown on Chinese pages).
     """
 
     method: str
     rows: tuple[str, ...]
     note: str
+    note_zh: str
     confidence: str
     is_generator: bool
 
@@ -69,6 +71,7 @@ SEAT_RULES: dict[str, SeatRule] = {
         ("CM-002001", "CM-002003"),
         "centroid of the AMap points of its communities 育才社区 and 园林社区 "
         "(the only ones with a coordinate); not the office",
+        "其所辖育才社区和园林社区的高德点位的中心（仅这两个社区有坐标）；不是街道办事处所在地",
         "low",
         is_generator=False,
     ),
@@ -76,6 +79,7 @@ SEAT_RULES: dict[str, SeatRule] = {
         "rule:community_point",
         ("CM-010200",),
         "AMap point of its village 格舍壕村 (its only point with a coordinate); not the office",
+        "其所辖格舍壕村的高德点位（该单元唯一有坐标的点位）；不是街道办事处所在地",
         "low",
         is_generator=False,
     ),
@@ -83,6 +87,7 @@ SEAT_RULES: dict[str, SeatRule] = {
         "rule:community_point",
         ("CM-011003",),
         "AMap point of its community 南湖社区 (its only point with a coordinate); not the office",
+        "其所辖南湖社区的高德点位（该单元唯一有坐标的点位）；不是街道办事处所在地",
         "low",
         is_generator=False,
     ),
@@ -92,6 +97,8 @@ SEAT_RULES: dict[str, SeatRule] = {
         "the town government sits in 海畔村 (lakeside village; gazetteer "
         "SEAT-100) but no coordinate was found; placed at the Ramsar reference "
         "point of the 泊江海子 relict-gull reserve, which lies in the town",
+        "镇政府驻海畔村（地名表 SEAT-100），但未找到其坐标；置于镇内泊江海子遗鸥"
+        "保护区的拉姆萨尔湿地参考点",
         "low",
         is_generator=True,
     ),
@@ -102,6 +109,8 @@ SEAT_RULES: dict[str, SeatRule] = {
         "centre of the largest empty circle (100 m lattice) inside the convex "
         "hull of the other urban streets' points. The position says nothing "
         "about where the street really is",
+        "没有任何来源给出兴胜街道或其任一社区的位置；置于其他城区街道点位凸包内"
+        "最大空圆的圆心（100米格网）。该位置不说明街道的实际所在",
         "none",
         is_generator=True,
     ),
@@ -133,7 +142,7 @@ def build_seats(gazetteer: pd.DataFrame, region: BaseGeometry) -> gpd.GeoDataFra
     -------
     geopandas.GeoDataFrame
         Columns ``row_id, code, name_zh, name_en, unit_type, seat_method,
-        seat_source, seat_confidence, is_generator`` and point geometry, in
+        seat_source, seat_source_zh, seat_confidence, is_generator`` and point geometry, in
         :data:`METRIC_CRS`, in :data:`UNIT_ROWS` order.
     """
     records = [_seat_record(gazetteer, row_id) for row_id in UNIT_ROWS]
@@ -194,15 +203,18 @@ def _seat_record(gazetteer: pd.DataFrame, row_id: str) -> dict:
             **base,
             "seat_method": "sourced",
             "seat_source": cite(gazetteer, row_id),
+            "seat_source_zh": cite(gazetteer, row_id, "zh"),
             "seat_confidence": row["confidence"],
             "is_generator": True,
             "geometry": gazetteer_point(gazetteer, row_id),
         }
     sources = "; ".join(cite(gazetteer, r) for r in rule.rows) or "none"
+    sources_zh = "；".join(cite(gazetteer, r, "zh") for r in rule.rows) or "无"
     return {
         **base,
         "seat_method": rule.method,
         "seat_source": f"{rule.note}. Points used: {sources}",
+        "seat_source_zh": f"{rule.note_zh}。所用点位：{sources_zh}",
         "seat_confidence": rule.confidence,
         "is_generator": rule.is_generator,
         "geometry": _centroid_wgs84(gazetteer, rule.rows),

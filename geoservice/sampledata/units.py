@@ -50,6 +50,11 @@ PARTITION_NOTE = (
     "urban streets confined to a 130 km² urban zone around the street points; "
     "not an official boundary"
 )
+PARTITION_NOTE_ZH = (
+    "近似范围：由该单元有来源的点位（驻地和社区）生成泰森多边形，"
+    "街道限定在街道点位周围130平方公里的城区范围内；不是官方界线"
+)
+""":data:`PARTITION_NOTE` in Chinese (the same facts), shown on Chinese pages."""
 
 STREETS_TOWNS_COLUMNS = (
     "code",
@@ -60,12 +65,14 @@ STREETS_TOWNS_COLUMNS = (
     "in_farmland_grid",
     "seat_method",
     "seat_source",
+    "seat_source_zh",
     "seat_confidence",
     "seat_lon",
     "seat_lat",
     "n_points",
     "area_m2",
     "partition",
+    "partition_zh",
     "source",
     "geometry_quality",
 )
@@ -132,12 +139,14 @@ def build_streets_towns(
                 "in_farmland_grid": seat.code in FARMLAND_UNIT_CODES,
                 "seat_method": seat.seat_method,
                 "seat_source": seat.seat_source,
+                "seat_source_zh": seat.seat_source_zh,
                 "seat_confidence": seat.seat_confidence,
                 "seat_lon": round(seat_wgs84.x, 6),
                 "seat_lat": round(seat_wgs84.y, 6),
                 "n_points": int(counts.get(seat.code, 0)),
                 "area_m2": round(geometry.area, 1),
                 "partition": PARTITION_NOTE,
+                "partition_zh": PARTITION_NOTE_ZH,
                 "source": _unit_source(seat.code),
                 "geometry_quality": APPROXIMATE,
                 "geometry": geometry,

@@ -206,6 +206,54 @@ def test_item_pages_show_the_placement_note_in_the_page_language(maps_settings):
     assert "Direction only: placed 5 km east" in listed_en.text
 
 
+def test_a_street_page_shows_its_partition_and_seat_notes_in_the_page_language(
+    maps_settings, sample_frames
+):
+    from fastapi.testclient import TestClient
+    from markupsafe import escape
+
+    from geoservice.app import create_app
+
+    xingsheng = sample_frames["streets_towns"].set_index("code").loc["150602012000"]
+    assert xingsheng["seat_method"] == "rule:largest_gap"
+    with TestClient(create_app(maps_settings)) as client:
+        found = client.get("/collections/streets_towns/items", params={"code": "150602012000"})
+        url = f"/collections/streets_towns/items/{found.json()['features'][0]['id']}"
+        zh = client.get(url, params={"f": "html"}).text
+        en = client.get(url, params={"f": "html", "lang": "en"}).text
+        listed = client.get(
+            "/collections/streets_towns/items", params={"f": "html", "limit": 50}
+        ).text
+
+    for note in ("partition", "seat_source"):  # escaped as any stored text
+        chinese, english = str(escape(xingsheng[f"{note}_zh"])), str(escape(xingsheng[note]))
+        assert chinese in zh and english not in zh
+        assert chinese in listed
+        assert english in en and chinese not in en
+    assert "划分方法" in zh and "划分方法（中文）" not in zh  # one row, in the page's language
+    assert "驻地来源" in zh and "驻地来源（中文）" not in zh
+    assert "Partition method (Chinese)" not in en and "Seat source (Chinese)" not in en
+
+
+def test_a_chinese_partition_note_with_markup_is_shown_as_text(store_and_catalog, maps_settings):
+    from fastapi.testclient import TestClient
+
+    from geoservice.app import create_app
+
+    store, catalog = store_and_catalog
+    layer = catalog.get("streets_towns")
+    edited = store.read_frame(layer).iloc[:1].copy()
+    edited["partition_zh"] = '<img src=x onerror="alert(1)">近似'
+    store.edit(layer, upserts=edited)
+    with TestClient(create_app(maps_settings)) as client:
+        page = client.get(
+            f"/collections/streets_towns/items/{edited.index[0]}", params={"f": "html"}
+        )
+
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;近似" in page.text
+    assert "<img src=x" not in page.text
+
+
 def test_the_maplibre_preview_keeps_symbolic_positions_apart_hidden_and_lists_them(
     maps_settings,
 ):

@@ -1,4 +1,5 @@
-"""Every placement note the sample-data rules write exists in Chinese, from the same facts."""
+"""Every free-text note the sample-data rules write (placement notes, a street's or town's
+partition and seat source) exists in Chinese, from the same facts."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 
 import pytest
 
+from geoservice.catalog.vocabulary import TRANSLATED
 from geoservice.sampledata.anchors import Placement
 
 NOTED_LAYERS = [
@@ -26,6 +28,11 @@ TEMPLATE_ENGLISH = re.compile(
 """Words of the English templates and reasons; a Chinese note never contains them
 (quoted citations aside: a gazetteer row's source is cited as recorded)."""
 CJK = re.compile(r"[\u4e00-\u9fff]")
+UNIT_NOTES = ["partition", "seat_source"]
+"""The streets_towns attributes written in English with a Chinese twin."""
+ENGLISH_PHRASE = re.compile(r"[A-Za-z]{2,}[ ,;:]+[A-Za-z]{2,}")
+"""Two English words in a row: a phrase, not an id (``SEAT-100``) or a code."""
+ENGLISH_CITATION = re.compile(r"gazetteer ([\w-]+): (.*?) \[confidence")
 
 
 def without_citations(text: str) -> str:
@@ -68,3 +75,34 @@ def test_a_reason_without_its_chinese_text_is_refused():
         Placement("proxy", "U-101", "Named after 罕台镇")
     with pytest.raises(ValueError, match="both languages"):
         Placement("proxy", "U-101", reason_zh="以罕台镇命名")
+
+
+@pytest.mark.parametrize("attribute", UNIT_NOTES)
+def test_every_street_and_town_note_has_a_chinese_twin_in_chinese_words(layers, attribute):
+    frame = layers["streets_towns"]
+    twin = TRANSLATED[attribute]
+    assert twin == f"{attribute}_zh"
+    assert frame[twin].notna().all() and (frame[twin] != "").all()
+    for en, zh in zip(frame[attribute], frame[twin], strict=True):
+        assert CJK.search(zh), zh
+        assert not ENGLISH_PHRASE.search(without_citations(zh)), zh
+        assert facts(zh) == facts(en), (en, zh)
+
+
+def test_seat_sources_in_chinese_quote_the_cited_sources_as_recorded(layers):
+    frame = layers["streets_towns"]
+    cited = 0
+    for en, zh in zip(frame["seat_source"], frame["seat_source_zh"], strict=True):
+        for row_id, source in ENGLISH_CITATION.findall(en):
+            assert f"地名表 {row_id}（来源：{source}；可信度：" in zh, (en, zh)
+            cited += 1
+    assert cited >= len(frame) - 1  # every unit but the largest-gap one cites a point
+
+
+def test_rule_seats_say_in_chinese_why_they_are_not_the_office(layers):
+    units = layers["streets_towns"].set_index("name_zh")
+    assert units.loc["公园街道", "seat_source_zh"].startswith("其所辖育才社区和园林社区")
+    assert "不是街道办事处所在地" in units.loc["公园街道", "seat_source_zh"]
+    assert "该位置不说明街道的实际所在" in units.loc["兴胜街道", "seat_source_zh"]
+    assert units.loc["兴胜街道", "seat_source_zh"].endswith("所用点位：无")
+    assert units["partition_zh"].str.endswith("不是官方界线").all()
