@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 import typer
 from rich.console import Console
 from rich.progress import Progress
 
 from geoservice.settings import Settings
+
+if TYPE_CHECKING:
+    from geoservice.catalog.models import LayerDef
+    from geoservice.storage.base import FeatureStore
 
 app = typer.Typer(no_args_is_help=True)
 console = Console(stderr=True)
@@ -23,7 +30,8 @@ def build(
     if_missing: bool = typer.Option(
         False,
         "--if-missing",
-        help="Do nothing for an area whose sample layers all have data already.",
+        help="Do nothing for an area whose sample layers all have data already, "
+        "with a column for every declared attribute.",
     ),
 ) -> None:
     """Build the sample layers of study areas and store each as a new version."""
@@ -52,12 +60,28 @@ def build(
                 console.print(f"{layer_id}: empty (entered by staff and wardens, never built)")
             built = ("analysis_result", *RECORD_LAYER_KINDS)
             layers = [layer for layer in catalog.layers_in(item.id) if layer.kind not in built]
-            if if_missing and all(runtime.store.has_layer(layer.id) for layer in layers):
-                console.print(f"{item.id}: sample store present; nothing to do")
-                continue
+            if if_missing:
+                outdated = outdated_layers(runtime.store, layers)
+                if not outdated:
+                    console.print(f"{item.id}: sample store present; nothing to do")
+                    continue
+                if stale := [r for r in outdated if not r.endswith(": no data")]:
+                    console.print(f"{item.id}: rebuilding ({'; '.join(stale)})")
             _write(
                 runtime.store, catalog, BUILDERS[item.sample_data](farmland_cell_m=cell_m), cell_m
             )
+
+
+def outdated_layers(store: FeatureStore, layers: Iterable[LayerDef]) -> list[str]:
+    """Say which sample layers have no data, or lack a column for a declared attribute
+    (stored before it was declared, e.g. a new Chinese twin)."""
+    reasons = []
+    for layer in layers:
+        if not store.has_layer(layer.id):
+            reasons.append(f"{layer.id}: no data")
+        elif missing := store.missing_attributes(layer):
+            reasons.append(f"{layer.id}: no {', '.join(missing)}")
+    return reasons
 
 
 def _write(store, catalog, frames, cell_m: float) -> None:

@@ -121,6 +121,11 @@ class FeatureStore(Protocol):
         """Return the current version (raises LayerNotFound if none)."""
         ...
 
+    def missing_attributes(self, layer: LayerDef) -> list[str]:
+        """Return the declared attributes the current version has no column for
+        (stored before they were declared); raises LayerNotFound if no version."""
+        ...
+
     def versions(self, layer_id: str) -> list[VersionInfo]:
         """Return every version of a layer, oldest first."""
         ...

@@ -227,6 +227,12 @@ class GeoPackageStore(StoreDefaults):
             raise no_data(layer_id)
         return version_from_row(row)
 
+    def missing_attributes(self, layer: LayerDef) -> list[str]:
+        """Return the declared attributes the current version has no column for."""
+        table = self.current_version(layer.id).table
+        stored = {row[1] for row in self._conn().execute(f'PRAGMA table_info("{table}")')}
+        return [name for name in layer.attribute_names if name not in stored]
+
     def versions(self, layer_id: str) -> list[VersionInfo]:
         """Return every version of a layer, oldest first."""
         rows = (

@@ -225,6 +225,18 @@ class PostGISStore(StoreDefaults, PostGISTiles):
         with self._connection() as conn:
             return self._current(conn, layer_id)
 
+    def missing_attributes(self, layer: LayerDef) -> list[str]:
+        """Return the declared attributes the current version has no column for."""
+        with self._connection() as conn:
+            table = self._current(conn, layer.id).table
+            rows = conn.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = %s",
+                (self.schema, table),
+            ).fetchall()
+        stored = {row[0] for row in rows}
+        return [name for name in layer.attribute_names if name not in stored]
+
     def _current(self, conn: psycopg.Connection, layer_id: str) -> VersionInfo:
         row = conn.execute(
             f"SELECT {VERSION_COLUMNS}, true FROM {self._t('gs_versions')} v "

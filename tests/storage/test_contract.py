@@ -284,3 +284,17 @@ def test_bbox_uses_exact_geometry_not_envelopes(store):
     assert page.number_matched == 2
     second = store.query(layer, FeatureQuery(bbox=(4, 4, 8, 8), limit=1, offset=1))
     assert second.rows.properties["name"] == ["straddling"] and second.number_matched == 2
+
+
+def test_a_version_stored_before_an_attribute_was_declared_lacks_its_column(store, grid_layer):
+    from geoservice.catalog.models import AttributeDef
+
+    layer, frame = grid_layer
+    store.write(layer, frame)
+    declared = layer.model_copy(
+        update={"attributes": [*layer.attributes, AttributeDef(name="name_zh_note")]}
+    )
+    assert store.missing_attributes(layer) == []
+    assert store.missing_attributes(declared) == ["name_zh_note"]
+    with pytest.raises(LayerNotFound):
+        store.missing_attributes(layer.model_copy(update={"id": "never_stored"}))
