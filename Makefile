@@ -86,6 +86,7 @@ system-deps:
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check geoservice tests bench requirements
+	$(BIN)/ruff format --check geoservice tests bench requirements
 	$(BIN)/lint-imports
 	$(BIN)/geoservice check-layers
 

@@ -94,9 +94,7 @@ def test_chunks_are_runs_of_whole_tile_rows_with_reach_crossing_their_borders():
     # some reach polygons span two chunks' windows, and each window measures them
     windows = [(t.y0, t.y0 + t.ny - 1) for _, t in runs]
     part_rows = index.grid.ranges(shapely.bounds(index.parts))
-    crossing = [
-        ((part_rows[2] <= hi) & (part_rows[3] > hi)).sum() for _, hi in windows[:-1]
-    ]
+    crossing = [((part_rows[2] <= hi) & (part_rows[3] > hi)).sum() for _, hi in windows[:-1]]
     assert sum(crossing) > 0
     one = index.covered_area(cells)
     for pos, tiles in runs:
