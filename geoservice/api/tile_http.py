@@ -131,9 +131,7 @@ async def quick_vector_tile(
         return plan, None
     result = vector.memory_tile(parts, address, gzip_ok=gzip_ok, plan=plan)
     if result is None:
-        result = vector.inline_tile(parts, address, gzip_ok=gzip_ok, plan=plan)
-    if result is None:
-        result = await vector.async_tile(parts, address, gzip_ok=gzip_ok, plan=plan)
+        result = await vector.loop_tile(parts, address, gzip_ok=gzip_ok, plan=plan)
     return None if result is None else (plan, result)
 
 

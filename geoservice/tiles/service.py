@@ -110,13 +110,9 @@ class VectorTileService:
         if self.cache is None or len(parts) != 1:
             return None
         if not _in_zoom_range(parts[0].layer, address.z):
-            body = b""
-        else:
-            hit = self.cache.memory.get(plan.keys[0])
-            if not isinstance(hit, TileBytes):
-                return None
-            body = _join([hit], gzip_ok=gzip_ok)
-        return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
+            return _result([], plan, gzip_ok=gzip_ok)
+        hit = self.cache.memory.get(plan.keys[0])
+        return _result([hit], plan, gzip_ok=gzip_ok) if isinstance(hit, TileBytes) else None
 
     def _plan(self, parts, address: TileAddress, versions: tuple[int, ...]) -> TilePlan:
         keys = tuple(self._key(p, address, v) for p, v in zip(parts, versions, strict=True))
@@ -137,8 +133,7 @@ class VectorTileService:
             for part, version, key in zip(parts, plan.versions, plan.keys, strict=True)
             if _in_zoom_range(part.layer, address.z)
         ]
-        body = _join(bodies, gzip_ok=gzip_ok)
-        return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
+        return _result(bodies, plan, gzip_ok=gzip_ok)
 
     def produce(
         self, layer: LayerDef, query: TileQuery, source: TileSource | None = None
@@ -169,64 +164,47 @@ class VectorTileService:
                 break
         return tile
 
-    async def async_tile(
+    async def loop_tile(
         self, parts: Sequence[LayerPart], address: TileAddress, *, gzip_ok: bool, plan: TilePlan
     ) -> TileResult | None:
-        """Return a single-layer tile without a thread hop, or None if the store can't.
+        """Return a single-layer tile made in the event loop, or None (the thread pool's).
 
-        Cache files are small, so they are read and written in the loop; eviction
-        runs in a background thread.
+        How is decided once per tile, from what is in memory. A tile of a layer
+        held in memory with at most ``inline_tile_features`` candidates is encoded
+        here: a few milliseconds of array work with no I/O, cheaper than the hop to
+        a worker thread and the GIL's hand-offs between threads under load; a
+        denser one goes to the thread pool. Any other tile of a store with ``amvt``
+        (PostGIS: sparse tiles, layers not in memory yet) is awaited from the
+        database. Cache files are small, so they are read and written in the loop;
+        eviction runs in a background thread.
         """
-        if not self._async_database or len(parts) != 1:
-            return None
-        (part,), (version,), (key,) = parts, plan.versions, plan.keys
-        query = self.query_for(part, address, version)
-        if self.sources is not None:
-            if self.sources.ready(part.layer, query) is None:
-                self.sources.prepare(
-                    part.layer, query, lambda: self._feature_count(part.layer, query)
-                )
-            elif self._memory_source(part.layer, query, build=False) is not None:
-                return None  # a dense tile of a layer in memory: encoded there, in a thread
-        bodies = []
-        if _in_zoom_range(part.layer, address.z):
-            packed = self.cache.get_tile(key) if self.cache is not None else None
-            if packed is None:
-                tile = await self.aproduce(part.layer, query)
-                packed = self._pack(tile.data)
-                if self.cache is not None:
-                    self.cache.put_tile(key, packed)
-            bodies.append(packed)
-        body = _join(bodies, gzip_ok=gzip_ok)
-        return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
-
-    def inline_tile(
-        self, parts: Sequence[LayerPart], address: TileAddress, *, gzip_ok: bool, plan: TilePlan
-    ) -> TileResult | None:
-        """Return a small single-layer tile made from an in-memory source, or None.
-
-        Called in the event loop: such a tile is a few milliseconds of array work
-        with no I/O (the tile cache, when on, is written as ``async_tile`` does),
-        and making it here spares the hop to a worker thread and the GIL's
-        hand-offs between threads that cost more than the work under load. A
-        tile touching more than ``inline_tile_features`` features, or a layer
-        whose source is not built yet, is left to the thread pool (None).
-        """
-        limit = self.settings.inline_tile_features
-        if self.sources is None or len(parts) != 1 or limit <= 0:
+        if len(parts) != 1:
             return None
         (part,), (version,), (key,) = parts, plan.versions, plan.keys
         if not _in_zoom_range(part.layer, address.z):
-            return None
+            return _result([], plan, gzip_ok=gzip_ok) if self._async_database else None
         query = self.query_for(part, address, version)
         found = self._memory_source(part.layer, query, build=False)
-        if found is None or found[1] > limit:
+        if found is not None:
+            source, candidates = found
+            limit = self.settings.inline_tile_features
+            if limit <= 0 or candidates > limit:
+                return None
+            packed = cached_tile(
+                self.cache, key, lambda: self._pack(self.produce(part.layer, query, source).data)
+            )
+            return _result([packed], plan, gzip_ok=gzip_ok)
+        if not self._async_database:
             return None
-        packed = cached_tile(
-            self.cache, key, lambda: self._pack(self.produce(part.layer, query, found[0]).data)
-        )
-        body = _join([packed], gzip_ok=gzip_ok)
-        return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
+        if self.sources is not None:  # a no-op once built (or too large to hold)
+            self.sources.prepare(part.layer, query, lambda: self._feature_count(part.layer, query))
+        packed = self.cache.get_tile(key) if self.cache is not None else None
+        if packed is None:
+            tile = await self.aproduce(part.layer, query)
+            packed = self._pack(tile.data)
+            if self.cache is not None:
+                self.cache.put_tile(key, packed)
+        return _result([packed], plan, gzip_ok=gzip_ok)
 
     def _first_limit(self, layer: LayerDef, query: TileQuery) -> int:
         learned = self._bytes_per_feature.get((layer.id, query.version))
@@ -333,6 +311,12 @@ def check_zoom(layer: LayerDef, address: TileAddress) -> None:
 
 def _in_zoom_range(layer: LayerDef, z: int) -> bool:
     return layer.tiles.min_zoom <= z <= layer.tiles.max_zoom
+
+
+def _result(bodies: list[TileBytes], plan: TilePlan, *, gzip_ok: bool) -> TileResult:
+    """Return the tile of ``plan`` holding ``bodies``, in the encoding the client takes."""
+    body = _join(bodies, gzip_ok=gzip_ok)
+    return TileResult(body, MVT_MEDIA, plan.etag, gzip_ok and bool(body), plan.versions)
 
 
 def _join(bodies: list[TileBytes], *, gzip_ok: bool) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import geopandas as gpd
@@ -11,7 +12,7 @@ from shapely.geometry import Point, box
 
 from geoservice.catalog.infer import infer_layer
 from geoservice.settings import TileSettings
-from geoservice.storage.capabilities import SupportsMVT, TileQuery
+from geoservice.storage.capabilities import SupportsAsyncMVT, SupportsMVT, TileQuery
 from geoservice.tiles.memory_source import TileSources
 from geoservice.tiles.service import LayerPart, VectorTileService
 from geoservice.tiles.tms import TileAddress, tile_bounds, tms_crs
@@ -194,34 +195,47 @@ def test_flat_and_general_paths_together_make_the_tile_the_store_read_makes(stor
         ), (z, t)
 
 
-def test_a_small_tile_of_a_built_source_is_made_in_the_calling_thread_as_the_thread_pool_makes_it(
-    store,
-):
+def test_a_tile_made_in_the_event_loop_is_the_one_the_thread_pool_makes(store):
+    """``loop_tile`` decides once: a small tile of a built source is encoded in the
+    loop, a dense one is left to the thread pool (None), a sparse one of PostGIS is
+    awaited from the database; each is the tile the thread pool's ``tile`` makes."""
     frame = cells_frame()
     layer = infer_layer("cells", frame)
     store.write(layer, frame)
     part = LayerPart(layer, ATTRIBUTES)
+    in_database = isinstance(store, SupportsAsyncMVT)
 
     def service(inline: int, database: int = 0) -> VectorTileService:
         settings = TileSettings(inline_tile_features=inline, database_tile_features=database)
         sources = TileSources(store, 1_000, background=False)
         return VectorTileService(store, settings, None, VersionCache(store), sources)
 
+    def in_loop(tiles: VectorTileService):
+        async def run():
+            try:
+                return await tiles.loop_tile([part], ADDRESSES[2], gzip_ok=False, plan=plan)
+            finally:
+                if in_database:
+                    await store.aclose_tiles()
+
+        return asyncio.run(run())
+
     small = service(1_000)
     plan = small.plan([part], ADDRESSES[2])
-    assert small.inline_tile([part], ADDRESSES[2], gzip_ok=False, plan=plan) is None  # not built
+    unbuilt = in_loop(small)  # no source yet: the database's, else the thread pool's
+    assert (unbuilt is None) != in_database
     made = small.tile([part], ADDRESSES[2], gzip_ok=False, plan=plan)  # builds the source
-    inline = small.inline_tile([part], ADDRESSES[2], gzip_ok=False, plan=plan)
+    inline = in_loop(small)
     assert inline is not None and inline.body == made.body and features(made.body)
 
     dense = service(1)  # more candidate features than allowed: left to the thread pool
     dense.tile([part], ADDRESSES[2], gzip_ok=False, plan=plan)
-    assert dense.inline_tile([part], ADDRESSES[2], gzip_ok=False, plan=plan) is None
+    assert in_loop(dense) is None
 
     sparse = service(1_000, database=1_000)  # PostGIS makes tiles this sparse itself
-    sparse.tile([part], ADDRESSES[2], gzip_ok=False, plan=plan)
-    in_memory = sparse.inline_tile([part], ADDRESSES[2], gzip_ok=False, plan=plan)
-    assert (in_memory is None) == isinstance(store, SupportsMVT)
+    made = sparse.tile([part], ADDRESSES[2], gzip_ok=False, plan=plan)
+    in_loop_made = in_loop(sparse)
+    assert in_loop_made is not None and in_loop_made.body == made.body
 
 
 def test_a_grid_cell_across_the_tile_edge_is_left_whole_and_a_many_corner_shape_is_clipped(
